@@ -1,0 +1,50 @@
+# Members: make local (run everything on this machine), make test (all tests).
+SHELL := /bin/bash
+GO ?= go
+FUNCTIONS := $(notdir $(wildcard functions/*))
+GOARCH_LAMBDA ?= arm64
+BUILD_DIR ?= build
+LDFLAGS := -s -w
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: help deps local test test-unit test-integration test-browser bench build fmt vet lint synth deploy diff destroy clean
+
+help:
+	@echo "make local   - run the whole stack locally (API on :3000, SES inbox on :8005)"
+	@echo "make test    - run every test (unit, integration, runtime emulator, CDK, browser)"
+	@echo "make bench   - run the benchmarks (see docs/benchmarks.md)"
+	@echo "make build   - build every Lambda as build/<fn>/bootstrap (linux/$(GOARCH_LAMBDA))"
+	@echo "make synth | deploy | diff | destroy - the CDK app (infra/)"
+
+## deps: Node tools pinned in package-lock.json (SES emulator, CDK CLI).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+deps: node_modules/.package-lock.json
+
+## build: one bootstrap per functions/<name>, as Lambda's provided.al2023 runtime wants it.
+build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap)
+$(BUILD_DIR)/%/bootstrap: FORCE
+	@mkdir -p $(dir $@)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -tags lambda.norpc -o $@ ./functions/$*
+FORCE:
+
+## local: SES v2 emulator + local API server (JWT authorizer emulation, embedded DynamoDB).
+local: deps
+	./scripts/local.sh
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -race ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BUILD_DIR) cdk.out

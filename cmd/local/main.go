@@ -1,0 +1,72 @@
+// Command local runs the whole Members API on this machine: the route
+// table served the way API Gateway serves it (JWT authorizer emulated), the
+// same handler code the Lambdas run, an embedded DynamoDB-compatible server
+// unless DYNAMODB_ENDPOINT is set, SES through SES_ENDPOINT, and the console.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/console"
+	"github.com/members-saas/members/shared/localserver"
+	"github.com/members-saas/members/shared/logging"
+)
+
+func getenv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	log := logging.New(os.Stderr, slog.LevelInfo)
+	port := getenv("PORT", "3000")
+	env := map[string]string{
+		"TABLE_NAME":   getenv("TABLE_NAME", "members"),
+		"APP_BASE_URL": getenv("APP_BASE_URL", "http://localhost:"+port),
+		"MAIL_FROM":    getenv("MAIL_FROM", "invites@members.local"),
+		"SES_ENDPOINT": getenv("SES_ENDPOINT", "http://localhost:8005"),
+	}
+	cfg, err := app.ConfigFromEnv(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	})
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stack, err := localserver.Start(ctx, cfg, log)
+	if err != nil {
+		log.Error("start", "err", err)
+		os.Exit(1)
+	}
+	defer stack.Close()
+	stack.Server.Console = console.Handler(console.Config{Auth: console.AuthLocal})
+
+	srv := &http.Server{Addr: ":" + port, Handler: stack.Server, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	log.Info("members local server", "url", "http://localhost:"+port, "dynamodb", stack.DynamoEndpoint,
+		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("serve", "err", err)
+		os.Exit(1)
+	}
+}

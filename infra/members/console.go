@@ -1,0 +1,191 @@
+package members
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/members-saas/members/shared/console"
+)
+
+// Console hosts the console's static files: a private S3 bucket that only
+// CloudFront may read (origin access control), and the distribution.
+type Console struct {
+	constructs.Construct
+	Bucket       awss3.Bucket
+	Distribution awscloudfront.Distribution
+	// URL is the distribution's https URL (no trailing slash).
+	URL *string
+}
+
+// ConsoleProps configures NewConsole.
+type ConsoleProps struct {
+	// APIOrigin and AuthOrigin are what the pages may fetch besides their
+	// own origin (CSP connect-src): the API and the sign-in service's token
+	// endpoint. They must not refer to the API or user pool resources: those
+	// depend on the distribution's URL (CORS, callback URLs), so a reference
+	// back would be a cycle. Wildcards and pseudo parameters are fine.
+	APIOrigin  *string
+	AuthOrigin *string
+}
+
+// Placeholders handed to shared/console's CSP builder, then replaced by the
+// deploy-time origins, so the directives stay defined in one place.
+const (
+	cspAPIPlaceholder  = "https://api.csp-placeholder.invalid"
+	cspAuthPlaceholder = "auth.csp-placeholder.invalid"
+)
+
+// rewriteFunction maps the console's page paths onto its files, as the local
+// server does: "/" → /index.html, "/accept" → /accept.html. Paths with an
+// extension pass unchanged.
+const rewriteFunction = `function handler(event) {
+  var req = event.request;
+  var uri = req.uri;
+  if (uri.endsWith('/')) {
+    req.uri = uri + 'index.html';
+  } else if (uri.lastIndexOf('.') < uri.lastIndexOf('/')) {
+    req.uri = uri + '.html';
+  }
+  return req;
+}`
+
+// NewConsole adds the bucket and the distribution, with shared/console's
+// security headers on every response.
+func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Console {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	k := &Console{Construct: c}
+
+	k.Bucket = awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		// Only build output lives here; `make deploy` puts it back.
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+		AutoDeleteObjects: jsii.Bool(true),
+	})
+
+	rewrite := awscloudfront.NewFunction(c, jsii.String("PagePaths"), &awscloudfront.FunctionProps{
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(rewriteFunction)),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Comment: jsii.String("Members console: page paths to files"),
+	})
+
+	k.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), &awscloudfront.DistributionProps{
+		Comment:           jsii.String("Members console"),
+		DefaultRootObject: jsii.String("index.html"),
+		// North America and Europe edges: the cheapest class; others still
+		// reach it, a little slower.
+		PriceClass:  awscloudfront.PriceClass_PRICE_CLASS_100,
+		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(k.Bucket, nil),
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
+			ResponseHeadersPolicy: newSecurityHeaders(c, props),
+			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+				Function:  rewrite,
+			}},
+		},
+	})
+	k.URL = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), k.Distribution.DistributionDomainName()})
+	return k
+}
+
+// newSecurityHeaders builds the response headers policy from
+// console.SecurityHeaders, plus HSTS.
+func newSecurityHeaders(scope constructs.Construct, props ConsoleProps) awscloudfront.ResponseHeadersPolicy {
+	headers := console.SecurityHeaders(console.Config{
+		APIBaseURL: cspAPIPlaceholder, Auth: console.AuthCognito,
+		CognitoDomain: cspAuthPlaceholder, ClientID: "-",
+	})
+	sec := &awscloudfront.ResponseSecurityHeadersBehavior{
+		StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+			AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(365)),
+			IncludeSubdomains:   jsii.Bool(false),
+			Override:            jsii.Bool(true),
+		},
+	}
+	var custom []*awscloudfront.ResponseCustomHeader
+	names := make([]string, 0, len(headers))
+	for name := range headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := headers[name]
+		switch http.CanonicalHeaderKey(name) {
+		case "Content-Security-Policy":
+			csp := strings.ReplaceAll(v, cspAPIPlaceholder, *props.APIOrigin)
+			csp = strings.ReplaceAll(csp, "https://"+cspAuthPlaceholder, *props.AuthOrigin)
+			sec.ContentSecurityPolicy = &awscloudfront.ResponseHeadersContentSecurityPolicy{
+				ContentSecurityPolicy: jsii.String(csp), Override: jsii.Bool(true),
+			}
+		case "X-Content-Type-Options":
+			sec.ContentTypeOptions = &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)}
+		case "X-Frame-Options":
+			sec.FrameOptions = &awscloudfront.ResponseHeadersFrameOptions{
+				FrameOption: awscloudfront.HeadersFrameOption(strings.ToUpper(v)), Override: jsii.Bool(true),
+			}
+		case "Referrer-Policy":
+			sec.ReferrerPolicy = &awscloudfront.ResponseHeadersReferrerPolicy{
+				ReferrerPolicy: awscloudfront.HeadersReferrerPolicy(strings.ToUpper(strings.ReplaceAll(v, "-", "_"))), Override: jsii.Bool(true),
+			}
+		default:
+			custom = append(custom, &awscloudfront.ResponseCustomHeader{
+				Header: jsii.String(name), Value: jsii.String(v), Override: jsii.Bool(true),
+			})
+		}
+	}
+	p := &awscloudfront.ResponseHeadersPolicyProps{
+		Comment:                 jsii.String("Members console security headers"),
+		SecurityHeadersBehavior: sec,
+	}
+	if len(custom) > 0 {
+		p.CustomHeadersBehavior = &awscloudfront.ResponseCustomHeadersBehavior{CustomHeaders: &custom}
+	}
+	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("SecurityHeaders"), p)
+}
+
+// Deploy uploads the static files in dir plus a generated config.json, and
+// invalidates the distribution's cache. cfg is marshalled with
+// shared/console's field names; its values may be deploy-time tokens. extra
+// adds fields the console.Config type lacks.
+func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*string) {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		panic(err) // a struct of strings always marshals
+	}
+	var doc map[string]interface{}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		panic(err)
+	}
+	for key, v := range extra {
+		doc[key] = v
+	}
+	awss3deployment.NewBucketDeployment(k, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
+		DestinationBucket: k.Bucket,
+		Sources: &[]awss3deployment.ISource{
+			awss3deployment.Source_Asset(jsii.String(dir), nil),
+			awss3deployment.Source_JsonData(jsii.String("config.json"), doc, nil),
+		},
+		// File names carry no content hash, so browsers revalidate; the
+		// invalidation below refreshes the edge caches on every deploy.
+		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_NoCache()},
+		Distribution:      k.Distribution,
+		DistributionPaths: jsii.Strings("/*"),
+		Prune:             jsii.Bool(true),
+	})
+}

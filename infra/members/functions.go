@@ -1,0 +1,194 @@
+package members
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/members-saas/members/shared/routes"
+)
+
+// Environment variables the functions read (see functions/*/main.go).
+const (
+	EnvTableName        = "TABLE_NAME"
+	EnvAppBaseURL       = "APP_BASE_URL"
+	EnvMailFrom         = "MAIL_FROM"
+	EnvSESConfiguration = "SES_CONFIGURATION_SET"
+)
+
+// LogRetention is how long function and API access logs are kept.
+const LogRetention = awslogs.RetentionDays_ONE_MONTH
+
+type tableAccess int
+
+const (
+	noTable tableAccess = iota
+	readTable
+	readWriteTable
+)
+
+// DynamoDB actions per access level: what shared/store calls, nothing more.
+// TransactWriteItems is authorized per item as Put/Update/Delete/
+// ConditionCheckItem; there is no Scan (the store never scans).
+var (
+	tableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+	tableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+)
+
+// fnSpec is what one function needs.
+//
+// Memory: Go binaries use 20-40 MB, but Lambda gives CPU in proportion to
+// memory, and at 128 MB the TLS handshakes and SDK set-up of a cold start
+// take noticeably longer; 256 MB roughly halves that for little money. Only
+// healthz, which does no I/O, stays at 128 MB.
+//
+// Timeout: API Gateway gives up on an integration after 30 s, so an HTTP
+// function must finish well before. A request is a handful of DynamoDB calls
+// (tens of ms), so 10 s only cuts off a stuck call. invite and invites
+// (resend) send up to 50 mails one SES call at a time after their
+// transactions: 25 s. ses-events is invoked asynchronously (no API limit) and
+// writes one item: 15 s, and failures are retried.
+type fnSpec struct {
+	memoryMB  float64
+	timeoutS  float64
+	table     tableAccess
+	sendsMail bool
+}
+
+var fnSpecs = map[string]fnSpec{
+	routes.FnHealthz:        {128, 3, noTable, false},
+	routes.FnMe:             {256, 10, readWriteTable, false}, // registers the caller on first call
+	routes.FnOrgs:           {256, 10, readWriteTable, false},
+	routes.FnInvite:         {256, 25, readWriteTable, true},
+	routes.FnInvites:        {256, 25, readWriteTable, true}, // revoke, resend
+	routes.FnPreview:        {256, 10, readTable, false},
+	routes.FnAccept:         {256, 10, readWriteTable, false},
+	routes.FnListMembers:    {256, 10, readTable, false},
+	routes.FnMembers:        {256, 10, readWriteTable, false},
+	routes.FnProjectMembers: {256, 10, readWriteTable, false},
+	routes.FnAudit:          {256, 10, readTable, false},
+	routes.FnSESEvents:      {256, 15, readWriteTable, false},
+}
+
+// FunctionNames returns every function the stack deploys: those of the HTTP
+// route table, then ses-events.
+func FunctionNames() []string {
+	return append(routes.Functions(), routes.FnSESEvents)
+}
+
+// FunctionLogicalID is the CloudFormation logical id of function name, e.g.
+// "ListMembersFunction"; stable, so `sam local invoke` can name it.
+func FunctionLogicalID(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String() + "Function"
+}
+
+// Functions are the service's Lambda functions, by name.
+type Functions struct {
+	constructs.Construct
+	ByName map[string]awslambda.Function
+	// DeadLetters holds ses-events invocations that failed after Lambda's
+	// retries, to inspect and redrive.
+	DeadLetters awssqs.Queue
+}
+
+// FunctionsProps configures NewFunctions.
+type FunctionsProps struct {
+	// AssetDir holds <name>/bootstrap for every function (make build).
+	AssetDir   string
+	Table      awsdynamodb.Table
+	Mail       *Mail
+	AppBaseURL *string
+	MailFrom   string
+}
+
+// NewFunctions adds one function per FunctionNames entry: provided.al2023 on
+// arm64, the bootstrap from AssetDir/<name>, JSON logs in its own log group,
+// the environment the functions read, and the table and SES permissions its
+// spec asks for. ses-events is subscribed to the SES events topic. It returns
+// an error when a function has no spec or no bootstrap.
+func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (*Functions, error) {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	f := &Functions{Construct: c, ByName: map[string]awslambda.Function{}}
+
+	env := map[string]*string{
+		EnvTableName:        props.Table.TableName(),
+		EnvAppBaseURL:       props.AppBaseURL,
+		EnvMailFrom:         jsii.String(props.MailFrom),
+		EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
+	}
+
+	for _, name := range FunctionNames() {
+		spec, ok := fnSpecs[name]
+		if !ok {
+			return nil, fmt.Errorf("infra: function %q has no spec: add its memory, timeout and permissions to fnSpecs in infra/members/functions.go", name)
+		}
+		dir := filepath.Join(props.AssetDir, name)
+		if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+			return nil, fmt.Errorf("infra: function %q: %w (run make build)", name, err)
+		}
+		logicalID := FunctionLogicalID(name)
+
+		logs := awslogs.NewLogGroup(c, jsii.String(logicalID+"Logs"), &awslogs.LogGroupProps{
+			Retention: LogRetention,
+			// Logs are not customer data; let `make destroy` remove them.
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		fnProps := &awslambda.FunctionProps{
+			Description:  jsii.String("Members " + name),
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
+			MemorySize:   jsii.Number(spec.memoryMB),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(spec.timeoutS)),
+			Environment:  &env,
+			// slog writes JSON; JSON format makes Lambda's own lines JSON too
+			// and lets the log level filter apply.
+			LoggingFormat:         awslambda.LoggingFormat_JSON,
+			ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
+			SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
+			LogGroup:              logs,
+		}
+		if name == routes.FnSESEvents {
+			f.DeadLetters = awssqs.NewQueue(c, jsii.String("SesEventsDeadLetters"), &awssqs.QueueProps{
+				RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+				Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+				EnforceSSL:      jsii.Bool(true),
+			})
+			fnProps.DeadLetterQueue = f.DeadLetters
+			fnProps.RetryAttempts = jsii.Number(2)
+		}
+		fn := awslambda.NewFunction(c, jsii.String(logicalID), fnProps)
+		fn.Node().DefaultChild().(awslambda.CfnFunction).OverrideLogicalId(jsii.String(logicalID))
+
+		switch spec.table {
+		case readTable:
+			props.Table.Grant(fn, jsii.Strings(tableReadActions...)...)
+		case readWriteTable:
+			props.Table.Grant(fn, jsii.Strings(append(append([]string{}, tableReadActions...), tableWriteActions...)...)...)
+		}
+		if spec.sendsMail {
+			props.Mail.GrantSend(fn)
+		}
+		f.ByName[name] = fn
+	}
+
+	f.ByName[routes.FnSESEvents].AddEventSource(awslambdaeventsources.NewSnsEventSource(props.Mail.Events, nil))
+	return f, nil
+}

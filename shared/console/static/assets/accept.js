@@ -1,0 +1,233 @@
+// The accept page: /accept#token=…. The token is read from the fragment
+// only (never sent in a query string, never logged), kept in this tab's
+// sessionStorage while the invitee signs in, and removed from the address bar.
+
+import { ApiError, loadConfig, request } from './api.js';
+import { clearSession, completeCognitoSignIn, getSession, signOut } from './auth.js';
+import { announce, byId, cap, fill, formatDateTime, h, show } from './dom.js';
+import { renderSignIn } from './signin.js';
+
+const TOKEN_KEY = 'members.inviteToken';
+const PREVIEW_KEY = 'members.invitePreview';
+const STATES = ['loading', 'preview', 'done', 'mismatch', 'expired', 'invalid', 'accepted', 'missing', 'error'];
+
+let token = '';
+let preview = null; // POST /invites/preview
+
+function readToken() {
+  const fragment = location.hash.startsWith('#') ? location.hash.slice(1) : '';
+  const fromHash = new URLSearchParams(fragment).get('token');
+  if (fromHash) {
+    sessionStorage.setItem(TOKEN_KEY, fromHash);
+    sessionStorage.removeItem(PREVIEW_KEY);
+    // Keep the token out of the address bar, the history and bookmarks.
+    history.replaceState(null, '', location.pathname + location.search);
+    return fromHash;
+  }
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+function cachedPreview() {
+  try { return JSON.parse(sessionStorage.getItem(PREVIEW_KEY) || 'null'); } catch { return null; }
+}
+
+function showState(name, focus = true) {
+  for (const s of STATES) show(byId(`state-${s}`), s === name);
+  if (focus) byId(`state-${name}`).querySelector('h1')?.focus();
+}
+
+function say(message) {
+  announce(byId('status'), message);
+}
+
+function renderAccount() {
+  const s = getSession();
+  byId('account-email').textContent = s?.email || '';
+  show(byId('account'), !!s);
+}
+
+const EMAIL_RE = /^[^\s@<>()"',;:\\]+@[^\s@<>()"',;:\\]+$/;
+
+/** Fills el with a way to ask the inviter for a new invitation. */
+function fillAsk(el, reason) {
+  const known = preview || cachedPreview() || {};
+  const inviter = known.invitedBy || '';
+  const org = known.orgName || 'the organization';
+  if (!EMAIL_RE.test(inviter)) {
+    fill(el, 'Need a new invitation? Ask the person who invited you, or reply to the invitation email.');
+    return;
+  }
+  const subject = `New invitation to ${org}`;
+  const body = `Hello,\n\nthe invitation to ${org}${known.email ? ` that you sent to ${known.email}` : ''} ${reason}. Could you send me a new one?\n\nThank you!`;
+  const href = `mailto:${inviter}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
+  fill(el, 'Need a new invitation? ',
+    h('a', { href, dataset: { testid: 'ask-inviter' } }, `Ask ${inviter} for a new invitation`), '.');
+}
+
+async function loadPreview() {
+  showState('loading', false);
+  try {
+    preview = await request('POST', '/invites/preview', { body: { token } });
+    sessionStorage.setItem(PREVIEW_KEY, JSON.stringify(preview));
+  } catch (err) {
+    showProblem(err);
+    return;
+  }
+  renderPreview();
+}
+
+function renderPreview(focus = true) {
+  byId('pv-org').textContent = preview.orgName;
+  byId('pv-inviter').textContent = preview.invitedBy || 'someone';
+  byId('pv-email').textContent = preview.email;
+  byId('pv-org-role').textContent = cap(preview.orgRole || 'user');
+  const projects = preview.projects || [];
+  fill(byId('pv-projects'), projects.map((p) => h('li', { dataset: { testid: 'preview-project' } },
+    p.name, h('span', { class: 'muted' }, ` · ${cap(preview.projectRole)}`))));
+  show(byId('pv-projects-row'), projects.length > 0);
+  byId('pv-expires').textContent = formatDateTime(preview.expiresAt);
+  byId('accept-error').textContent = '';
+  document.title = `Join ${preview.orgName} · Members`;
+
+  const session = getSession();
+  renderAccount();
+  show(byId('pv-signin'), !session);
+  show(byId('pv-ready'), !!session);
+  showState('preview', focus);
+  if (session) {
+    byId('pv-current').textContent = session.email;
+    byId('accept-submit').disabled = false;
+    return;
+  }
+  renderSignIn(byId('pv-signin-panel'), {
+    idPrefix: 'accept-signin',
+    returnPath: '/accept',
+    email: preview.email,
+    focus: false,
+    hint: `Use the address the invitation was sent to: ${preview.email}.`,
+    onSignedIn: async (s) => {
+      say(`Signed in as ${s.email}.`);
+      renderPreview(false);
+      byId('accept-submit').focus();
+    },
+  });
+}
+
+function showProblem(err) {
+  const code = err instanceof ApiError ? err.code : '';
+  const status = err instanceof ApiError ? err.status : 0;
+  if (code === 'invite_email_mismatch') {
+    const session = getSession();
+    byId('mm-invited').textContent = (preview || cachedPreview())?.email || 'another address';
+    byId('mm-current').textContent = session?.email || 'another account';
+    fillAsk(byId('mm-ask'), 'was sent to an address I cannot sign in with');
+    showState('mismatch');
+  } else if (code === 'invite_expired' || (!code && status === 410)) {
+    fillAsk(byId('expired-ask'), 'has expired');
+    showState('expired');
+  } else if (code === 'invite_not_found' || (!code && status === 404)) {
+    fillAsk(byId('invalid-ask'), 'no longer works');
+    showState('invalid');
+  } else if (code === 'invite_already_accepted') {
+    showState('accepted');
+  } else {
+    byId('error-text').textContent = err instanceof ApiError ? err.fullMessage : 'The invitation could not be loaded.';
+    showState('error');
+  }
+}
+
+async function accept() {
+  const session = getSession();
+  if (!session) {
+    renderPreview();
+    return;
+  }
+  const button = byId('accept-submit');
+  const errorEl = byId('accept-error');
+  button.disabled = true;
+  errorEl.textContent = '';
+  let res;
+  try {
+    res = await request('POST', '/invites/accept', { body: { token }, token: session.token });
+  } catch (err) {
+    button.disabled = false;
+    if (err instanceof ApiError && err.status === 401) {
+      clearSession();
+      renderPreview(false);
+      byId('accept-error').textContent = 'Your session has ended. Sign in again to accept.';
+      return;
+    }
+    if (err instanceof ApiError && err.code === 'email_not_verified') {
+      errorEl.textContent = `${err.detail} Verify your email address, then sign in again.`;
+      return;
+    }
+    showProblem(err);
+    return;
+  }
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(PREVIEW_KEY);
+  showDone(res);
+}
+
+function showDone(res) {
+  const org = preview.orgName;
+  byId('done-org').textContent = org;
+  const role = res.orgRole || preview.orgRole || 'user';
+  byId('done-text').textContent = `You are now ${role === 'owner' ? 'an owner' : 'a member'} of ${org}` +
+    `${(res.projects || []).length ? ' with access to these projects:' : '.'}`;
+  const names = new Map((preview.projects || []).map((p) => [p.id, p.name]));
+  fill(byId('done-projects'), (res.projects || []).map((p) => h('li', {},
+    names.get(p.id) || p.id, h('span', { class: 'muted' }, ` · ${cap(p.role)}`))));
+  const link = byId('done-open');
+  link.href = `/?org=${encodeURIComponent(res.orgId || preview.orgId)}`;
+  link.textContent = `Open ${org}`;
+  document.title = `Welcome to ${org} · Members`;
+  showState('done');
+}
+
+async function switchAccount() {
+  if (await signOut('/accept')) return; // Cognito: the hosted UI signs out and comes back.
+  renderAccount();
+  if (!preview) {
+    await loadPreview();
+    return;
+  }
+  renderPreview(false);
+  say('Signed out. Sign in with the invited address.');
+  byId('accept-signin-email').focus();
+}
+
+function wire() {
+  byId('accept-submit').addEventListener('click', accept);
+  byId('accept-switch').addEventListener('click', switchAccount);
+  byId('mm-switch').addEventListener('click', switchAccount);
+  byId('sign-out').addEventListener('click', switchAccount);
+  byId('error-retry').addEventListener('click', loadPreview);
+}
+
+async function main() {
+  wire();
+  token = readToken();
+  try {
+    await loadConfig();
+  } catch {
+    byId('error-text').textContent = 'The console could not load its configuration. Reload the page to try again.';
+    showState('error');
+    return;
+  }
+  let signInError = '';
+  try {
+    await completeCognitoSignIn();
+  } catch (err) {
+    signInError = err.message;
+  }
+  renderAccount();
+  if (!token) {
+    showState('missing');
+    return;
+  }
+  await loadPreview();
+  if (signInError && preview) byId('accept-error').textContent = signInError;
+}
+
+main();

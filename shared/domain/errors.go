@@ -1,0 +1,119 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the stable, machine-readable error vocabulary of the service.
+// Every error a caller can see carries one; the HTTP layer maps each Code to
+// a status in exactly one table.
+type Code string
+
+// The error codes.
+const (
+	ECodeInvalid        Code = "invalid_request"
+	ECodeValidation     Code = "validation_failed"
+	ECodeUnauthorized   Code = "unauthorized"
+	ECodeForbidden      Code = "forbidden"
+	ECodeNotFound       Code = "not_found"
+	ECodeOrgNotFound    Code = "org_not_found"
+	ECodeProjectNotFnd  Code = "project_not_found"
+	ECodeMemberNotFound Code = "member_not_found"
+	ECodeInviteNotFound Code = "invite_not_found"
+	ECodeInviteExpired  Code = "invite_expired"
+	ECodeEmailMismatch  Code = "invite_email_mismatch"
+	ECodeEmailUnverif   Code = "email_not_verified"
+	ECodeEmailInUse     Code = "email_in_use"
+	ECodeAlreadyAccept  Code = "invite_already_accepted"
+	ECodeLastOwner      Code = "last_owner"
+	ECodeConflict       Code = "conflict"
+	ECodeTooLarge       Code = "payload_too_large"
+	ECodeUnsupportedMT  Code = "unsupported_media_type"
+	ECodeMethod         Code = "method_not_allowed"
+	ECodeRateLimited    Code = "rate_limited"
+	ECodeUnavailable    Code = "service_unavailable"
+	ECodeInternal       Code = "internal_error"
+)
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the one error type callers of the service see. Message is safe
+// to show to the client; internal causes are wrapped in Err and never shown.
+type Error struct {
+	Code    Code
+	Message string
+	Fields  []FieldError
+	// RetryAfterSeconds is set on rate_limited and service_unavailable.
+	RetryAfterSeconds int
+	Err               error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with code and a client-safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps err as an internal error; its text is never shown to clients.
+func Internal(err error) *Error {
+	return &Error{Code: ECodeInternal, Message: "internal error", Err: err}
+}
+
+// Unavailable reports a dependency that stayed unavailable after retries.
+func Unavailable(err error) *Error {
+	return &Error{Code: ECodeUnavailable, Message: "the service is busy; try again shortly", RetryAfterSeconds: 2, Err: err}
+}
+
+// ErrorCode returns the Code of err, ECodeInternal for errors that are not *Error.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ECodeInternal
+}
+
+// Validation accumulates field errors.
+type Validation struct{ Fields []FieldError }
+
+// Add records a field error.
+func (v *Validation) Add(field, format string, args ...any) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns a validation_failed *Error, or nil when nothing was added.
+func (v *Validation) Err() error {
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return &Error{Code: ECodeValidation, Message: "the request has invalid fields", Fields: v.Fields}
+}
+
+// Store-level sentinel errors. Store implementations return these (wrapped
+// or not); the service turns them into *Error values.
+var (
+	// ErrNotFound: the item does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a condition failed because the data changed since it was
+	// read (optimistic concurrency); the caller may re-read and retry.
+	ErrConflict = errors.New("concurrent change")
+	// ErrExists: a conditional create found the item already there.
+	ErrExists = errors.New("already exists")
+	// ErrLastOwner: the change would leave an organization without owners.
+	ErrLastOwner = errors.New("last owner")
+	// ErrThrottled: the store stayed throttled or busy after retries.
+	ErrThrottled = errors.New("store throttled")
+)

@@ -1,0 +1,525 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+)
+
+// InviteInput is the body of POST /orgs/{orgId}/invites, as decoded.
+type InviteInput struct {
+	Emails        []string `json:"emails"`
+	OrgRole       string   `json:"orgRole"`
+	ProjectIDs    []string `json:"projectIds"`
+	ProjectRole   string   `json:"projectRole"`
+	ExpiresInDays *int     `json:"expiresInDays"`
+}
+
+type inviteRequest struct {
+	emails      []string
+	orgRole     OrgRole
+	projectIDs  []string
+	projectRole ProjectRole
+	days        int
+}
+
+func (in InviteInput) validate() (inviteRequest, error) {
+	v := Validation{}
+	r := inviteRequest{orgRole: OrgUser, days: DefaultExpiryDays}
+	switch n := len(in.Emails); {
+	case n == 0:
+		v.Add("emails", "must list at least one address")
+	case n > MaxInviteEmails:
+		v.Add("emails", "must list at most %d addresses", MaxInviteEmails)
+	}
+	for i, e := range in.Emails {
+		if len(in.Emails) > MaxInviteEmails {
+			break
+		}
+		ne, why := NormalizeEmail(e)
+		if why != "" {
+			v.Add(fieldIndex("emails", i), "%s", why)
+			continue
+		}
+		if !slices.Contains(r.emails, ne) {
+			r.emails = append(r.emails, ne)
+		}
+	}
+	if in.OrgRole != "" {
+		r.orgRole = OrgRole(in.OrgRole)
+		if !r.orgRole.Valid() {
+			v.Add("orgRole", `must be "owner" or "user"`)
+		}
+	}
+	if len(in.ProjectIDs) > MaxInviteProjects {
+		v.Add("projectIds", "must list at most %d projects", MaxInviteProjects)
+	} else {
+		for i, p := range in.ProjectIDs {
+			if !ValidID(p) {
+				v.Add(fieldIndex("projectIds", i), "is not a project of this organization")
+				continue
+			}
+			if !slices.Contains(r.projectIDs, p) {
+				r.projectIDs = append(r.projectIDs, p)
+			}
+		}
+	}
+	if in.ProjectRole != "" {
+		r.projectRole = ProjectRole(in.ProjectRole)
+		if !r.projectRole.Valid() {
+			v.Add("projectRole", `must be "owner" or "member"`)
+		}
+	} else if len(in.ProjectIDs) > 0 {
+		v.Add("projectRole", "is required when projectIds is not empty")
+	}
+	if in.ExpiresInDays != nil {
+		r.days = *in.ExpiresInDays
+		if r.days < 1 || r.days > MaxExpiryDays {
+			v.Add("expiresInDays", "must be from 1 to %d", MaxExpiryDays)
+		}
+	}
+	return r, v.Err()
+}
+
+func fieldIndex(name string, i int) string {
+	return name + "[" + itoa(i) + "]"
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	for ; i > 0; i /= 10 {
+		n--
+		b[n] = byte('0' + i%10)
+	}
+	return string(b[n:])
+}
+
+// InviteResult is the outcome for one address.
+type InviteResult struct {
+	Email     string     `json:"email"`
+	Status    string     `json:"status"` // invited, added, already_member, failed
+	InviteID  string     `json:"inviteId,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Delivery  Delivery   `json:"delivery,omitempty"`
+	Error     *Error     `json:"-"`
+}
+
+// Invite statuses of InviteResult.
+const (
+	ResultInvited       = "invited"
+	ResultAdded         = "added"
+	ResultAlreadyMember = "already_member"
+	ResultFailed        = "failed"
+)
+
+// canManage reports whether m may send (and so revoke or resend) an invite
+// with these roles and projects: org owners always; project owners for
+// invites that grant only user org role on projects they all own.
+func canManage(m Membership, orgRole OrgRole, projectIDs []string) bool {
+	if m.Role == OrgOwner {
+		return true
+	}
+	if orgRole == OrgOwner || len(projectIDs) == 0 {
+		return false
+	}
+	for _, p := range projectIDs {
+		if m.Projects[p] != ProjectOwner {
+			return false
+		}
+	}
+	return true
+}
+
+// Invite invites each address: registered users get access at once
+// (added), others get a pending invite (invited); one result per distinct
+// address. Returns org_not_found, forbidden, validation_failed, rate_limited.
+func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in InviteInput) ([]InviteResult, error) {
+	req, verr := in.validate()
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	if !canManage(m, req.orgRole, req.projectIDs) {
+		if req.orgRole == OrgOwner && m.Role != OrgOwner {
+			return nil, Errorf(ECodeForbidden, "only organization owners can invite organization owners")
+		}
+		return nil, Errorf(ECodeForbidden, "only organization owners, or owners of every listed project, can invite")
+	}
+	projects, err := s.store.GetProjects(ctx, orgID, req.projectIDs)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	v := Validation{}
+	for i, p := range in.ProjectIDs {
+		if _, ok := projects[p]; !ok && ValidID(p) {
+			v.Add(fieldIndex("projectIds", i), "is not a project of this organization")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.rateLimit(ctx, orgID, len(req.emails)); err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for pid, p := range projects {
+		names[pid] = p.Name
+	}
+	results := make([]InviteResult, 0, len(req.emails))
+	for _, email := range req.emails {
+		r, err := s.inviteOne(ctx, id, m, req, names, email)
+		if err != nil {
+			r = InviteResult{Email: email, Status: ResultFailed, Error: asError(err)}
+			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}
+
+func (s *Service) rateLimit(ctx context.Context, orgID string, n int) error {
+	limit := s.cfg.InviteEmailsPerHour
+	if limit < 0 {
+		return nil
+	}
+	now := s.now()
+	_, err := s.store.CountInviteEmails(ctx, orgID, now, n, limit)
+	if errors.Is(err, ErrConflict) {
+		next := now.Truncate(time.Hour).Add(time.Hour)
+		return &Error{Code: ECodeRateLimited, RetryAfterSeconds: int(next.Sub(now).Seconds()) + 1,
+			Message: "this organization has sent too many invites this hour; try again later"}
+	}
+	return storeErr(err)
+}
+
+func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string) (InviteResult, error) {
+	uid, err := s.store.UserIDByEmail(ctx, email)
+	switch {
+	case err == nil:
+		return s.grantNow(ctx, id, m, req, names, email, uid)
+	case !errors.Is(err, ErrNotFound):
+		return InviteResult{}, storeErr(err)
+	}
+	var inv Invite
+	var token string
+	err = retry(func() error {
+		now := s.now()
+		token = ""
+		openID, err := s.store.OpenInviteID(ctx, m.OrgID, email)
+		if errors.Is(err, ErrNotFound) {
+			var hash string
+			token, hash = NewToken()
+			inv = Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
+				OrgRole: req.orgRole, ProjectIDs: req.projectIDs, ProjectNames: names, ProjectRole: req.projectRole,
+				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now,
+				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days,
+				Status: InvitePending, Delivery: DeliveryPending, TokenHash: hash}
+			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)))
+			if errors.Is(err, ErrExists) {
+				return ErrConflict // someone else opened one: refresh it instead
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		prev, err := s.store.GetInvite(ctx, m.OrgID, openID)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrConflict
+			}
+			return err
+		}
+		inv = prev
+		inv.OrgRole = prev.OrgRole.Max(req.orgRole)
+		inv.ProjectRole = prev.ProjectRole.Max(req.projectRole)
+		inv.ProjectNames = mergeNames(prev.ProjectNames, names)
+		for _, p := range req.projectIDs {
+			if !slices.Contains(inv.ProjectIDs, p) {
+				inv.ProjectIDs = append(inv.ProjectIDs, p)
+			}
+		}
+		if !canManage(m, inv.OrgRole, inv.ProjectIDs) {
+			return Errorf(ECodeForbidden, "this address has an open invite you cannot change; ask an organization owner")
+		}
+		var hash string
+		token, hash = NewToken()
+		inv.TokenHash, inv.Status, inv.Delivery, inv.MessageID = hash, InvitePending, DeliveryPending, ""
+		inv.ExpiresInDays = req.days
+		inv.ExpiresAt = now.Add(time.Duration(req.days) * 24 * time.Hour)
+		inv.InvitedBy, inv.InvitedByEmail = id.UserID, id.Email
+		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
+			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)))
+	})
+	if err != nil {
+		return InviteResult{}, storeErr(err)
+	}
+	inv.Delivery = s.sendInvite(ctx, inv, token)
+	exp := inv.ExpiresAt
+	return InviteResult{Email: email, Status: ResultInvited, InviteID: inv.ID, ExpiresAt: &exp, Delivery: inv.Delivery}, nil
+}
+
+func mergeNames(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func inviteAudit(inv Invite) map[string]any {
+	m := map[string]any{"email": inv.Email, "orgRole": string(inv.OrgRole), "expiresAt": inv.ExpiresAt.Format(time.RFC3339)}
+	if len(inv.ProjectIDs) > 0 {
+		m["projectIds"] = inv.ProjectIDs
+		m["projectRole"] = string(inv.ProjectRole)
+	}
+	return m
+}
+
+// sendInvite mails the invite and records the outcome; a failed send keeps
+// the invite (delivery failed) so it can be resent.
+func (s *Service) sendInvite(ctx context.Context, inv Invite, token string) Delivery {
+	mail := InviteMail{To: inv.Email, OrgID: inv.OrgID, InviteID: inv.ID, OrgName: inv.OrgName,
+		InviterEmail: inv.InvitedByEmail, OrgRole: inv.OrgRole, ProjectRole: inv.ProjectRole,
+		ExpiresAt: inv.ExpiresAt, Link: s.cfg.AppBaseURL + "/accept#token=" + token}
+	for _, p := range inv.ProjectIDs {
+		mail.Projects = append(mail.Projects, inv.ProjectNames[p])
+	}
+	d := DeliverySent
+	msgID, err := s.mail.SendInvite(ctx, mail)
+	if err != nil {
+		d = DeliveryFailed
+		s.cfg.Logger.WarnContext(ctx, "invite email not sent", "org", inv.OrgID, "invite", inv.ID, "err", err)
+	}
+	// The invite is stored already; record how its email fared. A newer
+	// token (a concurrent resend) wins, so ErrConflict is not a failure.
+	if err := s.store.SetDelivery(context.WithoutCancel(ctx), inv.OrgID, inv.ID, inv.TokenHash, d, msgID); err != nil && !errors.Is(err, ErrConflict) {
+		s.cfg.Logger.ErrorContext(ctx, "delivery state not recorded", "org", inv.OrgID, "invite", inv.ID, "err", err)
+	}
+	return d
+}
+
+func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string) (InviteResult, error) {
+	status := ResultAlreadyMember
+	var after Membership
+	err := retry(func() error {
+		now := s.now()
+		target, err := s.store.GetMembership(ctx, m.OrgID, uid)
+		if errors.Is(err, ErrNotFound) {
+			target = Membership{OrgID: m.OrgID, OrgName: m.OrgName, UserID: uid, Email: email}
+		} else if err != nil {
+			return err
+		}
+		after = target.merged(req.orgRole, req.projectIDs, req.projectRole)
+		if target.Exists() && target.sameAccess(after) {
+			status = ResultAlreadyMember
+			return nil
+		}
+		if !target.Exists() {
+			after.JoinedAt = now
+		}
+		action := AuditMemberAdded
+		if target.Exists() {
+			action = AuditMemberRole
+		}
+		status = ResultAdded
+		return s.store.ApplyChange(ctx, Change{Before: target, After: &after, ProjectNames: names, Now: now,
+			Audit: []AuditEvent{s.audit(id, m.OrgID, action, uid, accessMap(target), accessMap(after))}})
+	})
+	if err != nil {
+		return InviteResult{}, storeErr(err)
+	}
+	res := InviteResult{Email: email, Status: status}
+	if status == ResultAdded {
+		mail := AddedMail{To: email, OrgName: m.OrgName, InviterEmail: id.Email, OrgRole: after.Role,
+			ProjectRole: req.projectRole, Link: s.cfg.AppBaseURL + "/"}
+		for _, p := range req.projectIDs {
+			mail.Projects = append(mail.Projects, names[p])
+		}
+		res.Delivery = DeliverySent
+		if _, err := s.mail.SendAdded(ctx, mail); err != nil {
+			res.Delivery = DeliveryFailed
+			s.cfg.Logger.WarnContext(ctx, "added email not sent", "org", m.OrgID, "user", uid, "err", err)
+		}
+	}
+	return res, nil
+}
+
+// PreviewView is POST /invites/preview.
+type PreviewView struct {
+	OrgID       string        `json:"orgId"`
+	OrgName     string        `json:"orgName"`
+	InvitedBy   string        `json:"invitedBy"`
+	Email       string        `json:"email"`
+	OrgRole     OrgRole       `json:"orgRole"`
+	Projects    []ProjectName `json:"projects"`
+	ProjectRole *ProjectRole  `json:"projectRole"`
+	ExpiresAt   time.Time     `json:"expiresAt"`
+	Status      InviteStatus  `json:"status"`
+}
+
+// ProjectName is a project id with its name.
+type ProjectName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// byToken returns the invite a token names: invite_not_found for malformed,
+// unknown, revoked or superseded tokens.
+func (s *Service) byToken(ctx context.Context, token string) (Invite, error) {
+	if token == "" {
+		v := Validation{}
+		v.Add("token", "is required")
+		return Invite{}, v.Err()
+	}
+	hash, ok := ParseToken(token)
+	if !ok {
+		return Invite{}, Errorf(ECodeInviteNotFound, "this invite link is not valid; it may have been revoked or replaced by a newer one")
+	}
+	inv, err := s.store.InviteByToken(ctx, hash)
+	if errors.Is(err, ErrNotFound) || (err == nil && (inv.Status == InviteRevoked || inv.TokenHash != hash)) {
+		return Invite{}, Errorf(ECodeInviteNotFound, "this invite link is not valid; it may have been revoked or replaced by a newer one")
+	}
+	return inv, storeErr(err)
+}
+
+func expiredErr(inv Invite) error {
+	return Errorf(ECodeInviteExpired, "this invite expired on %s; ask %s for a new one", inv.ExpiresAt.Format(time.RFC1123), inv.InvitedByEmail)
+}
+
+// Preview describes what a token offers. Returns invite_not_found,
+// invite_expired.
+func (s *Service) Preview(ctx context.Context, token string) (PreviewView, error) {
+	inv, err := s.byToken(ctx, token)
+	if err != nil {
+		return PreviewView{}, err
+	}
+	st := inv.StatusAt(s.now())
+	if st == InviteExpired {
+		return PreviewView{}, expiredErr(inv)
+	}
+	v := PreviewView{OrgID: inv.OrgID, OrgName: inv.OrgName, InvitedBy: inv.InvitedByEmail, Email: inv.Email,
+		OrgRole: inv.OrgRole, Projects: []ProjectName{}, ExpiresAt: inv.ExpiresAt, Status: st}
+	for _, p := range inv.ProjectIDs {
+		v.Projects = append(v.Projects, ProjectName{ID: p, Name: inv.ProjectNames[p]})
+	}
+	if inv.ProjectRole != "" {
+		r := inv.ProjectRole
+		v.ProjectRole = &r
+	}
+	return v, nil
+}
+
+// AcceptView is POST /invites/accept.
+type AcceptView struct {
+	OrgID    string            `json:"orgId"`
+	OrgRole  OrgRole           `json:"orgRole"`
+	Projects []ProjectRoleView `json:"projects"`
+}
+
+// ProjectRoleView is a project id with a role.
+type ProjectRoleView struct {
+	ID   string      `json:"id"`
+	Role ProjectRole `json:"role"`
+}
+
+func acceptView(inv Invite) AcceptView {
+	v := AcceptView{OrgID: inv.OrgID, OrgRole: inv.ResultOrgRole, Projects: []ProjectRoleView{}}
+	for _, p := range inv.ProjectIDs {
+		v.Projects = append(v.Projects, ProjectRoleView{ID: p, Role: inv.ResultProjects[p]})
+	}
+	return v
+}
+
+// Accept joins the caller to the invite's organization and projects.
+// Accepting again as the same user returns the same result. Returns
+// unauthorized, invite_not_found, invite_email_mismatch, invite_expired,
+// invite_already_accepted (by another account), email_in_use.
+func (s *Service) Accept(ctx context.Context, id Identity, token string) (AcceptView, error) {
+	if err := requireSignedIn(id); err != nil {
+		return AcceptView{}, err
+	}
+	var out AcceptView
+	err := retry(func() error {
+		inv, err := s.byToken(ctx, token)
+		if err != nil {
+			return err
+		}
+		if inv.Status == InviteAccepted {
+			if inv.AcceptedBy == id.UserID {
+				out = acceptView(inv)
+				return nil
+			}
+			return Errorf(ECodeAlreadyAccept, "this invite was already accepted")
+		}
+		if !id.EmailVerified || id.Email != inv.Email {
+			return Errorf(ECodeEmailMismatch, "this invite is for another email address; sign in with the invited address (verified) to accept it")
+		}
+		now := s.now()
+		if inv.StatusAt(now) == InviteExpired {
+			return expiredErr(inv)
+		}
+		if _, err := s.Register(ctx, id); err != nil {
+			return err
+		}
+		m, err := s.store.GetMembership(ctx, inv.OrgID, id.UserID)
+		if errors.Is(err, ErrNotFound) {
+			m = Membership{OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: id.UserID, Email: id.Email}
+		} else if err != nil {
+			return err
+		}
+		after := m.merged(inv.OrgRole, inv.ProjectIDs, inv.ProjectRole)
+		if !m.Exists() {
+			after.JoinedAt = now
+		}
+		inv.AcceptedBy, inv.ResultOrgRole, inv.ResultProjects = id.UserID, after.Role, after.Projects
+		evs := []AuditEvent{s.audit(id, inv.OrgID, AuditInviteAccepted, inv.ID, nil, map[string]any{"userId": id.UserID})}
+		if !m.sameAccess(after) || !m.Exists() {
+			action := AuditMemberAdded
+			if m.Exists() {
+				action = AuditMemberRole
+			}
+			evs = append(evs, s.audit(id, inv.OrgID, action, id.UserID, accessMap(m), accessMap(after)))
+		}
+		if err := s.store.ApplyChange(ctx, Change{Before: m, After: &after, AcceptInvite: &inv,
+			ProjectNames: inv.ProjectNames, Now: now, Audit: evs}); err != nil {
+			return err
+		}
+		out = acceptView(inv)
+		return nil
+	})
+	return out, storeErr(err)
+}
+
+// RecordDelivery applies an SES delivery event to its invite. Stale,
+// repeated or unknown events are ignored.
+func (s *Service) RecordDelivery(ctx context.Context, ev DeliveryEvent) error {
+	if ev.OrgID == "" || ev.InviteID == "" || ev.MessageID == "" {
+		return nil
+	}
+	err := s.store.RecordDeliveryEvent(ctx, ev)
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		s.cfg.Logger.InfoContext(ctx, "delivery event ignored", "org", ev.OrgID, "invite", ev.InviteID, "kind", ev.Kind)
+		return nil
+	}
+	return storeErr(err)
+}

@@ -1,0 +1,146 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the service needs. Implementations return the
+// sentinel errors of this package (ErrNotFound, ErrExists, ErrConflict,
+// ErrLastOwner, ErrThrottled), possibly wrapped; anything else is internal.
+type Store interface {
+	// GetUser returns the registered user, or ErrNotFound.
+	GetUser(ctx context.Context, userID string) (User, error)
+	// SaveUser registers u, or moves it to a new email (prevEmail is its
+	// stored email, "" when new). Returns ErrExists when the email belongs
+	// to another user, ErrConflict when the user changed concurrently.
+	SaveUser(ctx context.Context, u User, prevEmail string) error
+	// UserIDByEmail returns the id registered for a normalized email, or ErrNotFound.
+	UserIDByEmail(ctx context.Context, email string) (string, error)
+
+	// GetOrg returns the organization, or ErrNotFound.
+	GetOrg(ctx context.Context, orgID string) (Org, error)
+	// ListProjects returns every project of an organization, by id.
+	ListProjects(ctx context.Context, orgID string) ([]Project, error)
+	// GetProjects returns the projects among ids that exist in the organization.
+	GetProjects(ctx context.Context, orgID string, ids []string) (map[string]Project, error)
+
+	// GetMembership returns the user's membership of the organization
+	// (read consistently), or ErrNotFound.
+	GetMembership(ctx context.Context, orgID, userID string) (Membership, error)
+	// ApplyChange writes a membership change atomically. Returns ErrConflict
+	// when the membership or the invite changed since it was read, ErrExists
+	// when a created organization or project exists, ErrLastOwner when it
+	// would leave the organization without an owner.
+	ApplyChange(ctx context.Context, c Change) error
+	// ListMembers returns up to limit organization members after position
+	// after (a store position; "" for the first page), and the position of
+	// the next page ("" at the end).
+	ListMembers(ctx context.Context, orgID, after string, limit int) ([]Member, string, error)
+	// ListProjectMembers is ListMembers for a project.
+	ListProjectMembers(ctx context.Context, orgID, projectID, after string, limit int) ([]Member, string, error)
+	// ListUserMemberships returns the user's organization and project
+	// memberships (eventually consistent; for display).
+	ListUserMemberships(ctx context.Context, userID string) ([]OrgMembership, []ProjectMembership, error)
+
+	// CreateInvite stores a new invite, its token and the organization's
+	// one open invite for the address. Returns ErrExists when the address
+	// already has an open invite in the organization.
+	CreateInvite(ctx context.Context, inv Invite, ev AuditEvent) error
+	// ReplaceInvite stores inv (same id, new token or fields) in place of
+	// prev. Returns ErrConflict when the stored invite is no longer prev's
+	// token or is not pending.
+	ReplaceInvite(ctx context.Context, inv Invite, prevTokenHash string, ev AuditEvent) error
+	// RevokeInvite marks a pending invite revoked and deletes its token.
+	// Returns ErrConflict when it is no longer pending with that token.
+	RevokeInvite(ctx context.Context, inv Invite, ev AuditEvent) error
+	// GetInvite returns an invite of an organization, or ErrNotFound.
+	GetInvite(ctx context.Context, orgID, inviteID string) (Invite, error)
+	// InviteByToken returns the invite a token hash points to, or ErrNotFound.
+	InviteByToken(ctx context.Context, tokenHash string) (Invite, error)
+	// OpenInviteID returns the open (pending or expired, not accepted or
+	// revoked) invite id for an address in an organization, or ErrNotFound.
+	OpenInviteID(ctx context.Context, orgID, email string) (string, error)
+	// ListOpenInvites returns up to limit open invites after position after.
+	ListOpenInvites(ctx context.Context, orgID, after string, limit int) ([]Invite, string, error)
+	// SetDelivery records the delivery state of the email sent for token
+	// tokenHash. Returns ErrConflict when the invite has another token now.
+	SetDelivery(ctx context.Context, orgID, inviteID, tokenHash string, d Delivery, messageID string) error
+	// RecordDeliveryEvent applies an SES event to the invite whose current
+	// message it concerns. Returns ErrConflict for an older message or an
+	// unknown invite, so redelivered and stale events change nothing.
+	RecordDeliveryEvent(ctx context.Context, ev DeliveryEvent) error
+
+	// ListAudit returns audit events newest first.
+	ListAudit(ctx context.Context, orgID, after string, limit int) ([]AuditEvent, string, error)
+	// CountInviteEmails adds n to the organization's invite-email counter for
+	// the hour containing now and returns the new count, without going over
+	// limit: it returns ErrConflict (and adds nothing) when the count would pass it.
+	CountInviteEmails(ctx context.Context, orgID string, now time.Time, n, limit int) (int, error)
+}
+
+// OrgMembership is one organization the user belongs to.
+type OrgMembership struct {
+	OrgID   string
+	OrgName string
+	Role    OrgRole
+}
+
+// ProjectMembership is one project the user belongs to.
+type ProjectMembership struct {
+	OrgID       string
+	ProjectID   string
+	ProjectName string
+	Role        ProjectRole
+}
+
+// Change is one atomic membership change: the membership as read (Before,
+// Rev 0 when absent) becomes After (nil to remove it). Optional parts ride
+// along in the same transaction.
+type Change struct {
+	Before Membership
+	After  *Membership
+	// ProjectNames names projects that After adds (for display in /me).
+	ProjectNames map[string]string
+	// CreateOrg creates the organization itself (After is its first owner).
+	CreateOrg *Org
+	// CreateProject creates a project in Before.OrgID.
+	CreateProject *Project
+	// AcceptInvite marks this invite accepted with After's roles as result;
+	// it must still be pending with the same token and unexpired at Now.
+	AcceptInvite *Invite
+	Now          time.Time
+	Audit        []AuditEvent
+}
+
+// Mailer sends the service's emails. Both methods return the provider's
+// message id, or an error when the provider did not take the message.
+type Mailer interface {
+	SendInvite(ctx context.Context, m InviteMail) (string, error)
+	SendAdded(ctx context.Context, m AddedMail) (string, error)
+}
+
+// InviteMail is the content of an invitation email.
+type InviteMail struct {
+	To           string
+	OrgID        string
+	InviteID     string
+	OrgName      string
+	InviterEmail string
+	Projects     []string // names
+	OrgRole      OrgRole
+	ProjectRole  ProjectRole
+	ExpiresAt    time.Time
+	Link         string // contains the token in the fragment
+}
+
+// AddedMail tells a registered user they were given access.
+type AddedMail struct {
+	To           string
+	OrgName      string
+	InviterEmail string
+	Projects     []string
+	OrgRole      OrgRole
+	ProjectRole  ProjectRole
+	Link         string // the console
+}

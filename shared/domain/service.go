@@ -1,0 +1,453 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config tunes the service. Zero values take the documented defaults.
+type Config struct {
+	// AppBaseURL is the console's origin, used in email links.
+	AppBaseURL string
+	// CursorKey signs pagination cursors.
+	CursorKey []byte
+	// Now is the clock (time.Now when nil); the local server shifts it.
+	Now func() time.Time
+	// InviteEmailsPerHour caps invite emails per organization per hour
+	// (default 100; negative: no cap).
+	InviteEmailsPerHour int
+	// Logger receives operational logs (slog.Default when nil).
+	Logger *slog.Logger
+}
+
+// Service implements every use case of the Members API.
+type Service struct {
+	store   Store
+	mail    Mailer
+	cfg     Config
+	cursors cursorCodec
+}
+
+// Limits of the contract.
+const (
+	MaxInviteEmails   = 50
+	MaxInviteProjects = 50
+	DefaultExpiryDays = 7
+	MaxExpiryDays     = 30
+	DefaultPageLimit  = 50
+	MaxPageLimit      = 100
+	// attempts bounds optimistic-concurrency retries of one operation.
+	attempts = 6
+)
+
+// NewService returns a Service over store and mailer.
+func NewService(store Store, mailer Mailer, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.InviteEmailsPerHour == 0 {
+		cfg.InviteEmailsPerHour = 100
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if len(cfg.CursorKey) == 0 {
+		cfg.CursorKey = []byte("members-cursor-v1")
+	}
+	cfg.AppBaseURL = strings.TrimRight(cfg.AppBaseURL, "/")
+	return &Service{store: store, mail: mailer, cfg: cfg, cursors: cursorCodec{key: cfg.CursorKey}}
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// storeErr maps a store failure that the caller did not handle itself.
+func storeErr(err error) error {
+	var de *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &de):
+		return err
+	case errors.Is(err, ErrThrottled), errors.Is(err, ErrConflict):
+		return Unavailable(err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return Unavailable(err)
+	default:
+		return Internal(err)
+	}
+}
+
+// retry runs fn until it returns something other than ErrConflict, at most
+// `attempts` times; fn re-reads what it depends on each time.
+func retry(fn func() error) error {
+	var err error
+	for range attempts {
+		if err = fn(); !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+func requireSignedIn(id Identity) error {
+	if id.UserID == "" {
+		return Errorf(ECodeUnauthorized, "sign in first")
+	}
+	return nil
+}
+
+// Register makes sure the caller is a registered user, writing only when
+// the user is new or their verified email changed. An unverified email is
+// never registered (it cannot claim an address). Returns email_in_use when
+// the address belongs to another account.
+func (s *Service) Register(ctx context.Context, id Identity) (User, error) {
+	if err := requireSignedIn(id); err != nil {
+		return User{}, err
+	}
+	var out User
+	err := retry(func() error {
+		u, err := s.store.GetUser(ctx, id.UserID)
+		switch {
+		case err == nil && (u.Email == id.Email || !id.EmailVerified):
+			out = u
+			return nil
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		case !id.EmailVerified:
+			out = User{ID: id.UserID, Email: id.Email}
+			return nil
+		}
+		prev := u.Email
+		nu := User{ID: id.UserID, Email: id.Email, CreatedAt: s.now()}
+		if prev != "" {
+			nu.CreatedAt = u.CreatedAt
+		}
+		if err := s.store.SaveUser(ctx, nu, prev); err != nil {
+			return err
+		}
+		out = nu
+		return nil
+	})
+	if errors.Is(err, ErrExists) {
+		return User{}, Errorf(ECodeEmailInUse, "this email address belongs to another account")
+	}
+	return out, storeErr(err)
+}
+
+// MeView is GET /me.
+type MeView struct {
+	User     User        `json:"user"`
+	Orgs     []MeOrg     `json:"orgs"`
+	Projects []MeProject `json:"projects"`
+}
+
+// MeOrg is an organization in MeView.
+type MeOrg struct {
+	ID   string  `json:"id"`
+	Name string  `json:"name"`
+	Role OrgRole `json:"role"`
+}
+
+// MeProject is a project in MeView.
+type MeProject struct {
+	ID    string      `json:"id"`
+	OrgID string      `json:"orgId"`
+	Name  string      `json:"name"`
+	Role  ProjectRole `json:"role"`
+}
+
+// Me registers the caller if needed and returns their memberships.
+func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
+	u, err := s.Register(ctx, id)
+	if err != nil {
+		return MeView{}, err
+	}
+	orgs, projects, err := s.store.ListUserMemberships(ctx, id.UserID)
+	if err != nil {
+		return MeView{}, storeErr(err)
+	}
+	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}}
+	for _, o := range orgs {
+		v.Orgs = append(v.Orgs, MeOrg{ID: o.OrgID, Name: o.OrgName, Role: o.Role})
+	}
+	for _, p := range projects {
+		v.Projects = append(v.Projects, MeProject{ID: p.ProjectID, OrgID: p.OrgID, Name: p.ProjectName, Role: p.Role})
+	}
+	return v, nil
+}
+
+func requireVerified(id Identity) error {
+	if !id.EmailVerified {
+		return Errorf(ECodeEmailUnverif, "verify your email address first")
+	}
+	return nil
+}
+
+// CreateOrg creates an organization owned by the caller. Returns
+// validation_failed for a bad name, email_not_verified for unverified callers.
+func (s *Service) CreateOrg(ctx context.Context, id Identity, name string) (Org, error) {
+	n, why := NormalizeName(name)
+	if why != "" {
+		v := Validation{}
+		v.Add("name", "%s", why)
+		return Org{}, v.Err()
+	}
+	if err := requireVerified(id); err != nil {
+		return Org{}, err
+	}
+	if _, err := s.Register(ctx, id); err != nil {
+		return Org{}, err
+	}
+	now := s.now()
+	org := Org{ID: NewID("org", now), Name: n, CreatedAt: now, CreatedBy: id.UserID}
+	owner := Membership{OrgID: org.ID, OrgName: n, UserID: id.UserID, Email: id.Email, Role: OrgOwner,
+		Projects: map[string]ProjectRole{}, JoinedAt: now}
+	err := s.store.ApplyChange(ctx, Change{
+		Before: Membership{OrgID: org.ID, UserID: id.UserID}, After: &owner, CreateOrg: &org, Now: now,
+		Audit: []AuditEvent{s.audit(id, org.ID, AuditOrgCreated, org.ID, nil, map[string]any{"name": n})},
+	})
+	if err != nil {
+		return Org{}, storeErr(err)
+	}
+	return org, nil
+}
+
+// membership returns the caller's membership of orgID; org_not_found when
+// the org does not exist or the caller is not in it (no existence leak).
+func (s *Service) membership(ctx context.Context, id Identity, orgID string) (Membership, error) {
+	if err := requireSignedIn(id); err != nil {
+		return Membership{}, err
+	}
+	if !ValidID(orgID) {
+		return Membership{}, Errorf(ECodeOrgNotFound, "organization not found")
+	}
+	m, err := s.store.GetMembership(ctx, orgID, id.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return Membership{}, Errorf(ECodeOrgNotFound, "organization not found")
+	}
+	return m, storeErr(err)
+}
+
+func (s *Service) ownerMembership(ctx context.Context, id Identity, orgID string) (Membership, error) {
+	m, err := s.membership(ctx, id, orgID)
+	if err == nil && m.Role != OrgOwner {
+		err = Errorf(ECodeForbidden, "only organization owners can do this")
+	}
+	return m, err
+}
+
+// CreateProject creates a project in an organization; the caller (an org
+// owner) becomes its owner. Returns org_not_found, forbidden, validation_failed.
+func (s *Service) CreateProject(ctx context.Context, id Identity, orgID, name string) (Project, error) {
+	n, why := NormalizeName(name)
+	if why != "" {
+		v := Validation{}
+		v.Add("name", "%s", why)
+		return Project{}, v.Err()
+	}
+	var p Project
+	err := retry(func() error {
+		m, err := s.ownerMembership(ctx, id, orgID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		p = Project{ID: NewID("prj", now), OrgID: orgID, Name: n, CreatedAt: now}
+		after := m.clone()
+		after.Projects[p.ID] = ProjectOwner
+		return s.store.ApplyChange(ctx, Change{Before: m, After: &after, CreateProject: &p, Now: now,
+			ProjectNames: map[string]string{p.ID: n},
+			Audit:        []AuditEvent{s.audit(id, orgID, AuditProjectCreated, p.ID, nil, map[string]any{"name": n})}})
+	})
+	return p, storeErr(err)
+}
+
+// ProjectView is one row of GET /orgs/{orgId}/projects.
+type ProjectView struct {
+	ID   string       `json:"id"`
+	Name string       `json:"name"`
+	Role *ProjectRole `json:"role"`
+}
+
+// ListProjects returns the projects the caller can see: all of them for
+// organization owners, their own for others. Returns org_not_found.
+func (s *Service) ListProjects(ctx context.Context, id Identity, orgID string) ([]ProjectView, error) {
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.ListProjects(ctx, orgID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	out := []ProjectView{}
+	for _, p := range all {
+		r, in := m.Projects[p.ID]
+		if !in && m.Role != OrgOwner {
+			continue
+		}
+		v := ProjectView{ID: p.ID, Name: p.Name}
+		if in {
+			v.Role = &r
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (m Membership) clone() Membership {
+	c := m
+	c.Projects = maps.Clone(m.Projects)
+	if c.Projects == nil {
+		c.Projects = map[string]ProjectRole{}
+	}
+	return c
+}
+
+// merged returns m with orgRole and projectRole on projects granted, never
+// downgrading a role it has.
+func (m Membership) merged(orgRole OrgRole, projects []string, projectRole ProjectRole) Membership {
+	c := m.clone()
+	c.Role = m.Role.Max(orgRole)
+	for _, p := range projects {
+		c.Projects[p] = c.Projects[p].Max(projectRole)
+	}
+	return c
+}
+
+func (m Membership) sameAccess(o Membership) bool {
+	return m.Role == o.Role && maps.Equal(m.Projects, o.Projects)
+}
+
+func (s *Service) audit(id Identity, orgID, action, target string, before, after map[string]any) AuditEvent {
+	now := s.now()
+	return AuditEvent{ID: NewID("evt", now), OrgID: orgID, At: now, ActorID: id.UserID, Actor: id.Email,
+		Action: action, Target: target, Before: before, After: after}
+}
+
+func accessMap(m Membership) map[string]any {
+	if !m.Exists() && m.Role == "" {
+		return nil
+	}
+	out := map[string]any{"role": string(m.Role)}
+	if len(m.Projects) > 0 {
+		ps := map[string]any{}
+		for k, v := range m.Projects {
+			ps[k] = string(v)
+		}
+		out["projects"] = ps
+	}
+	return out
+}
+
+// Page is a validated page request.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// ParsePage validates the limit and cursor query parameters (limit 1..100,
+// default 50). Returns validation_failed.
+func ParsePage(limit, cursor string) (Page, error) {
+	p := Page{Limit: DefaultPageLimit, Cursor: cursor}
+	v := Validation{}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			v.Add("limit", "must be a whole number from 1 to %d", MaxPageLimit)
+		}
+		p.Limit = n
+	}
+	return p, v.Err()
+}
+
+// MemberPage is a page of members.
+type MemberPage struct {
+	Members    []Member `json:"members"`
+	NextCursor *string  `json:"nextCursor"`
+}
+
+func (s *Service) nextCursor(scope, pos string) *string {
+	if pos == "" {
+		return nil
+	}
+	c := s.cursors.encode(scope, pos)
+	return &c
+}
+
+// ListMembers lists an organization's members by user id. Any member may
+// list. Returns org_not_found, validation_failed (cursor).
+func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p Page) (MemberPage, error) {
+	if _, err := s.membership(ctx, id, orgID); err != nil {
+		return MemberPage{}, err
+	}
+	scope := "members/" + orgID
+	pos, err := s.cursors.decode(scope, p.Cursor)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	ms, next, err := s.store.ListMembers(ctx, orgID, pos, p.Limit)
+	if err != nil {
+		return MemberPage{}, storeErr(err)
+	}
+	if ms == nil {
+		ms = []Member{}
+	}
+	return MemberPage{Members: ms, NextCursor: s.nextCursor(scope, next)}, nil
+}
+
+// project checks that projectID is a project of orgID. Returns project_not_found.
+func (s *Service) project(ctx context.Context, orgID, projectID string) (Project, error) {
+	if !ValidID(projectID) {
+		return Project{}, Errorf(ECodeProjectNotFnd, "project not found")
+	}
+	ps, err := s.store.GetProjects(ctx, orgID, []string{projectID})
+	if err != nil {
+		return Project{}, storeErr(err)
+	}
+	p, ok := ps[projectID]
+	if !ok {
+		return Project{}, Errorf(ECodeProjectNotFnd, "project not found")
+	}
+	return p, nil
+}
+
+// ListProjectMembers lists a project's members; project members and org
+// owners may list. Returns org_not_found, project_not_found, forbidden.
+func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, projectID string, p Page) (MemberPage, error) {
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	if _, in := m.Projects[projectID]; !in {
+		if _, err := s.project(ctx, orgID, projectID); err != nil {
+			return MemberPage{}, err
+		}
+		if m.Role != OrgOwner {
+			return MemberPage{}, Errorf(ECodeForbidden, "only members of this project can list its members")
+		}
+	}
+	scope := "project-members/" + orgID + "/" + projectID
+	pos, err := s.cursors.decode(scope, p.Cursor)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	ms, next, err := s.store.ListProjectMembers(ctx, orgID, projectID, pos, p.Limit)
+	if err != nil {
+		return MemberPage{}, storeErr(err)
+	}
+	if ms == nil {
+		ms = []Member{}
+	}
+	return MemberPage{Members: ms, NextCursor: s.nextCursor(scope, next)}, nil
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	return slices.Sorted(maps.Keys(m))
+}

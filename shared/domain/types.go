@@ -1,0 +1,197 @@
+// Package domain holds the Members service's types, rules and use cases. It
+// imports no AWS package: storage and mail are reached through the Store and
+// Mailer interfaces, implemented by shared/store and shared/mailer.
+package domain
+
+import "time"
+
+// OrgRole is a role in an organization.
+type OrgRole string
+
+// ProjectRole is a role in a project.
+type ProjectRole string
+
+// Roles.
+const (
+	OrgOwner          OrgRole     = "owner"
+	OrgUser           OrgRole     = "user"
+	ProjectOwner      ProjectRole = "owner"
+	ProjectMemberRole ProjectRole = "member"
+)
+
+// Valid reports whether r is a known organization role.
+func (r OrgRole) Valid() bool { return r == OrgOwner || r == OrgUser }
+
+// Valid reports whether r is a known project role.
+func (r ProjectRole) Valid() bool { return r == ProjectOwner || r == ProjectMemberRole }
+
+// Max returns the stronger of two organization roles ("" counts as none).
+func (r OrgRole) Max(o OrgRole) OrgRole {
+	if r == OrgOwner || o == OrgOwner {
+		return OrgOwner
+	}
+	if r == "" {
+		return o
+	}
+	return r
+}
+
+// Max returns the stronger of two project roles ("" counts as none).
+func (r ProjectRole) Max(o ProjectRole) ProjectRole {
+	if r == ProjectOwner || o == ProjectOwner {
+		return ProjectOwner
+	}
+	if r == "" {
+		return o
+	}
+	return r
+}
+
+// Identity is the caller as the JWT authorizer vouched for them.
+type Identity struct {
+	UserID        string
+	Email         string // normalized
+	EmailVerified bool
+}
+
+// User is a registered account.
+type User struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"-"`
+}
+
+// Org is an organization.
+type Org struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy string    `json:"-"`
+}
+
+// Project belongs to one organization.
+type Project struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"orgId"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Membership is a user's standing in one organization: their organization
+// role and their project roles there. Rev is the optimistic-concurrency
+// revision of the stored membership (0 when it does not exist yet).
+type Membership struct {
+	OrgID    string
+	OrgName  string
+	UserID   string
+	Email    string
+	Role     OrgRole
+	Projects map[string]ProjectRole
+	JoinedAt time.Time
+	Rev      int64
+}
+
+// Exists reports whether the membership is stored.
+func (m Membership) Exists() bool { return m.Rev > 0 }
+
+// Member is one row of a member list.
+type Member struct {
+	UserID   string    `json:"userId"`
+	Email    string    `json:"email"`
+	Role     string    `json:"role"`
+	JoinedAt time.Time `json:"joinedAt"`
+}
+
+// InviteStatus is the stored lifecycle state of an invite.
+type InviteStatus string
+
+// Invite statuses. Expired is derived on read from ExpiresAt.
+const (
+	InvitePending  InviteStatus = "pending"
+	InviteExpired  InviteStatus = "expired"
+	InviteAccepted InviteStatus = "accepted"
+	InviteRevoked  InviteStatus = "revoked"
+)
+
+// Delivery is what is known of an invite email's delivery.
+type Delivery string
+
+// Delivery states.
+const (
+	DeliveryPending    Delivery = "pending"
+	DeliverySent       Delivery = "sent"
+	DeliveryFailed     Delivery = "failed"
+	DeliveryDelivered  Delivery = "delivered"
+	DeliveryBounced    Delivery = "bounced"
+	DeliveryComplained Delivery = "complained"
+)
+
+// Invite is a pending (or finished) invitation of one address to an
+// organization and some of its projects.
+type Invite struct {
+	ID             string
+	OrgID          string
+	OrgName        string
+	Email          string
+	OrgRole        OrgRole
+	ProjectIDs     []string
+	ProjectNames   map[string]string
+	ProjectRole    ProjectRole
+	InvitedBy      string // user id
+	InvitedByEmail string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	ExpiresInDays  int
+	Status         InviteStatus
+	Delivery       Delivery
+	MessageID      string
+	TokenHash      string
+	AcceptedBy     string
+	// Result is the membership an accepted invite produced.
+	ResultOrgRole  OrgRole
+	ResultProjects map[string]ProjectRole
+}
+
+// StatusAt is the invite's status as seen at now: pending invites past
+// their expiry are expired.
+func (inv Invite) StatusAt(now time.Time) InviteStatus {
+	if inv.Status == InvitePending && !now.Before(inv.ExpiresAt) {
+		return InviteExpired
+	}
+	return inv.Status
+}
+
+// AuditEvent records one change, for the organization's audit trail.
+type AuditEvent struct {
+	ID      string         `json:"id"`
+	OrgID   string         `json:"-"`
+	At      time.Time      `json:"at"`
+	ActorID string         `json:"actorId"`
+	Actor   string         `json:"actorEmail"`
+	Action  string         `json:"action"`
+	Target  string         `json:"target"`
+	Before  map[string]any `json:"before,omitempty"`
+	After   map[string]any `json:"after,omitempty"`
+}
+
+// Audit actions.
+const (
+	AuditInviteCreated  = "invite.created"
+	AuditInviteResent   = "invite.resent"
+	AuditInviteRevoked  = "invite.revoked"
+	AuditInviteAccepted = "invite.accepted"
+	AuditMemberAdded    = "member.added"
+	AuditMemberRole     = "member.role_changed"
+	AuditMemberRemoved  = "member.removed"
+	AuditOrgCreated     = "org.created"
+	AuditProjectCreated = "project.created"
+)
+
+// DeliveryEvent is an email delivery notification (from SES events).
+type DeliveryEvent struct {
+	MessageID string
+	OrgID     string
+	InviteID  string
+	Kind      Delivery // delivered, bounced or complained
+	At        time.Time
+}

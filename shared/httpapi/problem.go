@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+// statusOf is the one table from the error vocabulary to HTTP statuses.
+var statusOf = map[domain.Code]int{
+	domain.ECodeInvalid:        http.StatusBadRequest,
+	domain.ECodeValidation:     http.StatusBadRequest,
+	domain.ECodeUnauthorized:   http.StatusUnauthorized,
+	domain.ECodeForbidden:      http.StatusForbidden,
+	domain.ECodeEmailUnverif:   http.StatusForbidden,
+	domain.ECodeEmailMismatch:  http.StatusForbidden,
+	domain.ECodeNotFound:       http.StatusNotFound,
+	domain.ECodeOrgNotFound:    http.StatusNotFound,
+	domain.ECodeProjectNotFnd:  http.StatusNotFound,
+	domain.ECodeMemberNotFound: http.StatusNotFound,
+	domain.ECodeInviteNotFound: http.StatusNotFound,
+	domain.ECodeMethod:         http.StatusMethodNotAllowed,
+	domain.ECodeAlreadyAccept:  http.StatusConflict,
+	domain.ECodeEmailInUse:     http.StatusConflict,
+	domain.ECodeLastOwner:      http.StatusConflict,
+	domain.ECodeConflict:       http.StatusConflict,
+	domain.ECodeInviteExpired:  http.StatusGone,
+	domain.ECodeTooLarge:       http.StatusRequestEntityTooLarge,
+	domain.ECodeUnsupportedMT:  http.StatusUnsupportedMediaType,
+	domain.ECodeRateLimited:    http.StatusTooManyRequests,
+	domain.ECodeInternal:       http.StatusInternalServerError,
+	domain.ECodeUnavailable:    http.StatusServiceUnavailable,
+}
+
+// Status returns the HTTP status for an error code (500 for unknown codes).
+func Status(c domain.Code) int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// ProblemTypeBase prefixes each problem's type URI; the code completes it.
+const ProblemTypeBase = "urn:members:problem:"
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"`
+	Code   domain.Code         `json:"code"`
+	Errors []domain.FieldError `json:"errors,omitempty"`
+	// RetryAfter is sent as the Retry-After header, not in the body.
+	RetryAfter int `json:"-"`
+}
+
+// ProblemOf converts any error into a Problem. Errors that are not
+// *domain.Error, and internal errors, become a bare 500 with no detail.
+func ProblemOf(err error) Problem {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		de = domain.Internal(err)
+	}
+	st := Status(de.Code)
+	p := Problem{Type: ProblemTypeBase + string(de.Code), Title: http.StatusText(st), Status: st,
+		Detail: de.Message, Code: de.Code, Errors: de.Fields, RetryAfter: de.RetryAfterSeconds}
+	if st >= 500 {
+		p.Errors = nil
+		if de.Code == domain.ECodeInternal {
+			p.Detail = "internal error"
+		}
+	}
+	return p
+}
+
+func (p Problem) headers() map[string]string {
+	h := map[string]string{"Content-Type": "application/problem+json", "Cache-Control": "no-store"}
+	if p.RetryAfter > 0 {
+		h["Retry-After"] = strconv.Itoa(p.RetryAfter)
+	}
+	return h
+}

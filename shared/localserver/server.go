@@ -1,0 +1,257 @@
+// Package localserver runs the Members API on this machine the way API
+// Gateway runs it in AWS: it matches the shared route table, emulates the
+// HTTP API JWT authorizer, builds events.APIGatewayV2HTTPRequest values and
+// calls the same handler code the Lambda functions run.
+package localserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/routes"
+)
+
+// maxLocalBody bounds what the local server reads of a body before the
+// handler's own 64 KiB limit applies (API Gateway accepts up to 10 MB).
+const maxLocalBody = 1 << 20
+
+// Server is the local API Gateway.
+type Server struct {
+	API     *httpapi.API
+	Auth    *Authorizer
+	Clock   *Clock
+	Console http.Handler // serves non-API GET paths; nil: 404
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_local/token":
+		s.token(w, r)
+		return
+	case "/_local/clock":
+		s.clock(w, r)
+		return
+	}
+	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
+	if !ok {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.Console != nil && !pathMatched {
+			s.Console.ServeHTTP(w, r)
+			return
+		}
+		if pathMatched {
+			writeProblem(w, domain.Errorf(domain.ECodeMethod, "%s is not allowed here", r.Method))
+			return
+		}
+		writeProblem(w, domain.Errorf(domain.ECodeNotFound, "no such route"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxLocalBody+1))
+	if err != nil {
+		writeProblem(w, domain.Errorf(domain.ECodeInvalid, "could not read the body"))
+		return
+	}
+	if len(body) > maxLocalBody {
+		writeProblem(w, domain.Errorf(domain.ECodeTooLarge, "the request body is too large"))
+		return
+	}
+	ev := s.event(r, rt, params, body)
+	if rt.Auth {
+		claims, ok := s.authorize(r)
+		if !ok {
+			writeProblem(w, domain.Errorf(domain.ECodeUnauthorized, "a valid bearer token is required"))
+			return
+		}
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
+		}
+	}
+	resp := s.API.Serve(r.Context(), ev)
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(resp.StatusCode)
+	if resp.IsBase64Encoded {
+		b, _ := base64.StdEncoding.DecodeString(resp.Body)
+		_, _ = w.Write(b)
+		return
+	}
+	_, _ = io.WriteString(w, resp.Body)
+}
+
+func (s *Server) authorize(r *http.Request) (map[string]string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return nil, false
+	}
+	claims, err := s.Auth.Verify(strings.TrimSpace(tok))
+	return claims, err == nil
+}
+
+// event builds the payload 2.0 event API Gateway would send.
+func (s *Server) event(r *http.Request, rt routes.Route, params map[string]string, body []byte) events.APIGatewayV2HTTPRequest {
+	now := time.Now()
+	headers := map[string]string{}
+	for k, vs := range r.Header {
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	var cookies []string
+	if c := r.Header.Get("Cookie"); c != "" {
+		cookies = strings.Split(c, "; ")
+		delete(headers, "cookie")
+	}
+	query := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		query[k] = strings.Join(vs, ",")
+	}
+	path := map[string]string{}
+	for k, v := range params {
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		path[k] = v
+	}
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: rt.Key(), RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
+		Cookies: cookies, Headers: headers,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID: "000000000000", APIID: "local", DomainName: r.Host, DomainPrefix: "local",
+			RequestID: domain.NewID("req", now), RouteKey: rt.Key(), Stage: "$default",
+			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: sourceIP(r), UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	if len(query) > 0 {
+		ev.QueryStringParameters = query
+	}
+	if len(path) > 0 {
+		ev.PathParameters = path
+	}
+	if len(body) > 0 {
+		if utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return ev
+}
+
+func sourceIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+func writeProblem(w http.ResponseWriter, err error) {
+	p := httpapi.ProblemOf(err)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func decodeLocal(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.Method != http.MethodPost {
+		writeProblem(w, domain.Errorf(domain.ECodeMethod, "use POST"))
+		return false
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeProblem(w, domain.Errorf(domain.ECodeInvalid, "the body is not the JSON this endpoint takes: %s", strings.TrimPrefix(err.Error(), "json: ")))
+		return false
+	}
+	return true
+}
+
+// token: POST /_local/token {"email","emailVerified"} → {"token","userId"}.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email         string `json:"email"`
+		EmailVerified *bool  `json:"emailVerified"`
+	}
+	if !decodeLocal(w, r, &in) {
+		return
+	}
+	email, why := domain.NormalizeEmail(in.Email)
+	if why != "" {
+		writeProblem(w, &domain.Error{Code: domain.ECodeValidation, Message: "the request has invalid fields",
+			Fields: []domain.FieldError{{Field: "email", Message: why}}})
+		return
+	}
+	verified := in.EmailVerified == nil || *in.EmailVerified
+	tok, sub, err := s.Auth.Issue(email, verified)
+	if err != nil {
+		writeProblem(w, domain.Internal(err))
+		return
+	}
+	writeJSON(w, map[string]string{"token": tok, "userId": sub})
+}
+
+// clock: POST /_local/clock {"advance":"25h"} or {"reset":true}.
+func (s *Server) clock(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Advance string `json:"advance"`
+		Reset   bool   `json:"reset"`
+	}
+	if !decodeLocal(w, r, &in) {
+		return
+	}
+	switch {
+	case in.Reset:
+		s.Clock.Reset()
+	case in.Advance != "":
+		d, err := parseDuration(in.Advance)
+		if err != nil {
+			writeProblem(w, &domain.Error{Code: domain.ECodeValidation, Message: "the request has invalid fields",
+				Fields: []domain.FieldError{{Field: "advance", Message: err.Error()}}})
+			return
+		}
+		s.Clock.Advance(d)
+	default:
+		writeProblem(w, domain.Errorf(domain.ECodeInvalid, `send {"advance":"25h"} or {"reset":true}`))
+		return
+	}
+	now := s.Clock.Now().UTC()
+	writeJSON(w, map[string]any{"now": now.Format(time.RFC3339), "offsetSeconds": int64(time.Until(now).Abs().Seconds())})
+}
+
+// parseDuration accepts Go durations plus a "d" (24h) unit, like "8d".
+func parseDuration(s string) (time.Duration, error) {
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil {
+			return 0, errors.New(`must be a duration like "25h" or "8d"`)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf(`must be a duration like "25h" or "8d"`)
+	}
+	return d, nil
+}

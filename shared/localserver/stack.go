@@ -1,0 +1,81 @@
+package localserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/store"
+)
+
+// Local JWT settings, as the emulated authorizer checks them.
+const (
+	LocalIssuer   = "https://members.local/auth"
+	LocalAudience = "members-console"
+)
+
+// Stack is everything `make local` runs in this process: the embedded
+// DynamoDB-compatible server (unless an endpoint is given), the table, the
+// service and the local API Gateway.
+type Stack struct {
+	Server         *Server
+	Config         app.Config
+	Clients        app.Clients
+	DynamoEndpoint string
+	closers        []func()
+}
+
+// Start builds the stack for c. With c.DynamoEndpoint empty it serves
+// minidyn on a loopback port; it creates the table when missing.
+func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) {
+	st := &Stack{Config: c}
+	if c.DynamoEndpoint == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("listen for embedded DynamoDB: %w", err)
+		}
+		srv := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		st.closers = append(st.closers, func() { _ = srv.Close() })
+		c.DynamoEndpoint = "http://" + ln.Addr().String()
+		st.Config = c
+	}
+	st.DynamoEndpoint = c.DynamoEndpoint
+	cl, err := app.NewClients(ctx, c)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.Clients = cl
+	ttlErr, err := store.EnsureTable(ctx, cl.DynamoDB, c.TableName)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if ttlErr != nil {
+		log.Info("TTL not enabled on this DynamoDB server; expiry is enforced on read anyway", "err", ttlErr.Error())
+	}
+	auth, err := NewAuthorizer(LocalIssuer, LocalAudience)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	clock := &Clock{}
+	svc := app.NewService(c, cl, clock.Now, log)
+	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock}
+	return st, nil
+}
+
+// Close stops the embedded servers.
+func (s *Stack) Close() {
+	for _, c := range s.closers {
+		c()
+	}
+}

@@ -1,0 +1,162 @@
+// Package sesevents turns the SES event-publishing records that reach the
+// ses-events function into delivery events for invites.
+//
+// The path is SES configuration set → SNS topic → Lambda subscription
+// (infra/members/mail.go), so the function receives an events.SNSEvent whose
+// records each carry one SES event as a JSON string in Sns.Message. The invite
+// mailer tags every invite email with the SES message tags orgId and inviteId;
+// SES copies them into mail.tags of every event about that message.
+package sesevents
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+// Message tags the invite mailer sets on every invite email.
+const (
+	TagOrgID    = "orgId"
+	TagInviteID = "inviteId"
+)
+
+// Kinds of DeliveryEvent, the same words as the domain's delivery states.
+var (
+	KindDelivered  = string(domain.DeliveryDelivered)
+	KindBounced    = string(domain.DeliveryBounced)
+	KindComplained = string(domain.DeliveryComplained)
+)
+
+// DeliveryEvent is what one SES event says about an invite email.
+type DeliveryEvent struct {
+	MessageID string // SES message id, as returned by SendEmail
+	OrgID     string
+	InviteID  string
+	Kind      string // KindDelivered, KindBounced or KindComplained
+	At        time.Time
+}
+
+// SES message tag values may only hold these characters (SES rejects others
+// on send), so anything else did not come from our mailer.
+var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// sesEvent is the part of an SES event record that we read. The full format
+// is "Contents of event data that Amazon SES publishes to Amazon SNS".
+type sesEvent struct {
+	EventType string `json:"eventType"`
+	Mail      struct {
+		MessageID string              `json:"messageId"`
+		Timestamp time.Time           `json:"timestamp"`
+		Tags      map[string][]string `json:"tags"`
+	} `json:"mail"`
+	Delivery *struct {
+		Timestamp time.Time `json:"timestamp"`
+	} `json:"delivery"`
+	Bounce *struct {
+		BounceType string    `json:"bounceType"`
+		Timestamp  time.Time `json:"timestamp"`
+	} `json:"bounce"`
+	Complaint *struct {
+		Timestamp time.Time `json:"timestamp"`
+	} `json:"complaint"`
+}
+
+// FromSNS returns the delivery events carried by an SNS event, in record
+// order. Records that say nothing about an invite (see Parse) are skipped.
+// Records that cannot be parsed are skipped as well and reported in the
+// returned error (one joined error for all of them) so that the caller can
+// log them and still apply the rest: redelivering a malformed record would
+// not make it readable.
+func FromSNS(ev events.SNSEvent) ([]DeliveryEvent, error) {
+	var out []DeliveryEvent
+	var errs []error
+	for i, rec := range ev.Records {
+		d, ok, err := Parse([]byte(rec.SNS.Message))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("record %d (sns message %s): %w", i, rec.SNS.MessageID, err))
+			continue
+		}
+		if ok {
+			out = append(out, d)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// Parse reads one SES event record (the Message of an SNS notification).
+//
+// ok is false, with a nil error, for records that say nothing about an
+// invite's delivery: event types other than Delivery, Bounce and Complaint;
+// bounces that are not Permanent (Transient and Undetermined bounces are not
+// final); and mail without both invite tags (e.g. "you were added" mails).
+// It returns an error for a record that is not valid JSON, lacks its message
+// id or event section, or carries an invite tag with an impossible value.
+func Parse(message []byte) (d DeliveryEvent, ok bool, err error) {
+	var ev sesEvent
+	if err := json.Unmarshal(message, &ev); err != nil {
+		return DeliveryEvent{}, false, fmt.Errorf("sesevents: decode SES event: %w", err)
+	}
+
+	var kind string
+	var at time.Time
+	switch ev.EventType {
+	case "Delivery":
+		if ev.Delivery == nil {
+			return DeliveryEvent{}, false, errors.New("sesevents: Delivery event without delivery section")
+		}
+		kind, at = KindDelivered, ev.Delivery.Timestamp
+	case "Bounce":
+		if ev.Bounce == nil {
+			return DeliveryEvent{}, false, errors.New("sesevents: Bounce event without bounce section")
+		}
+		if ev.Bounce.BounceType != "Permanent" {
+			return DeliveryEvent{}, false, nil
+		}
+		kind, at = KindBounced, ev.Bounce.Timestamp
+	case "Complaint":
+		if ev.Complaint == nil {
+			return DeliveryEvent{}, false, errors.New("sesevents: Complaint event without complaint section")
+		}
+		kind, at = KindComplained, ev.Complaint.Timestamp
+	default:
+		return DeliveryEvent{}, false, nil
+	}
+
+	orgID, hasOrg := singleTag(ev.Mail.Tags, TagOrgID)
+	inviteID, hasInvite := singleTag(ev.Mail.Tags, TagInviteID)
+	if !hasOrg || !hasInvite {
+		return DeliveryEvent{}, false, nil
+	}
+	if !tagValue.MatchString(orgID) || !tagValue.MatchString(inviteID) {
+		return DeliveryEvent{}, false, fmt.Errorf("sesevents: invalid invite tags orgId=%q inviteId=%q", orgID, inviteID)
+	}
+	if ev.Mail.MessageID == "" {
+		return DeliveryEvent{}, false, errors.New("sesevents: event without mail.messageId")
+	}
+	if at.IsZero() {
+		at = ev.Mail.Timestamp
+	}
+	return DeliveryEvent{
+		MessageID: ev.Mail.MessageID,
+		OrgID:     orgID,
+		InviteID:  inviteID,
+		Kind:      kind,
+		At:        at.UTC(),
+	}, true, nil
+}
+
+// singleTag returns the first value of tag name; SES lists each tag's values
+// even though a message tag has exactly one.
+func singleTag(tags map[string][]string, name string) (string, bool) {
+	v := tags[name]
+	if len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
+}

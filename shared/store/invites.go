@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+func tokenFor(inv domain.Invite) tokenItem {
+	return tokenItem{key: key{tokenPK(inv.TokenHash), skToken}, Type: "token", OrgID: inv.OrgID, InviteID: inv.ID,
+		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+}
+
+func openFor(inv domain.Invite) openItem {
+	return openItem{key: key{orgPK(inv.OrgID), openSK(inv.Email)}, Type: "openInvite", InviteID: inv.ID,
+		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+}
+
+// CreateInvite writes a new invite, its token item and the address's open
+// invite claim in one transaction. A claim left by an invite DynamoDB's TTL
+// already deleted does not count. Returns domain.ErrExists when the address
+// has an open invite.
+func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent) error {
+	t := &tx{}
+	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR #ttl < :now", map[string]string{"#ttl": AttrTTL},
+		map[string]types.AttributeValue{":now": n(time.Now().Unix())}, domain.ErrExists)
+	t.put(st.table, toInviteItem(inv), condNew, nil, nil, domain.ErrExists)
+	t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
+}
+
+// ReplaceInvite overwrites an open invite (new token, roles or expiry),
+// deleting the token it had and refreshing its claim. Returns
+// domain.ErrConflict when the stored invite no longer has prevTokenHash or
+// is not pending.
+func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevTokenHash string, ev domain.AuditEvent) error {
+	t := &tx{}
+	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h", map[string]string{"#st": "status"},
+		map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prevTokenHash)}, domain.ErrConflict)
+	if prevTokenHash != inv.TokenHash {
+		t.del(st.table, tokenPK(prevTokenHash), skToken, "", nil, nil, nil)
+		t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
+	}
+	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR inviteId = :id", nil,
+		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
+}
+
+// RevokeInvite marks a pending invite revoked and deletes its token and
+// claim. Returns domain.ErrConflict when it changed since it was read.
+func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent) error {
+	t := &tx{}
+	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev", "#st = :pending AND tokenHash = :h",
+		map[string]string{"#st": "status"},
+		map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
+			":h": s(inv.TokenHash)}, domain.ErrConflict)
+	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
+	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
+		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
+}
+
+// GetInvite returns an invite of an organization, or domain.ErrNotFound.
+func (st *Store) GetInvite(ctx context.Context, orgID, inviteID string) (domain.Invite, error) {
+	var it inviteItem
+	if err := st.get(ctx, orgPK(orgID), inviteSK(inviteID), &it); err != nil {
+		return domain.Invite{}, err
+	}
+	return it.domain(), nil
+}
+
+// InviteByToken follows a token hash to its invite, reading the base table
+// consistently (an invite is usable the moment it is sent). Returns
+// domain.ErrNotFound.
+func (st *Store) InviteByToken(ctx context.Context, tokenHash string) (domain.Invite, error) {
+	var tok tokenItem
+	if err := st.get(ctx, tokenPK(tokenHash), skToken, &tok); err != nil {
+		return domain.Invite{}, err
+	}
+	return st.GetInvite(ctx, tok.OrgID, tok.InviteID)
+}
+
+// OpenInviteID returns the open invite id of an address, or domain.ErrNotFound.
+func (st *Store) OpenInviteID(ctx context.Context, orgID, email string) (string, error) {
+	var it openItem
+	if err := st.get(ctx, orgPK(orgID), openSK(email), &it); err != nil {
+		return "", err
+	}
+	if it.TTL < time.Now().Unix() {
+		return "", domain.ErrNotFound
+	}
+	return it.InviteID, nil
+}
+
+// ListOpenInvites returns pending invites (status pending, expired or not),
+// reading up to limit items after position after; next is "" at the end.
+func (st *Store) ListOpenInvites(ctx context.Context, orgID, after string, limit int) ([]domain.Invite, string, error) {
+	in := st.beginsWith(orgPK(orgID), preInvite)
+	in.FilterExpression = aws.String("#st = :pending")
+	in.ExpressionAttributeNames = map[string]string{"#st": "status"}
+	in.ExpressionAttributeValues[":pending"] = s(string(domain.InvitePending))
+	in.Limit = aws.Int32(int32(limit))
+	if after != "" {
+		in.ExclusiveStartKey = keyOf(orgPK(orgID), inviteSK(after))
+	}
+	res, err := st.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", classify(err, nil)
+	}
+	out := make([]domain.Invite, 0, len(res.Items))
+	for _, raw := range res.Items {
+		var it inviteItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", err
+		}
+		out = append(out, it.domain())
+	}
+	next := ""
+	if lek := res.LastEvaluatedKey; len(lek) > 0 {
+		if v, ok := lek[AttrSK].(*types.AttributeValueMemberS); ok {
+			next, _ = trimPrefix(v.Value, preInvite)
+		}
+	}
+	return out, next, nil
+}
+
+// SetDelivery records how sending the email for token tokenHash went.
+// Returns domain.ErrConflict when the invite has another token by now.
+func (st *Store) SetDelivery(ctx context.Context, orgID, inviteID, tokenHash string, d domain.Delivery, messageID string) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &st.table, Key: keyOf(orgPK(orgID), inviteSK(inviteID)),
+		UpdateExpression:          aws.String("SET delivery = :d, messageId = :m"),
+		ConditionExpression:       aws.String("tokenHash = :h"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": s(string(d)), ":m": s(messageID), ":h": s(tokenHash)},
+	})
+	return classify(err, []error{domain.ErrConflict})
+}
+
+// RecordDeliveryEvent sets the delivery state from an SES event for the
+// invite's current message. "delivered" never overrides a bounce or a
+// complaint, so events arriving out of order or twice settle the same way.
+// Returns domain.ErrConflict for stale or unknown messages.
+func (st *Store) RecordDeliveryEvent(ctx context.Context, ev domain.DeliveryEvent) error {
+	cond := "messageId = :m"
+	vals := map[string]types.AttributeValue{":m": s(ev.MessageID), ":d": s(string(ev.Kind)), ":at": s(ev.At.UTC().Format(time.RFC3339Nano))}
+	if ev.Kind == domain.DeliveryDelivered {
+		cond += " AND NOT delivery IN (:b, :c)"
+		vals[":b"] = s(string(domain.DeliveryBounced))
+		vals[":c"] = s(string(domain.DeliveryComplained))
+	}
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &st.table, Key: keyOf(orgPK(ev.OrgID), inviteSK(ev.InviteID)),
+		UpdateExpression:          aws.String("SET delivery = :d, deliveryAt = :at"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: vals,
+	})
+	return classify(err, []error{domain.ErrConflict})
+}
+
+// ListAudit returns audit events newest first.
+func (st *Store) ListAudit(ctx context.Context, orgID, after string, limit int) ([]domain.AuditEvent, string, error) {
+	in := st.beginsWith(orgPK(orgID), preAudit)
+	in.ScanIndexForward = aws.Bool(false)
+	var start map[string]types.AttributeValue
+	if after != "" {
+		start = keyOf(orgPK(orgID), auditSK(after))
+	}
+	items, more, err := st.queryPage(ctx, in, start, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.AuditEvent, 0, len(items))
+	for _, raw := range items {
+		var it auditItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", err
+		}
+		ev := it.domain()
+		ev.OrgID = orgID
+		out = append(out, ev)
+	}
+	next := ""
+	if more && len(out) > 0 {
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// CountInviteEmails adds n to the organization's counter for the hour of
+// now unless that would pass limit. Returns the new count, or
+// domain.ErrConflict when over the limit.
+func (st *Store) CountInviteEmails(ctx context.Context, orgID string, now time.Time, count, limit int) (int, error) {
+	if count > limit {
+		return 0, domain.ErrConflict
+	}
+	hour := now.UTC().Truncate(time.Hour)
+	res, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &st.table, Key: keyOf(orgPK(orgID), rateSK(hour)),
+		UpdateExpression:         aws.String("ADD #c :n SET #ttl = :ttl"),
+		ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c <= :max"),
+		ExpressionAttributeNames: map[string]string{"#c": "count", "#ttl": AttrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n(int64(count)),
+			":max": n(int64(limit - count)), ":ttl": n(ttlAt(hour.Add(2 * time.Hour)))},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, classify(err, []error{domain.ErrConflict})
+	}
+	var out struct {
+		Count int `dynamodbav:"count"`
+	}
+	if err := attributevalue.UnmarshalMap(res.Attributes, &out); err != nil {
+		return 0, errors.Join(errors.New("count"), err)
+	}
+	return out.Count, nil
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"time"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+type key struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+}
+
+type userItem struct {
+	key
+	Type      string    `dynamodbav:"type"`
+	UserID    string    `dynamodbav:"userId"`
+	Email     string    `dynamodbav:"email"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+}
+
+type emailItem struct {
+	key
+	Type   string `dynamodbav:"type"`
+	UserID string `dynamodbav:"userId"`
+}
+
+type orgItem struct {
+	key
+	Type      string    `dynamodbav:"type"`
+	OrgID     string    `dynamodbav:"orgId"`
+	Name      string    `dynamodbav:"name"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	CreatedBy string    `dynamodbav:"createdBy"`
+	Owners    int       `dynamodbav:"owners"`
+}
+
+type projectItem struct {
+	key
+	Type      string    `dynamodbav:"type"`
+	OrgID     string    `dynamodbav:"orgId"`
+	ProjectID string    `dynamodbav:"projectId"`
+	Name      string    `dynamodbav:"name"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+}
+
+// memberItem is a user's membership of an organization. Projects holds
+// their project roles there, so a removal knows every project item to
+// delete; Rev guards all of it (optimistic concurrency).
+type memberItem struct {
+	key
+	GSI1PK   string            `dynamodbav:"gsi1pk"`
+	GSI1SK   string            `dynamodbav:"gsi1sk"`
+	Type     string            `dynamodbav:"type"`
+	OrgID    string            `dynamodbav:"orgId"`
+	OrgName  string            `dynamodbav:"orgName"`
+	UserID   string            `dynamodbav:"userId"`
+	Email    string            `dynamodbav:"email"`
+	Role     string            `dynamodbav:"role"`
+	Projects map[string]string `dynamodbav:"projects,omitempty"`
+	JoinedAt time.Time         `dynamodbav:"joinedAt"`
+	Rev      int64             `dynamodbav:"rev"`
+}
+
+type projectMemberItem struct {
+	key
+	GSI1PK      string    `dynamodbav:"gsi1pk"`
+	GSI1SK      string    `dynamodbav:"gsi1sk"`
+	Type        string    `dynamodbav:"type"`
+	OrgID       string    `dynamodbav:"orgId"`
+	ProjectID   string    `dynamodbav:"projectId"`
+	ProjectName string    `dynamodbav:"projectName"`
+	UserID      string    `dynamodbav:"userId"`
+	Email       string    `dynamodbav:"email"`
+	Role        string    `dynamodbav:"role"`
+	JoinedAt    time.Time `dynamodbav:"joinedAt"`
+}
+
+type inviteItem struct {
+	key
+	Type           string            `dynamodbav:"type"`
+	InviteID       string            `dynamodbav:"inviteId"`
+	OrgID          string            `dynamodbav:"orgId"`
+	OrgName        string            `dynamodbav:"orgName"`
+	Email          string            `dynamodbav:"email"`
+	OrgRole        string            `dynamodbav:"orgRole"`
+	ProjectIDs     []string          `dynamodbav:"projectIds,omitempty"`
+	ProjectNames   map[string]string `dynamodbav:"projectNames,omitempty"`
+	ProjectRole    string            `dynamodbav:"projectRole,omitempty"`
+	InvitedBy      string            `dynamodbav:"invitedBy"`
+	InvitedByEmail string            `dynamodbav:"invitedByEmail"`
+	CreatedAt      time.Time         `dynamodbav:"createdAt"`
+	ExpiresAt      time.Time         `dynamodbav:"expiresAt"`
+	ExpiresInDays  int               `dynamodbav:"expiresInDays"`
+	// ExpiresMs is ExpiresAt in Unix milliseconds, for conditions.
+	ExpiresMs      int64             `dynamodbav:"expiresMs"`
+	Status         string            `dynamodbav:"status"`
+	Delivery       string            `dynamodbav:"delivery"`
+	MessageID      string            `dynamodbav:"messageId"`
+	TokenHash      string            `dynamodbav:"tokenHash"`
+	AcceptedBy     string            `dynamodbav:"acceptedBy,omitempty"`
+	ResultOrgRole  string            `dynamodbav:"resultOrgRole,omitempty"`
+	ResultProjects map[string]string `dynamodbav:"resultProjects,omitempty"`
+	TTL            int64             `dynamodbav:"ttl"`
+}
+
+// tokenItem maps a token's SHA-256 to its invite; the raw token is never stored.
+type tokenItem struct {
+	key
+	Type     string `dynamodbav:"type"`
+	OrgID    string `dynamodbav:"orgId"`
+	InviteID string `dynamodbav:"inviteId"`
+	TTL      int64  `dynamodbav:"ttl"`
+}
+
+// openItem holds the one open invite of an address in an organization.
+type openItem struct {
+	key
+	Type     string `dynamodbav:"type"`
+	InviteID string `dynamodbav:"inviteId"`
+	TTL      int64  `dynamodbav:"ttl"`
+}
+
+type auditItem struct {
+	key
+	Type    string         `dynamodbav:"type"`
+	EventID string         `dynamodbav:"eventId"`
+	At      time.Time      `dynamodbav:"at"`
+	ActorID string         `dynamodbav:"actorId"`
+	Actor   string         `dynamodbav:"actor"`
+	Action  string         `dynamodbav:"action"`
+	Target  string         `dynamodbav:"target"`
+	Before  map[string]any `dynamodbav:"before,omitempty"`
+	After   map[string]any `dynamodbav:"after,omitempty"`
+}
+
+func toMemberItem(m domain.Membership, rev int64) memberItem {
+	var ps map[string]string // nil when empty: empty maps are not stored
+	for k, v := range m.Projects {
+		if ps == nil {
+			ps = map[string]string{}
+		}
+		ps[k] = string(v)
+	}
+	return memberItem{key: key{orgPK(m.OrgID), memberSK(m.UserID)}, GSI1PK: userGSI(m.UserID), GSI1SK: orgGSI(m.OrgID),
+		Type: "member", OrgID: m.OrgID, OrgName: m.OrgName, UserID: m.UserID, Email: m.Email, Role: string(m.Role),
+		Projects: ps, JoinedAt: m.JoinedAt, Rev: rev}
+}
+
+func (it memberItem) domain() domain.Membership {
+	ps := map[string]domain.ProjectRole{}
+	for k, v := range it.Projects {
+		ps[k] = domain.ProjectRole(v)
+	}
+	return domain.Membership{OrgID: it.OrgID, OrgName: it.OrgName, UserID: it.UserID, Email: it.Email,
+		Role: domain.OrgRole(it.Role), Projects: ps, JoinedAt: it.JoinedAt, Rev: it.Rev}
+}
+
+func toInviteItem(inv domain.Invite) inviteItem {
+	return inviteItem{key: key{orgPK(inv.OrgID), inviteSK(inv.ID)}, Type: "invite", InviteID: inv.ID, OrgID: inv.OrgID,
+		OrgName: inv.OrgName, Email: inv.Email, OrgRole: string(inv.OrgRole), ProjectIDs: nilIfEmpty(inv.ProjectIDs),
+		ProjectNames: nilIfEmptyMap(inv.ProjectNames), ProjectRole: string(inv.ProjectRole), InvitedBy: inv.InvitedBy,
+		InvitedByEmail: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
+		ExpiresInDays: inv.ExpiresInDays, ExpiresMs: inv.ExpiresAt.UnixMilli(), Status: string(inv.Status), Delivery: string(inv.Delivery),
+		MessageID: inv.MessageID, TokenHash: inv.TokenHash, TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+}
+
+func (it inviteItem) domain() domain.Invite {
+	rp := map[string]domain.ProjectRole{}
+	for k, v := range it.ResultProjects {
+		rp[k] = domain.ProjectRole(v)
+	}
+	return domain.Invite{ID: it.InviteID, OrgID: it.OrgID, OrgName: it.OrgName, Email: it.Email,
+		OrgRole: domain.OrgRole(it.OrgRole), ProjectIDs: it.ProjectIDs, ProjectNames: it.ProjectNames,
+		ProjectRole: domain.ProjectRole(it.ProjectRole), InvitedBy: it.InvitedBy, InvitedByEmail: it.InvitedByEmail,
+		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, ExpiresInDays: it.ExpiresInDays,
+		Status: domain.InviteStatus(it.Status), Delivery: domain.Delivery(it.Delivery), MessageID: it.MessageID,
+		TokenHash: it.TokenHash, AcceptedBy: it.AcceptedBy, ResultOrgRole: domain.OrgRole(it.ResultOrgRole),
+		ResultProjects: rp}
+}
+
+func toAuditItem(ev domain.AuditEvent) auditItem {
+	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: "audit", EventID: ev.ID, At: ev.At,
+		ActorID: ev.ActorID, Actor: ev.Actor, Action: ev.Action, Target: ev.Target, Before: ev.Before, After: ev.After}
+}
+
+func (it auditItem) domain() domain.AuditEvent {
+	return domain.AuditEvent{ID: it.EventID, At: it.At, ActorID: it.ActorID, Actor: it.Actor,
+		Action: it.Action, Target: it.Target, Before: it.Before, After: it.After}
+}
+
+// nilIfEmpty and nilIfEmptyMap keep empty collections out of items: some
+// DynamoDB emulators mangle empty M and L values, and DynamoDB omits
+// nothing useful by storing them.
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func nilIfEmptyMap[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}

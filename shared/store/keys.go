@@ -1,0 +1,60 @@
+// Package store is the DynamoDB implementation of domain.Store: one table,
+// keys built by the functions in this file, item structs with dynamodbav
+// tags kept apart from the domain types, conditional writes on every
+// create, transactions for every multi-item invariant, and Query (never
+// Scan). docs/data-model.md lists the access patterns.
+package store
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Attribute and index names of the table (the CDK app declares the same).
+const (
+	AttrPK     = "pk"
+	AttrSK     = "sk"
+	AttrGSI1PK = "gsi1pk"
+	AttrGSI1SK = "gsi1sk"
+	AttrTTL    = "ttl"
+	IndexGSI1  = "gsi1"
+)
+
+const (
+	skProfile  = "PROFILE"
+	skUser     = "USER"
+	skMeta     = "META"
+	skToken    = "TOKEN"
+	preMember  = "MEMBER#"
+	preProject = "PROJECT#"
+	preInvite  = "INVITE#"
+	preOpen    = "OPEN#"
+	preAudit   = "AUDIT#"
+	preRate    = "RATE#"
+	preOrgGSI  = "ORG#"
+)
+
+func userPK(userID string) string       { return "USER#" + userID }
+func emailPK(email string) string       { return "EMAIL#" + email }
+func orgPK(orgID string) string         { return "ORG#" + orgID }
+func projectPK(projectID string) string { return "PROJECT#" + projectID }
+func tokenPK(hash string) string        { return "TOKEN#" + hash }
+func memberSK(userID string) string     { return preMember + userID }
+func projectSK(projectID string) string { return preProject + projectID }
+func inviteSK(inviteID string) string   { return preInvite + inviteID }
+func openSK(email string) string        { return preOpen + email }
+func auditSK(eventID string) string     { return preAudit + eventID }
+func rateSK(hour time.Time) string      { return preRate + hour.UTC().Format("2006010215") }
+
+// gsi1 keys: a user's memberships, organizations then projects.
+func userGSI(userID string) string               { return "USER#" + userID }
+func orgGSI(orgID string) string                 { return preOrgGSI + orgID }
+func projectGSI(orgID, projectID string) string  { return preProject + orgID + "#" + projectID }
+func trimPrefix(s, prefix string) (string, bool) { return strings.CutPrefix(s, prefix) }
+func ttlAt(t time.Time) int64                    { return t.Unix() }
+func itoa64(n int64) string                      { return strconv.FormatInt(n, 10) }
+
+// deadInviteRetention is how long after expiry invite items stay before
+// DynamoDB's TTL may delete them (expiry itself is enforced on read).
+const deadInviteRetention = 30 * 24 * time.Hour

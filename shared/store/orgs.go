@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+// GetOrg returns an organization, or domain.ErrNotFound.
+func (st *Store) GetOrg(ctx context.Context, orgID string) (domain.Org, error) {
+	var it orgItem
+	if err := st.get(ctx, orgPK(orgID), skMeta, &it); err != nil {
+		return domain.Org{}, err
+	}
+	return domain.Org{ID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy}, nil
+}
+
+// ListProjects returns every project of an organization, by id.
+func (st *Store) ListProjects(ctx context.Context, orgID string) ([]domain.Project, error) {
+	items, err := st.queryAll(ctx, st.beginsWith(orgPK(orgID), preProject))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Project, 0, len(items))
+	for _, raw := range items {
+		var it projectItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, domain.Project{ID: it.ProjectID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt})
+	}
+	return out, nil
+}
+
+// GetProjects returns the projects among ids that exist in the organization.
+func (st *Store) GetProjects(ctx context.Context, orgID string, ids []string) (map[string]domain.Project, error) {
+	out := map[string]domain.Project{}
+	for chunk := range slices.Chunk(ids, 100) {
+		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
+		for _, id := range chunk {
+			keys = append(keys, keyOf(orgPK(orgID), projectSK(id)))
+		}
+		req := map[string]types.KeysAndAttributes{st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		for len(req) > 0 {
+			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, classify(err, nil)
+			}
+			for _, raw := range res.Responses[st.table] {
+				var it projectItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return nil, err
+				}
+				out[it.ProjectID] = domain.Project{ID: it.ProjectID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt}
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}
+
+// GetMembership reads a membership consistently. Returns domain.ErrNotFound.
+func (st *Store) GetMembership(ctx context.Context, orgID, userID string) (domain.Membership, error) {
+	var it memberItem
+	if err := st.get(ctx, orgPK(orgID), memberSK(userID), &it); err != nil {
+		return domain.Membership{}, err
+	}
+	return it.domain(), nil
+}
+
+// ApplyChange writes a membership change in one transaction: the
+// organization member item (conditioned on its revision), the project
+// member items that differ, the owner count (conditioned to stay above
+// zero), and whatever rides along (new organization or project, accepted
+// invite, audit events). Returns domain.ErrConflict, domain.ErrExists,
+// domain.ErrLastOwner.
+func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
+	b := c.Before
+	orgID, userID := b.OrgID, b.UserID
+	t := &tx{}
+	wasOwner := b.Exists() && b.Role == domain.OrgOwner
+	isOwner := c.After != nil && c.After.Role == domain.OrgOwner
+
+	if c.CreateOrg != nil {
+		o := c.CreateOrg
+		owners := 0
+		if isOwner {
+			owners = 1
+		}
+		t.put(st.table, orgItem{key: key{orgPK(o.ID), skMeta}, Type: "org", OrgID: o.ID, Name: o.Name,
+			CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, Owners: owners}, condNew, nil, nil, domain.ErrExists)
+	} else if wasOwner != isOwner {
+		if isOwner {
+			t.update(st.table, orgPK(orgID), skMeta, "SET owners = owners + :one", "attribute_exists(pk)", nil,
+				map[string]types.AttributeValue{":one": n(1)}, domain.ErrConflict)
+		} else {
+			t.update(st.table, orgPK(orgID), skMeta, "SET owners = owners - :one", "owners > :one", nil,
+				map[string]types.AttributeValue{":one": n(1)}, domain.ErrLastOwner)
+		}
+	}
+	if c.CreateProject != nil {
+		p := c.CreateProject
+		t.put(st.table, projectItem{key: key{orgPK(orgID), projectSK(p.ID)}, Type: "project", OrgID: orgID,
+			ProjectID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt}, condNew, nil, nil, domain.ErrExists)
+	}
+
+	revCond := map[string]types.AttributeValue{":rev": n(b.Rev)}
+	switch {
+	case c.After == nil:
+		t.del(st.table, orgPK(orgID), memberSK(userID), "rev = :rev", nil, revCond, domain.ErrConflict)
+	case !b.Exists():
+		t.put(st.table, toMemberItem(*c.After, 1), condNew, nil, nil, domain.ErrConflict)
+	default:
+		t.put(st.table, toMemberItem(*c.After, b.Rev+1), "rev = :rev", nil, revCond, domain.ErrConflict)
+	}
+
+	var after map[string]domain.ProjectRole
+	if c.After != nil {
+		after = c.After.Projects
+	}
+	for _, pid := range projectUnion(b.Projects, after) {
+		was, had := b.Projects[pid]
+		now, has := after[pid]
+		switch {
+		case had && !has:
+			t.del(st.table, projectPK(pid), memberSK(userID), "", nil, nil, nil)
+		case !had && has:
+			a := c.After
+			joined := a.JoinedAt
+			if joined.IsZero() {
+				joined = c.Now
+			}
+			t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
+				GSI1SK: projectGSI(orgID, pid), Type: "projectMember", OrgID: orgID, ProjectID: pid,
+				ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now},
+				"", nil, nil, nil)
+		case was != now:
+			t.update(st.table, projectPK(pid), memberSK(userID), "SET #role = :role", "attribute_exists(pk)",
+				map[string]string{"#role": "role"}, map[string]types.AttributeValue{":role": s(string(now))}, domain.ErrConflict)
+		}
+	}
+
+	if inv := c.AcceptInvite; inv != nil {
+		rp := map[string]types.AttributeValue{}
+		for k, v := range inv.ResultProjects {
+			rp[k] = s(string(v))
+		}
+		set := "SET #st = :acc, acceptedBy = :by, acceptedAt = :now, resultOrgRole = :role"
+		vals := map[string]types.AttributeValue{":acc": s(string(domain.InviteAccepted)), ":pending": s(string(domain.InvitePending)),
+			":by": s(inv.AcceptedBy), ":now": s(c.Now.UTC().Format(time.RFC3339Nano)), ":nowMs": n(c.Now.UnixMilli()),
+			":role": s(string(inv.ResultOrgRole)), ":h": s(inv.TokenHash)}
+		if len(rp) > 0 { // empty maps are not stored (some emulators mangle them)
+			set += ", resultProjects = :rp"
+			vals[":rp"] = &types.AttributeValueMemberM{Value: rp}
+		}
+		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set,
+			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs",
+			map[string]string{"#st": "status"}, vals, domain.ErrConflict)
+		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
+			map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+	}
+	for _, ev := range c.Audit {
+		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	}
+	return t.run(ctx, st.db)
+}
+
+func projectUnion(a, b map[string]domain.ProjectRole) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
+	var it struct {
+		UserID   string `dynamodbav:"userId"`
+		Email    string `dynamodbav:"email"`
+		Role     string `dynamodbav:"role"`
+		JoinedAt string `dynamodbav:"joinedAt"`
+	}
+	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+		return domain.Member{}, err
+	}
+	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: it.Role}
+	if err := m.JoinedAt.UnmarshalText([]byte(it.JoinedAt)); err != nil {
+		return domain.Member{}, fmt.Errorf("joinedAt: %w", err)
+	}
+	return m, nil
+}
+
+func (st *Store) listMembers(ctx context.Context, pk, after string, limit int) ([]domain.Member, string, error) {
+	in := st.beginsWith(pk, preMember)
+	in.ProjectionExpression = aws.String("userId, email, #role, joinedAt")
+	in.ExpressionAttributeNames = map[string]string{"#role": "role"}
+	var start map[string]types.AttributeValue
+	if after != "" {
+		start = keyOf(pk, memberSK(after))
+	}
+	items, more, err := st.queryPage(ctx, in, start, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.Member, 0, len(items))
+	for _, raw := range items {
+		m, err := memberRow(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, m)
+	}
+	next := ""
+	if more && len(out) > 0 {
+		next = out[len(out)-1].UserID
+	}
+	return out, next, nil
+}
+
+// ListMembers pages through an organization's members by user id.
+func (st *Store) ListMembers(ctx context.Context, orgID, after string, limit int) ([]domain.Member, string, error) {
+	return st.listMembers(ctx, orgPK(orgID), after, limit)
+}
+
+// ListProjectMembers pages through a project's members by user id.
+func (st *Store) ListProjectMembers(ctx context.Context, orgID, projectID, after string, limit int) ([]domain.Member, string, error) {
+	return st.listMembers(ctx, projectPK(projectID), after, limit)
+}
+
+// ListUserMemberships reads a user's memberships from gsi1 (eventually
+// consistent: for display only, never for decisions).
+func (st *Store) ListUserMemberships(ctx context.Context, userID string) ([]domain.OrgMembership, []domain.ProjectMembership, error) {
+	items, err := st.queryAll(ctx, &dynamodb.QueryInput{
+		TableName: &st.table, IndexName: aws.String(IndexGSI1),
+		KeyConditionExpression:    aws.String("gsi1pk = :u"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(userGSI(userID))},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var orgs []domain.OrgMembership
+	var projects []domain.ProjectMembership
+	for _, raw := range items {
+		var it struct {
+			GSI1SK      string `dynamodbav:"gsi1sk"`
+			OrgID       string `dynamodbav:"orgId"`
+			OrgName     string `dynamodbav:"orgName"`
+			ProjectID   string `dynamodbav:"projectId"`
+			ProjectName string `dynamodbav:"projectName"`
+			Role        string `dynamodbav:"role"`
+		}
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, nil, err
+		}
+		if strings.HasPrefix(it.GSI1SK, preOrgGSI) {
+			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: domain.OrgRole(it.Role)})
+		} else {
+			projects = append(projects, domain.ProjectMembership{OrgID: it.OrgID, ProjectID: it.ProjectID,
+				ProjectName: it.ProjectName, Role: domain.ProjectRole(it.Role)})
+		}
+	}
+	return orgs, projects, nil
+}

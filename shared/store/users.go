@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+// GetUser returns a registered user, or domain.ErrNotFound.
+func (st *Store) GetUser(ctx context.Context, userID string) (domain.User, error) {
+	var it userItem
+	if err := st.get(ctx, userPK(userID), skProfile, &it); err != nil {
+		return domain.User{}, err
+	}
+	return domain.User{ID: it.UserID, Email: it.Email, CreatedAt: it.CreatedAt}, nil
+}
+
+// SaveUser registers u and claims its email in one transaction, releasing
+// prevEmail when it moves. Returns domain.ErrExists when another user holds
+// the email, domain.ErrConflict when the profile changed concurrently.
+func (st *Store) SaveUser(ctx context.Context, u domain.User, prevEmail string) error {
+	t := &tx{}
+	prof := userItem{key: key{userPK(u.ID), skProfile}, Type: "user", UserID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt}
+	if prevEmail == "" {
+		t.put(st.table, prof, condNew, nil, nil, domain.ErrConflict)
+	} else {
+		t.put(st.table, prof, "email = :prev", nil, map[string]types.AttributeValue{":prev": s(prevEmail)}, domain.ErrConflict)
+		t.del(st.table, emailPK(prevEmail), skUser, "userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrConflict)
+	}
+	t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
+		"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
+	return t.run(ctx, st.db)
+}
+
+// UserIDByEmail returns the user registered with email, or domain.ErrNotFound.
+func (st *Store) UserIDByEmail(ctx context.Context, email string) (string, error) {
+	var it emailItem
+	if err := st.get(ctx, emailPK(email), skUser, &it); err != nil {
+		return "", err
+	}
+	if it.UserID == "" {
+		return "", errors.New("email item without user id")
+	}
+	return it.UserID, nil
+}
