@@ -59,8 +59,8 @@ func NewAuth(scope constructs.Construct, id string, props AuthProps) *Auth {
 	}
 
 	a.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
-		SelfSignUpEnabled: jsii.Bool(true),
-		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		SelfSignUpEnabled:   jsii.Bool(true),
+		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		SignInCaseSensitive: jsii.Bool(false),
 		// Cognito verifies the address at sign-up, so email_verified is true
 		// in the ID token; accepting an invite requires it.

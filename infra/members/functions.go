@@ -179,9 +179,9 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 
 		switch spec.table {
 		case readTable:
-			props.Table.Grant(fn, jsii.Strings(tableReadActions...)...)
+			props.Table.Grant(fn, *jsii.Strings(tableReadActions...)...)
 		case readWriteTable:
-			props.Table.Grant(fn, jsii.Strings(append(append([]string{}, tableReadActions...), tableWriteActions...)...)...)
+			props.Table.Grant(fn, *jsii.Strings(append(append([]string{}, tableReadActions...), tableWriteActions...)...)...)
 		}
 		if spec.sendsMail {
 			props.Mail.GrantSend(fn)

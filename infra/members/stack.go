@@ -54,7 +54,7 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	if cfg.SESIdentity == PlaceholderSESIdentity {
 		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("members:placeholder-identity"), jsii.String(
 			"context sesIdentity is not set: using the placeholder "+PlaceholderSESIdentity+
-				"; deploy with -c sesIdentity=<your domain or address> (see docs/deploy.md)"))
+				"; deploy with -c sesIdentity=<your domain or address> (see docs/deploy.md)"), nil)
 	}
 
 	table := NewTable(stack)

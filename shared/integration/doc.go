@@ -1,0 +1,2 @@
+// Package integration holds the integration tests (see the _test files).
+package integration
