@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make local: the SES v2 emulator (web inbox on SES_PORT) and the local API
+# server (PORT) with an embedded DynamoDB-compatible server, until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PORT="${PORT:-3000}"
+SES_PORT="${SES_PORT:-8005}"
+export SES_ENDPOINT="${SES_ENDPOINT:-http://localhost:${SES_PORT}}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+
+ses_pid=""
+cleanup() { [ -n "$ses_pid" ] && kill "$ses_pid" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if curl -fsS "${SES_ENDPOINT}/health-check" >/dev/null 2>&1; then
+  echo "SES emulator already running at ${SES_ENDPOINT}"
+else
+  node node_modules/aws-ses-v2-local/dist/cli.js --host 127.0.0.1 --port "${SES_PORT}" &
+  ses_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "${SES_ENDPOINT}/health-check" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+fi
+
+cat <<MSG
+
+  Members API + console:  http://localhost:${PORT}
+  SES inbox (emails):     ${SES_ENDPOINT}
+  DynamoDB:               ${DYNAMODB_ENDPOINT:-embedded (in-process, data lost on exit)}
+
+MSG
+go run ./cmd/local
