@@ -1,0 +1,38 @@
+package routes
+
+import "testing"
+
+func TestMatch(t *testing.T) {
+	r, p, ok, _ := Match("PATCH", "/orgs/o1/projects/p1/members/u1")
+	if !ok || r.Function != FnProjectMembers || p["orgId"] != "o1" || p["projectId"] != "p1" || p["userId"] != "u1" {
+		t.Fatalf("%+v %v", r, p)
+	}
+	if _, _, ok, pm := Match("PUT", "/orgs"); ok || !pm {
+		t.Fatal("PUT /orgs should match the path only")
+	}
+	if _, _, ok, pm := Match("GET", "/orgs//members"); ok || pm {
+		t.Fatal("empty segment matched")
+	}
+	if _, _, ok, _ := Match("GET", "/healthz"); !ok {
+		t.Fatal("healthz")
+	}
+}
+
+func TestTableIsConsistent(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Table {
+		if seen[r.Key()] {
+			t.Errorf("duplicate route %s", r.Key())
+		}
+		seen[r.Key()] = true
+		if r.Function == "" || r.Summary == "" {
+			t.Errorf("route %s lacks function or summary", r.Key())
+		}
+		if !r.Auth && r.Path != "/healthz" && r.Path != "/invites/preview" {
+			t.Errorf("route %s is public", r.Key())
+		}
+	}
+	if len(Functions()) != 11 {
+		t.Errorf("functions %v", Functions())
+	}
+}
