@@ -236,8 +236,7 @@ func (s *Server) clock(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, domain.Errorf(domain.ECodeInvalid, `send {"advance":"25h"} or {"reset":true}`))
 		return
 	}
-	now := s.Clock.Now().UTC()
-	writeJSON(w, map[string]any{"now": now.Format(time.RFC3339), "offsetSeconds": int64(time.Until(now).Abs().Seconds())})
+	writeJSON(w, map[string]any{"now": s.Clock.Now().UTC().Format(time.RFC3339), "offsetSeconds": int64(s.Clock.Advance(0).Seconds())})
 }
 
 // parseDuration accepts Go durations plus a "d" (24h) unit, like "8d".
