@@ -7,37 +7,19 @@ import (
 	"github.com/members-saas/members/shared/domain"
 )
 
-type nameBody struct {
-	Name *string `json:"name"`
-}
+// The request bodies. Pointer fields tell "missing" from "wrong type";
+// the service validates the values.
+type (
+	nameBody  struct{ Name *string `json:"name"` }
+	tokenBody struct{ Token *string `json:"token"` }
+	roleBody  struct{ Role *string `json:"role"` }
+)
 
-func (b nameBody) value() string {
-	if b.Name == nil {
+func str(p *string) string {
+	if p == nil {
 		return ""
 	}
-	return *b.Name
-}
-
-type tokenBody struct {
-	Token *string `json:"token"`
-}
-
-func (b tokenBody) value() string {
-	if b.Token == nil {
-		return ""
-	}
-	return *b.Token
-}
-
-type roleBody struct {
-	Role *string `json:"role"`
-}
-
-func (b roleBody) value() string {
-	if b.Role == nil {
-		return ""
-	}
-	return *b.Role
+	return *p
 }
 
 func ok(body any) response      { return response{status: http.StatusOK, body: body} }
@@ -71,7 +53,7 @@ func (a *API) operations() map[string]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			o, err := s.CreateOrg(ctx, r.id, b.value())
+			o, err := s.CreateOrg(ctx, r.id, str(b.Name))
 			return created(o), err
 		},
 		"GET /orgs/{orgId}/projects": func(ctx context.Context, r *request) (response, error) {
@@ -83,7 +65,7 @@ func (a *API) operations() map[string]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			p, err := s.CreateProject(ctx, r.id, r.path("orgId"), b.value())
+			p, err := s.CreateProject(ctx, r.id, r.path("orgId"), str(b.Name))
 			return created(p), err
 		},
 		"POST /orgs/{orgId}/invites": func(ctx context.Context, r *request) (response, error) {
@@ -133,7 +115,7 @@ func (a *API) operations() map[string]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			v, err := s.Preview(ctx, b.value())
+			v, err := s.Preview(ctx, str(b.Token))
 			return ok(v), err
 		},
 		"POST /invites/accept": func(ctx context.Context, r *request) (response, error) {
@@ -141,7 +123,7 @@ func (a *API) operations() map[string]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			v, err := s.Accept(ctx, r.id, b.value())
+			v, err := s.Accept(ctx, r.id, str(b.Token))
 			return ok(v), err
 		},
 		"GET /orgs/{orgId}/members": func(ctx context.Context, r *request) (response, error) {
@@ -157,7 +139,7 @@ func (a *API) operations() map[string]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			m, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), b.value())
+			m, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), str(b.Role))
 			return ok(m), err
 		},
 		"DELETE /orgs/{orgId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
@@ -176,7 +158,7 @@ func (a *API) operations() map[string]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			m, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), b.value())
+			m, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), str(b.Role))
 			return ok(m), err
 		},
 		"DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
