@@ -46,5 +46,30 @@ fmt:
 vet:
 	$(GO) vet ./...
 
+## CDK app (infra/, cdk.json). The CLI is pinned in package-lock.json.
+## Context (sesIdentity, mailFrom, consoleOrigin, oidcIssuer, oidcAudience,
+## cognitoDomainPrefix) comes from cdk.context.json or CDK_ARGS, e.g.
+##   make deploy CDK_ARGS="-c sesIdentity=example.com -c mailFrom=no-reply@example.com"
+## See docs/deploy.md.
+CDK := node_modules/.bin/cdk
+CDK_OUT ?= cdk.out
+CDK_ARGS ?=
+CDK_APP_ARGS = -c assetDir=$(BUILD_DIR) $(CDK_ARGS)
+# synth needs no AWS account or network: no lookups, notices, version check or telemetry.
+CDK_OFFLINE := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true
+
+synth: deps build
+	$(CDK_OFFLINE) $(CDK) synth --no-lookups --no-notices --no-version-reporting --quiet -o $(CDK_OUT) $(CDK_APP_ARGS)
+	@ls $(CDK_OUT)/*.template.json
+
+diff: deps build
+	$(CDK) diff $(CDK_APP_ARGS)
+
+deploy: deps build
+	$(CDK) deploy --require-approval broadening $(CDK_APP_ARGS)
+
+destroy: deps build
+	$(CDK) destroy $(CDK_APP_ARGS)
+
 clean:
 	rm -rf $(BUILD_DIR) cdk.out

@@ -85,6 +85,7 @@ func TestBrowserInviteFlow(t *testing.T) {
 	owner.shot("organization-created")
 	for _, p := range []string{"Alpha", "Beta"} {
 		owner.do("create project "+p,
+			chromedp.WaitEnabled(tid("project-create")),
 			chromedp.SendKeys(tid("project-name"), p),
 			chromedp.Click(tid("project-create")),
 			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="project-item"][data-project-name=%q]`, p))),
@@ -188,10 +189,12 @@ func TestBrowserInviteFlow(t *testing.T) {
 	invitee.shot("invitee-users-tab")
 
 	// The owner's Users tab shows the new member; the invite is no longer pending.
-	owner.do("reload", chromedp.Reload())
-	owner.do("see the new member", chromedp.WaitVisible(memberRow(newEmail)))
-	owner.do("see the existing member", chromedp.WaitVisible(memberRow(existingEmail)))
-	owner.do("see no pending invites", chromedp.WaitVisible(tid("invites-empty")))
+	owner.do("see the new member",
+		chromedp.Reload(),
+		chromedp.WaitVisible(memberRow(newEmail)),
+		chromedp.WaitVisible(memberRow(existingEmail)),
+		chromedp.WaitVisible(tid("invites-empty")),
+	)
 	owner.shot("owner-sees-new-member")
 	owner.do("see the members of project Alpha",
 		selectOption(`[data-testid="members-scope"]`, owner.projectID("Alpha")),

@@ -26,9 +26,13 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	assetDir := "build" // make build's BUILD_DIR; the Makefile passes -c assetDir=$(BUILD_DIR)
+	if v, ok := app.Node().TryGetContext(jsii.String("assetDir")).(string); ok && v != "" {
+		assetDir = v
+	}
 	_, err = members.NewMembersStack(app, StackName, &members.MembersStackProps{
 		Config:     cfg,
-		AssetDir:   "build",
+		AssetDir:   assetDir,
 		ConsoleDir: "shared/console/static",
 	})
 	if err != nil {

@@ -24,8 +24,8 @@ const (
 
 // API is the HTTP API (API Gateway v2).
 type API struct {
-	constructs.Construct
-	HttpApi awsapigatewayv2.HttpApi
+	Construct constructs.Construct // everything else is added under it
+	HttpApi   awsapigatewayv2.HttpApi
 	// URL is the API's base URL, without a trailing slash.
 	URL *string
 	// AccessLogs holds one JSON line per request.
@@ -59,6 +59,7 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 	methods = append(methods, awsapigatewayv2.CorsHttpMethod_OPTIONS)
 
 	a.HttpApi = awsapigatewayv2.NewHttpApi(c, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
+		ApiName:     jsii.String(*awscdk.Stack_Of(c).StackName() + "-api"),
 		Description: jsii.String("Members API"),
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins: &props.CorsOrigins,

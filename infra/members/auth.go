@@ -13,7 +13,7 @@ import (
 // external OIDC issuer. Either way the HTTP API's JWT authorizer verifies the
 // token and hands its claims (sub, email, email_verified) to the functions.
 type Auth struct {
-	constructs.Construct
+	Construct  constructs.Construct // everything else is added under it
 	Authorizer awsapigatewayv2.IHttpRouteAuthorizer
 
 	// Cognito only; nil with an OIDC issuer.

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -20,7 +21,7 @@ import (
 // Console hosts the console's static files: a private S3 bucket that only
 // CloudFront may read (origin access control), and the distribution.
 type Console struct {
-	constructs.Construct
+	Construct    constructs.Construct // everything else is added under it
 	Bucket       awss3.Bucket
 	Distribution awscloudfront.Distribution
 	// URL is the distribution's https URL (no trailing slash).
@@ -175,7 +176,7 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 	for key, v := range extra {
 		doc[key] = v
 	}
-	awss3deployment.NewBucketDeployment(k, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
+	awss3deployment.NewBucketDeployment(k.Construct, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: k.Bucket,
 		Sources: &[]awss3deployment.ISource{
 			awss3deployment.Source_Asset(jsii.String(dir), nil),
@@ -187,5 +188,9 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 		Distribution:      k.Distribution,
 		DistributionPaths: jsii.Strings("/*"),
 		Prune:             jsii.Bool(true),
+		LogGroup: awslogs.NewLogGroup(k.Construct, jsii.String("DeployLogs"), &awslogs.LogGroupProps{
+			Retention:     LogRetention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}),
 	})
 }

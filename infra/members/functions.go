@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -100,8 +101,8 @@ func FunctionLogicalID(name string) string {
 
 // Functions are the service's Lambda functions, by name.
 type Functions struct {
-	constructs.Construct
-	ByName map[string]awslambda.Function
+	Construct constructs.Construct // everything else is added under it
+	ByName    map[string]awslambda.Function
 	// DeadLetters holds ses-events invocations that failed after Lambda's
 	// retries, to inspect and redrive.
 	DeadLetters awssqs.Queue
@@ -149,7 +150,15 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 			// Logs are not customer data; let `make destroy` remove them.
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		})
+		// An own role instead of AWSLambdaBasicExecutionRole, whose log
+		// permissions cover every log group in the account.
+		role := awsiam.NewRole(c, jsii.String(logicalID+"Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("Members " + name + " function"),
+		})
+		logs.GrantWrite(role)
 		fnProps := &awslambda.FunctionProps{
+			Role:         role,
 			Description:  jsii.String("Members " + name),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),

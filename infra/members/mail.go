@@ -20,7 +20,7 @@ import (
 // bounce would leave an invite shown as delivered. The topic also keeps the
 // ses-events function independent of the account's default event bus.
 type Mail struct {
-	constructs.Construct
+	Construct        constructs.Construct // everything else is added under it
 	Identity         awsses.EmailIdentity
 	ConfigurationSet awsses.ConfigurationSet
 	// ConfigurationSetArn is the set's ARN, for IAM.

@@ -1,9 +1,19 @@
 // Package console serves the Members console: the Users tab (/) and the
 // invite-accept page (/accept), plain HTML, CSS and JavaScript modules
 // embedded in the binary. The local server mounts Handler on the same origin
-// as the API; the CDK app uploads the same files (Files) to S3 and writes a
-// config.json (ConfigJSON) next to them, and sets the same security headers
-// (SecurityHeaders) on CloudFront.
+// as the API; the CDK app uploads the same files (Files, on disk
+// shared/console/static) to S3 and writes a config.json (ConfigJSON) next to
+// them, and sets the same security headers (SecurityHeaders) on CloudFront.
+//
+// Deployed, the pages need:
+//   - "/" → index.html and "/accept" → accept.html (e.g. a CloudFront
+//     function that rewrites "/accept" to "/accept.html"); invite mails link
+//     to <APP_BASE_URL>/accept#token=…, and the fragment never reaches a server.
+//   - Cognito: a public app client (no secret) with the authorization code
+//     grant, scopes "openid email", callback URLs <console>/ and
+//     <console>/accept, and sign-out URLs <console>/ and <console>/accept.
+//     The pages send the ID token as the bearer token (it carries email and
+//     email_verified), so the JWT authorizer's audience is the client id.
 package console
 
 import (

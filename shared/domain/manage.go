@@ -144,6 +144,11 @@ func (s *Service) manageableInvite(ctx context.Context, id Identity, orgID, invi
 	if err != nil {
 		return m, Invite{}, err
 	}
+	// Members who own no project can manage no invite: a wrong role (403),
+	// as for the list, whatever the id.
+	if m.Role != OrgOwner && !ownsAnyProject(m) {
+		return m, Invite{}, Errorf(ECodeForbidden, "only organization or project owners can manage invites")
+	}
 	if !ValidID(inviteID) {
 		return m, Invite{}, Errorf(ECodeInviteNotFound, "invite not found")
 	}

@@ -10,9 +10,15 @@ import (
 // The request bodies. Pointer fields tell "missing" from "wrong type";
 // the service validates the values.
 type (
-	nameBody  struct{ Name *string `json:"name"` }
-	tokenBody struct{ Token *string `json:"token"` }
-	roleBody  struct{ Role *string `json:"role"` }
+	nameBody struct {
+		Name *string `json:"name"`
+	}
+	tokenBody struct {
+		Token *string `json:"token"`
+	}
+	roleBody struct {
+		Role *string `json:"role"`
+	}
 )
 
 func str(p *string) string {

@@ -168,13 +168,32 @@ func Parts(t testing.TB) *Shared {
 			return
 		}
 		dyn := miniserver.NewServer()
-		srv := httptest.NewServer(dyn)
+		srv := httptest.NewServer(tableLocked{h: dyn})
 		shared = &Shared{Dynamo: dyn, DynamoURL: srv.URL, SES: ses, close: func() { srv.Close(); ses.Stop() }}
 	})
 	if sharedErr != nil {
 		t.Fatalf("test environment: %v", sharedErr)
 	}
 	return shared
+}
+
+// tableLocked serializes minidyn's table-level operations against all
+// others: its CreateTable writes the table map without the lock that item
+// operations take, so parallel tests creating tables race with each other.
+type tableLocked struct{ h http.Handler }
+
+var dynamoTables sync.RWMutex
+
+func (l tableLocked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch op := r.Header.Get("X-Amz-Target"); {
+	case strings.HasSuffix(op, ".CreateTable"), strings.HasSuffix(op, ".UpdateTable"), strings.HasSuffix(op, ".DeleteTable"):
+		dynamoTables.Lock()
+		defer dynamoTables.Unlock()
+	default:
+		dynamoTables.RLock()
+		defer dynamoTables.RUnlock()
+	}
+	l.h.ServeHTTP(w, r)
 }
 
 // Env is one test's view: a fresh table, the local API server, a clock.

@@ -49,8 +49,10 @@ function renderAccount() {
 const EMAIL_RE = /^[^\s@<>()"',;:\\]+@[^\s@<>()"',;:\\]+$/;
 
 /** Fills el with a way to ask the inviter for a new invitation. */
-function fillAsk(el, reason) {
-  const known = preview || cachedPreview() || {};
+function fillAsk(el, reason, problem = {}) {
+  // A problem may name the inviter too (extension members), e.g. on 410.
+  const known = { ...(cachedPreview() || {}), ...(preview || {}) };
+  for (const k of ['invitedBy', 'orgName', 'email']) if (!known[k] && typeof problem[k] === 'string') known[k] = problem[k];
   const inviter = known.invitedBy || '';
   const org = known.orgName || 'the organization';
   if (!EMAIL_RE.test(inviter)) {
@@ -71,6 +73,10 @@ async function loadPreview() {
     sessionStorage.setItem(PREVIEW_KEY, JSON.stringify(preview));
   } catch (err) {
     showProblem(err);
+    return;
+  }
+  if (preview.status === 'accepted') {
+    showState('accepted');
     return;
   }
   renderPreview();
@@ -118,15 +124,24 @@ function showProblem(err) {
   const status = err instanceof ApiError ? err.status : 0;
   if (code === 'invite_email_mismatch') {
     const session = getSession();
-    byId('mm-invited').textContent = (preview || cachedPreview())?.email || 'another address';
-    byId('mm-current').textContent = session?.email || 'another account';
-    fillAsk(byId('mm-ask'), 'was sent to an address I cannot sign in with');
+    const invited = (preview || cachedPreview())?.email || '';
+    const current = session?.email || '';
+    // Same address, so the token lacked a verified email.
+    const unverified = !!invited && invited.toLowerCase() === current.toLowerCase();
+    byId('mm-invited').textContent = invited || 'another address';
+    byId('mm-current').textContent = current || 'another account';
+    byId('mm-eyebrow').textContent = unverified ? 'Address not verified' : 'Wrong account';
+    byId('mismatch-title').textContent = unverified ? 'Verify the invited address' : 'Sign in with the invited address';
+    show(byId('mm-other'), !unverified);
+    show(byId('mm-unverified'), unverified);
+    fillAsk(byId('mm-ask'), 'was sent to an address I cannot sign in with', err.problem);
     showState('mismatch');
   } else if (code === 'invite_expired' || (!code && status === 410)) {
-    fillAsk(byId('expired-ask'), 'has expired');
+    byId('expired-detail').textContent = err.detail;
+    fillAsk(byId('expired-ask'), 'has expired', err.problem);
     showState('expired');
   } else if (code === 'invite_not_found' || (!code && status === 404)) {
-    fillAsk(byId('invalid-ask'), 'no longer works');
+    fillAsk(byId('invalid-ask'), 'no longer works', err.problem);
     showState('invalid');
   } else if (code === 'invite_already_accepted') {
     showState('accepted');

@@ -18,10 +18,18 @@ export function loadConfig() {
   return configPromise;
 }
 
+/** text as a sentence: capitalized, with a full stop. */
+export function sentence(text) {
+  const t = String(text || '').trim();
+  if (!t) return '';
+  const c = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(c) ? c : `${c}.`;
+}
+
 /** An error answer of the API: status, the problem's code, detail and field errors. */
 export class ApiError extends Error {
   constructor(status, problem = {}) {
-    const detail = problem.detail || problem.title || (status ? `The request failed (HTTP ${status}).` : 'The request failed.');
+    const detail = sentence(problem.detail || problem.title || (status ? `The request failed (HTTP ${status})` : 'The request failed'));
     super(detail);
     this.name = 'ApiError';
     this.status = status;
@@ -35,7 +43,7 @@ export class ApiError extends Error {
   /** The detail followed by the field messages, for display. */
   get fullMessage() {
     if (!this.fields.length) return this.detail;
-    return `${this.detail} ${this.fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ')}`;
+    return `${this.detail.replace(/\.$/, '')}: ${this.fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ')}.`;
   }
 }
 

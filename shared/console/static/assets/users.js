@@ -1,9 +1,9 @@
 // The Users tab: sign in, pick an organization, see and manage members,
 // projects and invitations, and invite people through the dialog.
 
-import { ApiError, loadConfig, request, seg } from './api.js';
+import { ApiError, loadConfig, request, seg, sentence } from './api.js';
 import { clearSession, completeCognitoSignIn, getSession, signOut } from './auth.js';
-import { announce, badge, byId, cap, fill, h, show, timeEl } from './dom.js';
+import { announce, badge, byId, cap, fill, formatDateTime, h, show, timeEl } from './dom.js';
 import { renderSignIn } from './signin.js';
 
 const ORG_KEY = 'members.orgId';
@@ -163,6 +163,7 @@ async function selectOrg(orgId) {
   show(byId('projects-card'), hasOrg);
   show(byId('invite-open'), false);
   byId('page-title').textContent = hasOrg ? `Users of ${currentOrg().name}` : 'Users';
+  document.title = hasOrg ? `Users · ${currentOrg().name} · Members` : 'Users · Settings · Members';
   byId('org-summary').textContent = '';
   if (!hasOrg) return;
 
@@ -321,7 +322,14 @@ async function removeMember(m, tr, self) {
 
 // ---------- invitations ----------
 
-const deliveryKind = { sent: 'neutral', delivered: 'ok', failed: 'danger', bounced: 'danger', complained: 'danger' };
+const deliveryLabel = {
+  pending: ['Email queued', 'neutral'],
+  sent: ['Email sent', 'neutral'],
+  delivered: ['Email delivered', 'ok'],
+  failed: ['Email failed', 'danger'],
+  bounced: ['Email bounced', 'danger'],
+  complained: ['Marked as spam', 'danger'],
+};
 const statusKind = { pending: 'info', expired: 'warn' };
 
 async function loadInvites(reset) {
@@ -363,16 +371,17 @@ function inviteRow(inv) {
   if (projects.length) {
     access.push(h('br'), h('span', { class: 'muted' }, `${projects.join(', ')} (${cap(inv.projectRole)})`));
   }
+  const [deliveryText, deliveryKind] = deliveryLabel[inv.delivery] || [cap(inv.delivery || ''), 'neutral'];
+  const mine = inv.invitedBy && inv.invitedBy === state.me?.user?.email;
   const tr = h('tr', { dataset: { testid: 'invite-row', email: inv.email, status: inv.status, delivery: inv.delivery || '', inviteId: inv.id } });
   tr.append(
     h('td', { class: 'cell-email' }, inv.email,
-      inv.invitedBy ? h('div', { class: 'muted small' }, `Invited by ${inv.invitedBy}`) : null),
+      inv.invitedBy && !mine ? h('div', { class: 'muted small' }, `Invited by ${inv.invitedBy}`) : null),
     h('td', {}, access),
-    h('td', {}, badge(cap(inv.status), statusKind[inv.status] || 'neutral', { dataset: { testid: 'invite-status' } })),
-    h('td', {}, inv.delivery
-      ? badge(cap(inv.delivery), deliveryKind[inv.delivery] || 'neutral', { dataset: { testid: 'invite-delivery' } })
-      : h('span', { class: 'muted' }, '—')),
-    h('td', {}, timeEl(inv.expiresAt, true)),
+    h('td', {}, h('div', { class: 'badges' },
+      badge(cap(inv.status), statusKind[inv.status] || 'neutral', { dataset: { testid: 'invite-status' } }),
+      inv.delivery ? badge(deliveryText, deliveryKind, { dataset: { testid: 'invite-delivery' } }) : null)),
+    h('td', { title: formatDateTime(inv.expiresAt) }, timeEl(inv.expiresAt)),
     h('td', { class: 'cell-actions' },
       h('button', {
         type: 'button', class: 'btn btn-small', dataset: { testid: 'invite-resend' },
@@ -524,7 +533,7 @@ async function submitInvite(ev) {
       dialog.close();
       return;
     }
-    errorEl.textContent = err instanceof ApiError ? err.fullMessage : err.message;
+    errorEl.textContent = err instanceof ApiError ? describeInviteError(err, emails) : err.message;
     for (const f of err.fields || []) {
       const id = fieldIds[String(f.field || '').replace(/[[.].*$/, '')];
       if (id) byId(id).setAttribute('aria-invalid', 'true');
@@ -533,6 +542,18 @@ async function submitInvite(ev) {
   } finally {
     dialog.removeAttribute('aria-busy');
   }
+}
+
+/** The problem's detail with field errors; "emails[2]" is named by its address. */
+function describeInviteError(err, emails) {
+  if (!err.fields.length) return err.detail;
+  const names = { orgRole: 'Organization role', projectIds: 'Projects', projectRole: 'Project role', expiresInDays: 'Link validity' };
+  const parts = err.fields.map((f) => {
+    const m = /^emails\[(\d+)\]$/.exec(f.field || '');
+    const label = m && emails[Number(m[1])] !== undefined ? emails[Number(m[1])] : names[f.field] || f.field || '';
+    return label ? `${label}: ${f.message}` : f.message;
+  });
+  return `${err.detail.replace(/\.$/, '')}: ${parts.join('; ')}.`;
 }
 
 const resultText = {
@@ -552,7 +573,7 @@ function showInviteResults(results) {
     let detail;
     switch (r.status) {
       case 'invited':
-        detail = `An invitation email was sent${r.expiresAt ? `; the link is valid until ${new Date(r.expiresAt).toLocaleString()}` : ''}.`;
+        detail = `An invitation email was sent${r.expiresAt ? `; the link is valid until ${formatDateTime(r.expiresAt)}` : ''}.`;
         break;
       case 'added':
         detail = 'They already have an account and have access now. A notification email was sent.';
@@ -561,7 +582,7 @@ function showInviteResults(results) {
         detail = 'Nothing to change: they already have this access.';
         break;
       case 'failed':
-        detail = r.error?.detail || r.error?.title || 'The address could not be invited.';
+        detail = sentence(r.error?.detail || r.error?.title) || 'The address could not be invited.';
         break;
       default:
         detail = '';
