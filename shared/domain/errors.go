@@ -50,7 +50,10 @@ type Error struct {
 	Fields  []FieldError
 	// RetryAfterSeconds is set on rate_limited and service_unavailable.
 	RetryAfterSeconds int
-	Err               error
+	// Extensions are extra problem members a client can act on (RFC 9457
+	// §3.2), e.g. who to ask for a new invite. Never internal detail.
+	Extensions map[string]any
+	Err        error
 }
 
 func (e *Error) Error() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,7 +18,11 @@ type InviteInput struct {
 }
 
 type inviteRequest struct {
-	emails      []string
+	emails []string
+	// invalid holds malformed addresses: they fail on their own while the
+	// others are invited (one result per distinct address, in input order).
+	invalid     map[string]*Error
+	order       []string
 	orgRole     OrgRole
 	projectIDs  []string
 	projectRole ProjectRole
@@ -39,11 +44,25 @@ func (in InviteInput) validate() (inviteRequest, error) {
 		}
 		ne, why := NormalizeEmail(e)
 		if why != "" {
-			v.Add(fieldIndex("emails", i), "%s", why)
+			if r.invalid == nil {
+				r.invalid = map[string]*Error{}
+			}
+			key := strings.TrimSpace(e)
+			if _, dup := r.invalid[key]; !dup {
+				r.invalid[key] = &Error{Code: ECodeValidation, Message: "this is not a valid email address",
+					Fields: []FieldError{{Field: fieldIndex("emails", i), Message: why}}}
+				r.order = append(r.order, key)
+			}
 			continue
 		}
 		if !slices.Contains(r.emails, ne) {
 			r.emails = append(r.emails, ne)
+			r.order = append(r.order, ne)
+		}
+	}
+	if len(r.emails) == 0 && len(r.invalid) > 0 {
+		for _, k := range r.order {
+			v.Fields = append(v.Fields, r.invalid[k].Fields...)
 		}
 	}
 	if in.OrgRole != "" {
@@ -173,12 +192,16 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	for pid, p := range projects {
 		names[pid] = p.Name
 	}
-	results := make([]InviteResult, 0, len(req.emails))
-	for _, email := range req.emails {
+	results := make([]InviteResult, 0, len(req.order))
+	for _, email := range req.order {
+		if bad := req.invalid[email]; bad != nil {
+			results = append(results, InviteResult{Email: email, Status: ResultFailed, Error: bad})
+			continue
+		}
 		r, err := s.inviteOne(ctx, id, m, req, names, email)
 		if err != nil {
 			r = InviteResult{Email: email, Status: ResultFailed, Error: asError(err)}
-			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err)
+			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err.Error())
 		}
 		results = append(results, r)
 	}
@@ -403,7 +426,9 @@ func (s *Service) byToken(ctx context.Context, token string) (Invite, error) {
 }
 
 func expiredErr(inv Invite) error {
-	return Errorf(ECodeInviteExpired, "this invite expired on %s; ask %s for a new one", inv.ExpiresAt.Format(time.RFC1123), inv.InvitedByEmail)
+	e := Errorf(ECodeInviteExpired, "this invite expired on %s; ask %s for a new one", inv.ExpiresAt.Format(time.RFC1123), inv.InvitedByEmail)
+	e.Extensions = map[string]any{"invitedBy": inv.InvitedByEmail, "orgName": inv.OrgName, "expiresAt": inv.ExpiresAt}
+	return e
 }
 
 // Preview describes what a token offers. Returns invite_not_found,

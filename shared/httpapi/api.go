@@ -231,8 +231,12 @@ func bodyOf(ev events.APIGatewayV2HTTPRequest) ([]byte, error) {
 // decode reads the JSON body strictly into v: an object, no unknown fields,
 // nothing after it. Returns invalid_request problems.
 func decode(r *request, v any) error {
-	if len(bytes.TrimSpace(r.body)) == 0 {
+	trimmed := bytes.TrimSpace(r.body)
+	if len(trimmed) == 0 {
 		return domain.Errorf(domain.ECodeInvalid, "the request needs a JSON body")
+	}
+	if trimmed[0] != '{' {
+		return domain.Errorf(domain.ECodeInvalid, "the body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -55,6 +56,29 @@ type Problem struct {
 	Errors []domain.FieldError `json:"errors,omitempty"`
 	// RetryAfter is sent as the Retry-After header, not in the body.
 	RetryAfter int `json:"-"`
+	// Extensions are merged into the body as extra members.
+	Extensions map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the standard members and the extensions.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	m := map[string]any{}
+	for k, v := range p.Extensions {
+		m[k] = v
+	}
+	var std map[string]any
+	if err := json.Unmarshal(b, &std); err != nil {
+		return nil, err
+	}
+	for k, v := range std {
+		m[k] = v // standard members win over extensions of the same name
+	}
+	return json.Marshal(m)
 }
 
 // ProblemOf converts any error into a Problem. Errors that are not
@@ -66,9 +90,9 @@ func ProblemOf(err error) Problem {
 	}
 	st := Status(de.Code)
 	p := Problem{Type: ProblemTypeBase + string(de.Code), Title: http.StatusText(st), Status: st,
-		Detail: de.Message, Code: de.Code, Errors: de.Fields, RetryAfter: de.RetryAfterSeconds}
+		Detail: de.Message, Code: de.Code, Errors: de.Fields, RetryAfter: de.RetryAfterSeconds, Extensions: de.Extensions}
 	if st >= 500 {
-		p.Errors = nil
+		p.Errors, p.Extensions = nil, nil
 		if de.Code == domain.ECodeInternal {
 			p.Detail = "internal error"
 		}

@@ -349,7 +349,13 @@ func TestInviteExpiry(t *testing.T) {
 	f.invite(t, f.owner.Token, map[string]any{"emails": []string{addr}, "expiresInDays": 1})
 	token := env.LastInviteToken(t, addr)
 	env.Advance(t, "25h")
-	wantProblem(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": token}), 410, "invite_expired")
+	r := env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": token})
+	wantProblem(t, r, 410, "invite_expired")
+	var ext struct{ InvitedBy, OrgName string }
+	r.JSON(t, &ext)
+	if ext.InvitedBy != f.owner.Email || ext.OrgName != "Acme" {
+		t.Fatalf("expired problem should say whom to ask: %s", r.Body)
+	}
 	u := env.SignIn(t, addr)
 	wantProblem(t, env.Do(t, "POST", "/invites/accept", u.Token, map[string]string{"token": token}), 410, "invite_expired")
 	if findMember(f.members(t, f.owner.Token), addr) != nil {
@@ -467,7 +473,7 @@ func TestInviteValidation(t *testing.T) {
 		{"51 emails", map[string]any{"emails": many}, "emails"},
 		{"no at", map[string]any{"emails": []string{"nobody"}}, "emails[0]"},
 		{"no dot", map[string]any{"emails": []string{"a@localhost"}}, "emails[0]"},
-		{"space inside", map[string]any{"emails": []string{"ok@example.com", "a b@example.com"}}, "emails[1]"},
+		{"space inside", map[string]any{"emails": []string{"a b@example.com"}}, "emails[0]"},
 		{"control char", map[string]any{"emails": []string{"a\u0007@example.com"}}, "emails[0]"},
 		{"too long", map[string]any{"emails": []string{strings.Repeat("a", 250) + "@example.com"}}, "emails[0]"},
 		{"bad org role", map[string]any{"emails": []string{"a@example.com"}, "orgRole": "admin"}, "orgRole"},
@@ -490,6 +496,14 @@ func TestInviteValidation(t *testing.T) {
 			}
 		})
 	}
+	// A malformed address among good ones fails alone; the others are invited.
+	var mixed struct{ Results []result }
+	env.Must(t, 201, "POST", path, f.owner.Token, map[string]any{"emails": []string{"ok@example.com", "a b@example.com", "ok@example.com"}}, &mixed)
+	if len(mixed.Results) != 2 || mixed.Results[0].Status != "invited" || mixed.Results[1].Status != "failed" ||
+		mixed.Results[1].Email != "a b@example.com" || mixed.Results[1].Error == nil || mixed.Results[1].Error.Code != "validation_failed" ||
+		mixed.Results[1].Error.Status != 400 || len(mixed.Results[1].Error.Errors) != 1 || mixed.Results[1].Error.Errors[0].Field != "emails[1]" {
+		t.Fatalf("mixed results %+v", mixed.Results)
+	}
 	auth := map[string]string{"Authorization": "Bearer " + f.owner.Token, "Content-Type": "application/json"}
 	raw := func(body string, h map[string]string) testenv.Resp { return env.Raw(t, "POST", path, []byte(body), h) }
 	wantProblem(t, raw(`{"emails":["a@example.com"],"extra":1}`, auth), 400, "invalid_request")
@@ -504,10 +518,10 @@ func TestInviteValidation(t *testing.T) {
 	wantProblem(t, env.Do(t, "POST", "/orgs", f.owner.Token, map[string]string{"name": strings.Repeat("x", 101)}), 400, "validation_failed")
 	wantProblem(t, env.Do(t, "POST", "/orgs", f.owner.Token, map[string]string{"name": "a\nb"}), 400, "validation_failed")
 	env.Must(t, 201, "POST", "/orgs", f.owner.Token, map[string]string{"name": strings.Repeat("é", 100)}, nil)
-	// Nothing was invited by any of these.
+	// Nothing but the one good address was invited by any of these.
 	var list struct{ Invites []any }
 	env.Must(t, 200, "GET", path+"?status=all", f.owner.Token, nil, &list)
-	if len(list.Invites) != 0 {
+	if len(list.Invites) != 1 {
 		t.Fatalf("bad requests created invites: %+v", list.Invites)
 	}
 }
