@@ -347,6 +347,12 @@ func (p *person) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
+	start := time.Now()
+	defer func() {
+		if d := time.Since(start); d > 5*time.Second {
+			t.Logf("%s: %s took %s", p.name, step, d.Round(time.Millisecond))
+		}
+	}()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		p.shot("FAILED-" + slug(step))
 		text, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
@@ -558,6 +564,7 @@ func startStack(t *testing.T) *stack {
 		}
 		return &stack{baseURL: strings.TrimSuffix(base, "/"), sesURL: strings.TrimSuffix(ses, "/")}
 	}
+	begin := time.Now()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -602,6 +609,7 @@ func startStack(t *testing.T) *stack {
 	}
 	local := startProcess(t, "local", root, env, bin)
 	local.waitHTTP(t, baseURL+"/healthz")
+	t.Logf("stack up in %s: %s, SES emulator %s", time.Since(begin).Round(time.Millisecond), baseURL, sesURL)
 	return &stack{baseURL: baseURL, sesURL: sesURL}
 }
 
