@@ -184,9 +184,19 @@ func (s *Service) RevokeInvite(ctx context.Context, id Identity, orgID, inviteID
 }
 
 // ResendInvite mails a new token for an open invite; the old token stops
-// working and the expiry restarts (an expired invite revives). Returns
-// org_not_found, invite_not_found, forbidden, invite_already_accepted.
+// working and the expiry restarts (an expired invite revives). The email
+// counts against the organization's hourly invite cap. Returns
+// org_not_found, invite_not_found, forbidden, invite_already_accepted,
+// rate_limited.
 func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID string) (InviteView, error) {
+	// Check before counting, and count before the old token dies: a
+	// refused resend leaves the invite as it was.
+	if _, _, err := s.manageableInvite(ctx, id, orgID, inviteID); err != nil {
+		return InviteView{}, storeErr(err)
+	}
+	if err := s.rateLimit(ctx, orgID, 1); err != nil {
+		return InviteView{}, err
+	}
 	var inv Invite
 	var token string
 	err := retry(func() error {

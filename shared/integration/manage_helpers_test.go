@@ -1,0 +1,334 @@
+package integration
+
+// Helpers of manage_test.go (invite management and member administration).
+// Names carry an "mg" prefix so they never collide with the other test
+// files of this package.
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/members-saas/members/shared/localserver"
+	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/testenv"
+)
+
+type mgInvite struct {
+	ID          string    `json:"id"`
+	Email       string    `json:"email"`
+	OrgRole     string    `json:"orgRole"`
+	ProjectIDs  []string  `json:"projectIds"`
+	ProjectRole *string   `json:"projectRole"`
+	InvitedBy   string    `json:"invitedBy"`
+	CreatedAt   time.Time `json:"createdAt"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	Status      string    `json:"status"`
+	Delivery    string    `json:"delivery"`
+}
+
+type mgInvitePage struct {
+	Invites    []mgInvite `json:"invites"`
+	NextCursor *string    `json:"nextCursor"`
+}
+
+type mgResult struct {
+	Email    string `json:"email"`
+	Status   string `json:"status"`
+	InviteID string `json:"inviteId"`
+	Delivery string `json:"delivery"`
+}
+
+type mgMember struct {
+	UserID   string    `json:"userId"`
+	Email    string    `json:"email"`
+	Role     string    `json:"role"`
+	JoinedAt time.Time `json:"joinedAt"`
+}
+
+type mgMemberPage struct {
+	Members    []mgMember `json:"members"`
+	NextCursor *string    `json:"nextCursor"`
+}
+
+type mgEvent struct {
+	ID         string         `json:"id"`
+	At         time.Time      `json:"at"`
+	ActorID    string         `json:"actorId"`
+	ActorEmail string         `json:"actorEmail"`
+	Action     string         `json:"action"`
+	Target     string         `json:"target"`
+	Before     map[string]any `json:"before"`
+	After      map[string]any `json:"after"`
+}
+
+type mgAuditPage struct {
+	Events     []mgEvent `json:"events"`
+	NextCursor *string   `json:"nextCursor"`
+}
+
+type mgMe struct {
+	User struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+	} `json:"user"`
+	Orgs []struct {
+		ID   string `json:"id"`
+		Role string `json:"role"`
+	} `json:"orgs"`
+	Projects []struct {
+		ID    string `json:"id"`
+		OrgID string `json:"orgId"`
+		Role  string `json:"role"`
+	} `json:"projects"`
+}
+
+// mgOrg is an organization with its first owner.
+type mgOrg struct {
+	env   *testenv.Env
+	ID    string
+	Owner testenv.User
+}
+
+// mgNewOrg signs in a fresh owner and creates an organization.
+func mgNewOrg(t *testing.T, env *testenv.Env, name string) *mgOrg {
+	t.Helper()
+	owner := env.SignIn(t, testenv.Email(name+"-owner"))
+	var o struct{ ID string }
+	env.Must(t, 201, "POST", "/orgs", owner.Token, map[string]string{"name": name}, &o)
+	return &mgOrg{env: env, ID: o.ID, Owner: owner}
+}
+
+func (o *mgOrg) path(rest string) string { return "/orgs/" + o.ID + rest }
+
+// project creates a project as the owner; the owner becomes its owner.
+func (o *mgOrg) project(t *testing.T, name string) string {
+	t.Helper()
+	var p struct{ ID string }
+	o.env.Must(t, 201, "POST", o.path("/projects"), o.Owner.Token, map[string]string{"name": name}, &p)
+	return p.ID
+}
+
+// invite sends one invite as `by` and returns its result.
+func (o *mgOrg) invite(t *testing.T, by testenv.User, body map[string]any) mgResult {
+	t.Helper()
+	var out struct{ Results []mgResult }
+	o.env.Must(t, 201, "POST", o.path("/invites"), by.Token, body, &out)
+	if len(out.Results) != 1 {
+		t.Fatalf("invite %v: %d results, want 1", body, len(out.Results))
+	}
+	return out.Results[0]
+}
+
+// pending invites a fresh (unregistered) address as the owner and returns
+// the address and the invite id.
+func (o *mgOrg) pending(t *testing.T, name string, extra map[string]any) (string, string) {
+	t.Helper()
+	email := testenv.Email(name)
+	body := map[string]any{"emails": []string{email}}
+	for k, v := range extra {
+		body[k] = v
+	}
+	r := o.invite(t, o.Owner, body)
+	if r.Status != "invited" || r.InviteID == "" {
+		t.Fatalf("invite %s: %+v, want invited", email, r)
+	}
+	return email, r.InviteID
+}
+
+// member registers a fresh user and adds them at once (a registered
+// account is added without an invite).
+func (o *mgOrg) member(t *testing.T, name, orgRole string, projects []string, projectRole string) testenv.User {
+	t.Helper()
+	u := o.env.SignIn(t, testenv.Email(name))
+	o.env.Must(t, 200, "GET", "/me", u.Token, nil, nil)
+	body := map[string]any{"emails": []string{u.Email}, "orgRole": orgRole}
+	if len(projects) > 0 {
+		body["projectIds"], body["projectRole"] = projects, projectRole
+	}
+	if r := o.invite(t, o.Owner, body); r.Status != "added" {
+		t.Fatalf("add %s: %+v, want added", u.Email, r)
+	}
+	return u
+}
+
+// invites lists one page of invites with the raw query.
+func (o *mgOrg) invites(t *testing.T, token, query string) mgInvitePage {
+	t.Helper()
+	var p mgInvitePage
+	path := o.path("/invites")
+	if query != "" {
+		path += "?" + query
+	}
+	o.env.Must(t, 200, "GET", path, token, nil, &p)
+	return p
+}
+
+// inviteIDs lists every invite with status (all pages of size limit).
+func (o *mgOrg) inviteIDs(t *testing.T, token, status string, limit int) []string {
+	t.Helper()
+	var ids []string
+	cursor := ""
+	for range 100 {
+		q := url.Values{"limit": {strconv.Itoa(limit)}}
+		if status != "" {
+			q.Set("status", status)
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		p := o.invites(t, token, q.Encode())
+		if len(p.Invites) > limit {
+			t.Fatalf("page of %d invites, limit %d", len(p.Invites), limit)
+		}
+		for _, inv := range p.Invites {
+			ids = append(ids, inv.ID)
+		}
+		if p.NextCursor == nil {
+			return ids
+		}
+		if len(p.Invites) == 0 {
+			t.Fatalf("empty page with a next cursor")
+		}
+		cursor = *p.NextCursor
+	}
+	t.Fatal("invite paging did not end")
+	return nil
+}
+
+// members returns every organization member, as token sees them.
+func (o *mgOrg) members(t *testing.T, token string) []mgMember {
+	t.Helper()
+	var p mgMemberPage
+	o.env.Must(t, 200, "GET", o.path("/members?limit=100"), token, nil, &p)
+	return p.Members
+}
+
+func (o *mgOrg) projectMembers(t *testing.T, token, projectID string) []mgMember {
+	t.Helper()
+	var p mgMemberPage
+	o.env.Must(t, 200, "GET", o.path("/projects/"+projectID+"/members?limit=100"), token, nil, &p)
+	return p.Members
+}
+
+// audit returns the whole audit trail, newest first, in pages of limit.
+func (o *mgOrg) audit(t *testing.T, token string, limit int) []mgEvent {
+	t.Helper()
+	var out []mgEvent
+	cursor := ""
+	for range 100 {
+		q := url.Values{"limit": {strconv.Itoa(limit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var p mgAuditPage
+		o.env.Must(t, 200, "GET", o.path("/audit?"+q.Encode()), token, nil, &p)
+		if len(p.Events) > limit {
+			t.Fatalf("page of %d events, limit %d", len(p.Events), limit)
+		}
+		out = append(out, p.Events...)
+		if p.NextCursor == nil {
+			return out
+		}
+		cursor = *p.NextCursor
+	}
+	t.Fatal("audit paging did not end")
+	return nil
+}
+
+func mgFind(ms []mgMember, userID string) *mgMember {
+	for i := range ms {
+		if ms[i].UserID == userID {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+func mgOwners(ms []mgMember) int {
+	n := 0
+	for _, m := range ms {
+		if m.Role == "owner" {
+			n++
+		}
+	}
+	return n
+}
+
+func mgMeOf(t *testing.T, env *testenv.Env, u testenv.User) mgMe {
+	t.Helper()
+	var me mgMe
+	env.Must(t, 200, "GET", "/me", u.Token, nil, &me)
+	return me
+}
+
+// mgWant checks a problem response's status and code.
+func mgWant(t *testing.T, r testenv.Resp, status int, code string) testenv.Problem {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	p := r.Problem(t)
+	if code != "" && p.Code != code {
+		t.Fatalf("code %q, want %q: %s", p.Code, code, r.Body)
+	}
+	if p.Status != status {
+		t.Fatalf("problem status %d, want %d", p.Status, status)
+	}
+	return p
+}
+
+// mgWantField checks a 400 validation_failed naming field.
+func mgWantField(t *testing.T, r testenv.Resp, field string) {
+	t.Helper()
+	p := mgWant(t, r, 400, "validation_failed")
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return
+		}
+	}
+	t.Fatalf("no error for field %q: %s", field, r.Body)
+}
+
+func mgIDs(invs []mgInvite) []string {
+	out := make([]string, 0, len(invs))
+	for _, inv := range invs {
+		out = append(out, inv.ID)
+	}
+	return out
+}
+
+func mgSameSet(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Fatalf("%s: got %v, want %v", what, got, want)
+	}
+}
+
+// mgTwin starts a second local API server over env's table (same DynamoDB
+// server and table, its own clock) whose mail goes to the SES emulator.
+// It lets a test fail sends in env (unreachable SES) and then resend once
+// "SES is back". Users signed in on the twin have the same ids (ids derive
+// from the email), but tokens of one server do not work on the other.
+func mgTwin(t *testing.T, env *testenv.Env) *testenv.Env {
+	t.Helper()
+	c := env.Stack.Config
+	c.SESEndpoint = env.SES.URL
+	log := logging.New(io.Discard, slog.LevelError)
+	stack, err := localserver.Start(context.Background(), c, log)
+	if err != nil {
+		t.Fatalf("start twin stack: %v", err)
+	}
+	srv := httptest.NewServer(stack.Server)
+	t.Cleanup(func() { srv.Close(); stack.Close() })
+	return &testenv.Env{Shared: env.Shared, BaseURL: srv.URL, Stack: stack}
+}
