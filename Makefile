@@ -7,7 +7,7 @@ BUILD_DIR ?= build
 LDFLAGS := -s -w
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: help deps local test test-unit test-integration test-browser bench build fmt vet lint synth deploy diff destroy clean
+.PHONY: help deps tools local test test-unit test-integration test-browser bench build fmt vet lint synth deploy diff destroy clean
 
 help:
 	@echo "make local   - run the whole stack locally (API on :3000, SES inbox on :8005)"
@@ -29,16 +29,33 @@ $(BUILD_DIR)/%/bootstrap: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -tags lambda.norpc -o $@ ./functions/$*
 FORCE:
 
+## tools: Go tools the tests run, at pinned versions, into $(go env GOBIN) or
+## $(go env GOPATH)/bin: aws-lambda-rie (Lambda Runtime Interface Emulator).
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+tools:
+	@bin="$$($(GO) env GOBIN)"; bin="$${bin:-$$($(GO) env GOPATH | cut -d: -f1)/bin}/aws-lambda-rie"; \
+	$(GO) version -m "$$bin" 2>/dev/null | grep -q '$(RIE_VERSION)' || \
+	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
 ## local: SES v2 emulator + local API server (JWT authorizer emulation, embedded DynamoDB).
 local: deps
 	./scripts/local.sh
 
-test: deps
+test: deps tools
 	$(GO) vet ./...
 	$(GO) test -count=1 -race ./...
 
+## bench: every benchmark once (BENCH selects, e.g. BENCH=Invite); figures in docs/benchmarks.md.
+BENCH ?= .
+BENCHTIME ?= 1s
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+
+## fuzz: each fuzz target for FUZZTIME (CI: a short, fixed time); seeds live in testdata/fuzz/.
+.PHONY: fuzz
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

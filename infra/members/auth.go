@@ -68,6 +68,11 @@ func NewAuth(scope constructs.Construct, id string, props AuthProps) *Auth {
 		StandardAttributes: &awscognito.StandardAttributes{
 			Email: &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
 		},
+		UserVerification: &awscognito.UserVerificationConfig{
+			EmailStyle:   awscognito.VerificationEmailStyle_CODE,
+			EmailSubject: jsii.String("Your Members verification code"),
+			EmailBody:    jsii.String("Your Members verification code is {####}"),
+		},
 		KeepOriginal:    &awscognito.KeepOriginalAttrs{Email: jsii.Bool(true)},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
 		// The accounts are customers' users: keep them when the stack goes.

@@ -25,6 +25,11 @@ const (
 	EnvAppBaseURL       = "APP_BASE_URL"
 	EnvMailFrom         = "MAIL_FROM"
 	EnvSESConfiguration = "SES_CONFIGURATION_SET"
+	// Empty in AWS (the SDK's own endpoints). Declared anyway because
+	// `sam local --env-vars` only overrides variables the template has: that
+	// is how DynamoDB Local and the SES emulator are reached (docs/deploy.md).
+	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
+	EnvSESEndpoint      = "SES_ENDPOINT"
 )
 
 // LogRetention is how long function and API access logs are kept.
@@ -132,16 +137,18 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 		EnvAppBaseURL:       props.AppBaseURL,
 		EnvMailFrom:         jsii.String(props.MailFrom),
 		EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
+		EnvDynamoDBEndpoint: jsii.String(""),
+		EnvSESEndpoint:      jsii.String(""),
 	}
 
 	for _, name := range FunctionNames() {
 		spec, ok := fnSpecs[name]
 		if !ok {
-			return nil, fmt.Errorf("infra: function %q has no spec: add its memory, timeout and permissions to fnSpecs in infra/members/functions.go", name)
+			return nil, fmt.Errorf("function %q has no spec: add its memory, timeout and permissions to fnSpecs in infra/members/functions.go", name)
 		}
 		dir := filepath.Join(props.AssetDir, name)
 		if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
-			return nil, fmt.Errorf("infra: function %q: %w (run make build)", name, err)
+			return nil, fmt.Errorf("function %q: %w (make build writes it from functions/%s)", name, err, name)
 		}
 		logicalID := FunctionLogicalID(name)
 

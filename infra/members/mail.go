@@ -31,9 +31,9 @@ type Mail struct {
 	DomainIdentity bool
 }
 
-// MailEvents are the SES events the ses-events function maps onto invites
+// mailEvents are the SES events the ses-events function maps onto invites
 // (see shared/sesevents).
-var MailEvents = []awsses.EmailSendingEvent{
+var mailEvents = []awsses.EmailSendingEvent{
 	awsses.EmailSendingEvent_DELIVERY,
 	awsses.EmailSendingEvent_BOUNCE,
 	awsses.EmailSendingEvent_COMPLAINT,
@@ -74,7 +74,7 @@ func NewMail(scope constructs.Construct, id string, cfg Config) *Mail {
 	// set only) publish.
 	m.ConfigurationSet.AddEventDestination(jsii.String("ToSns"), &awsses.ConfigurationSetEventDestinationOptions{
 		Destination: awsses.EventDestination_SnsTopic(m.Events),
-		Events:      &MailEvents,
+		Events:      &mailEvents,
 	})
 	return m
 }

@@ -26,22 +26,6 @@ const (
 	TagInviteID = "inviteId"
 )
 
-// Kinds of DeliveryEvent, the same words as the domain's delivery states.
-var (
-	KindDelivered  = string(domain.DeliveryDelivered)
-	KindBounced    = string(domain.DeliveryBounced)
-	KindComplained = string(domain.DeliveryComplained)
-)
-
-// DeliveryEvent is what one SES event says about an invite email.
-type DeliveryEvent struct {
-	MessageID string // SES message id, as returned by SendEmail
-	OrgID     string
-	InviteID  string
-	Kind      string // KindDelivered, KindBounced or KindComplained
-	At        time.Time
-}
-
 // SES message tag values may only hold these characters (SES rejects others
 // on send), so anything else did not come from our mailer.
 var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -73,8 +57,8 @@ type sesEvent struct {
 // returned error (one joined error for all of them) so that the caller can
 // log them and still apply the rest: redelivering a malformed record would
 // not make it readable.
-func FromSNS(ev events.SNSEvent) ([]DeliveryEvent, error) {
-	var out []DeliveryEvent
+func FromSNS(ev events.SNSEvent) ([]domain.DeliveryEvent, error) {
+	var out []domain.DeliveryEvent
 	var errs []error
 	for i, rec := range ev.Records {
 		d, ok, err := Parse([]byte(rec.SNS.Message))
@@ -97,52 +81,52 @@ func FromSNS(ev events.SNSEvent) ([]DeliveryEvent, error) {
 // final); and mail without both invite tags (e.g. "you were added" mails).
 // It returns an error for a record that is not valid JSON, lacks its message
 // id or event section, or carries an invite tag with an impossible value.
-func Parse(message []byte) (d DeliveryEvent, ok bool, err error) {
+func Parse(message []byte) (d domain.DeliveryEvent, ok bool, err error) {
 	var ev sesEvent
 	if err := json.Unmarshal(message, &ev); err != nil {
-		return DeliveryEvent{}, false, fmt.Errorf("sesevents: decode SES event: %w", err)
+		return domain.DeliveryEvent{}, false, fmt.Errorf("sesevents: decode SES event: %w", err)
 	}
 
-	var kind string
+	var kind domain.Delivery
 	var at time.Time
 	switch ev.EventType {
 	case "Delivery":
 		if ev.Delivery == nil {
-			return DeliveryEvent{}, false, errors.New("sesevents: Delivery event without delivery section")
+			return domain.DeliveryEvent{}, false, errors.New("sesevents: Delivery event without delivery section")
 		}
-		kind, at = KindDelivered, ev.Delivery.Timestamp
+		kind, at = domain.DeliveryDelivered, ev.Delivery.Timestamp
 	case "Bounce":
 		if ev.Bounce == nil {
-			return DeliveryEvent{}, false, errors.New("sesevents: Bounce event without bounce section")
+			return domain.DeliveryEvent{}, false, errors.New("sesevents: Bounce event without bounce section")
 		}
 		if ev.Bounce.BounceType != "Permanent" {
-			return DeliveryEvent{}, false, nil
+			return domain.DeliveryEvent{}, false, nil
 		}
-		kind, at = KindBounced, ev.Bounce.Timestamp
+		kind, at = domain.DeliveryBounced, ev.Bounce.Timestamp
 	case "Complaint":
 		if ev.Complaint == nil {
-			return DeliveryEvent{}, false, errors.New("sesevents: Complaint event without complaint section")
+			return domain.DeliveryEvent{}, false, errors.New("sesevents: Complaint event without complaint section")
 		}
-		kind, at = KindComplained, ev.Complaint.Timestamp
+		kind, at = domain.DeliveryComplained, ev.Complaint.Timestamp
 	default:
-		return DeliveryEvent{}, false, nil
+		return domain.DeliveryEvent{}, false, nil
 	}
 
 	orgID, hasOrg := singleTag(ev.Mail.Tags, TagOrgID)
 	inviteID, hasInvite := singleTag(ev.Mail.Tags, TagInviteID)
 	if !hasOrg || !hasInvite {
-		return DeliveryEvent{}, false, nil
+		return domain.DeliveryEvent{}, false, nil
 	}
 	if !tagValue.MatchString(orgID) || !tagValue.MatchString(inviteID) {
-		return DeliveryEvent{}, false, fmt.Errorf("sesevents: invalid invite tags orgId=%q inviteId=%q", orgID, inviteID)
+		return domain.DeliveryEvent{}, false, fmt.Errorf("sesevents: invalid invite tags orgId=%q inviteId=%q", orgID, inviteID)
 	}
 	if ev.Mail.MessageID == "" {
-		return DeliveryEvent{}, false, errors.New("sesevents: event without mail.messageId")
+		return domain.DeliveryEvent{}, false, errors.New("sesevents: event without mail.messageId")
 	}
 	if at.IsZero() {
 		at = ev.Mail.Timestamp
 	}
-	return DeliveryEvent{
+	return domain.DeliveryEvent{
 		MessageID: ev.Mail.MessageID,
 		OrgID:     orgID,
 		InviteID:  inviteID,

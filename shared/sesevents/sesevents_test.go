@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/sesevents"
 )
 
@@ -41,22 +42,22 @@ func TestFromSNS_SampleEvents(t *testing.T) {
 	const org = "org_01hqz8m3k5x7c9v2b4n6p8r0t2"
 	tests := []struct {
 		file string
-		want sesevents.DeliveryEvent
+		want domain.DeliveryEvent
 	}{
-		{"ses-delivery.json", sesevents.DeliveryEvent{
+		{"ses-delivery.json", domain.DeliveryEvent{
 			MessageID: "0102018e05f2a0b6-3c1f5e2a-7b9d-4c8e-a1f0-6d2b9e4c7a31-000000",
 			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9",
-			Kind: "delivered", At: mustTime(t, "2026-03-02T10:15:05.530Z"),
+			Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:05.530Z"),
 		}},
-		{"ses-bounce.json", sesevents.DeliveryEvent{
+		{"ses-bounce.json", domain.DeliveryEvent{
 			MessageID: "0102018e05f2b0aa-81c4d2e3-5f6a-4b7c-8d9e-0f1a2b3c4d5e-000000",
 			OrgID:     org, InviteID: "inv_01hqz9c2d4f6g8h0j2k4m6n8p0",
-			Kind: "bounced", At: mustTime(t, "2026-03-02T10:16:11Z"),
+			Kind: domain.DeliveryBounced, At: mustTime(t, "2026-03-02T10:16:11Z"),
 		}},
-		{"ses-complaint.json", sesevents.DeliveryEvent{
+		{"ses-complaint.json", domain.DeliveryEvent{
 			MessageID: "0102018e05f2a0b6-3c1f5e2a-7b9d-4c8e-a1f0-6d2b9e4c7a31-000000",
 			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9",
-			Kind: "complained", At: mustTime(t, "2026-03-03T08:02:47Z"),
+			Kind: domain.DeliveryComplained, At: mustTime(t, "2026-03-03T08:02:47Z"),
 		}},
 	}
 	for _, tt := range tests {
@@ -81,18 +82,6 @@ func TestFromSNS_SampleEvents(t *testing.T) {
 	}
 }
 
-func TestKindsMatchDomainDeliveryStates(t *testing.T) {
-	for got, want := range map[string]string{
-		sesevents.KindDelivered:  "delivered",
-		sesevents.KindBounced:    "bounced",
-		sesevents.KindComplained: "complained",
-	} {
-		if got != want {
-			t.Errorf("kind %q, want %q", got, want)
-		}
-	}
-}
-
 // sesJSON builds an SES event record with the given type, event section and
 // mail tags.
 func sesJSON(eventType, section, tags string) string {
@@ -113,21 +102,21 @@ func TestParse(t *testing.T) {
 		msg     string
 		wantOK  bool
 		wantErr string
-		want    sesevents.DeliveryEvent
+		want    domain.DeliveryEvent
 	}{
 		{
 			name: "delivery", msg: sesJSON("Delivery", delivered, inviteTags), wantOK: true,
-			want: sesevents.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: "delivered", At: mustTime(t, "2026-03-02T10:15:05.530Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:05.530Z")},
 		},
 		{
 			name: "event time missing falls back to the send time",
 			msg:  sesJSON("Delivery", `"delivery":{}`, inviteTags), wantOK: true,
-			want: sesevents.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: "delivered", At: mustTime(t, "2026-03-02T10:15:04.118Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:04.118Z")},
 		},
 		{
 			name: "permanent bounce", wantOK: true,
 			msg:  sesJSON("Bounce", `"bounce":{"bounceType":"Permanent","bounceSubType":"Suppressed","timestamp":"2026-03-02T10:16:11Z"}`, inviteTags),
-			want: sesevents.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: "bounced", At: mustTime(t, "2026-03-02T10:16:11Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryBounced, At: mustTime(t, "2026-03-02T10:16:11Z")},
 		},
 		{
 			name: "transient bounce is not final",
@@ -140,7 +129,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "complaint", wantOK: true,
 			msg:  sesJSON("Complaint", `"complaint":{"timestamp":"2026-03-03T08:02:47Z","complaintFeedbackType":"abuse"}`, inviteTags),
-			want: sesevents.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: "complained", At: mustTime(t, "2026-03-03T08:02:47Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryComplained, At: mustTime(t, "2026-03-03T08:02:47Z")},
 		},
 		{name: "send is not mapped", msg: sesJSON("Send", `"send":{}`, inviteTags)},
 		{name: "reject is not mapped", msg: sesJSON("Reject", `"reject":{"reason":"Bad content"}`, inviteTags)},

@@ -1,0 +1,133 @@
+package members_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/members-saas/members/infra/members"
+)
+
+func configFrom(t *testing.T, ctx map[string]any) (members.Config, error) {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	return members.ConfigFromContext(app.Node())
+}
+
+func TestConfigFromContext(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  map[string]any
+		want members.Config
+	}{
+		{
+			name: "nothing given: placeholder identity",
+			ctx:  map[string]any{},
+			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com"},
+		},
+		{
+			name: "domain identity: mail from no-reply@",
+			ctx:  map[string]any{"sesIdentity": "members.example.com"},
+			want: members.Config{SESIdentity: "members.example.com", MailFrom: "no-reply@members.example.com"},
+		},
+		{
+			name: "address identity: mail from that address",
+			ctx:  map[string]any{"sesIdentity": "invites@example.org"},
+			want: members.Config{SESIdentity: "invites@example.org", MailFrom: "invites@example.org"},
+		},
+		{
+			name: "display name, subdomain sender, origin with slash, OIDC audiences",
+			ctx: map[string]any{
+				"sesIdentity": "example.com", "mailFrom": "Members <team@mail.example.com>",
+				"consoleOrigin": "https://members.example.com/",
+				"oidcIssuer":    "https://login.example.com/", "oidcAudience": " a , b ,",
+			},
+			want: members.Config{
+				SESIdentity: "example.com", MailFrom: "Members <team@mail.example.com>",
+				ConsoleOrigin: "https://members.example.com",
+				OIDCIssuer:    "https://login.example.com/", OIDCAudience: []string{"a", "b"},
+			},
+		},
+		{
+			name: "cognito domain prefix",
+			ctx:  map[string]any{"sesIdentity": "example.com", "cognitoDomainPrefix": "members-staging"},
+			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com", CognitoDomainPrefix: "members-staging"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := configFrom(t, tt.ctx)
+			if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigFromContext_Invalid(t *testing.T) {
+	tests := []struct {
+		name    string
+		ctx     map[string]any
+		wantKey string
+	}{
+		{"identity not a domain", map[string]any{"sesIdentity": "not a domain"}, "sesIdentity"},
+		{"identity with display name", map[string]any{"sesIdentity": "X <x@example.com>"}, "sesIdentity"},
+		{"from outside the domain", map[string]any{"sesIdentity": "example.com", "mailFrom": "x@example.org"}, "mailFrom"},
+		{"from look-alike domain", map[string]any{"sesIdentity": "example.com", "mailFrom": "x@badexample.com"}, "mailFrom"},
+		{"from other address", map[string]any{"sesIdentity": "a@example.com", "mailFrom": "b@example.com"}, "mailFrom"},
+		{"origin with path", map[string]any{"consoleOrigin": "https://example.com/app"}, "consoleOrigin"},
+		{"origin over http", map[string]any{"consoleOrigin": "http://example.com"}, "consoleOrigin"},
+		{"issuer without audience", map[string]any{"oidcIssuer": "https://login.example.com/"}, "oidcAudience"},
+		{"audience without issuer", map[string]any{"oidcAudience": "a"}, "oidcIssuer"},
+		{"issuer over http", map[string]any{"oidcIssuer": "http://login.example.com/", "oidcAudience": "a"}, "oidcIssuer"},
+		{"prefix with oidc", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "cognitoDomainPrefix": "x"}, "cognitoDomainPrefix"},
+		{"prefix with aws", map[string]any{"cognitoDomainPrefix": "my-aws-app"}, "cognitoDomainPrefix"},
+		{"prefix uppercase", map[string]any{"cognitoDomainPrefix": "Members"}, "cognitoDomainPrefix"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := configFrom(t, tt.ctx)
+			if err == nil || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Errorf("err = %v, want one naming %s", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestFunctionLogicalID(t *testing.T) {
+	for in, want := range map[string]string{"healthz": "HealthzFunction", "list-members": "ListMembersFunction", "ses-events": "SesEventsFunction"} {
+		if got := members.FunctionLogicalID(in); got != want {
+			t.Errorf("FunctionLogicalID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMissingBootstrapIsAnError(t *testing.T) {
+	// GIVEN an asset directory without the ses-events binary
+	dir := t.TempDir()
+	for _, fn := range members.FunctionNames() {
+		if fn == "ses-events" {
+			continue
+		}
+		os.MkdirAll(filepath.Join(dir, fn), 0o755)
+		os.WriteFile(filepath.Join(dir, fn, "bootstrap"), nil, 0o755)
+	}
+	app := awscdk.NewApp(nil)
+
+	// WHEN the stack is built
+	_, err := members.NewMembersStack(app, "Members", &members.MembersStackProps{
+		Config: members.Config{SESIdentity: "example.com"}, AssetDir: dir, ConsoleDir: dir,
+	})
+
+	// THEN it says which function and what to run
+	if err == nil || !strings.Contains(err.Error(), `"ses-events"`) || !strings.Contains(err.Error(), "make build") && strings.Contains(err.Error(), "functions/ses-events") {
+		t.Errorf("err = %v", err)
+	}
+}
