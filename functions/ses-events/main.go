@@ -1,0 +1,69 @@
+// Command ses-events is the Lambda function that records SES delivery,
+// bounce and complaint events on invites. SES publishes them to an SNS
+// topic (infra/members/mail.go) that invokes this function asynchronously.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/sesevents"
+)
+
+// handler applies SES events to invites through the domain service.
+type handler struct {
+	svc *domain.Service
+	log *slog.Logger
+}
+
+// errRetry is what Lambda sees when an event could not be recorded; the
+// details are in the log.
+var errRetry = errors.New("some delivery events could not be recorded; see the log")
+
+// handle records every delivery event of the batch. Records that cannot be
+// read are logged and skipped: a retry would not make them readable. When
+// recording fails (the table is unavailable) it returns an error so that
+// Lambda retries the invocation; recording is idempotent, so the events
+// already applied settle the same way again.
+func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		ctx = logging.WithRequestID(ctx, lc.AwsRequestID)
+	}
+	ds, err := sesevents.FromSNS(ev)
+	if err != nil {
+		h.log.WarnContext(ctx, "unreadable SES events skipped", "err", err)
+	}
+	failed := 0
+	for _, d := range ds {
+		if err := h.svc.RecordDelivery(ctx, d); err != nil {
+			failed++
+			h.log.ErrorContext(ctx, "delivery event not recorded", "org", d.OrgID, "invite", d.InviteID,
+				"kind", d.Kind, "err", err)
+			continue
+		}
+		h.log.InfoContext(ctx, "delivery event", "org", d.OrgID, "invite", d.InviteID, "kind", d.Kind)
+	}
+	if failed > 0 {
+		return errRetry
+	}
+	return nil
+}
+
+func main() {
+	log := logging.New(os.Stdout, slog.LevelInfo)
+	_, svc, err := app.FromEnv(context.Background(), log)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler{svc: svc, log: log}.handle)
+}
