@@ -1,5 +1,5 @@
 // Command invite is the Lambda function serving the HTTP API routes that
-// shared/routes assigns to "invite".
+// shared/routes assigns to "invite". It sends mail, so it is wired with SES.
 package main
 
 import (
@@ -9,14 +9,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/mailer"
 	"github.com/members-saas/members/shared/routes"
 )
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	api, _, err := app.FromEnv(context.Background(), log)
+	api, _, err := lambdaenv.FromEnv(context.Background(), log, mailer.FromAWS)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)

@@ -9,14 +9,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/routes"
 )
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	api, _, err := app.FromEnv(context.Background(), log)
+	api, _, err := lambdaenv.FromEnv(context.Background(), log, nil)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/members-saas/members/shared/app"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/sesevents"
 )
@@ -60,7 +60,7 @@ func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	_, svc, err := app.FromEnv(context.Background(), log)
+	_, svc, err := lambdaenv.FromEnv(context.Background(), log, nil)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/lambdaenv"
 )
 
 // API is the part of the SES v2 client the mailer uses.
@@ -146,11 +148,21 @@ Projects ({{.ProjectRole}}):
 Open the console: {{.Link}}
 `
 
+// The templates are parsed on first use, not at package init, so binaries
+// that import this package but never send mail do not carry html/template.
 var (
-	inviteHTMLT = htmltemplate.Must(htmltemplate.New("invite.html").Funcs(funcs).Parse(inviteHTML))
-	inviteTextT = texttemplate.Must(texttemplate.New("invite.txt").Funcs(funcs).Parse(inviteText))
-	addedHTMLT  = htmltemplate.Must(htmltemplate.New("added.html").Funcs(funcs).Parse(addedHTML))
-	addedTextT  = texttemplate.Must(texttemplate.New("added.txt").Funcs(funcs).Parse(addedText))
+	inviteHTMLT = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("invite.html").Funcs(funcs).Parse(inviteHTML))
+	})
+	inviteTextT = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("invite.txt").Funcs(funcs).Parse(inviteText))
+	})
+	addedHTMLT = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("added.html").Funcs(funcs).Parse(addedHTML))
+	})
+	addedTextT = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("added.txt").Funcs(funcs).Parse(addedText))
+	})
 )
 
 func render(h *htmltemplate.Template, t *texttemplate.Template, data any) (string, string, error) {
@@ -166,7 +178,7 @@ func render(h *htmltemplate.Template, t *texttemplate.Template, data any) (strin
 
 // RenderInvite renders an invitation email.
 func RenderInvite(im domain.InviteMail) (Message, error) {
-	h, t, err := render(inviteHTMLT, inviteTextT, im)
+	h, t, err := render(inviteHTMLT(), inviteTextT(), im)
 	if err != nil {
 		return Message{}, err
 	}
@@ -175,9 +187,25 @@ func RenderInvite(im domain.InviteMail) (Message, error) {
 
 // RenderAdded renders the "you were added" email.
 func RenderAdded(am domain.AddedMail) (Message, error) {
-	h, t, err := render(addedHTMLT, addedTextT, am)
+	h, t, err := render(addedHTMLT(), addedTextT(), am)
 	if err != nil {
 		return Message{}, err
 	}
 	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h, Text: t}, nil
+}
+
+// FromAWS is the lambdaenv.MailerFactory of the functions that send mail:
+// an SES v2 client for c's endpoint (if any), sending from c.MailFrom.
+func FromAWS(awsCfg aws.Config, c lambdaenv.Config) domain.Mailer {
+	return New(SESClient(awsCfg, c.SESEndpoint), c.MailFrom, c.ConfigurationSet)
+}
+
+// SESClient returns an SES v2 client, at endpoint when it is not empty
+// (the SES emulator).
+func SESClient(awsCfg aws.Config, endpoint string) *sesv2.Client {
+	return sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
 }
