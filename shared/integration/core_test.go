@@ -445,6 +445,18 @@ func TestInvitePermissions(t *testing.T) {
 	if len(ps.Projects) != 2 {
 		t.Fatalf("org owner sees %+v", ps)
 	}
+	// A project owner cannot take over an org owner's open invite by
+	// inviting the same address to their project: it fails alone, and the
+	// org owner's link keeps working.
+	target := testenv.Email("orgonly")
+	f.invite(t, f.owner.Token, map[string]any{"emails": []string{target}})
+	firstLink := env.LastInviteToken(t, target)
+	var takeover struct{ Results []result }
+	env.Must(t, 201, "POST", path, po.Token, map[string]any{"emails": []string{target}, "projectIds": []string{f.web.ID}, "projectRole": "member"}, &takeover)
+	if r := takeover.Results[0]; r.Status != "failed" || r.Error == nil || r.Error.Code != "forbidden" {
+		t.Fatalf("project owner refreshed an org owner's invite: %+v", takeover.Results)
+	}
+	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": firstLink}, nil)
 	// Only org owners create projects.
 	wantProblem(t, env.Do(t, "POST", "/orgs/"+f.org.ID+"/projects", po.Token, map[string]string{"name": "X"}), 403, "forbidden")
 }
