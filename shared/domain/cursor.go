@@ -41,6 +41,11 @@ func (c cursorCodec) decode(scope, cursor string) (string, error) {
 	if len(cursor) > 1024 {
 		return "", bad
 	}
+	// Go's base64 decoders skip CR and LF even in strict mode; a cursor
+	// with them inserted has been changed.
+	if strings.ContainsAny(cursor, "\r\n") {
+		return "", bad
+	}
 	p, s, ok := strings.Cut(cursor, ".")
 	if !ok {
 		return "", bad

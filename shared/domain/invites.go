@@ -159,10 +159,25 @@ func canManage(m Membership, orgRole OrgRole, projectIDs []string) bool {
 // address. Returns org_not_found, forbidden, validation_failed, rate_limited.
 func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in InviteInput) ([]InviteResult, error) {
 	req, verr := in.validate()
-	m, err := s.membership(ctx, id, orgID)
-	if err != nil {
+	if err := requireSignedIn(id); err != nil {
 		return nil, err
 	}
+	if !ValidID(orgID) {
+		return nil, Errorf(ECodeOrgNotFound, "organization not found")
+	}
+	// One consistent read for the caller's membership and, when the
+	// request is valid, the projects and each address's state.
+	var pids, emails []string
+	if verr == nil {
+		pids, emails = req.projectIDs, req.emails
+	}
+	pre, err := s.store.ReadForInvite(ctx, orgID, id.UserID, pids, emails)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ECodeOrgNotFound, "organization not found")
+	} else if err != nil {
+		return nil, storeErr(err)
+	}
+	m := pre.Membership
 	if verr != nil {
 		return nil, verr
 	}
@@ -172,10 +187,7 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 		}
 		return nil, Errorf(ECodeForbidden, "only organization owners, or owners of every listed project, can invite")
 	}
-	projects, err := s.store.GetProjects(ctx, orgID, req.projectIDs)
-	if err != nil {
-		return nil, storeErr(err)
-	}
+	projects := pre.Projects
 	v := Validation{}
 	for i, p := range in.ProjectIDs {
 		if _, ok := projects[p]; !ok && ValidID(p) {
@@ -198,7 +210,7 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 			results = append(results, InviteResult{Email: email, Status: ResultFailed, Error: bad})
 			continue
 		}
-		r, err := s.inviteOne(ctx, id, m, req, names, email)
+		r, err := s.inviteOne(ctx, id, m, req, names, email, pre)
 		if err != nil {
 			r = InviteResult{Email: email, Status: ResultFailed, Error: asError(err)}
 			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err.Error())
@@ -231,20 +243,28 @@ func (s *Service) rateLimit(ctx context.Context, orgID string, n int) error {
 	return storeErr(err)
 }
 
-func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string) (InviteResult, error) {
-	uid, err := s.store.UserIDByEmail(ctx, email)
-	switch {
-	case err == nil:
+// inviteOne invites one address, starting from its state as pre read it
+// (a retry re-reads it).
+func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads) (InviteResult, error) {
+	if uid, ok := pre.UserIDs[email]; ok {
 		return s.grantNow(ctx, id, m, req, names, email, uid)
-	case !errors.Is(err, ErrNotFound):
-		return InviteResult{}, storeErr(err)
 	}
 	var inv Invite
 	var token string
-	err = retry(func() error {
+	first := true
+	err := retry(func() error {
 		now := s.now()
 		token = ""
-		openID, err := s.store.OpenInviteID(ctx, m.OrgID, email)
+		var openID string
+		var err error
+		if first {
+			first = false
+			if openID = pre.OpenInvites[email]; openID == "" {
+				err = ErrNotFound
+			}
+		} else {
+			openID, err = s.store.OpenInviteID(ctx, m.OrgID, email)
+		}
 		if errors.Is(err, ErrNotFound) {
 			var hash string
 			token, hash = NewToken()
@@ -278,7 +298,10 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 				inv.ProjectIDs = append(inv.ProjectIDs, p)
 			}
 		}
-		if !canManage(m, inv.OrgRole, inv.ProjectIDs) {
+		// Refreshing replaces the open invite's token, so the caller must be
+		// able to manage it as it stands, not only as merged: otherwise a
+		// project owner could take over an org owner's invite by merging.
+		if !canManage(m, prev.OrgRole, prev.ProjectIDs) || !canManage(m, inv.OrgRole, inv.ProjectIDs) {
 			return Errorf(ECodeForbidden, "this address has an open invite you cannot change; ask an organization owner")
 		}
 		var hash string
@@ -409,18 +432,38 @@ type ProjectName struct {
 // byToken returns the invite a token names: invite_not_found for malformed,
 // unknown, revoked or superseded tokens.
 func (s *Service) byToken(ctx context.Context, token string) (Invite, error) {
+	hash, err := tokenParse(token)
+	if err != nil {
+		return Invite{}, err
+	}
+	inv, err := s.store.InviteByToken(ctx, hash)
+	return tokenInvite(inv, hash, err)
+}
+
+// tokenParse checks a token's presence and shape. Returns its hash, or
+// validation_failed (missing) or invite_not_found (malformed).
+func tokenParse(token string) (string, error) {
 	if token == "" {
 		v := Validation{}
 		v.Add("token", "is required")
-		return Invite{}, v.Err()
+		return "", v.Err()
 	}
 	hash, ok := ParseToken(token)
 	if !ok {
-		return Invite{}, Errorf(ECodeInviteNotFound, "this invite link is not valid; it may have been revoked or replaced by a newer one")
+		return "", errBadToken()
 	}
-	inv, err := s.store.InviteByToken(ctx, hash)
+	return hash, nil
+}
+
+func errBadToken() error {
+	return Errorf(ECodeInviteNotFound, "this invite link is not valid; it may have been revoked or replaced by a newer one")
+}
+
+// tokenInvite turns the store's answer for a token hash into the invite it
+// names, or invite_not_found for unknown, revoked or superseded tokens.
+func tokenInvite(inv Invite, hash string, err error) (Invite, error) {
 	if errors.Is(err, ErrNotFound) || (err == nil && (inv.Status == InviteRevoked || inv.TokenHash != hash)) {
-		return Invite{}, Errorf(ECodeInviteNotFound, "this invite link is not valid; it may have been revoked or replaced by a newer one")
+		return Invite{}, errBadToken()
 	}
 	return inv, storeErr(err)
 }
@@ -483,9 +526,16 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (Accept
 	if err := requireSignedIn(id); err != nil {
 		return AcceptView{}, err
 	}
+	hash, err := tokenParse(token)
+	if err != nil {
+		return AcceptView{}, err
+	}
 	var out AcceptView
-	err := retry(func() error {
-		inv, err := s.byToken(ctx, token)
+	err = retry(func() error {
+		// One read for the token, one for the invite, the caller's profile
+		// and membership; the write below is conditioned on all of them.
+		pre, err := s.store.ReadForAccept(ctx, hash, id.UserID)
+		inv, err := tokenInvite(pre.Invite, hash, err)
 		if err != nil {
 			return err
 		}
@@ -503,14 +553,14 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (Accept
 		if inv.StatusAt(now) == InviteExpired {
 			return expiredErr(inv)
 		}
-		if _, err := s.Register(ctx, id); err != nil {
-			return err
-		}
-		m, err := s.store.GetMembership(ctx, inv.OrgID, id.UserID)
-		if errors.Is(err, ErrNotFound) {
-			m = Membership{OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: id.UserID, Email: id.Email}
+		if _, err := s.registerWith(ctx, id, pre.User); errors.Is(err, ErrExists) {
+			return errEmailInUse()
 		} else if err != nil {
-			return err
+			return err // ErrConflict: read everything again
+		}
+		m := Membership{OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: id.UserID, Email: id.Email}
+		if pre.Membership != nil {
+			m = *pre.Membership
 		}
 		after := m.merged(inv.OrgRole, inv.ProjectIDs, inv.ProjectRole)
 		if !m.Exists() {

@@ -77,6 +77,36 @@ type Store interface {
 	// the hour containing now and returns the new count, without going over
 	// limit: it returns ErrConflict (and adds nothing) when the count would pass it.
 	CountInviteEmails(ctx context.Context, orgID string, now time.Time, n, limit int) (int, error)
+
+	// ReadForInvite reads at once (consistently, in as few calls as it
+	// can) what an invite request decides on: the caller's membership of
+	// orgID, the projects among projectIDs that exist there, and for each
+	// email its registered user id and its open invite id in orgID. Returns
+	// ErrNotFound when the caller has no membership.
+	ReadForInvite(ctx context.Context, orgID, userID string, projectIDs, emails []string) (InviteReads, error)
+	// ReadForAccept reads what accepting decides on: the invite a token
+	// hash points to, then at once (consistently) that invite, the user's
+	// profile and their membership of its organization. Returns ErrNotFound
+	// when the token or its invite does not exist.
+	ReadForAccept(ctx context.Context, tokenHash, userID string) (AcceptReads, error)
+}
+
+// InviteReads is what ReadForInvite returns.
+type InviteReads struct {
+	Membership Membership
+	Projects   map[string]Project
+	// UserIDs maps each registered email to its user id.
+	UserIDs map[string]string
+	// OpenInvites maps each email with an open invite to that invite's id.
+	OpenInvites map[string]string
+}
+
+// AcceptReads is what ReadForAccept returns; User and Membership are nil
+// when the user is not registered or not a member.
+type AcceptReads struct {
+	Invite     Invite
+	User       *User
+	Membership *Membership
 }
 
 // OrgMembership is one organization the user belongs to.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,10 +85,15 @@ func storeErr(err error) error {
 }
 
 // retry runs fn until it returns something other than ErrConflict, at most
-// `attempts` times; fn re-reads what it depends on each time.
+// `attempts` times; fn re-reads what it depends on each time. Between
+// attempts it waits a short random while (up to 20, 40, 80… ms), so writers
+// contending for one item spread out instead of colliding again.
 func retry(fn func() error) error {
 	var err error
-	for range attempts {
+	for i := range attempts {
+		if i > 0 {
+			time.Sleep(rand.N(time.Duration(10<<i) * time.Millisecond))
+		}
 		if err = fn(); !errors.Is(err, ErrConflict) {
 			return err
 		}
@@ -113,31 +119,49 @@ func (s *Service) Register(ctx context.Context, id Identity) (User, error) {
 	var out User
 	err := retry(func() error {
 		u, err := s.store.GetUser(ctx, id.UserID)
+		var stored *User
 		switch {
-		case err == nil && (u.Email == id.Email || !id.EmailVerified):
-			out = u
-			return nil
-		case err != nil && !errors.Is(err, ErrNotFound):
+		case err == nil:
+			stored = &u
+		case !errors.Is(err, ErrNotFound):
 			return err
-		case !id.EmailVerified:
-			out = User{ID: id.UserID, Email: id.Email}
-			return nil
 		}
-		prev := u.Email
-		nu := User{ID: id.UserID, Email: id.Email, CreatedAt: s.now()}
+		out, err = s.registerWith(ctx, id, stored)
+		return err
+	})
+	if errors.Is(err, ErrExists) {
+		return User{}, errEmailInUse()
+	}
+	return out, storeErr(err)
+}
+
+func errEmailInUse() error {
+	return Errorf(ECodeEmailInUse, "this email address belongs to another account")
+}
+
+// registerWith is Register given the stored profile u (nil: none): it
+// writes only when the user is new or their verified email changed.
+// Returns the store's ErrExists (the email is another user's) and
+// ErrConflict (the profile changed since it was read).
+func (s *Service) registerWith(ctx context.Context, id Identity, u *User) (User, error) {
+	switch {
+	case u != nil && (u.Email == id.Email || !id.EmailVerified):
+		return *u, nil
+	case !id.EmailVerified:
+		return User{ID: id.UserID, Email: id.Email}, nil
+	}
+	nu := User{ID: id.UserID, Email: id.Email, CreatedAt: s.now()}
+	prev := ""
+	if u != nil {
+		prev = u.Email
 		if prev != "" {
 			nu.CreatedAt = u.CreatedAt
 		}
-		if err := s.store.SaveUser(ctx, nu, prev); err != nil {
-			return err
-		}
-		out = nu
-		return nil
-	})
-	if errors.Is(err, ErrExists) {
-		return User{}, Errorf(ECodeEmailInUse, "this email address belongs to another account")
 	}
-	return out, storeErr(err)
+	if err := s.store.SaveUser(ctx, nu, prev); err != nil {
+		return User{}, err
+	}
+	return nu, nil
 }
 
 // MeView is GET /me.

@@ -13,18 +13,22 @@ const MaxEmailLen = 254
 // a dot inside the domain, no whitespace or control characters, at most 254
 // characters. It returns the normalized address, or a client-safe reason.
 func NormalizeEmail(s string) (string, string) {
+	if !utf8.ValidString(s) {
+		return "", "is not valid UTF-8"
+	}
 	e := strings.ToLower(strings.TrimSpace(s))
 	switch {
 	case e == "":
 		return "", "is required"
-	case !utf8.ValidString(e):
-		return "", "is not valid UTF-8"
 	case utf8.RuneCountInString(e) > MaxEmailLen:
 		return "", "must be at most 254 characters"
 	}
 	for _, r := range e {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return "", "must not contain whitespace or control characters"
+		}
+		if unicode.Is(unicode.Cf, r) { // zero-width and bidi controls spoof addresses
+			return "", "must not contain invisible formatting characters"
 		}
 	}
 	at := strings.LastIndexByte(e, '@')
