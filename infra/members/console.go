@@ -2,6 +2,7 @@ package members
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -31,19 +32,25 @@ type Console struct {
 // ConsoleProps configures NewConsole.
 type ConsoleProps struct {
 	// APIOrigin and AuthOrigin are what the pages may fetch besides their
-	// own origin (CSP connect-src): the API and the sign-in service's token
-	// endpoint. They must not refer to the API or user pool resources: those
-	// depend on the distribution's URL (CORS, callback URLs), so a reference
-	// back would be a cycle. Wildcards and pseudo parameters are fine.
+	// own origin (CSP connect-src): the API, and the sign-in service (the
+	// Cognito hosted UI, or the OIDC issuer's origin, which serves discovery
+	// and usually the token endpoint). They must not refer to the API or
+	// user pool resources: those depend on the distribution's URL (CORS,
+	// callback URLs), so a reference back would be a cycle. Wildcards and
+	// pseudo parameters are fine.
 	APIOrigin  *string
 	AuthOrigin *string
+	// ExtraOrigins are further https origins the pages may fetch, for an
+	// OIDC provider whose token endpoint is not on the issuer's origin
+	// (plain strings, no tokens). NewConsole panics on an invalid one.
+	ExtraOrigins []string
 }
 
 // Placeholders handed to shared/console's CSP builder, then replaced by the
 // deploy-time origins, so the directives stay defined in one place.
 const (
 	cspAPIPlaceholder  = "https://api.csp-placeholder.invalid"
-	cspAuthPlaceholder = "auth.csp-placeholder.invalid"
+	cspAuthPlaceholder = "https://auth.csp-placeholder.invalid"
 )
 
 // rewriteFunction maps the console's page paths onto its files, as the local
@@ -108,10 +115,17 @@ func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Cons
 // newSecurityHeaders builds the response headers policy from
 // console.SecurityHeaders, plus HSTS.
 func newSecurityHeaders(scope constructs.Construct, props ConsoleProps) awscloudfront.ResponseHeadersPolicy {
-	headers := console.SecurityHeaders(console.Config{
-		APIBaseURL: cspAPIPlaceholder, Auth: console.AuthCognito,
-		CognitoDomain: cspAuthPlaceholder, ClientID: "-",
-	})
+	// Cognito's CSP and OIDC's have the same shape: the sign-in service's
+	// origin in connect-src after the API's. The OIDC form also takes the
+	// extra origins.
+	cfg, err := console.Config{
+		APIBaseURL: cspAPIPlaceholder, Auth: console.AuthOIDC,
+		OIDCIssuer: cspAuthPlaceholder, ClientID: "-", OIDCExtraOrigins: props.ExtraOrigins,
+	}.Validate()
+	if err != nil {
+		panic(fmt.Sprintf("members: console CSP: %v", err))
+	}
+	headers := console.SecurityHeaders(cfg)
 	sec := &awscloudfront.ResponseSecurityHeadersBehavior{
 		StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
 			AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(365)),
@@ -130,7 +144,7 @@ func newSecurityHeaders(scope constructs.Construct, props ConsoleProps) awscloud
 		switch http.CanonicalHeaderKey(name) {
 		case "Content-Security-Policy":
 			csp := strings.ReplaceAll(v, cspAPIPlaceholder, *props.APIOrigin)
-			csp = strings.ReplaceAll(csp, "https://"+cspAuthPlaceholder, *props.AuthOrigin)
+			csp = strings.ReplaceAll(csp, cspAuthPlaceholder, *props.AuthOrigin)
 			sec.ContentSecurityPolicy = &awscloudfront.ResponseHeadersContentSecurityPolicy{
 				ContentSecurityPolicy: jsii.String(csp), Override: jsii.Bool(true),
 			}
@@ -163,7 +177,10 @@ func newSecurityHeaders(scope constructs.Construct, props ConsoleProps) awscloud
 // Deploy uploads the static files in dir plus a generated config.json, and
 // invalidates the distribution's cache. cfg is marshalled with
 // shared/console's field names; its values may be deploy-time tokens. extra
-// adds fields the console.Config type lacks.
+// adds or overrides fields by their JSON name. Deploy panics when the
+// document is not one the pages accept (console.Config.Validate, tokens
+// standing for well-formed values): a wiring mistake that would otherwise
+// only show in the browser.
 func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*string) {
 	b, err := json.Marshal(cfg)
 	if err != nil {
@@ -175,6 +192,9 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 	}
 	for key, v := range extra {
 		doc[key] = v
+	}
+	if err := checkConfigJSON(doc); err != nil {
+		panic(fmt.Sprintf("members: console config.json: %v", err))
 	}
 	awss3deployment.NewBucketDeployment(k.Construct, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: k.Bucket,
@@ -193,4 +213,32 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		}),
 	})
+}
+
+// checkConfigJSON reads doc as the pages would (console.Config) and
+// validates it, with unresolved tokens replaced by well-formed stand-ins.
+func checkConfigJSON(doc map[string]interface{}) error {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	var c console.Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		v       *string
+		standIn string
+	}{
+		{&c.APIBaseURL, "https://api.token.invalid"},
+		{&c.CognitoDomain, "auth.token.invalid"},
+		{&c.OIDCIssuer, "https://issuer.token.invalid/"},
+		{&c.ClientID, "client-token"},
+	} {
+		if *f.v != "" && *awscdk.Token_IsUnresolved(*f.v) {
+			*f.v = f.standIn
+		}
+	}
+	_, err = c.Validate()
+	return err
 }

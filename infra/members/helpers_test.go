@@ -20,7 +20,8 @@ import (
 // The jsii runtime makes each synthesis cost seconds, so the tests share two:
 // the default deployment (Cognito, domain identity, CloudFront URL as the
 // console origin) and the OIDC variant (external issuer, address identity,
-// custom console origin).
+// custom console origin). Only TestConsoleExtraOrigins synthesizes a third,
+// small stack (the console alone).
 var (
 	fixtureDir string // asset and console directories for every synthesis
 
@@ -329,4 +330,25 @@ func actionsOn(sts []map[string]any, prefix string) (actions []string, resources
 	sort.Strings(actions)
 	sort.Strings(resources)
 	return actions, resources
+}
+
+// consoleConfig returns the console's config.json as synthesized (deploy-time
+// values appear as markers) and a function that renders the template value a
+// key's marker stands for.
+func (s *synthesized) consoleConfig(t *testing.T) (doc map[string]string, resolved func(key string) string) {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(s.outdir, "asset.*", "config.json"))
+	if len(matches) != 1 {
+		t.Fatalf("config.json assets: %v", matches)
+	}
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	_, deploy := s.only(t, "Custom::CDKBucketDeployment")
+	markers, _ := asSlice(props(deploy)["SourceMarkers"])[1].(map[string]any)
+	return doc, func(key string) string { return js(markers[doc[key]]) }
 }

@@ -1,11 +1,9 @@
 package members_test
 
 import (
-	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -565,23 +563,10 @@ func TestConsoleFilesAndConfig(t *testing.T) {
 	}
 
 	// AND config.json holds the console's fields, filled in at deploy time
-	matches, _ := filepath.Glob(filepath.Join(s.outdir, "asset.*", "config.json"))
-	if len(matches) != 1 {
-		t.Fatalf("config.json assets: %v", matches)
-	}
-	b, err := os.ReadFile(matches[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]string
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc, resolved := s.consoleConfig(t)
 	if doc["auth"] != "cognito" {
 		t.Errorf("auth = %q, want cognito", doc["auth"])
 	}
-	markers, _ := asSlice(p["SourceMarkers"])[1].(map[string]any)
-	resolved := func(key string) string { return js(markers[doc[key]]) }
 	want := map[string]string{
 		"apiBaseUrl":    js(getAtt(apiID, "ApiEndpoint")),
 		"clientId":      js(ref(clientID)),
@@ -699,6 +684,39 @@ func TestOIDCVariant(t *testing.T) {
 	csp := js(path(props(headers), "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy", "ContentSecurityPolicy"))
 	if !strings.Contains(csp, "https://example.eu.auth0.com") || strings.Contains(csp, "amazoncognito") {
 		t.Errorf("CSP = %s", csp)
+	}
+}
+
+func TestOIDCConsoleConfig(t *testing.T) {
+	// GIVEN the OIDC variant
+	s := oidcStack(t)
+	apiID, _ := s.only(t, "AWS::ApiGatewayV2::Api")
+
+	// WHEN we read the console's config.json
+	doc, resolved := s.consoleConfig(t)
+
+	// THEN the pages sign in with the issuer, as given, and the first
+	// audience as client id (the ID token's aud), and know nothing of Cognito
+	want := map[string]string{"auth": "oidc", "oidcIssuer": "https://example.eu.auth0.com/", "clientId": "members-console"}
+	for k, v := range want {
+		if doc[k] != v {
+			t.Errorf("config.json %s = %q, want %q", k, doc[k], v)
+		}
+	}
+	if _, ok := doc["cognitoDomain"]; ok {
+		t.Errorf("config.json has cognitoDomain %q", doc["cognitoDomain"])
+	}
+	if got := resolved("apiBaseUrl"); !strings.Contains(got, js(getAtt(apiID, "ApiEndpoint"))) {
+		t.Errorf("config.json apiBaseUrl → %s", got)
+	}
+
+	// AND the CSP lets the pages fetch the API and the issuer's origin
+	// (discovery, token endpoint)
+	_, headers := s.only(t, "AWS::CloudFront::ResponseHeadersPolicy")
+	csp := path(props(headers), "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy", "ContentSecurityPolicy")
+	wantCSP := regexp.MustCompile(`connect-src 'self' https://\*\.execute-api\.[^ ;]+ https://example\.eu\.auth0\.com;`)
+	if !wantCSP.MatchString(js(csp)) {
+		t.Errorf("CSP %s does not match %s", js(csp), wantCSP)
 	}
 }
 

@@ -10,6 +10,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -37,7 +40,14 @@ type Clients struct {
 // credentials in the environment, dummy static credentials are used, as
 // local emulators only need a signature of some kind.
 func NewClients(ctx context.Context, c Config, opts ...func(*config.LoadOptions) error) (Clients, error) {
-	opts = append([]func(*config.LoadOptions) error{config.WithRegion(c.Region)}, opts...)
+	opts = append([]func(*config.LoadOptions) error{
+		config.WithRegion(c.Region),
+		// Locally, an emulator stopped or failing on purpose must not leave
+		// the client refusing retries afterwards (the retry quota).
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
+		}),
+	}, opts...)
 	if (c.DynamoEndpoint != "" || c.SESEndpoint != "") && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}

@@ -122,19 +122,126 @@ func TestConfigJSONAndCSPForCognito(t *testing.T) {
 	}
 }
 
-func TestConfigValidate(t *testing.T) {
-	bad := []console.Config{
-		{Auth: "password"},
-		{Auth: console.AuthCognito, ClientID: "x"},
-		{Auth: console.AuthCognito, CognitoDomain: "d.example.com"},
-		{Auth: console.AuthCognito, CognitoDomain: "d.example.com/path", ClientID: "x"},
-		{APIBaseURL: "api.example.com"},
-		{APIBaseURL: "javascript:alert(1)"},
-		{APIBaseURL: "https://api.example.com/?q=1"},
+func TestConfigJSONAndCSPForOIDC(t *testing.T) {
+	cfg := console.Config{
+		APIBaseURL: "https://api.example.com",
+		Auth:       console.AuthOIDC,
+		OIDCIssuer: "https://example.eu.auth0.com/",
+		ClientID:   "members-console",
 	}
-	for _, c := range bad {
+	h := console.Handler(cfg)
+	res := get(t, h, http.MethodGet, "/config.json")
+	var got map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	// The issuer stays as given: it must equal the tokens' iss claim.
+	want := map[string]any{
+		"apiBaseUrl": "https://api.example.com",
+		"auth":       "oidc",
+		"oidcIssuer": "https://example.eu.auth0.com/",
+		"clientId":   "members-console",
+	}
+	if js(got) != js(want) {
+		t.Errorf("config.json = %s, want %s", js(got), js(want))
+	}
+	csp := res.Header.Get("Content-Security-Policy")
+	if want := "connect-src 'self' https://api.example.com https://example.eu.auth0.com;"; !strings.Contains(csp, want) {
+		t.Errorf("CSP %q lacks %q", csp, want)
+	}
+	assertSecurityHeaders(t, res.Header)
+}
+
+func TestCSPForOIDCWithPathAndExtraOrigins(t *testing.T) {
+	// GIVEN an issuer with a path (Okta, Entra ID), on the API's origin, and
+	// a token endpoint elsewhere
+	cfg, err := console.Config{
+		APIBaseURL:       "https://login.example.com/api",
+		Auth:             console.AuthOIDC,
+		OIDCIssuer:       "https://login.example.com/oauth2/default",
+		OIDCExtraOrigins: []string{"https://tokens.example.com/", "https://login.example.com:8443"},
+		ClientID:         "0oa1",
+	}.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// WHEN the CSP is built, THEN connect-src names each origin once
+	csp := console.ContentSecurityPolicy(cfg)
+	if want := "connect-src 'self' https://login.example.com https://tokens.example.com https://login.example.com:8443;"; !strings.Contains(csp, want) {
+		t.Errorf("CSP %q lacks %q", csp, want)
+	}
+	// AND config.json does not carry the extra origins
+	b, err := console.ConfigJSON(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "tokens.example.com") {
+		t.Errorf("config.json = %s", b)
+	}
+}
+
+func TestCSPOfLocalAndCognitoIgnoresOtherModes(t *testing.T) {
+	for _, cfg := range []console.Config{
+		{Auth: console.AuthLocal},
+		{Auth: console.AuthCognito, CognitoDomain: "d.auth.eu-west-1.amazoncognito.com", ClientID: "x"},
+	} {
+		csp := console.ContentSecurityPolicy(cfg)
+		want := "connect-src 'self';"
+		if cfg.Auth == console.AuthCognito {
+			want = "connect-src 'self' https://d.auth.eu-west-1.amazoncognito.com;"
+		}
+		if !strings.Contains(csp, want) {
+			t.Errorf("%s: CSP %q lacks %q", cfg.Auth, csp, want)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	bad := map[string]console.Config{
+		"unknown auth":              {Auth: "password"},
+		"cognito without domain":    {Auth: console.AuthCognito, ClientID: "x"},
+		"cognito without client":    {Auth: console.AuthCognito, CognitoDomain: "d.example.com"},
+		"cognito domain with path":  {Auth: console.AuthCognito, CognitoDomain: "d.example.com/path", ClientID: "x"},
+		"cognito domain with ;":     {Auth: console.AuthCognito, CognitoDomain: "d.example.com;script-src", ClientID: "x"},
+		"api without scheme":        {APIBaseURL: "api.example.com"},
+		"api javascript:":           {APIBaseURL: "javascript:alert(1)"},
+		"api with query":            {APIBaseURL: "https://api.example.com/?q=1"},
+		"api host with ;":           {APIBaseURL: "https://api.example.com;x/"},
+		"oidc without issuer":       {Auth: console.AuthOIDC, ClientID: "x"},
+		"oidc without client":       {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com/"},
+		"oidc issuer over http":     {Auth: console.AuthOIDC, OIDCIssuer: "http://login.example.com/", ClientID: "x"},
+		"oidc issuer bare host":     {Auth: console.AuthOIDC, OIDCIssuer: "login.example.com", ClientID: "x"},
+		"oidc issuer with query":    {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com/?tenant=a", ClientID: "x"},
+		"oidc issuer with fragment": {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com/#a", ClientID: "x"},
+		"oidc issuer with user":     {Auth: console.AuthOIDC, OIDCIssuer: "https://u@login.example.com/", ClientID: "x"},
+		"oidc issuer host with ;":   {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com;script-src/", ClientID: "x"},
+		"oidc extra origin path": {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com/", ClientID: "x",
+			OIDCExtraOrigins: []string{"https://tokens.example.com/token"}},
+		"oidc extra origin http": {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com/", ClientID: "x",
+			OIDCExtraOrigins: []string{"http://tokens.example.com"}},
+		"oidc extra origin wildcard": {Auth: console.AuthOIDC, OIDCIssuer: "https://login.example.com/", ClientID: "x",
+			OIDCExtraOrigins: []string{"https://*.example.com"}},
+		"issuer outside oidc":        {Auth: console.AuthCognito, CognitoDomain: "d.example.com", ClientID: "x", OIDCIssuer: "https://login.example.com/"},
+		"extra origins outside oidc": {OIDCExtraOrigins: []string{"https://tokens.example.com"}},
+	}
+	for name, c := range bad {
 		if _, err := c.Validate(); err == nil {
-			t.Errorf("Validate(%+v) = nil error, want one", c)
+			t.Errorf("%s: Validate(%+v) = nil error, want one", name, c)
+		}
+	}
+	good := []console.Config{
+		{},
+		{APIBaseURL: "http://localhost:8080/"},
+		{Auth: console.AuthCognito, CognitoDomain: "https://d.auth.us-east-1.amazoncognito.com/", ClientID: "x"},
+		{Auth: console.AuthOIDC, OIDCIssuer: "https://example.eu.auth0.com/", ClientID: "x"},
+		{Auth: console.AuthOIDC, OIDCIssuer: "https://dev-1.okta.com/oauth2/default", ClientID: "x"},
+		{Auth: console.AuthOIDC, OIDCIssuer: "https://login.microsoftonline.com/0000/v2.0", ClientID: "x",
+			OIDCExtraOrigins: []string{"https://graph.example.com/"}},
+	}
+	for _, c := range good {
+		if _, err := c.Validate(); err != nil {
+			t.Errorf("Validate(%+v): %v", c, err)
 		}
 	}
 	defer func() {
@@ -143,6 +250,11 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}()
 	console.Handler(console.Config{Auth: "password"})
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // The CSP forbids inline code; this keeps the pages honest about it.

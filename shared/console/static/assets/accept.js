@@ -3,7 +3,7 @@
 // sessionStorage while the invitee signs in, and removed from the address bar.
 
 import { ApiError, loadConfig, request } from './api.js';
-import { clearSession, completeCognitoSignIn, getSession, signOut } from './auth.js';
+import { clearSession, completeSignIn, getSession, signOut } from './auth.js';
 import { announce, byId, cap, fill, formatDateTime, h, show } from './dom.js';
 import { renderSignIn } from './signin.js';
 
@@ -201,7 +201,7 @@ function showDone(res) {
 }
 
 async function switchAccount() {
-  if (await signOut('/accept')) return; // Cognito: the hosted UI signs out and comes back.
+  if (await signOut('/accept')) return; // The sign-in service signs out and comes back.
   renderAccount();
   if (!preview) {
     await loadPreview();
@@ -232,7 +232,7 @@ async function main() {
   }
   let signInError = '';
   try {
-    await completeCognitoSignIn();
+    await completeSignIn();
   } catch (err) {
     signInError = err.message;
   }

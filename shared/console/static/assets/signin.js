@@ -1,7 +1,7 @@
 // The sign-in panel shared by the Users tab and the accept page.
 
 import { loadConfig } from './api.js';
-import { signInLocal, startCognitoSignIn } from './auth.js';
+import { signInLocal, startSignIn } from './auth.js';
 import { fill, h } from './dom.js';
 
 /**
@@ -13,13 +13,13 @@ export async function renderSignIn(container, opts) {
   const p = opts.idPrefix || 'signin';
   const error = h('p', { id: `${p}-error`, class: 'error-text', role: 'alert', dataset: { testid: 'signin-error' } });
 
-  if (cfg.auth === 'cognito') {
+  if (cfg.auth === 'cognito' || cfg.auth === 'oidc') {
     const button = h('button', {
       type: 'button', class: 'btn btn-primary', dataset: { testid: 'signin-submit' },
       on: {
         click: async () => {
           button.disabled = true;
-          try { await startCognitoSignIn(opts.returnPath); } catch (err) {
+          try { await startSignIn(opts.returnPath); } catch (err) {
             button.disabled = false;
             error.textContent = err.message;
           }

@@ -2,7 +2,7 @@
 // projects and invitations, and invite people through the dialog.
 
 import { ApiError, loadConfig, request, seg, sentence } from './api.js';
-import { clearSession, completeCognitoSignIn, getSession, signOut } from './auth.js';
+import { clearSession, completeSignIn, getSession, signOut } from './auth.js';
 import { announce, badge, byId, cap, fill, formatDateTime, h, show, timeEl } from './dom.js';
 import { renderSignIn } from './signin.js';
 
@@ -737,7 +737,7 @@ async function main() {
     return;
   }
   try {
-    await completeCognitoSignIn();
+    await completeSignIn();
   } catch (err) {
     showSignIn(err.message);
     return;
