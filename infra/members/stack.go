@@ -98,9 +98,8 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	consoleCfg := console.Config{APIBaseURL: *api.URL, Region: *awscdk.Aws_REGION()}
 	var extra map[string]*string
 	if cfg.UsesOIDC() {
-		// shared/console signs in with Cognito only; these let a future
-		// OIDC mode find its issuer.
-		consoleCfg.Auth = "oidc"
+		// The console's OIDC mode discovers the provider from oidcIssuer.
+		consoleCfg.Auth = console.AuthOIDC
 		consoleCfg.ClientID = auth.ClientID
 		extra = map[string]*string{"oidcIssuer": jsii.String(auth.Issuer)}
 	} else {
