@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/members-saas/members/shared/testenv"
 )
 
 // Emulator is the command `make tools` installs with `go install`.
@@ -200,15 +202,6 @@ func Start(ctx context.Context, o Options) (*Function, error) {
 	return nil, last
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // launch starts the emulator process without waiting for it.
 func launch(o Options) (*Function, error) {
 	emu := o.Emulator
@@ -225,11 +218,11 @@ func launch(o Options) (*Function, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
-	invokePort, err := freePort()
+	invokePort, err := testenv.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	apiPort, err := freePort()
+	apiPort, err := testenv.FreePort()
 	if err != nil {
 		return nil, err
 	}

@@ -43,27 +43,21 @@ func (st *Store) ListProjects(ctx context.Context, orgID string) ([]domain.Proje
 
 // GetProjects returns the projects among ids that exist in the organization.
 func (st *Store) GetProjects(ctx context.Context, orgID string, ids []string) (map[string]domain.Project, error) {
+	keys := make([]key, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, key{orgPK(orgID), projectSK(id)})
+	}
+	items, err := st.getMany(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]domain.Project{}
-	for chunk := range slices.Chunk(ids, 100) {
-		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
-		for _, id := range chunk {
-			keys = append(keys, keyOf(orgPK(orgID), projectSK(id)))
+	for _, raw := range items {
+		var it projectItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, err
 		}
-		req := map[string]types.KeysAndAttributes{st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-		for len(req) > 0 {
-			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, classify(err, nil)
-			}
-			for _, raw := range res.Responses[st.table] {
-				var it projectItem
-				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-					return nil, err
-				}
-				out[it.ProjectID] = domain.Project{ID: it.ProjectID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt}
-			}
-			req = res.UnprocessedKeys
-		}
+		out[it.ProjectID] = domain.Project{ID: it.ProjectID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt}
 	}
 	return out, nil
 }
