@@ -530,6 +530,9 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (Accept
 	if err != nil {
 		return AcceptView{}, err
 	}
+	if out, done, err := s.acceptNewMember(ctx, id, hash); done {
+		return out, err
+	}
 	var out AcceptView
 	err = retry(func() error {
 		// One read for the token, one for the invite, the caller's profile
@@ -583,6 +586,45 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (Accept
 		return nil
 	})
 	return out, storeErr(err)
+}
+
+// acceptNewMember is the common case of Accept in two store calls: the
+// token's snapshot of the invite, then one transaction that registers the
+// caller, makes them a new member and marks the invite accepted, all
+// conditioned (the invite still pending with this token and unexpired, no
+// membership yet, the email not another account's). done is false when the
+// case is not the common one or a condition failed; Accept then decides
+// from fresh reads, which also give every error its precise code.
+func (s *Service) acceptNewMember(ctx context.Context, id Identity, hash string) (AcceptView, bool, error) {
+	inv, err := s.store.InviteSnapshot(ctx, hash)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return AcceptView{}, true, errBadToken()
+	case err != nil:
+		return AcceptView{}, true, storeErr(err)
+	}
+	now := s.now()
+	if inv.ID == "" || inv.Status != InvitePending || inv.TokenHash != hash || !id.EmailVerified ||
+		id.Email != inv.Email || inv.StatusAt(now) != InvitePending {
+		return AcceptView{}, false, nil
+	}
+	m := Membership{OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: id.UserID, Email: id.Email}
+	after := m.merged(inv.OrgRole, inv.ProjectIDs, inv.ProjectRole)
+	after.JoinedAt = now
+	inv.AcceptedBy, inv.ResultOrgRole, inv.ResultProjects = id.UserID, after.Role, after.Projects
+	err = s.store.ApplyChange(ctx, Change{Before: m, After: &after, AcceptInvite: &inv, ProjectNames: inv.ProjectNames,
+		Now: now, Register: &User{ID: id.UserID, Email: id.Email, CreatedAt: now},
+		Audit: []AuditEvent{
+			s.audit(id, inv.OrgID, AuditInviteAccepted, inv.ID, nil, map[string]any{"userId": id.UserID}),
+			s.audit(id, inv.OrgID, AuditMemberAdded, id.UserID, nil, accessMap(after)),
+		}})
+	switch {
+	case err == nil:
+		return acceptView(inv), true, nil
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrExists):
+		return AcceptView{}, false, nil
+	}
+	return AcceptView{}, true, storeErr(err)
 }
 
 // RecordDelivery applies an SES delivery event to its invite. Stale,

@@ -84,6 +84,10 @@ type Store interface {
 	// email its registered user id and its open invite id in orgID. Returns
 	// ErrNotFound when the caller has no membership.
 	ReadForInvite(ctx context.Context, orgID, userID string, projectIDs, emails []string) (InviteReads, error)
+	// InviteSnapshot returns the invite as its token item recorded it at
+	// issue (its status may be stale), or an Invite with no ID when there is
+	// no snapshot. Returns ErrNotFound for unknown or revoked tokens.
+	InviteSnapshot(ctx context.Context, tokenHash string) (Invite, error)
 	// ReadForAccept reads what accepting decides on: the invite a token
 	// hash points to, then at once (consistently) that invite, the user's
 	// profile and their membership of its organization. Returns ErrNotFound
@@ -136,6 +140,10 @@ type Change struct {
 	CreateOrg *Org
 	// CreateProject creates a project in Before.OrgID.
 	CreateProject *Project
+	// Register registers this user (verified email) in the same
+	// transaction: its profile is created, or kept when it has this email,
+	// and the email is claimed for it.
+	Register *User
 	// AcceptInvite marks this invite accepted with After's roles as result;
 	// it must still be pending with the same token and unexpired at Now.
 	AcceptInvite *Invite

@@ -645,3 +645,42 @@ func TestMailIsEscaped(t *testing.T) {
 		t.Fatal(r.Status)
 	}
 }
+
+// An invite accepted by someone who became a member meanwhile merges into
+// their membership (the optimistic new-member accept falls back).
+func TestAcceptByExistingMemberMerges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	env := f.env
+	addr := testenv.Email("later")
+	f.invite(t, f.owner.Token, map[string]any{"emails": []string{addr}, "projectIds": []string{f.api.ID}, "projectRole": "owner"})
+	token := env.LastInviteToken(t, addr)
+	u := env.SignIn(t, addr)
+	env.Must(t, 200, "GET", "/me", u.Token, nil, nil)
+	res := f.invite(t, f.owner.Token, map[string]any{"emails": []string{addr}, "projectIds": []string{f.web.ID}, "projectRole": "member"})
+	if res[0].Status != "added" {
+		t.Fatalf("%+v", res)
+	}
+	var acc struct {
+		OrgRole  string
+		Projects []struct{ ID, Role string }
+	}
+	env.Must(t, 200, "POST", "/invites/accept", u.Token, map[string]string{"token": token}, &acc)
+	if len(acc.Projects) != 1 || acc.Projects[0].ID != f.api.ID || acc.Projects[0].Role != "owner" {
+		t.Fatalf("accept %+v", acc)
+	}
+	var me meResp
+	env.Must(t, 200, "GET", "/me", u.Token, nil, &me)
+	if len(me.Orgs) != 1 || len(me.Projects) != 2 {
+		t.Fatalf("me %+v", me)
+	}
+	n := 0
+	for _, m := range f.members(t, f.owner.Token) {
+		if m.Email == addr {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d memberships", n)
+	}
+}

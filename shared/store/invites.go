@@ -14,8 +14,24 @@ import (
 )
 
 func tokenFor(inv domain.Invite) tokenItem {
+	snap := toInviteItem(inv)
 	return tokenItem{key: key{tokenPK(inv.TokenHash), skToken}, Type: "token", OrgID: inv.OrgID, InviteID: inv.ID,
-		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention)), Invite: &snap}
+}
+
+// InviteSnapshot returns the invite as its token item recorded it when the
+// token was issued (one consistent read), for the optimistic accept. The
+// status in it may be stale. Returns domain.ErrNotFound for unknown or
+// revoked tokens, and an Invite with no ID when the item has no snapshot.
+func (st *Store) InviteSnapshot(ctx context.Context, tokenHash string) (domain.Invite, error) {
+	var tok tokenItem
+	if err := st.get(ctx, tokenPK(tokenHash), skToken, &tok); err != nil {
+		return domain.Invite{}, err
+	}
+	if tok.Invite == nil {
+		return domain.Invite{}, nil
+	}
+	return tok.Invite.domain(), nil
 }
 
 func openFor(inv domain.Invite) openItem {

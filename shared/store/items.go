@@ -111,6 +111,11 @@ type tokenItem struct {
 	OrgID    string `dynamodbav:"orgId"`
 	InviteID string `dynamodbav:"inviteId"`
 	TTL      int64  `dynamodbav:"ttl"`
+	// Invite is the invite as it was when this token was issued. Every
+	// change of an invite's terms issues a new token, so the snapshot's
+	// terms are current; its status may be stale, which the accept
+	// transaction's condition on the invite item catches.
+	Invite *inviteItem `dynamodbav:"invite,omitempty"`
 }
 
 // openItem holds the one open invite of an address in an organization.

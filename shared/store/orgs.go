@@ -162,6 +162,17 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 			map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
 	}
+	if u := c.Register; u != nil {
+		// Register the user in the same transaction: create the profile or
+		// keep it when it has this email, and claim the email.
+		t.update(st.table, userPK(u.ID), skProfile,
+			"SET userId = :u, email = :e, #type = :type, createdAt = if_not_exists(createdAt, :at)",
+			"attribute_not_exists(pk) OR email = :e", map[string]string{"#type": "type"},
+			map[string]types.AttributeValue{":u": s(u.ID), ":e": s(u.Email), ":type": s("user"),
+				":at": s(u.CreatedAt.UTC().Format(time.RFC3339Nano))}, domain.ErrConflict)
+		t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
+			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
+	}
 	for _, ev := range c.Audit {
 		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	}
