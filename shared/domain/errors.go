@@ -119,4 +119,6 @@ var (
 	ErrLastOwner = errors.New("last owner")
 	// ErrThrottled: the store stayed throttled or busy after retries.
 	ErrThrottled = errors.New("store throttled")
+	// ErrRateLimited: a RateCharge would pass its limit; nothing was written.
+	ErrRateLimited = errors.New("rate limited")
 )

@@ -197,9 +197,7 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.rateLimit(ctx, orgID, len(req.emails)); err != nil {
-		return nil, err
-	}
+	ch := s.newCharge(orgID, len(req.emails))
 	names := map[string]string{}
 	for pid, p := range projects {
 		names[pid] = p.Name
@@ -210,7 +208,10 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 			results = append(results, InviteResult{Email: email, Status: ResultFailed, Error: bad})
 			continue
 		}
-		r, err := s.inviteOne(ctx, id, m, req, names, email, pre)
+		r, err := s.inviteOne(ctx, id, m, req, names, email, pre, ch)
+		if ErrorCode(err) == ECodeRateLimited {
+			return nil, err // only the first write carries the charge: nothing was written
+		}
 		if err != nil {
 			r = InviteResult{Email: email, Status: ResultFailed, Error: asError(err)}
 			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err.Error())
@@ -228,26 +229,40 @@ func asError(err error) *Error {
 	return Internal(err)
 }
 
-func (s *Service) rateLimit(ctx context.Context, orgID string, n int) error {
-	limit := s.cfg.InviteEmailsPerHour
-	if limit < 0 {
-		return nil
+// charge carries a request's invite-email charge to its first write, so
+// the per-organization hourly cap costs no call of its own and a request
+// over the cap writes nothing.
+type charge struct{ c *RateCharge }
+
+// newCharge returns the charge of n invite emails (none when uncapped).
+func (s *Service) newCharge(orgID string, n int) *charge {
+	if s.cfg.InviteEmailsPerHour < 0 {
+		return &charge{}
 	}
-	now := s.now()
-	_, err := s.store.CountInviteEmails(ctx, orgID, now, n, limit)
-	if errors.Is(err, ErrConflict) {
+	return &charge{c: &RateCharge{OrgID: orgID, At: s.now(), N: n, Limit: s.cfg.InviteEmailsPerHour}}
+}
+
+// settle records the outcome of a write that carried ch.c: once one
+// succeeded, later writes carry nothing. It turns ErrRateLimited into the
+// rate_limited error.
+func (s *Service) settle(ch *charge, err error) error {
+	switch {
+	case err == nil:
+		ch.c = nil
+	case errors.Is(err, ErrRateLimited):
+		now := s.now()
 		next := now.Truncate(time.Hour).Add(time.Hour)
 		return &Error{Code: ECodeRateLimited, RetryAfterSeconds: int(next.Sub(now).Seconds()) + 1,
 			Message: "this organization has sent too many invites this hour; try again later"}
 	}
-	return storeErr(err)
+	return err
 }
 
 // inviteOne invites one address, starting from its state as pre read it
 // (a retry re-reads it).
-func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads) (InviteResult, error) {
+func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads, ch *charge) (InviteResult, error) {
 	if uid, ok := pre.UserIDs[email]; ok {
-		return s.grantNow(ctx, id, m, req, names, email, uid)
+		return s.grantNow(ctx, id, m, req, names, email, uid, ch)
 	}
 	var inv Invite
 	var token string
@@ -273,7 +288,7 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now,
 				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days,
 				Status: InvitePending, Delivery: DeliveryPending, TokenHash: hash}
-			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)))
+			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)), ch.c)
 			if errors.Is(err, ErrExists) {
 				return ErrConflict // someone else opened one: refresh it instead
 			}
@@ -311,9 +326,9 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		inv.ExpiresAt = now.Add(time.Duration(req.days) * 24 * time.Hour)
 		inv.InvitedBy, inv.InvitedByEmail = id.UserID, id.Email
 		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
-			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)))
+			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
 	})
-	if err != nil {
+	if err := s.settle(ch, err); err != nil {
 		return InviteResult{}, storeErr(err)
 	}
 	inv.Delivery = s.sendInvite(ctx, inv, token)
@@ -364,7 +379,7 @@ func (s *Service) sendInvite(ctx context.Context, inv Invite, token string) Deli
 	return d
 }
 
-func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string) (InviteResult, error) {
+func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string, ch *charge) (InviteResult, error) {
 	status := ResultAlreadyMember
 	var after Membership
 	err := retry(func() error {
@@ -388,9 +403,12 @@ func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req i
 			action = AuditMemberRole
 		}
 		status = ResultAdded
-		return s.store.ApplyChange(ctx, Change{Before: target, After: &after, ProjectNames: names, Now: now,
+		return s.store.ApplyChange(ctx, Change{Before: target, After: &after, ProjectNames: names, Now: now, Charge: ch.c,
 			Audit: []AuditEvent{s.audit(id, m.OrgID, action, uid, accessMap(target), accessMap(after))}})
 	})
+	if err != nil || status == ResultAdded { // already_member wrote nothing: the charge waits for a write
+		err = s.settle(ch, err)
+	}
 	if err != nil {
 		return InviteResult{}, storeErr(err)
 	}

@@ -189,14 +189,9 @@ func (s *Service) RevokeInvite(ctx context.Context, id Identity, orgID, inviteID
 // org_not_found, invite_not_found, forbidden, invite_already_accepted,
 // rate_limited.
 func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID string) (InviteView, error) {
-	// Check before counting, and count before the old token dies: a
-	// refused resend leaves the invite as it was.
-	if _, _, err := s.manageableInvite(ctx, id, orgID, inviteID); err != nil {
-		return InviteView{}, storeErr(err)
-	}
-	if err := s.rateLimit(ctx, orgID, 1); err != nil {
-		return InviteView{}, err
-	}
+	// The email is charged in the transaction that replaces the token, so
+	// a resend over the cap leaves the invite and its link as they were.
+	ch := s.newCharge(orgID, 1)
 	var inv Invite
 	var token string
 	err := retry(func() error {
@@ -215,9 +210,9 @@ func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID
 		inv.TokenHash, inv.Status, inv.Delivery, inv.MessageID = hash, InvitePending, DeliveryPending, ""
 		inv.ExpiresAt = now.Add(time.Duration(days) * 24 * time.Hour)
 		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
-			s.audit(id, orgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)))
+			s.audit(id, orgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
 	})
-	if err != nil {
+	if err := s.settle(ch, err); err != nil {
 		return InviteView{}, storeErr(err)
 	}
 	inv.Delivery = s.sendInvite(ctx, inv, token)

@@ -31,7 +31,8 @@ type Store interface {
 	// ApplyChange writes a membership change atomically. Returns ErrConflict
 	// when the membership or the invite changed since it was read, ErrExists
 	// when a created organization or project exists, ErrLastOwner when it
-	// would leave the organization without an owner.
+	// would leave the organization without an owner, ErrRateLimited when
+	// c.Charge would pass its limit.
 	ApplyChange(ctx context.Context, c Change) error
 	// ListMembers returns up to limit organization members after position
 	// after (a store position; "" for the first page), and the position of
@@ -44,13 +45,16 @@ type Store interface {
 	ListUserMemberships(ctx context.Context, userID string) ([]OrgMembership, []ProjectMembership, error)
 
 	// CreateInvite stores a new invite, its token and the organization's
-	// one open invite for the address. Returns ErrExists when the address
-	// already has an open invite in the organization.
-	CreateInvite(ctx context.Context, inv Invite, ev AuditEvent) error
+	// one open invite for the address, and applies charge (when not nil) in
+	// the same transaction. Returns ErrExists when the address already has
+	// an open invite in the organization, ErrRateLimited when the charge
+	// would pass its limit.
+	CreateInvite(ctx context.Context, inv Invite, ev AuditEvent, charge *RateCharge) error
 	// ReplaceInvite stores inv (same id, new token or fields) in place of
-	// prev. Returns ErrConflict when the stored invite is no longer prev's
-	// token or is not pending.
-	ReplaceInvite(ctx context.Context, inv Invite, prevTokenHash string, ev AuditEvent) error
+	// prev, applying charge like CreateInvite. Returns ErrConflict when the
+	// stored invite is no longer prev's token or is not pending,
+	// ErrRateLimited when the charge would pass its limit.
+	ReplaceInvite(ctx context.Context, inv Invite, prevTokenHash string, ev AuditEvent, charge *RateCharge) error
 	// RevokeInvite marks a pending invite revoked and deletes its token.
 	// Returns ErrConflict when it is no longer pending with that token.
 	RevokeInvite(ctx context.Context, inv Invite, ev AuditEvent) error
@@ -73,11 +77,6 @@ type Store interface {
 
 	// ListAudit returns audit events newest first.
 	ListAudit(ctx context.Context, orgID, after string, limit int) ([]AuditEvent, string, error)
-	// CountInviteEmails adds n to the organization's invite-email counter for
-	// the hour containing now and returns the new count, without going over
-	// limit: it returns ErrConflict (and adds nothing) when the count would pass it.
-	CountInviteEmails(ctx context.Context, orgID string, now time.Time, n, limit int) (int, error)
-
 	// ReadForInvite reads at once (consistently, in as few calls as it
 	// can) what an invite request decides on: the caller's membership of
 	// orgID, the projects among projectIDs that exist there, and for each
@@ -147,8 +146,20 @@ type Change struct {
 	// AcceptInvite marks this invite accepted with After's roles as result;
 	// it must still be pending with the same token and unexpired at Now.
 	AcceptInvite *Invite
-	Now          time.Time
-	Audit        []AuditEvent
+	// Charge is applied in the same transaction when not nil.
+	Charge *RateCharge
+	Now    time.Time
+	Audit  []AuditEvent
+}
+
+// RateCharge adds N invite emails to an organization's counter for the
+// hour containing At, on condition that the count stays within Limit. It
+// rides in the first write of a request, so a request over the limit
+// writes nothing.
+type RateCharge struct {
+	OrgID    string
+	At       time.Time
+	N, Limit int
 }
 
 // Mailer sends the service's emails. Both methods return the provider's

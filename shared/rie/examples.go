@@ -39,7 +39,7 @@ const (
 type Seeder interface {
 	SaveUser(ctx context.Context, u domain.User, prevEmail string) error
 	ApplyChange(ctx context.Context, c domain.Change) error
-	CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent) error
+	CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent, charge *domain.RateCharge) error
 }
 
 // Seed writes the examples into an empty table through the store: the
@@ -93,7 +93,7 @@ func Seed(ctx context.Context, st Seeder, now time.Time) error {
 		CreatedAt: now, ExpiresAt: now.AddDate(0, 0, domain.DefaultExpiryDays), ExpiresInDays: domain.DefaultExpiryDays,
 		Status: domain.InvitePending, Delivery: domain.DeliverySent, MessageID: ExampleInviteMessageID,
 		TokenHash: domain.HashToken(ExampleInviteToken)}
-	if err := st.CreateInvite(ctx, inv, audit(domain.AuditInviteCreated, ExampleInviteID)); err != nil {
+	if err := st.CreateInvite(ctx, inv, audit(domain.AuditInviteCreated, ExampleInviteID), nil); err != nil {
 		return fmt.Errorf("seed invite: %w", err)
 	}
 	return nil

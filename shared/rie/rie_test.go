@@ -513,7 +513,7 @@ func TestSESEventsFunction(t *testing.T) {
 					Delivery: domain.DeliverySent, MessageID: d.MessageID, TokenHash: hash}
 				ev := domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: d.OrgID, At: now, ActorID: rie.ExampleOwnerID,
 					Actor: rie.ExampleOwnerEmail, Action: domain.AuditInviteCreated, Target: d.InviteID}
-				if err := st.CreateInvite(ctx, inv, ev); err != nil && !errors.Is(err, domain.ErrExists) {
+				if err := st.CreateInvite(ctx, inv, ev, nil); err != nil && !errors.Is(err, domain.ErrExists) {
 					t.Fatal(err)
 				}
 			}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,8 +42,9 @@ func openFor(inv domain.Invite) openItem {
 // invite claim in one transaction. A claim left by an invite DynamoDB's TTL
 // already deleted does not count. Returns domain.ErrExists when the address
 // has an open invite.
-func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent) error {
+func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent, charge *domain.RateCharge) error {
 	t := &tx{}
+	t.charge(st.table, charge)
 	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR #ttl < :now", map[string]string{"#ttl": AttrTTL},
 		map[string]types.AttributeValue{":now": n(time.Now().Unix())}, domain.ErrExists)
 	t.put(st.table, toInviteItem(inv), condNew, nil, nil, domain.ErrExists)
@@ -57,8 +57,9 @@ func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.
 // deleting the token it had and refreshing its claim. Returns
 // domain.ErrConflict when the stored invite no longer has prevTokenHash or
 // is not pending.
-func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevTokenHash string, ev domain.AuditEvent) error {
+func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevTokenHash string, ev domain.AuditEvent, charge *domain.RateCharge) error {
 	t := &tx{}
+	t.charge(st.table, charge)
 	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h", map[string]string{"#st": "status"},
 		map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prevTokenHash)}, domain.ErrConflict)
 	if prevTokenHash != inv.TokenHash {
@@ -216,31 +217,16 @@ func (st *Store) ListAudit(ctx context.Context, orgID, after string, limit int) 
 	return out, next, nil
 }
 
-// CountInviteEmails adds n to the organization's counter for the hour of
-// now unless that would pass limit. Returns the new count, or
-// domain.ErrConflict when over the limit.
-func (st *Store) CountInviteEmails(ctx context.Context, orgID string, now time.Time, count, limit int) (int, error) {
-	if count > limit {
-		return 0, domain.ErrConflict
+// charge adds the rate counter update of c (nil: none) to the
+// transaction: ADD N to the hour's count on condition it stays within the
+// limit. Its failed condition means domain.ErrRateLimited.
+func (t *tx) charge(table string, c *domain.RateCharge) {
+	if c == nil {
+		return
 	}
-	hour := now.UTC().Truncate(time.Hour)
-	res, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &st.table, Key: keyOf(orgPK(orgID), rateSK(hour)),
-		UpdateExpression:         aws.String("ADD #c :n SET #ttl = :ttl"),
-		ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c <= :max"),
-		ExpressionAttributeNames: map[string]string{"#c": "count", "#ttl": AttrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n(int64(count)),
-			":max": n(int64(limit - count)), ":ttl": n(ttlAt(hour.Add(2 * time.Hour)))},
-		ReturnValues: types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, classify(err, []error{domain.ErrConflict})
-	}
-	var out struct {
-		Count int `dynamodbav:"count"`
-	}
-	if err := attributevalue.UnmarshalMap(res.Attributes, &out); err != nil {
-		return 0, errors.Join(errors.New("count"), err)
-	}
-	return out.Count, nil
+	hour := c.At.UTC().Truncate(time.Hour)
+	t.update(table, orgPK(c.OrgID), rateSK(hour), "ADD #c :n SET #ttl = :ttl", "attribute_not_exists(#c) OR #c <= :max",
+		map[string]string{"#c": "count", "#ttl": AttrTTL},
+		map[string]types.AttributeValue{":n": n(int64(c.N)), ":max": n(int64(c.Limit - c.N)),
+			":ttl": n(ttlAt(hour.Add(2 * time.Hour)))}, domain.ErrRateLimited)
 }

@@ -81,6 +81,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 	b := c.Before
 	orgID, userID := b.OrgID, b.UserID
 	t := &tx{}
+	t.charge(st.table, c.Charge)
 	wasOwner := b.Exists() && b.Role == domain.OrgOwner
 	isOwner := c.After != nil && c.After.Role == domain.OrgOwner
 

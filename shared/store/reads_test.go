@@ -61,10 +61,10 @@ func TestReadForInvite(t *testing.T) {
 		ProjectNames: map[string]string{prj.ID: prj.Name}}))
 	mustNil(t, st.SaveUser(ctx, domain.User{ID: "user-reg", Email: "reg@x.test", CreatedAt: now}, ""))
 	open := invite(orgID, "open@x.test", now.Add(time.Hour))
-	mustNil(t, st.CreateInvite(ctx, open, domain.AuditEvent{ID: "evt_1", OrgID: orgID, At: now}))
+	mustNil(t, st.CreateInvite(ctx, open, domain.AuditEvent{ID: "evt_1", OrgID: orgID, At: now}, nil))
 	// Expired long enough that its claim's TTL has passed: no longer open.
 	gone := invite(orgID, "gone@x.test", now.Add(-40*24*time.Hour))
-	mustNil(t, st.CreateInvite(ctx, gone, domain.AuditEvent{ID: "evt_2", OrgID: orgID, At: now}))
+	mustNil(t, st.CreateInvite(ctx, gone, domain.AuditEvent{ID: "evt_2", OrgID: orgID, At: now}, nil))
 
 	if _, err := st.ReadForInvite(ctx, orgID, "user-stranger", nil, nil); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("stranger: %v, want ErrNotFound", err)
@@ -94,7 +94,7 @@ func TestReadForAccept(t *testing.T) {
 	st := newStore(t)
 	now := time.Now().UTC()
 	inv := invite("org_acc", "ada@x.test", now.Add(time.Hour))
-	mustNil(t, st.CreateInvite(ctx, inv, domain.AuditEvent{ID: "evt_1", OrgID: inv.OrgID, At: now}))
+	mustNil(t, st.CreateInvite(ctx, inv, domain.AuditEvent{ID: "evt_1", OrgID: inv.OrgID, At: now}, nil))
 
 	if _, err := st.ReadForAccept(ctx, "0000", "user-ada"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown token: %v, want ErrNotFound", err)
