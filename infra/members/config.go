@@ -20,6 +20,7 @@ const (
 	CtxOIDCIssuer          = "oidcIssuer"
 	CtxOIDCAudience        = "oidcAudience"
 	CtxCognitoDomainPrefix = "cognitoDomainPrefix"
+	CtxOIDCExtraOrigins    = "oidcExtraOrigins"
 )
 
 // PlaceholderSESIdentity is used when no sesIdentity is given, so that
@@ -46,6 +47,10 @@ type Config struct {
 	// and no user pool is created. Both or neither.
 	OIDCIssuer   string
 	OIDCAudience []string
+	// OIDCExtraOrigins are further https origins the console's pages may
+	// fetch in OIDC mode, for a provider whose token endpoint is not on the
+	// issuer's origin (comma-separated in context).
+	OIDCExtraOrigins []string
 	// CognitoDomainPrefix is the hosted UI's domain prefix
 	// (<prefix>.auth.<region>.amazoncognito.com), unique per region across
 	// AWS. Empty means "members-<account id>".
@@ -72,12 +77,20 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		OIDCIssuer:          get(CtxOIDCIssuer),
 		CognitoDomainPrefix: get(CtxCognitoDomainPrefix),
 	}
-	for _, a := range strings.Split(get(CtxOIDCAudience), ",") {
+	c.OIDCAudience = list(get(CtxOIDCAudience))
+	c.OIDCExtraOrigins = list(get(CtxOIDCExtraOrigins))
+	return c.withDefaults()
+}
+
+// list splits a comma-separated context value, dropping empty entries.
+func list(v string) []string {
+	var out []string
+	for _, a := range strings.Split(v, ",") {
 		if a = strings.TrimSpace(a); a != "" {
-			c.OIDCAudience = append(c.OIDCAudience, a)
+			out = append(out, a)
 		}
 	}
-	return c.withDefaults()
+	return out
 }
 
 var (
@@ -143,6 +156,16 @@ func (c Config) withDefaults() (Config, error) {
 		if c.CognitoDomainPrefix != "" {
 			return c, errors.New("context " + CtxCognitoDomainPrefix + " has no use with " + CtxOIDCIssuer + ": no user pool is created")
 		}
+	}
+	if len(c.OIDCExtraOrigins) > 0 && c.OIDCIssuer == "" {
+		return c, errors.New("context " + CtxOIDCExtraOrigins + " has no use without " + CtxOIDCIssuer)
+	}
+	for i, o := range c.OIDCExtraOrigins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return c, fmt.Errorf("context %s: %q must be an https origin such as https://tokens.example.com", CtxOIDCExtraOrigins, o)
+		}
+		c.OIDCExtraOrigins[i] = strings.TrimSuffix(o, "/")
 	}
 	if c.CognitoDomainPrefix != "" {
 		p := c.CognitoDomainPrefix

@@ -45,11 +45,13 @@ func TestConfigFromContext(t *testing.T) {
 				"sesIdentity": "example.com", "mailFrom": "Members <team@mail.example.com>",
 				"consoleOrigin": "https://members.example.com/",
 				"oidcIssuer":    "https://login.example.com/", "oidcAudience": " a , b ,",
+				"oidcExtraOrigins": "https://tokens.example.com/, https://keys.example.net",
 			},
 			want: members.Config{
 				SESIdentity: "example.com", MailFrom: "Members <team@mail.example.com>",
 				ConsoleOrigin: "https://members.example.com",
 				OIDCIssuer:    "https://login.example.com/", OIDCAudience: []string{"a", "b"},
+				OIDCExtraOrigins: []string{"https://tokens.example.com", "https://keys.example.net"},
 			},
 		},
 		{
@@ -90,6 +92,8 @@ func TestConfigFromContext_Invalid(t *testing.T) {
 		{"prefix with oidc", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "cognitoDomainPrefix": "x"}, "cognitoDomainPrefix"},
 		{"prefix with aws", map[string]any{"cognitoDomainPrefix": "my-aws-app"}, "cognitoDomainPrefix"},
 		{"prefix uppercase", map[string]any{"cognitoDomainPrefix": "Members"}, "cognitoDomainPrefix"},
+		{"extra origins without oidc", map[string]any{"oidcExtraOrigins": "https://t.example.com"}, "oidcExtraOrigins"},
+		{"extra origin with a path", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "oidcExtraOrigins": "https://t.example.com/oauth/token"}, "oidcExtraOrigins"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

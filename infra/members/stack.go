@@ -72,7 +72,7 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	} else {
 		authOrigin = jsii.String("https://" + *hostedUIHost(cfg))
 	}
-	site := NewConsole(stack, "Console", ConsoleProps{APIOrigin: apiOrigin, AuthOrigin: authOrigin})
+	site := NewConsole(stack, "Console", ConsoleProps{APIOrigin: apiOrigin, AuthOrigin: authOrigin, ExtraOrigins: cfg.OIDCExtraOrigins})
 
 	// The console's address: links in mails, CORS and sign-in callbacks.
 	appURL := site.URL
