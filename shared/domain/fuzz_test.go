@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -321,7 +322,7 @@ func fzKnownInviteField(name string, in InviteInput) bool {
 	if m[1] == "projectIds" {
 		n = len(in.ProjectIDs)
 	}
-	return m[2] == itoa(fzAtoi(m[2])) && fzAtoi(m[2]) < n
+	return m[2] == strconv.Itoa(fzAtoi(m[2])) && fzAtoi(m[2]) < n
 }
 
 func fzAtoi(s string) int {

@@ -376,17 +376,8 @@ func (s *Service) ListAudit(ctx context.Context, id Identity, orgID string, p Pa
 	if _, err := s.ownerMembership(ctx, id, orgID); err != nil {
 		return AuditPage{}, err
 	}
-	scope := "audit/" + orgID
-	pos, err := s.cursors.decode(scope, p.Cursor)
-	if err != nil {
-		return AuditPage{}, err
-	}
-	evs, next, err := s.store.ListAudit(ctx, orgID, pos, p.Limit)
-	if err != nil {
-		return AuditPage{}, storeErr(err)
-	}
-	if evs == nil {
-		evs = []AuditEvent{}
-	}
-	return AuditPage{Events: evs, NextCursor: s.nextCursor(scope, next)}, nil
+	evs, next, err := page(s, "audit/"+orgID, p, func(after string, limit int) ([]AuditEvent, string, error) {
+		return s.store.ListAudit(ctx, orgID, after, limit)
+	})
+	return AuditPage{Events: evs, NextCursor: next}, err
 }

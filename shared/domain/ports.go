@@ -15,11 +15,6 @@ type Store interface {
 	// stored email, "" when new). Returns ErrExists when the email belongs
 	// to another user, ErrConflict when the user changed concurrently.
 	SaveUser(ctx context.Context, u User, prevEmail string) error
-	// UserIDByEmail returns the id registered for a normalized email, or ErrNotFound.
-	UserIDByEmail(ctx context.Context, email string) (string, error)
-
-	// GetOrg returns the organization, or ErrNotFound.
-	GetOrg(ctx context.Context, orgID string) (Org, error)
 	// ListProjects returns every project of an organization, by id.
 	ListProjects(ctx context.Context, orgID string) ([]Project, error)
 	// GetProjects returns the projects among ids that exist in the organization.

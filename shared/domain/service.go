@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -405,25 +404,34 @@ func (s *Service) nextCursor(scope, pos string) *string {
 	return &c
 }
 
+// page runs one store page request for p in scope: it decodes the
+// cursor (validation_failed for one not issued for scope), lists, and
+// encodes the next cursor. items is never nil.
+func page[T any](s *Service, scope string, p Page, list func(after string, limit int) ([]T, string, error)) ([]T, *string, error) {
+	pos, err := s.cursors.decode(scope, p.Cursor)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, next, err := list(pos, p.Limit)
+	if err != nil {
+		return nil, nil, storeErr(err)
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return items, s.nextCursor(scope, next), nil
+}
+
 // ListMembers lists an organization's members by user id. Any member may
 // list. Returns org_not_found, validation_failed (cursor).
 func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p Page) (MemberPage, error) {
 	if _, err := s.membership(ctx, id, orgID); err != nil {
 		return MemberPage{}, err
 	}
-	scope := "members/" + orgID
-	pos, err := s.cursors.decode(scope, p.Cursor)
-	if err != nil {
-		return MemberPage{}, err
-	}
-	ms, next, err := s.store.ListMembers(ctx, orgID, pos, p.Limit)
-	if err != nil {
-		return MemberPage{}, storeErr(err)
-	}
-	if ms == nil {
-		ms = []Member{}
-	}
-	return MemberPage{Members: ms, NextCursor: s.nextCursor(scope, next)}, nil
+	ms, next, err := page(s, "members/"+orgID, p, func(after string, limit int) ([]Member, string, error) {
+		return s.store.ListMembers(ctx, orgID, after, limit)
+	})
+	return MemberPage{Members: ms, NextCursor: next}, err
 }
 
 // project checks that projectID is a project of orgID. Returns project_not_found.
@@ -457,21 +465,8 @@ func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, pr
 			return MemberPage{}, Errorf(ECodeForbidden, "only members of this project can list its members")
 		}
 	}
-	scope := "project-members/" + orgID + "/" + projectID
-	pos, err := s.cursors.decode(scope, p.Cursor)
-	if err != nil {
-		return MemberPage{}, err
-	}
-	ms, next, err := s.store.ListProjectMembers(ctx, orgID, projectID, pos, p.Limit)
-	if err != nil {
-		return MemberPage{}, storeErr(err)
-	}
-	if ms == nil {
-		ms = []Member{}
-	}
-	return MemberPage{Members: ms, NextCursor: s.nextCursor(scope, next)}, nil
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	return slices.Sorted(maps.Keys(m))
+	ms, next, err := page(s, "project-members/"+orgID+"/"+projectID, p, func(after string, limit int) ([]Member, string, error) {
+		return s.store.ListProjectMembers(ctx, orgID, projectID, after, limit)
+	})
+	return MemberPage{Members: ms, NextCursor: next}, err
 }

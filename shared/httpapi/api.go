@@ -56,16 +56,24 @@ type API struct {
 	svc *domain.Service
 	log *slog.Logger
 	ops map[string]operation
+	// auth tells, per route key, whether the route needs a signed-in caller.
+	auth map[string]bool
+}
+
+// noRoute answers an event whose route key this API does not serve.
+func noRoute(context.Context, *request) (response, error) {
+	return response{}, domain.Errorf(domain.ECodeNotFound, "no such route")
 }
 
 // New returns the API over svc.
 func New(svc *domain.Service, log *slog.Logger) *API {
-	a := &API{svc: svc, log: log}
+	a := &API{svc: svc, log: log, auth: map[string]bool{}}
 	a.ops = a.operations()
 	for _, rt := range routes.Table {
 		if a.ops[rt.Key()] == nil {
 			panic("httpapi: no operation for route " + rt.Key())
 		}
+		a.auth[rt.Key()] = rt.Auth
 	}
 	return a
 }
@@ -79,9 +87,7 @@ func (a *API) Function(fn string) Handler {
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if !mine[ev.RouteKey] {
-			return a.serve(ctx, ev, func(context.Context, *request) (response, error) {
-				return response{}, domain.Errorf(domain.ECodeNotFound, "no such route")
-			}, false), nil
+			return a.serve(ctx, ev, noRoute, false), nil
 		}
 		return a.Serve(ctx, ev), nil
 	}
@@ -91,18 +97,10 @@ func (a *API) Function(fn string) Handler {
 // (the local server uses this).
 func (a *API) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	op, ok := a.ops[ev.RouteKey]
-	auth := true
-	for _, rt := range routes.Table {
-		if rt.Key() == ev.RouteKey {
-			auth = rt.Auth
-		}
-	}
 	if !ok {
-		op = func(context.Context, *request) (response, error) {
-			return response{}, domain.Errorf(domain.ECodeNotFound, "no such route")
-		}
+		return a.serve(ctx, ev, noRoute, false)
 	}
-	return a.serve(ctx, ev, op, auth)
+	return a.serve(ctx, ev, op, a.auth[ev.RouteKey])
 }
 
 func requestID(ctx context.Context, ev events.APIGatewayV2HTTPRequest) string {

@@ -15,15 +15,6 @@ import (
 	"github.com/members-saas/members/shared/domain"
 )
 
-// GetOrg returns an organization, or domain.ErrNotFound.
-func (st *Store) GetOrg(ctx context.Context, orgID string) (domain.Org, error) {
-	var it orgItem
-	if err := st.get(ctx, orgPK(orgID), skMeta, &it); err != nil {
-		return domain.Org{}, err
-	}
-	return domain.Org{ID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt, CreatedBy: it.CreatedBy}, nil
-}
-
 // ListProjects returns every project of an organization, by id.
 func (st *Store) ListProjects(ctx context.Context, orgID string) ([]domain.Project, error) {
 	items, err := st.queryAll(ctx, st.beginsWith(orgPK(orgID), preProject))
@@ -130,10 +121,6 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			t.del(st.table, projectPK(pid), memberSK(userID), "", nil, nil, nil)
 		case !had && has:
 			a := c.After
-			joined := a.JoinedAt
-			if joined.IsZero() {
-				joined = c.Now
-			}
 			t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
 				GSI1SK: projectGSI(orgID, pid), Type: "projectMember", OrgID: orgID, ProjectID: pid,
 				ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now},

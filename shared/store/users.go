@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -33,16 +32,4 @@ func (st *Store) SaveUser(ctx context.Context, u domain.User, prevEmail string) 
 	t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
 		"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	return t.run(ctx, st.db)
-}
-
-// UserIDByEmail returns the user registered with email, or domain.ErrNotFound.
-func (st *Store) UserIDByEmail(ctx context.Context, email string) (string, error) {
-	var it emailItem
-	if err := st.get(ctx, emailPK(email), skUser, &it); err != nil {
-		return "", err
-	}
-	if it.UserID == "" {
-		return "", errors.New("email item without user id")
-	}
-	return it.UserID, nil
 }
