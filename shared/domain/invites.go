@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -102,20 +103,7 @@ func (in InviteInput) validate() (inviteRequest, error) {
 }
 
 func fieldIndex(name string, i int) string {
-	return name + "[" + itoa(i) + "]"
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	for ; i > 0; i /= 10 {
-		n--
-		b[n] = byte('0' + i%10)
-	}
-	return string(b[n:])
+	return name + "[" + strconv.Itoa(i) + "]"
 }
 
 // InviteResult is the outcome for one address.
@@ -266,10 +254,10 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 	}
 	var inv Invite
 	var token string
-	first := true
+	first, reused := true, false
 	err := retry(func() error {
 		now := s.now()
-		token = ""
+		token, reused = "", false
 		var openID string
 		var err error
 		if first {
@@ -319,6 +307,10 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		if !canManage(m, prev.OrgRole, prev.ProjectIDs) || !canManage(m, inv.OrgRole, inv.ProjectIDs) {
 			return Errorf(ECodeForbidden, "this address has an open invite you cannot change; ask an organization owner")
 		}
+		if freshlyCovers(prev, req, now) {
+			reused = true // a concurrent or repeated request just mailed these terms
+			return nil
+		}
 		var hash string
 		token, hash = NewToken()
 		inv.TokenHash, inv.Status, inv.Delivery, inv.MessageID = hash, InvitePending, DeliveryPending, ""
@@ -328,12 +320,37 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
 			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
 	})
-	if err := s.settle(ch, err); err != nil {
-		return InviteResult{}, storeErr(err)
+	if !reused { // a reused invite was written and mailed by the request that issued it
+		if err := s.settle(ch, err); err != nil {
+			return InviteResult{}, storeErr(err)
+		}
+		inv.Delivery = s.sendInvite(ctx, inv, token)
 	}
-	inv.Delivery = s.sendInvite(ctx, inv, token)
 	exp := inv.ExpiresAt
 	return InviteResult{Email: email, Status: ResultInvited, InviteID: inv.ID, ExpiresAt: &exp, Delivery: inv.Delivery}, nil
+}
+
+// reuseWindow is how recently an open invite must have been issued for a
+// request with the same or narrower terms to reuse it instead of replacing
+// its token: concurrent or double-submitted invites of one address then
+// mail one working link instead of several dead ones.
+const reuseWindow = 10 * time.Second
+
+// freshlyCovers reports whether open invite prev was issued within
+// reuseWindow of now, was not left undelivered, and already grants at least
+// what req asks for, for at least as long.
+func freshlyCovers(prev Invite, req inviteRequest, now time.Time) bool {
+	issued := prev.ExpiresAt.Add(-time.Duration(prev.ExpiresInDays) * 24 * time.Hour)
+	if prev.Status != InvitePending || prev.Delivery == DeliveryFailed || prev.Delivery == DeliveryBounced ||
+		now.Sub(issued) > reuseWindow || req.days > prev.ExpiresInDays || prev.OrgRole.Max(req.orgRole) != prev.OrgRole {
+		return false
+	}
+	for _, p := range req.projectIDs {
+		if !slices.Contains(prev.ProjectIDs, p) || prev.ProjectRole.Max(req.projectRole) != prev.ProjectRole {
+			return false
+		}
+	}
+	return true
 }
 
 func mergeNames(a, b map[string]string) map[string]string {

@@ -684,3 +684,25 @@ func TestAcceptByExistingMemberMerges(t *testing.T) {
 		t.Fatalf("%d memberships", n)
 	}
 }
+
+// Inviting an address again at once with the same terms (a double submit)
+// reuses the invite just mailed: one mail, one working link.
+func TestDoubleSubmitMailsOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	addr := testenv.Email("double")
+	body := map[string]any{"emails": []string{addr}, "projectIds": []string{f.web.ID}, "projectRole": "member"}
+	r1 := f.invite(t, f.owner.Token, body)
+	r2 := f.invite(t, f.owner.Token, body)
+	if r1[0].InviteID != r2[0].InviteID || r2[0].Status != "invited" {
+		t.Fatalf("%+v %+v", r1, r2)
+	}
+	if links := f.env.InviteLinks(t, addr); len(links) != 1 {
+		t.Fatalf("%d mails for a double submit", len(links))
+	}
+	// Wider terms are not a double submit: the invite is refreshed and mailed.
+	f.invite(t, f.owner.Token, map[string]any{"emails": []string{addr}, "projectIds": []string{f.web.ID}, "projectRole": "owner"})
+	if links := f.env.InviteLinks(t, addr); len(links) != 2 {
+		t.Fatalf("%d mails after widening the invite", len(links))
+	}
+}
