@@ -32,8 +32,10 @@ type Mail struct {
 }
 
 // mailEvents are the SES events the ses-events function maps onto invites
-// (see shared/sesevents).
+// (see shared/sesevents). Send is how an invite's delivery becomes "sent":
+// the invite function itself writes nothing after SES accepts a mail.
 var mailEvents = []awsses.EmailSendingEvent{
+	awsses.EmailSendingEvent_SEND,
 	awsses.EmailSendingEvent_DELIVERY,
 	awsses.EmailSendingEvent_BOUNCE,
 	awsses.EmailSendingEvent_COMPLAINT,

@@ -315,13 +315,13 @@ func TestMail(t *testing.T) {
 		t.Errorf("identity = %s", js(ip))
 	}
 
-	// AND delivery, bounce and complaint events of the set go to the topic
+	// AND send, delivery, bounce and complaint events of the set go to the topic
 	dp := props(dest)
 	if js(dp["ConfigurationSetName"]) != js(ref(setID)) || path(dp, "EventDestination", "Enabled") != true ||
 		js(path(dp, "EventDestination", "SnsDestination", "TopicARN")) != js(ref(topicID)) {
 		t.Errorf("event destination = %s", js(dp))
 	}
-	if got := strs(path(dp, "EventDestination", "MatchingEventTypes")); !reflect.DeepEqual(got, []string{"bounce", "complaint", "delivery"}) {
+	if got := strs(path(dp, "EventDestination", "MatchingEventTypes")); !reflect.DeepEqual(got, []string{"bounce", "complaint", "delivery", "send"}) {
 		t.Errorf("event types = %v", got)
 	}
 

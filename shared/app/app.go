@@ -61,9 +61,10 @@ func NewClients(ctx context.Context, c Config, opts ...func(*config.LoadOptions)
 	}, nil
 }
 
-// NewService builds the domain service over the clients. now is the clock
-// (time.Now when nil).
-func NewService(c Config, cl Clients, now func() time.Time, log *slog.Logger) *domain.Service {
-	return domain.NewService(store.New(cl.DynamoDB, c.TableName), mailer.New(cl.SES, c.MailFrom, c.ConfigurationSet),
+// NewService builds the domain service over a DynamoDB client and an SES
+// v2 API (the client, or a wrapper of it). now is the clock (time.Now when
+// nil).
+func NewService(c Config, ddb *dynamodb.Client, ses mailer.API, now func() time.Time, log *slog.Logger) *domain.Service {
+	return domain.NewService(store.New(ddb, c.TableName), mailer.New(ses, c.MailFrom, c.ConfigurationSet),
 		lambdaenv.ServiceConfig(c, now, log))
 }

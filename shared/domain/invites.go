@@ -269,13 +269,11 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 			openID, err = s.store.OpenInviteID(ctx, m.OrgID, email)
 		}
 		if errors.Is(err, ErrNotFound) {
-			var hash string
-			token, hash = NewToken()
 			inv = Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
 				OrgRole: req.orgRole, ProjectIDs: req.projectIDs, ProjectNames: names, ProjectRole: req.projectRole,
 				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now,
-				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days,
-				Status: InvitePending, Delivery: DeliveryPending, TokenHash: hash}
+				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days}
+			token = inv.issueToken(now)
 			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)), ch.c)
 			if errors.Is(err, ErrExists) {
 				return ErrConflict // someone else opened one: refresh it instead
@@ -311,9 +309,7 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 			reused = true // a concurrent or repeated request just mailed these terms
 			return nil
 		}
-		var hash string
-		token, hash = NewToken()
-		inv.TokenHash, inv.Status, inv.Delivery, inv.MessageID = hash, InvitePending, DeliveryPending, ""
+		token = inv.issueToken(now)
 		inv.ExpiresInDays = req.days
 		inv.ExpiresAt = now.Add(time.Duration(req.days) * 24 * time.Hour)
 		inv.InvitedBy, inv.InvitedByEmail = id.UserID, id.Email
@@ -373,27 +369,37 @@ func inviteAudit(inv Invite) map[string]any {
 	return m
 }
 
-// sendInvite mails the invite and records the outcome; a failed send keeps
-// the invite (delivery failed) so it can be resent.
+// issueToken gives inv a fresh token (returned; only its hash is kept) and
+// a fresh MailID, pending delivery.
+func (inv *Invite) issueToken(now time.Time) string {
+	token, hash := NewToken()
+	inv.TokenHash, inv.MailID = hash, NewID("mail", now)
+	inv.Status, inv.Delivery, inv.MessageID = InvitePending, DeliveryPending, ""
+	return token
+}
+
+// sendInvite mails the invite. A send SES accepted is recorded by SES's own
+// Send event (sesevents), not here, so the success path writes nothing;
+// a refused send is recorded as failed (the invite is kept and can be
+// resent). It returns what the caller is told: sent or failed.
 func (s *Service) sendInvite(ctx context.Context, inv Invite, token string) Delivery {
-	mail := InviteMail{To: inv.Email, OrgID: inv.OrgID, InviteID: inv.ID, OrgName: inv.OrgName,
+	mail := InviteMail{To: inv.Email, OrgID: inv.OrgID, InviteID: inv.ID, MailID: inv.MailID, OrgName: inv.OrgName,
 		InviterEmail: inv.InvitedByEmail, OrgRole: inv.OrgRole, ProjectRole: inv.ProjectRole,
 		ExpiresAt: inv.ExpiresAt, Link: s.cfg.AppBaseURL + "/accept#token=" + token}
 	for _, p := range inv.ProjectIDs {
 		mail.Projects = append(mail.Projects, inv.ProjectNames[p])
 	}
-	d := DeliverySent
-	msgID, err := s.mail.SendInvite(ctx, mail)
-	if err != nil {
-		d = DeliveryFailed
-		s.cfg.Logger.WarnContext(ctx, "invite email not sent", "org", inv.OrgID, "invite", inv.ID, "err", err)
+	_, err := s.mail.SendInvite(ctx, mail)
+	if err == nil {
+		return DeliverySent
 	}
-	// The invite is stored already; record how its email fared. A newer
-	// token (a concurrent resend) wins, so ErrConflict is not a failure.
-	if err := s.store.SetDelivery(context.WithoutCancel(ctx), inv.OrgID, inv.ID, inv.TokenHash, d, msgID); err != nil && !errors.Is(err, ErrConflict) {
+	s.cfg.Logger.WarnContext(ctx, "invite email not sent", "org", inv.OrgID, "invite", inv.ID, "err", err)
+	// The invite is stored already. A newer token (a concurrent resend) or
+	// an SES event that got there first wins, so ErrConflict is no failure.
+	if err := s.store.MarkSendFailed(context.WithoutCancel(ctx), inv.OrgID, inv.ID, inv.TokenHash); err != nil && !errors.Is(err, ErrConflict) {
 		s.cfg.Logger.ErrorContext(ctx, "delivery state not recorded", "org", inv.OrgID, "invite", inv.ID, "err", err)
 	}
-	return d
+	return DeliveryFailed
 }
 
 func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string, ch *charge) (InviteResult, error) {
@@ -665,7 +671,7 @@ func (s *Service) acceptNewMember(ctx context.Context, id Identity, hash string)
 // RecordDelivery applies an SES delivery event to its invite. Stale,
 // repeated or unknown events are ignored.
 func (s *Service) RecordDelivery(ctx context.Context, ev DeliveryEvent) error {
-	if ev.OrgID == "" || ev.InviteID == "" || ev.MessageID == "" {
+	if ev.OrgID == "" || ev.InviteID == "" || ev.MailID == "" || ev.MessageID == "" {
 		return nil
 	}
 	err := s.store.RecordDeliveryEvent(ctx, ev)

@@ -201,13 +201,11 @@ func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID
 		}
 		now := s.now()
 		inv = prev
-		var hash string
-		token, hash = NewToken()
+		token = inv.issueToken(now)
 		days := prev.ExpiresInDays
 		if days == 0 {
 			days = DefaultExpiryDays
 		}
-		inv.TokenHash, inv.Status, inv.Delivery, inv.MessageID = hash, InvitePending, DeliveryPending, ""
 		inv.ExpiresAt = now.Add(time.Duration(days) * 24 * time.Hour)
 		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
 			s.audit(id, orgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)

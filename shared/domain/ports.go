@@ -62,12 +62,13 @@ type Store interface {
 	OpenInviteID(ctx context.Context, orgID, email string) (string, error)
 	// ListOpenInvites returns up to limit open invites after position after.
 	ListOpenInvites(ctx context.Context, orgID, after string, limit int) ([]Invite, string, error)
-	// SetDelivery records the delivery state of the email sent for token
-	// tokenHash. Returns ErrConflict when the invite has another token now.
-	SetDelivery(ctx context.Context, orgID, inviteID, tokenHash string, d Delivery, messageID string) error
+	// MarkSendFailed records that the provider refused the email of token
+	// tokenHash, unless the invite has another token or a delivery event
+	// already said more (then ErrConflict).
+	MarkSendFailed(ctx context.Context, orgID, inviteID, tokenHash string) error
 	// RecordDeliveryEvent applies an SES event to the invite whose current
-	// message it concerns. Returns ErrConflict for an older message or an
-	// unknown invite, so redelivered and stale events change nothing.
+	// email (MailID) it concerns. Returns ErrConflict for an older email or
+	// an unknown invite, so redelivered and stale events change nothing.
 	RecordDeliveryEvent(ctx context.Context, ev DeliveryEvent) error
 
 	// ListAudit returns audit events newest first.
@@ -169,6 +170,7 @@ type InviteMail struct {
 	To           string
 	OrgID        string
 	InviteID     string
+	MailID       string // tags the email, see Invite.MailID
 	OrgName      string
 	InviterEmail string
 	Projects     []string // names

@@ -146,7 +146,10 @@ type Invite struct {
 	Delivery       Delivery
 	MessageID      string
 	TokenHash      string
-	AcceptedBy     string
+	// MailID names the email that carries the current token (an SES message
+	// tag), so delivery events about an older email change nothing.
+	MailID     string
+	AcceptedBy string
 	// Result is the membership an accepted invite produced.
 	ResultOrgRole  OrgRole
 	ResultProjects map[string]ProjectRole
@@ -192,6 +195,7 @@ type DeliveryEvent struct {
 	MessageID string
 	OrgID     string
 	InviteID  string
-	Kind      Delivery // delivered, bounced or complained
+	MailID    string   // the invite's MailID when the email was sent
+	Kind      Delivery // sent, delivered, bounced or complained
 	At        time.Time
 }

@@ -204,7 +204,7 @@ func (s *bmStack) table(b *testing.B) *bmTable {
 	if _, err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
 		b.Fatal(err)
 	}
-	t := &bmTable{bmStack: s, api: httpapi.New(app.NewService(c, s.cl, nil, s.log), s.log),
+	t := &bmTable{bmStack: s, api: httpapi.New(app.NewService(c, s.cl.DynamoDB, s.cl.SES, nil, s.log), s.log),
 		store: store.New(s.cl.DynamoDB, c.TableName), name: c.TableName}
 	t.owner = bmNewUser("owner")
 	t.must(b, 200, "GET", "/me", nil, nil, &t.owner, nil, nil)

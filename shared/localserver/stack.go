@@ -68,7 +68,10 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 		return nil, err
 	}
 	clock := &Clock{}
-	svc := app.NewService(c, cl, clock.Now, log)
+	// The emulated SES event path marks each accepted invite mail "sent".
+	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now}
+	svc := app.NewService(c, cl.DynamoDB, pub, clock.Now, log)
+	pub.Record = svc.RecordDelivery
 	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock}
 	return st, nil
 }

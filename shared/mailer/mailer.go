@@ -1,15 +1,13 @@
 // Package mailer sends the service's emails through SES v2 SendEmail, with
-// HTML (html/template, so every name is escaped) and plain-text parts.
+// HTML (every name escaped) and plain-text parts.
 package mailer
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	htmltemplate "html/template"
+	"html"
 	"strings"
-	"sync"
-	texttemplate "text/template"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -44,9 +42,9 @@ type Message struct {
 	Subject, HTML, Text string
 }
 
-// SendInvite renders and sends an invitation, tagged with its organization
-// and invite ids so SES delivery events find their way back. Returns the
-// SES message id, or the SES error.
+// SendInvite renders and sends an invitation, tagged with its organization,
+// invite and mail ids so SES events find their way back (package
+// sesevents). Returns the SES message id, or the SES error.
 func (m *Mailer) SendInvite(ctx context.Context, im domain.InviteMail) (string, error) {
 	msg, err := RenderInvite(im)
 	if err != nil {
@@ -55,6 +53,7 @@ func (m *Mailer) SendInvite(ctx context.Context, im domain.InviteMail) (string, 
 	return m.send(ctx, im.To, msg, []types.MessageTag{
 		{Name: aws.String("orgId"), Value: aws.String(im.OrgID)},
 		{Name: aws.String("inviteId"), Value: aws.String(im.InviteID)},
+		{Name: aws.String("mailId"), Value: aws.String(im.MailID)},
 	})
 }
 
@@ -102,96 +101,83 @@ func subjectLine(s string) string {
 	}, s)
 }
 
-var funcs = map[string]any{
-	"join": strings.Join,
-	"date": func(t any) string {
-		if tt, ok := t.(interface{ Format(string) string }); ok {
-			return tt.Format("Monday, 2 January 2006 15:04 MST")
-		}
-		return ""
-	},
+// The bodies are built by hand rather than with html/template or
+// text/template: those call reflect.Value.MethodByName, which makes the Go
+// linker keep every exported method of every type in the binary (all of the
+// SES v2 and DynamoDB clients' operations), growing the functions that send
+// mail by 70%. Every value that comes from a request or the table goes
+// through esc (HTML) or subjectLine (subject); the link must be http(s).
+
+// esc escapes s for HTML text and quoted attribute values.
+func esc(s string) string { return html.EscapeString(s) }
+
+// safeURL returns u when it is an absolute http or https URL, else "#"
+// (what html/template does with an unsafe URL in an href).
+func safeURL(u string) string {
+	l := strings.ToLower(u)
+	if strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+		return u
+	}
+	return "#"
 }
 
-const inviteHTML = `<!doctype html>
+func date(t time.Time) string { return t.Format("Monday, 2 January 2006 15:04 MST") }
+
+func article(orgRole domain.OrgRole) string {
+	if orgRole == domain.OrgOwner {
+		return "an owner"
+	}
+	return "a member"
+}
+
+const (
+	htmlHead = `<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933">
-<p><strong>{{.InviterEmail}}</strong> invited you to join <strong>{{.OrgName}}</strong> as {{if eq .OrgRole "owner"}}an owner{{else}}a member{{end}}.</p>
-{{if .Projects}}<p>You will also join these projects as {{.ProjectRole}}:</p>
-<ul>{{range .Projects}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<p><a href="{{.Link}}" style="display:inline-block;padding:10px 16px;background:#2458d6;color:#fff;text-decoration:none;border-radius:6px">Accept the invitation</a></p>
-<p>This invitation expires on {{date .ExpiresAt}}. If the button does not work, open this link:<br><a href="{{.Link}}">{{.Link}}</a></p>
-<p style="color:#64748b;font-size:13px">If you did not expect this email, you can ignore it.</p>
-</body></html>`
-
-const inviteText = `{{.InviterEmail}} invited you to join {{.OrgName}} as {{if eq .OrgRole "owner"}}an owner{{else}}a member{{end}}.
-{{if .Projects}}
-You will also join these projects as {{.ProjectRole}}:
-{{range .Projects}}- {{.}}
-{{end}}{{end}}
-Accept the invitation: {{.Link}}
-
-This invitation expires on {{date .ExpiresAt}}.
-If you did not expect this email, you can ignore it.
 `
-
-const addedHTML = `<!doctype html>
-<html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933">
-<p><strong>{{.InviterEmail}}</strong> gave you access to <strong>{{.OrgName}}</strong> ({{.OrgRole}}).</p>
-{{if .Projects}}<p>Projects ({{.ProjectRole}}):</p><ul>{{range .Projects}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<p><a href="{{.Link}}">Open the console</a></p>
-</body></html>`
-
-const addedText = `{{.InviterEmail}} gave you access to {{.OrgName}} ({{.OrgRole}}).
-{{if .Projects}}
-Projects ({{.ProjectRole}}):
-{{range .Projects}}- {{.}}
-{{end}}{{end}}
-Open the console: {{.Link}}
-`
-
-// The templates are parsed on first use, not at package init, so binaries
-// that import this package but never send mail do not carry html/template.
-var (
-	inviteHTMLT = sync.OnceValue(func() *htmltemplate.Template {
-		return htmltemplate.Must(htmltemplate.New("invite.html").Funcs(funcs).Parse(inviteHTML))
-	})
-	inviteTextT = sync.OnceValue(func() *texttemplate.Template {
-		return texttemplate.Must(texttemplate.New("invite.txt").Funcs(funcs).Parse(inviteText))
-	})
-	addedHTMLT = sync.OnceValue(func() *htmltemplate.Template {
-		return htmltemplate.Must(htmltemplate.New("added.html").Funcs(funcs).Parse(addedHTML))
-	})
-	addedTextT = sync.OnceValue(func() *texttemplate.Template {
-		return texttemplate.Must(texttemplate.New("added.txt").Funcs(funcs).Parse(addedText))
-	})
+	htmlTail = `</body></html>`
 )
 
-func render(h *htmltemplate.Template, t *texttemplate.Template, data any) (string, string, error) {
-	var hb, tb bytes.Buffer
-	if err := h.Execute(&hb, data); err != nil {
-		return "", "", fmt.Errorf("render %s: %w", h.Name(), err)
+// writeProjects adds the project names, after intro, to the HTML part h
+// (escaped, as a list) and the text part t, when there are any.
+func writeProjects(h, t *strings.Builder, intro string, names []string) {
+	if len(names) == 0 {
+		return
 	}
-	if err := t.Execute(&tb, data); err != nil {
-		return "", "", fmt.Errorf("render %s: %w", t.Name(), err)
+	h.WriteString("<p>" + esc(intro) + "</p>\n<ul>")
+	t.WriteString("\n" + intro + "\n")
+	for _, n := range names {
+		h.WriteString("<li>" + esc(n) + "</li>")
+		t.WriteString("- " + n + "\n")
 	}
-	return hb.String(), tb.String(), nil
+	h.WriteString("</ul>\n")
 }
 
-// RenderInvite renders an invitation email.
+// RenderInvite renders an invitation email. It returns no error; the error
+// result is kept for callers that treat rendering as fallible.
 func RenderInvite(im domain.InviteMail) (Message, error) {
-	h, t, err := render(inviteHTMLT(), inviteTextT(), im)
-	if err != nil {
-		return Message{}, err
-	}
-	return Message{Subject: subjectLine(fmt.Sprintf("%s invited you to %s", im.InviterEmail, im.OrgName)), HTML: h, Text: t}, nil
+	link, as := safeURL(im.Link), article(im.OrgRole)
+	var h, t strings.Builder
+	h.WriteString(htmlHead + "<p><strong>" + esc(im.InviterEmail) + "</strong> invited you to join <strong>" + esc(im.OrgName) + "</strong> as " + as + ".</p>\n")
+	t.WriteString(im.InviterEmail + " invited you to join " + im.OrgName + " as " + as + ".\n")
+	writeProjects(&h, &t, "You will also join these projects as "+string(im.ProjectRole)+":", im.Projects)
+	h.WriteString(`<p><a href="` + esc(link) + `" style="display:inline-block;padding:10px 16px;background:#2458d6;color:#fff;text-decoration:none;border-radius:6px">Accept the invitation</a></p>` + "\n" +
+		"<p>This invitation expires on " + esc(date(im.ExpiresAt)) + `. If the button does not work, open this link:<br><a href="` + esc(link) + `">` + esc(link) + "</a></p>\n" +
+		`<p style="color:#64748b;font-size:13px">If you did not expect this email, you can ignore it.</p>` + "\n" + htmlTail)
+	t.WriteString("\nAccept the invitation: " + link + "\n\nThis invitation expires on " + date(im.ExpiresAt) + ".\nIf you did not expect this email, you can ignore it.\n")
+	return Message{Subject: subjectLine(fmt.Sprintf("%s invited you to %s", im.InviterEmail, im.OrgName)), HTML: h.String(), Text: t.String()}, nil
 }
 
-// RenderAdded renders the "you were added" email.
+// RenderAdded renders the "you were added" email. It returns no error; see
+// RenderInvite.
 func RenderAdded(am domain.AddedMail) (Message, error) {
-	h, t, err := render(addedHTMLT(), addedTextT(), am)
-	if err != nil {
-		return Message{}, err
-	}
-	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h, Text: t}, nil
+	link := safeURL(am.Link)
+	var h, t strings.Builder
+	h.WriteString(htmlHead + "<p><strong>" + esc(am.InviterEmail) + "</strong> gave you access to <strong>" + esc(am.OrgName) + "</strong> (" + esc(string(am.OrgRole)) + ").</p>\n")
+	t.WriteString(am.InviterEmail + " gave you access to " + am.OrgName + " (" + string(am.OrgRole) + ").\n")
+	writeProjects(&h, &t, "Projects ("+string(am.ProjectRole)+"):", am.Projects)
+	h.WriteString(`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
+	t.WriteString("\nOpen the console: " + link + "\n")
+	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h.String(), Text: t.String()}, nil
 }
 
 // FromAWS is the lambdaenv.MailerFactory of the functions that send mail:

@@ -28,3 +28,27 @@ func TestRenderInviteEscapesAndKeepsSubjectOnOneLine(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderRefusesNonHTTPLinksAndEscapesAttributes(t *testing.T) {
+	for _, link := range []string{"javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.test/x", " https://x"} {
+		m, err := RenderInvite(domain.InviteMail{To: "a@example.com", OrgName: "Acme", InviterEmail: "o@example.com", Link: link})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(m.HTML, link) || !strings.Contains(m.HTML, `href="#"`) {
+			t.Errorf("link %q kept:\n%s", link, m.HTML)
+		}
+	}
+	m, _ := RenderAdded(domain.AddedMail{To: "a@example.com", OrgName: "A", InviterEmail: `"><script>x</script>@example.com`,
+		Link: `https://console.example/?a="b"&c=<d>`, Projects: []string{"P&Q"}, OrgRole: domain.OrgUser, ProjectRole: domain.ProjectMemberRole})
+	for _, bad := range []string{`"><script>`, `a="b"`, "<d>", "P&Q"} {
+		if strings.Contains(m.HTML, bad) {
+			t.Errorf("html carries %q unescaped:\n%s", bad, m.HTML)
+		}
+	}
+	for _, want := range []string{`href="https://console.example/?a=&#34;b&#34;&amp;c=&lt;d&gt;"`, "<li>P&amp;Q</li>", "- P&Q\n"} {
+		if !strings.Contains(m.HTML+m.Text, want) {
+			t.Errorf("missing %q:\n%s\n%s", want, m.HTML, m.Text)
+		}
+	}
+}

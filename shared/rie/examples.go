@@ -33,6 +33,8 @@ const (
 	ExampleInviteToken = "bWVtYmVycy1leGFtcGxlLWludml0ZS10b2tlbi0wMSE"
 	// ExampleInviteMessageID is the SES message id of its email.
 	ExampleInviteMessageID = "0102018e05f2a0b6-example-000000"
+	// ExampleInviteMailID tags that email (see domain.Invite.MailID).
+	ExampleInviteMailID = "mail_example"
 )
 
 // Seeder is the part of the store Seed writes through (*store.Store).
@@ -92,7 +94,7 @@ func Seed(ctx context.Context, st Seeder, now time.Time) error {
 		ProjectRole: domain.ProjectMemberRole, InvitedBy: ExampleOwnerID, InvitedByEmail: ExampleOwnerEmail,
 		CreatedAt: now, ExpiresAt: now.AddDate(0, 0, domain.DefaultExpiryDays), ExpiresInDays: domain.DefaultExpiryDays,
 		Status: domain.InvitePending, Delivery: domain.DeliverySent, MessageID: ExampleInviteMessageID,
-		TokenHash: domain.HashToken(ExampleInviteToken)}
+		TokenHash: domain.HashToken(ExampleInviteToken), MailID: ExampleInviteMailID}
 	if err := st.CreateInvite(ctx, inv, audit(domain.AuditInviteCreated, ExampleInviteID), nil); err != nil {
 		return fmt.Errorf("seed invite: %w", err)
 	}

@@ -510,7 +510,7 @@ func TestSESEventsFunction(t *testing.T) {
 				inv := domain.Invite{ID: d.InviteID, OrgID: d.OrgID, OrgName: "Acme", Email: "ada@example.org",
 					OrgRole: domain.OrgUser, InvitedBy: rie.ExampleOwnerID, InvitedByEmail: rie.ExampleOwnerEmail,
 					CreatedAt: now, ExpiresAt: now.AddDate(0, 0, 7), ExpiresInDays: 7, Status: domain.InvitePending,
-					Delivery: domain.DeliverySent, MessageID: d.MessageID, TokenHash: hash}
+					Delivery: domain.DeliveryPending, TokenHash: hash, MailID: d.MailID}
 				ev := domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: d.OrgID, At: now, ActorID: rie.ExampleOwnerID,
 					Actor: rie.ExampleOwnerEmail, Action: domain.AuditInviteCreated, Target: d.InviteID}
 				if err := st.CreateInvite(ctx, inv, ev, nil); err != nil && !errors.Is(err, domain.ErrExists) {
@@ -529,8 +529,8 @@ func TestSESEventsFunction(t *testing.T) {
 			}
 			for _, d := range ds {
 				inv, err := st.GetInvite(ctx, d.OrgID, d.InviteID)
-				if err != nil || inv.Delivery != d.Kind {
-					t.Errorf("invite %s: delivery %q (%v), want %q", d.InviteID, inv.Delivery, err, d.Kind)
+				if err != nil || inv.Delivery != d.Kind || inv.MessageID != d.MessageID {
+					t.Errorf("invite %s: delivery %q, message %q (%v), want %q, %q", d.InviteID, inv.Delivery, inv.MessageID, err, d.Kind, d.MessageID)
 				}
 			}
 		})

@@ -4,8 +4,10 @@
 // The path is SES configuration set → SNS topic → Lambda subscription
 // (infra/members/mail.go), so the function receives an events.SNSEvent whose
 // records each carry one SES event as a JSON string in Sns.Message. The invite
-// mailer tags every invite email with the SES message tags orgId and inviteId;
-// SES copies them into mail.tags of every event about that message.
+// mailer tags every invite email with the SES message tags orgId, inviteId
+// and mailId; SES copies them into mail.tags of every event about that
+// message. The Send event is how an invite learns that SES took its email:
+// the invite function writes nothing after a successful send.
 package sesevents
 
 import (
@@ -24,6 +26,7 @@ import (
 const (
 	TagOrgID    = "orgId"
 	TagInviteID = "inviteId"
+	TagMailID   = "mailId"
 )
 
 // SES message tag values may only hold these characters (SES rejects others
@@ -76,9 +79,10 @@ func FromSNS(ev events.SNSEvent) ([]domain.DeliveryEvent, error) {
 // Parse reads one SES event record (the Message of an SNS notification).
 //
 // ok is false, with a nil error, for records that say nothing about an
-// invite's delivery: event types other than Delivery, Bounce and Complaint;
-// bounces that are not Permanent (Transient and Undetermined bounces are not
-// final); and mail without both invite tags (e.g. "you were added" mails).
+// invite's delivery: event types other than Send, Delivery, Bounce and
+// Complaint; bounces that are not Permanent (Transient and Undetermined
+// bounces are not final); and mail without the three invite tags (e.g. "you
+// were added" mails).
 // It returns an error for a record that is not valid JSON, lacks its message
 // id or event section, or carries an invite tag with an impossible value.
 func Parse(message []byte) (d domain.DeliveryEvent, ok bool, err error) {
@@ -90,6 +94,8 @@ func Parse(message []byte) (d domain.DeliveryEvent, ok bool, err error) {
 	var kind domain.Delivery
 	var at time.Time
 	switch ev.EventType {
+	case "Send":
+		kind, at = domain.DeliverySent, ev.Mail.Timestamp
 	case "Delivery":
 		if ev.Delivery == nil {
 			return domain.DeliveryEvent{}, false, errors.New("sesevents: Delivery event without delivery section")
@@ -114,11 +120,12 @@ func Parse(message []byte) (d domain.DeliveryEvent, ok bool, err error) {
 
 	orgID, hasOrg := singleTag(ev.Mail.Tags, TagOrgID)
 	inviteID, hasInvite := singleTag(ev.Mail.Tags, TagInviteID)
-	if !hasOrg || !hasInvite {
+	mailID, hasMail := singleTag(ev.Mail.Tags, TagMailID)
+	if !hasOrg || !hasInvite || !hasMail {
 		return domain.DeliveryEvent{}, false, nil
 	}
-	if !tagValue.MatchString(orgID) || !tagValue.MatchString(inviteID) {
-		return domain.DeliveryEvent{}, false, fmt.Errorf("sesevents: invalid invite tags orgId=%q inviteId=%q", orgID, inviteID)
+	if !tagValue.MatchString(orgID) || !tagValue.MatchString(inviteID) || !tagValue.MatchString(mailID) {
+		return domain.DeliveryEvent{}, false, fmt.Errorf("sesevents: invalid invite tags orgId=%q inviteId=%q mailId=%q", orgID, inviteID, mailID)
 	}
 	if ev.Mail.MessageID == "" {
 		return domain.DeliveryEvent{}, false, errors.New("sesevents: event without mail.messageId")
@@ -130,6 +137,7 @@ func Parse(message []byte) (d domain.DeliveryEvent, ok bool, err error) {
 		MessageID: ev.Mail.MessageID,
 		OrgID:     orgID,
 		InviteID:  inviteID,
+		MailID:    mailID,
 		Kind:      kind,
 		At:        at.UTC(),
 	}, true, nil

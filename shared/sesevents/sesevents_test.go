@@ -44,19 +44,24 @@ func TestFromSNS_SampleEvents(t *testing.T) {
 		file string
 		want domain.DeliveryEvent
 	}{
+		{"ses-send.json", domain.DeliveryEvent{
+			MessageID: "0102018e05f2a0b6-3c1f5e2a-7b9d-4c8e-a1f0-6d2b9e4c7a31-000000",
+			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9", MailID: "mail_01hqz9a1b3c5d7e9f1g3h5j7k9",
+			Kind: domain.DeliverySent, At: mustTime(t, "2026-03-02T10:15:04.118Z"),
+		}},
 		{"ses-delivery.json", domain.DeliveryEvent{
 			MessageID: "0102018e05f2a0b6-3c1f5e2a-7b9d-4c8e-a1f0-6d2b9e4c7a31-000000",
-			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9",
+			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9", MailID: "mail_01hqz9a1b3c5d7e9f1g3h5j7k9",
 			Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:05.530Z"),
 		}},
 		{"ses-bounce.json", domain.DeliveryEvent{
 			MessageID: "0102018e05f2b0aa-81c4d2e3-5f6a-4b7c-8d9e-0f1a2b3c4d5e-000000",
-			OrgID:     org, InviteID: "inv_01hqz9c2d4f6g8h0j2k4m6n8p0",
+			OrgID:     org, InviteID: "inv_01hqz9c2d4f6g8h0j2k4m6n8p0", MailID: "mail_01hqz9c2d4f6g8h0j2k4m6n8p0",
 			Kind: domain.DeliveryBounced, At: mustTime(t, "2026-03-02T10:16:11Z"),
 		}},
 		{"ses-complaint.json", domain.DeliveryEvent{
 			MessageID: "0102018e05f2a0b6-3c1f5e2a-7b9d-4c8e-a1f0-6d2b9e4c7a31-000000",
-			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9",
+			OrgID:     org, InviteID: "inv_01hqz9a1b3c5d7e9f1g3h5j7k9", MailID: "mail_01hqz9a1b3c5d7e9f1g3h5j7k9",
 			Kind: domain.DeliveryComplained, At: mustTime(t, "2026-03-03T08:02:47Z"),
 		}},
 	}
@@ -93,7 +98,7 @@ func sesJSON(eventType, section, tags string) string {
 	return s + "}"
 }
 
-const inviteTags = `"ses:configuration-set":["cs"],"orgId":["org_1"],"inviteId":["inv_1"]`
+const inviteTags = `"ses:configuration-set":["cs"],"orgId":["org_1"],"inviteId":["inv_1"],"mailId":["mail_1"]`
 
 func TestParse(t *testing.T) {
 	delivered := `"delivery":{"timestamp":"2026-03-02T10:15:05.530Z"}`
@@ -106,17 +111,17 @@ func TestParse(t *testing.T) {
 	}{
 		{
 			name: "delivery", msg: sesJSON("Delivery", delivered, inviteTags), wantOK: true,
-			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:05.530Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", MailID: "mail_1", Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:05.530Z")},
 		},
 		{
 			name: "event time missing falls back to the send time",
 			msg:  sesJSON("Delivery", `"delivery":{}`, inviteTags), wantOK: true,
-			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:04.118Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", MailID: "mail_1", Kind: domain.DeliveryDelivered, At: mustTime(t, "2026-03-02T10:15:04.118Z")},
 		},
 		{
 			name: "permanent bounce", wantOK: true,
 			msg:  sesJSON("Bounce", `"bounce":{"bounceType":"Permanent","bounceSubType":"Suppressed","timestamp":"2026-03-02T10:16:11Z"}`, inviteTags),
-			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryBounced, At: mustTime(t, "2026-03-02T10:16:11Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", MailID: "mail_1", Kind: domain.DeliveryBounced, At: mustTime(t, "2026-03-02T10:16:11Z")},
 		},
 		{
 			name: "transient bounce is not final",
@@ -129,20 +134,28 @@ func TestParse(t *testing.T) {
 		{
 			name: "complaint", wantOK: true,
 			msg:  sesJSON("Complaint", `"complaint":{"timestamp":"2026-03-03T08:02:47Z","complaintFeedbackType":"abuse"}`, inviteTags),
-			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", Kind: domain.DeliveryComplained, At: mustTime(t, "2026-03-03T08:02:47Z")},
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", MailID: "mail_1", Kind: domain.DeliveryComplained, At: mustTime(t, "2026-03-03T08:02:47Z")},
 		},
-		{name: "send is not mapped", msg: sesJSON("Send", `"send":{}`, inviteTags)},
+		{
+			name: "send", msg: sesJSON("Send", `"send":{}`, inviteTags), wantOK: true,
+			want: domain.DeliveryEvent{MessageID: "m-1", OrgID: "org_1", InviteID: "inv_1", MailID: "mail_1", Kind: domain.DeliverySent, At: mustTime(t, "2026-03-02T10:15:04.118Z")},
+		},
 		{name: "reject is not mapped", msg: sesJSON("Reject", `"reject":{"reason":"Bad content"}`, inviteTags)},
 		{name: "delivery delay is not mapped", msg: sesJSON("DeliveryDelay", `"deliveryDelay":{"delayType":"MailboxFull"}`, inviteTags)},
 		{name: "open is not mapped", msg: sesJSON("Open", `"open":{}`, inviteTags)},
 		{name: "mail without invite tags", msg: sesJSON("Delivery", delivered, `"ses:configuration-set":["cs"],"orgId":["org_1"]`)},
+		{name: "mail without its mail id", msg: sesJSON("Delivery", delivered, `"orgId":["org_1"],"inviteId":["inv_1"]`)},
 		{name: "mail without tags", msg: sesJSON("Delivery", delivered, ``)},
 		{name: "not JSON", msg: `Hello from SNS!`, wantErr: "decode"},
 		{name: "delivery without section", msg: sesJSON("Delivery", "", inviteTags), wantErr: "without delivery"},
 		{name: "bounce without section", msg: sesJSON("Bounce", "", inviteTags), wantErr: "without bounce"},
 		{
 			name: "impossible tag value", wantErr: "invalid invite tags",
-			msg: sesJSON("Delivery", delivered, `"orgId":["org 1"],"inviteId":["inv_1"]`),
+			msg: sesJSON("Delivery", delivered, `"orgId":["org 1"],"inviteId":["inv_1"],"mailId":["mail_1"]`),
+		},
+		{
+			name: "impossible mail id", wantErr: "invalid invite tags",
+			msg: sesJSON("Delivery", delivered, `"orgId":["org_1"],"inviteId":["inv_1"],"mailId":["m\u00e9l"]`),
 		},
 		{
 			name: "no message id", wantErr: "messageId",
@@ -175,7 +188,7 @@ func TestFromSNS_SkipsAndReportsBadRecords(t *testing.T) {
 	// GIVEN an SNS event with a good record, a malformed one and an unmapped one
 	good := events.SNSEventRecord{SNS: events.SNSEntity{MessageID: "a", Message: sesJSON("Delivery", `"delivery":{"timestamp":"2026-03-02T10:15:05Z"}`, inviteTags)}}
 	bad := events.SNSEventRecord{SNS: events.SNSEntity{MessageID: "b", Message: `{"eventType":`}}
-	unmapped := events.SNSEventRecord{SNS: events.SNSEntity{MessageID: "c", Message: sesJSON("Send", `"send":{}`, inviteTags)}}
+	unmapped := events.SNSEventRecord{SNS: events.SNSEntity{MessageID: "c", Message: sesJSON("Open", `"open":{}`, inviteTags)}}
 	ev := events.SNSEvent{Records: []events.SNSEventRecord{bad, good, unmapped}}
 
 	// WHEN it is parsed

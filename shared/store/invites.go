@@ -155,33 +155,43 @@ func (st *Store) ListOpenInvites(ctx context.Context, orgID, after string, limit
 	return out, next, nil
 }
 
-// SetDelivery records how sending the email for token tokenHash went.
-// Returns domain.ErrConflict when the invite has another token by now.
-func (st *Store) SetDelivery(ctx context.Context, orgID, inviteID, tokenHash string, d domain.Delivery, messageID string) error {
+// MarkSendFailed records that the email of token tokenHash was not taken
+// by SES. Returns domain.ErrConflict when the invite has another token by
+// now, or an SES event already recorded its email (SES took it after all).
+func (st *Store) MarkSendFailed(ctx context.Context, orgID, inviteID, tokenHash string) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: keyOf(orgPK(orgID), inviteSK(inviteID)),
-		UpdateExpression:          aws.String("SET delivery = :d, messageId = :m"),
-		ConditionExpression:       aws.String("tokenHash = :h"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": s(string(d)), ":m": s(messageID), ":h": s(tokenHash)},
+		UpdateExpression:          aws.String("SET delivery = :f"),
+		ConditionExpression:       aws.String("tokenHash = :h AND delivery = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":f": s(string(domain.DeliveryFailed)), ":h": s(tokenHash), ":p": s(string(domain.DeliveryPending))},
 	})
 	return classify(err, []error{domain.ErrConflict})
 }
 
-// RecordDeliveryEvent sets the delivery state from an SES event for the
-// invite's current message. "delivered" never overrides a bounce or a
-// complaint, so events arriving out of order or twice settle the same way.
-// Returns domain.ErrConflict for stale or unknown messages.
+// RecordDeliveryEvent sets the delivery state from an SES event about the
+// invite's current email (ev.MailID) and keeps its SES message id. The
+// states only move forward, so events arriving out of order or twice
+// settle the same way: "sent" only replaces pending or failed (SES took a
+// send whose answer was lost), "delivered" never replaces a bounce or a
+// complaint. Returns domain.ErrConflict for an older email, an unknown
+// invite, or an event that would move the state back.
 func (st *Store) RecordDeliveryEvent(ctx context.Context, ev domain.DeliveryEvent) error {
-	cond := "messageId = :m"
-	vals := map[string]types.AttributeValue{":m": s(ev.MessageID), ":d": s(string(ev.Kind)), ":at": s(ev.At.UTC().Format(time.RFC3339Nano))}
-	if ev.Kind == domain.DeliveryDelivered {
+	cond := "mailId = :g"
+	vals := map[string]types.AttributeValue{":g": s(ev.MailID), ":m": s(ev.MessageID), ":d": s(string(ev.Kind)),
+		":at": s(ev.At.UTC().Format(time.RFC3339Nano))}
+	switch ev.Kind {
+	case domain.DeliverySent:
+		cond += " AND delivery IN (:p, :f)"
+		vals[":p"] = s(string(domain.DeliveryPending))
+		vals[":f"] = s(string(domain.DeliveryFailed))
+	case domain.DeliveryDelivered:
 		cond += " AND NOT delivery IN (:b, :c)"
 		vals[":b"] = s(string(domain.DeliveryBounced))
 		vals[":c"] = s(string(domain.DeliveryComplained))
 	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: keyOf(orgPK(ev.OrgID), inviteSK(ev.InviteID)),
-		UpdateExpression:          aws.String("SET delivery = :d, deliveryAt = :at"),
+		UpdateExpression:          aws.String("SET delivery = :d, deliveryAt = :at, messageId = :m"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
 	})

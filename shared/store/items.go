@@ -98,6 +98,7 @@ type inviteItem struct {
 	Delivery       string            `dynamodbav:"delivery"`
 	MessageID      string            `dynamodbav:"messageId"`
 	TokenHash      string            `dynamodbav:"tokenHash"`
+	MailID         string            `dynamodbav:"mailId"`
 	AcceptedBy     string            `dynamodbav:"acceptedBy,omitempty"`
 	ResultOrgRole  string            `dynamodbav:"resultOrgRole,omitempty"`
 	ResultProjects map[string]string `dynamodbav:"resultProjects,omitempty"`
@@ -167,7 +168,7 @@ func toInviteItem(inv domain.Invite) inviteItem {
 		ProjectNames: nilIfEmptyMap(inv.ProjectNames), ProjectRole: string(inv.ProjectRole), InvitedBy: inv.InvitedBy,
 		InvitedByEmail: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
 		ExpiresInDays: inv.ExpiresInDays, ExpiresMs: inv.ExpiresAt.UnixMilli(), Status: string(inv.Status), Delivery: string(inv.Delivery),
-		MessageID: inv.MessageID, TokenHash: inv.TokenHash, TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+		MessageID: inv.MessageID, TokenHash: inv.TokenHash, MailID: inv.MailID, TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
 }
 
 func (it inviteItem) domain() domain.Invite {
@@ -180,7 +181,7 @@ func (it inviteItem) domain() domain.Invite {
 		ProjectRole: domain.ProjectRole(it.ProjectRole), InvitedBy: it.InvitedBy, InvitedByEmail: it.InvitedByEmail,
 		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, ExpiresInDays: it.ExpiresInDays,
 		Status: domain.InviteStatus(it.Status), Delivery: domain.Delivery(it.Delivery), MessageID: it.MessageID,
-		TokenHash: it.TokenHash, AcceptedBy: it.AcceptedBy, ResultOrgRole: domain.OrgRole(it.ResultOrgRole),
+		TokenHash: it.TokenHash, MailID: it.MailID, AcceptedBy: it.AcceptedBy, ResultOrgRole: domain.OrgRole(it.ResultOrgRole),
 		ResultProjects: rp}
 }
 
