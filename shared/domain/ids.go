@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -8,19 +9,42 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 )
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
+// lastID is the latest id this process made, so that ids made within one
+// millisecond still sort in the order they were made.
+var lastID struct {
+	sync.Mutex
+	b [16]byte
+}
+
 // NewID returns prefix + "_" + 26 base32 characters: 48 bits of milliseconds
-// then 80 random bits, so ids sort by creation time.
+// then 80 random bits, so ids sort by creation time. Within one process and
+// millisecond they sort in the order they were made (the random part of
+// the previous id plus one, as in monotonic ULIDs): the audit events one
+// request writes list in the order it wrote them.
 func NewID(prefix string, now time.Time) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
+	lastID.Lock()
+	if bytes.Equal(b[:6], lastID.b[:6]) && bytes.Compare(b[6:], lastID.b[6:]) <= 0 {
+		b = lastID.b
+		for i := len(b) - 1; i >= 6; i-- { // +1; 80 bits do not overflow in a millisecond
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	}
+	lastID.b = b
+	lastID.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
 

@@ -129,6 +129,21 @@ func TestNewIDSortsByTime(t *testing.T) {
 	}
 }
 
+func TestNewIDSortsInOrderWithinAMillisecond(t *testing.T) {
+	t0 := time.Now()
+	prev := NewID("evt", t0)
+	for range 10000 {
+		id := NewID("evt", t0)
+		if !(prev < id) || !ValidID(id) {
+			t.Fatalf("%s then %s", prev, id)
+		}
+		prev = id
+	}
+	if later := NewID("evt", t0.Add(time.Millisecond)); !(prev < later) {
+		t.Fatalf("%s then %s", prev, later)
+	}
+}
+
 func TestTokens(t *testing.T) {
 	tok, hash := NewToken()
 	if len(tok) != TokenLen {
