@@ -20,28 +20,6 @@ type projectResp struct {
 	ID, OrgID, Name string
 }
 
-type result struct {
-	Email, Status, InviteID, Delivery string
-	ExpiresAt                         *time.Time
-	Error                             *testenv.Problem
-}
-
-type member struct {
-	UserID, Email, Role string
-	JoinedAt            time.Time
-}
-
-type memberPage struct {
-	Members    []member
-	NextCursor *string
-}
-
-type meResp struct {
-	User     struct{ ID, Email string }
-	Orgs     []struct{ ID, Name, Role string }
-	Projects []struct{ ID, OrgID, Name, Role string }
-}
-
 // fixture: an owner with an organization and two projects.
 type fixture struct {
 	env      *testenv.Env
@@ -60,9 +38,9 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) invite(t *testing.T, token string, body map[string]any) []result {
+func (f *fixture) invite(t *testing.T, token string, body map[string]any) []inviteResult {
 	t.Helper()
-	var out struct{ Results []result }
+	var out struct{ Results []inviteResult }
 	f.env.Must(t, 201, "POST", "/orgs/"+f.org.ID+"/invites", token, body, &out)
 	return out.Results
 }
@@ -451,7 +429,7 @@ func TestInvitePermissions(t *testing.T) {
 	target := testenv.Email("orgonly")
 	f.invite(t, f.owner.Token, map[string]any{"emails": []string{target}})
 	firstLink := env.LastInviteToken(t, target)
-	var takeover struct{ Results []result }
+	var takeover struct{ Results []inviteResult }
 	env.Must(t, 201, "POST", path, po.Token, map[string]any{"emails": []string{target}, "projectIds": []string{f.web.ID}, "projectRole": "member"}, &takeover)
 	if r := takeover.Results[0]; r.Status != "failed" || r.Error == nil || r.Error.Code != "forbidden" {
 		t.Fatalf("project owner refreshed an org owner's invite: %+v", takeover.Results)
@@ -509,7 +487,7 @@ func TestInviteValidation(t *testing.T) {
 		})
 	}
 	// A malformed address among good ones fails alone; the others are invited.
-	var mixed struct{ Results []result }
+	var mixed struct{ Results []inviteResult }
 	env.Must(t, 201, "POST", path, f.owner.Token, map[string]any{"emails": []string{"ok@example.com", "a b@example.com", "ok@example.com"}}, &mixed)
 	if len(mixed.Results) != 2 || mixed.Results[0].Status != "invited" || mixed.Results[1].Status != "failed" ||
 		mixed.Results[1].Email != "a b@example.com" || mixed.Results[1].Error == nil || mixed.Results[1].Error.Code != "validation_failed" ||
@@ -610,7 +588,7 @@ func TestRoutingAndRegistration(t *testing.T) {
 	owner := env.SignIn(t, testenv.Email("owner"))
 	var org orgResp
 	env.Must(t, 201, "POST", "/orgs", owner.Token, map[string]string{"name": "Org"}, &org)
-	var out struct{ Results []result }
+	var out struct{ Results []inviteResult }
 	env.Must(t, 201, "POST", "/orgs/"+org.ID+"/invites", owner.Token, map[string]any{"emails": []string{unv.Email}}, &out)
 	if out.Results[0].Status != "invited" {
 		t.Fatalf("unverified address counted as an account: %+v", out.Results)

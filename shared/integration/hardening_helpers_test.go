@@ -726,15 +726,6 @@ func assertUnavailable(t testing.TB, what string, r testenv.Resp, extra ...strin
 	}
 }
 
-// inviteResult is one entry of POST /orgs/{orgId}/invites.
-type inviteResult struct {
-	Email    string           `json:"email"`
-	Status   string           `json:"status"`
-	InviteID string           `json:"inviteId"`
-	Delivery string           `json:"delivery"`
-	Error    *testenv.Problem `json:"error"`
-}
-
 // invite posts an invite and returns the results by email.
 func invite(t testing.TB, e *testenv.Env, token, orgID string, body map[string]any) map[string]inviteResult {
 	t.Helper()
@@ -747,22 +738,9 @@ func invite(t testing.TB, e *testenv.Env, token, orgID string, body map[string]a
 	return m
 }
 
-// inviteView is one entry of GET /orgs/{orgId}/invites.
-type inviteView struct {
-	ID         string   `json:"id"`
-	Email      string   `json:"email"`
-	OrgRole    string   `json:"orgRole"`
-	ProjectIDs []string `json:"projectIds"`
-	Status     string   `json:"status"`
-	Delivery   string   `json:"delivery"`
-}
-
 func listInvites(t testing.TB, e *testenv.Env, token, orgID, status string) []inviteView {
 	t.Helper()
-	var out struct {
-		Invites    []inviteView `json:"invites"`
-		NextCursor *string      `json:"nextCursor"`
-	}
+	var out invitePage
 	e.Must(t, 200, "GET", "/orgs/"+orgID+"/invites?limit=100&status="+status, token, nil, &out)
 	if out.NextCursor != nil {
 		t.Fatalf("more than 100 invites listed; the test expects fewer")
@@ -770,18 +748,9 @@ func listInvites(t testing.TB, e *testenv.Env, token, orgID, status string) []in
 	return out.Invites
 }
 
-type memberRow struct {
-	UserID string `json:"userId"`
-	Email  string `json:"email"`
-	Role   string `json:"role"`
-}
-
-func listMembers(t testing.TB, e *testenv.Env, token, path string) []memberRow {
+func listMembers(t testing.TB, e *testenv.Env, token, path string) []member {
 	t.Helper()
-	var out struct {
-		Members    []memberRow `json:"members"`
-		NextCursor *string     `json:"nextCursor"`
-	}
+	var out memberPage
 	e.Must(t, 200, "GET", path+"?limit=100", token, nil, &out)
 	if out.NextCursor != nil {
 		t.Fatalf("more than 100 members listed; the test expects fewer")

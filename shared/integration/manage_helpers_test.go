@@ -20,43 +20,6 @@ import (
 	"github.com/members-saas/members/shared/testenv"
 )
 
-type mgInvite struct {
-	ID          string    `json:"id"`
-	Email       string    `json:"email"`
-	OrgRole     string    `json:"orgRole"`
-	ProjectIDs  []string  `json:"projectIds"`
-	ProjectRole *string   `json:"projectRole"`
-	InvitedBy   string    `json:"invitedBy"`
-	CreatedAt   time.Time `json:"createdAt"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-	Status      string    `json:"status"`
-	Delivery    string    `json:"delivery"`
-}
-
-type mgInvitePage struct {
-	Invites    []mgInvite `json:"invites"`
-	NextCursor *string    `json:"nextCursor"`
-}
-
-type mgResult struct {
-	Email    string `json:"email"`
-	Status   string `json:"status"`
-	InviteID string `json:"inviteId"`
-	Delivery string `json:"delivery"`
-}
-
-type mgMember struct {
-	UserID   string    `json:"userId"`
-	Email    string    `json:"email"`
-	Role     string    `json:"role"`
-	JoinedAt time.Time `json:"joinedAt"`
-}
-
-type mgMemberPage struct {
-	Members    []mgMember `json:"members"`
-	NextCursor *string    `json:"nextCursor"`
-}
-
 type mgEvent struct {
 	ID         string         `json:"id"`
 	At         time.Time      `json:"at"`
@@ -71,22 +34,6 @@ type mgEvent struct {
 type mgAuditPage struct {
 	Events     []mgEvent `json:"events"`
 	NextCursor *string   `json:"nextCursor"`
-}
-
-type mgMe struct {
-	User struct {
-		ID    string `json:"id"`
-		Email string `json:"email"`
-	} `json:"user"`
-	Orgs []struct {
-		ID   string `json:"id"`
-		Role string `json:"role"`
-	} `json:"orgs"`
-	Projects []struct {
-		ID    string `json:"id"`
-		OrgID string `json:"orgId"`
-		Role  string `json:"role"`
-	} `json:"projects"`
 }
 
 // mgOrg is an organization with its first owner.
@@ -116,9 +63,9 @@ func (o *mgOrg) project(t *testing.T, name string) string {
 }
 
 // invite sends one invite as `by` and returns its result.
-func (o *mgOrg) invite(t *testing.T, by testenv.User, body map[string]any) mgResult {
+func (o *mgOrg) invite(t *testing.T, by testenv.User, body map[string]any) inviteResult {
 	t.Helper()
-	var out struct{ Results []mgResult }
+	var out struct{ Results []inviteResult }
 	o.env.Must(t, 201, "POST", o.path("/invites"), by.Token, body, &out)
 	if len(out.Results) != 1 {
 		t.Fatalf("invite %v: %d results, want 1", body, len(out.Results))
@@ -159,9 +106,9 @@ func (o *mgOrg) member(t *testing.T, name, orgRole string, projects []string, pr
 }
 
 // invites lists one page of invites with the raw query.
-func (o *mgOrg) invites(t *testing.T, token, query string) mgInvitePage {
+func (o *mgOrg) invites(t *testing.T, token, query string) invitePage {
 	t.Helper()
-	var p mgInvitePage
+	var p invitePage
 	path := o.path("/invites")
 	if query != "" {
 		path += "?" + query
@@ -203,16 +150,16 @@ func (o *mgOrg) inviteIDs(t *testing.T, token, status string, limit int) []strin
 }
 
 // members returns every organization member, as token sees them.
-func (o *mgOrg) members(t *testing.T, token string) []mgMember {
+func (o *mgOrg) members(t *testing.T, token string) []member {
 	t.Helper()
-	var p mgMemberPage
+	var p memberPage
 	o.env.Must(t, 200, "GET", o.path("/members?limit=100"), token, nil, &p)
 	return p.Members
 }
 
-func (o *mgOrg) projectMembers(t *testing.T, token, projectID string) []mgMember {
+func (o *mgOrg) projectMembers(t *testing.T, token, projectID string) []member {
 	t.Helper()
-	var p mgMemberPage
+	var p memberPage
 	o.env.Must(t, 200, "GET", o.path("/projects/"+projectID+"/members?limit=100"), token, nil, &p)
 	return p.Members
 }
@@ -242,7 +189,7 @@ func (o *mgOrg) audit(t *testing.T, token string, limit int) []mgEvent {
 	return nil
 }
 
-func mgFind(ms []mgMember, userID string) *mgMember {
+func mgFind(ms []member, userID string) *member {
 	for i := range ms {
 		if ms[i].UserID == userID {
 			return &ms[i]
@@ -251,7 +198,7 @@ func mgFind(ms []mgMember, userID string) *mgMember {
 	return nil
 }
 
-func mgOwners(ms []mgMember) int {
+func mgOwners(ms []member) int {
 	n := 0
 	for _, m := range ms {
 		if m.Role == "owner" {
@@ -261,9 +208,9 @@ func mgOwners(ms []mgMember) int {
 	return n
 }
 
-func mgMeOf(t *testing.T, env *testenv.Env, u testenv.User) mgMe {
+func mgMeOf(t *testing.T, env *testenv.Env, u testenv.User) meResp {
 	t.Helper()
-	var me mgMe
+	var me meResp
 	env.Must(t, 200, "GET", "/me", u.Token, nil, &me)
 	return me
 }
@@ -296,7 +243,7 @@ func mgWantField(t *testing.T, r testenv.Resp, field string) {
 	t.Fatalf("no error for field %q: %s", field, r.Body)
 }
 
-func mgIDs(invs []mgInvite) []string {
+func mgIDs(invs []inviteView) []string {
 	out := make([]string, 0, len(invs))
 	for _, inv := range invs {
 		out = append(out, inv.ID)

@@ -34,7 +34,7 @@ func TestManageListInvites(t *testing.T) {
 	if !bytes.Contains(raw.Body, []byte(`"projectIds":[]`)) || !bytes.Contains(raw.Body, []byte(`"projectRole":null`)) {
 		t.Errorf("an invite without projects should have projectIds [] and projectRole null: %s", raw.Body)
 	}
-	var def mgInvitePage
+	var def invitePage
 	raw.JSON(t, &def)
 	mgSameSet(t, "default (pending) list", mgIDs(def.Invites), []string{annID, bobID})
 	for _, inv := range def.Invites {
@@ -84,7 +84,7 @@ func TestManageListInvitesPaging(t *testing.T) {
 	for i := range 5 {
 		emails = append(emails, testenv.Email(fmt.Sprintf("page%d", i)))
 	}
-	var out struct{ Results []mgResult }
+	var out struct{ Results []inviteResult }
 	env.Must(t, 201, "POST", o.path("/invites"), o.Owner.Token, map[string]any{"emails": emails}, &out)
 	byEmail := map[string]string{}
 	for _, r := range out.Results {
@@ -130,7 +130,7 @@ func TestManageListInvitesPaging(t *testing.T) {
 	// Tampered cursors, and cursors from another list, are 400.
 	tampered := []byte(first)
 	tampered[0] ^= 1
-	var membersCursor mgMemberPage
+	var membersCursor memberPage
 	o.member(t, "m1", "user", nil, "")
 	env.Must(t, 200, "GET", o.path("/members?limit=1"), o.Owner.Token, nil, &membersCursor)
 	if membersCursor.NextCursor == nil {
@@ -251,7 +251,7 @@ func TestManageExpiryThroughLocalClock(t *testing.T) {
 	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": longTok}, nil)
 
 	// Resend revives it: pending again, a day from the shifted now.
-	var inv mgInvite
+	var inv inviteView
 	env.Must(t, 200, "POST", o.path("/invites/"+ids[0]+"/resend"), o.Owner.Token, nil, &inv)
 	if inv.Status != "pending" || inv.ID != ids[0] {
 		t.Fatalf("resent: %+v, want pending %s", inv, ids[0])
@@ -313,7 +313,7 @@ func TestManageFailedDelivery(t *testing.T) {
 	mgSameSet(t, "pending", mgIDs(o.invites(t, o.Owner.Token, "").Invites), []string{r.InviteID, sentOK})
 
 	// Resending while SES is still down keeps it, still failed.
-	var inv mgInvite
+	var inv inviteView
 	env.Must(t, 200, "POST", o.path("/invites/"+r.InviteID+"/resend"), o.Owner.Token, nil, &inv)
 	if inv.Delivery != "failed" || inv.Status != "pending" {
 		t.Fatalf("resend with SES down: %+v", inv)
@@ -325,12 +325,12 @@ func TestManageFailedDelivery(t *testing.T) {
 	if owner.ID != o.Owner.ID {
 		t.Fatalf("twin user id %s, want %s", owner.ID, o.Owner.ID)
 	}
-	var again mgInvite
+	var again inviteView
 	twin.Must(t, 200, "POST", o.path("/invites/"+r.InviteID+"/resend"), owner.Token, nil, &again)
 	if again.Delivery != "sent" || again.Status != "pending" {
 		t.Fatalf("resend with SES back: %+v, want delivery sent", again)
 	}
-	var p mgInvitePage
+	var p invitePage
 	twin.Must(t, 200, "GET", o.path("/invites?status=failed"), owner.Token, nil, &p)
 	mgSameSet(t, "failed after resend", mgIDs(p.Invites), []string{sentOK})
 	if links := twin.InviteLinks(t, email); len(links) != 1 {
@@ -441,7 +441,7 @@ func TestManageInvitesAsProjectOwner(t *testing.T) {
 	mgWant(t, env.Do(t, "POST", o.path("/invites/"+onP1+"/resend"), pm.Token, nil), 403, "forbidden")
 
 	// Invites the project owner could have sent.
-	var inv mgInvite
+	var inv inviteView
 	env.Must(t, 200, "POST", o.path("/invites/"+onP1b+"/resend"), po.Token, nil, &inv)
 	if inv.ID != onP1b || inv.Delivery != "sent" {
 		t.Fatalf("resend by project owner: %+v", inv)
@@ -472,7 +472,7 @@ func TestManageResendInvite(t *testing.T) {
 	tok1 := env.LastInviteToken(t, email)
 
 	env.Advance(t, "1h")
-	var inv mgInvite
+	var inv inviteView
 	env.Must(t, 200, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil, &inv)
 	if inv.ID != id || inv.Email != email || inv.Status != "pending" || inv.Delivery != "sent" ||
 		inv.OrgRole != "user" || !slices.Equal(inv.ProjectIDs, []string{web}) || inv.ProjectRole == nil || *inv.ProjectRole != "owner" ||
@@ -525,7 +525,7 @@ func TestManageSetOrgRole(t *testing.T) {
 	b := o.member(t, "bea", "user", nil, "")
 	c := o.member(t, "cal", "user", nil, "")
 
-	var m mgMember
+	var m member
 	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), o.Owner.Token, map[string]string{"role": "owner"}, &m)
 	if m.UserID != b.ID || m.Email != b.Email || m.Role != "owner" || m.JoinedAt.IsZero() {
 		t.Fatalf("promoted: %+v", m)
@@ -799,10 +799,10 @@ func TestManageProjectMembers(t *testing.T) {
 	m2 := o.member(t, "m2", "user", []string{p, q}, "member")
 	n := o.member(t, "n", "user", []string{q}, "member")
 	pm := func(uid string) string { return o.path("/projects/" + p + "/members/" + uid) }
-	owner, member := map[string]string{"role": "owner"}, map[string]string{"role": "member"}
+	owner, memberRole := map[string]string{"role": "owner"}, map[string]string{"role": "member"}
 
 	// The project owner promotes; the org owner demotes.
-	var got mgMember
+	var got member
 	env.Must(t, 200, "PATCH", pm(m1.ID), po.Token, owner, &got)
 	if got.UserID != m1.ID || got.Email != m1.Email || got.Role != "owner" {
 		t.Fatalf("promoted in project: %+v", got)
@@ -816,11 +816,11 @@ func TestManageProjectMembers(t *testing.T) {
 	if r := mgFind(o.members(t, m1.Token), m1.ID); r == nil || r.Role != "user" {
 		t.Fatalf("a project promotion changed the org role: %+v", r)
 	}
-	env.Must(t, 200, "PATCH", pm(m1.ID), o.Owner.Token, member, &got)
+	env.Must(t, 200, "PATCH", pm(m1.ID), o.Owner.Token, memberRole, &got)
 	if got.Role != "member" {
 		t.Fatalf("demoted in project: %+v", got)
 	}
-	env.Must(t, 200, "PATCH", pm(m1.ID), o.Owner.Token, member, nil) // no-op
+	env.Must(t, 200, "PATCH", pm(m1.ID), o.Owner.Token, memberRole, nil) // no-op
 
 	// Plain members may not change or remove others, nor promote themselves.
 	mgWant(t, env.Do(t, "PATCH", pm(m2.ID), m1.Token, owner), 403, "forbidden")
@@ -868,7 +868,7 @@ func TestManageProjectMembers(t *testing.T) {
 		t.Fatalf("/me after leaving P: %+v", me.Projects)
 	}
 	env.Must(t, 204, "DELETE", pm(po.ID), o.Owner.Token, nil, nil)
-	mgWant(t, env.Do(t, "PATCH", pm(o.Owner.ID), po.Token, member), 403, "forbidden") // no longer an owner of P
+	mgWant(t, env.Do(t, "PATCH", pm(o.Owner.ID), po.Token, memberRole), 403, "forbidden") // no longer an owner of P
 	if ms := o.projectMembers(t, o.Owner.Token, p); len(ms) != 1 || ms[0].UserID != o.Owner.ID {
 		t.Fatalf("P's members at the end: %+v", ms)
 	}
