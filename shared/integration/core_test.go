@@ -61,18 +61,6 @@ func findMember(ms []member, email string) *member {
 	return nil
 }
 
-func wantProblem(t *testing.T, r testenv.Resp, status int, code string) testenv.Problem {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	p := r.Problem(t)
-	if p.Code != code || p.Status != status || p.Type == "" || p.Title == "" || p.Detail == "" {
-		t.Fatalf("problem %+v, want code %s status %d with type, title and detail", p, code, status)
-	}
-	return p
-}
-
 // The whole story for a new invitee: invite → email → preview → sign in →
 // accept → listed as a member of the organization and both projects.
 func TestStoryNewInvitee(t *testing.T) {

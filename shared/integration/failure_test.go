@@ -409,7 +409,7 @@ func TestFailureMidOperation(t *testing.T) {
 	ses.onSend(nil)
 	clear()
 	invariants(t, e)
-	assertProblem(t, e.Do(t, "POST", "/invites/preview", "", map[string]string{"token": old}), 404, "invite_not_found")
+	wantProblem(t, e.Do(t, "POST", "/invites/preview", "", map[string]string{"token": old}), 404, "invite_not_found")
 	u := e.SignIn(t, first)
 	e.Must(t, 200, "POST", "/invites/accept", u.Token, map[string]string{"token": ses.lastToken(t, first)}, nil)
 	invariants(t, e)

@@ -684,18 +684,20 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// assertProblem checks an RFC 9457 answer with status and code ("" any).
-func assertProblem(t testing.TB, r testenv.Resp, status int, code string) testenv.Problem {
+// wantProblem checks an RFC 9457 answer: status, the problem+json media
+// type, a complete body (type, title, detail, code and the same status),
+// and code unless it is "" (any). It stops the test on the first mismatch.
+func wantProblem(t testing.TB, r testenv.Resp, status int, code string) testenv.Problem {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
 	}
 	p := r.Problem(t)
-	if p.Status != status || p.Code == "" || p.Type == "" || p.Title == "" {
-		t.Errorf("problem body incomplete for %d: %s", status, r.Body)
+	if p.Status != status || p.Code == "" || p.Type == "" || p.Title == "" || p.Detail == "" {
+		t.Fatalf("problem body incomplete for %d (want type, title, detail, code and status): %s", status, r.Body)
 	}
 	if code != "" && p.Code != code {
-		t.Errorf("problem code %q, want %q: %s", p.Code, code, r.Body)
+		t.Fatalf("problem code %q, want %q: %s", p.Code, code, r.Body)
 	}
 	return p
 }

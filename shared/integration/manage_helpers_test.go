@@ -215,26 +215,10 @@ func mgMeOf(t *testing.T, env *testenv.Env, u testenv.User) meResp {
 	return me
 }
 
-// mgWant checks a problem response's status and code.
-func mgWant(t *testing.T, r testenv.Resp, status int, code string) testenv.Problem {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	p := r.Problem(t)
-	if code != "" && p.Code != code {
-		t.Fatalf("code %q, want %q: %s", p.Code, code, r.Body)
-	}
-	if p.Status != status {
-		t.Fatalf("problem status %d, want %d", p.Status, status)
-	}
-	return p
-}
-
 // mgWantField checks a 400 validation_failed naming field.
 func mgWantField(t *testing.T, r testenv.Resp, field string) {
 	t.Helper()
-	p := mgWant(t, r, 400, "validation_failed")
+	p := wantProblem(t, r, 400, "validation_failed")
 	for _, e := range p.Errors {
 		if e.Field == field {
 			return

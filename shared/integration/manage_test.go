@@ -73,7 +73,7 @@ func TestManageListInvites(t *testing.T) {
 	for _, q := range []string{"limit=0", "limit=101", "limit=two", "limit=-1"} {
 		mgWantField(t, env.Do(t, "GET", o.path("/invites?"+q), o.Owner.Token, nil), "limit")
 	}
-	mgWant(t, env.Do(t, "GET", o.path("/invites"), "", nil), 401, "unauthorized")
+	wantProblem(t, env.Do(t, "GET", o.path("/invites"), "", nil), 401, "unauthorized")
 }
 
 func TestManageListInvitesPaging(t *testing.T) {
@@ -195,11 +195,11 @@ func TestManageListInvitesScope(t *testing.T) {
 	mgSameSet(t, "project owner of P1", o.inviteIDs(t, po.Token, "all", 100), []string{onP1, onBoth, ownerOnP1})
 	mgSameSet(t, "project owner of P1, pages of 1", o.inviteIDs(t, po.Token, "pending", 1), []string{onP1, onBoth, ownerOnP1})
 
-	mgWant(t, env.Do(t, "GET", o.path("/invites"), pm.Token, nil), 403, "forbidden")
-	mgWant(t, env.Do(t, "GET", o.path("/invites"), user.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "GET", o.path("/invites"), pm.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "GET", o.path("/invites"), user.Token, nil), 403, "forbidden")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
-	mgWant(t, env.Do(t, "GET", o.path("/invites"), outsider.Token, nil), 404, "org_not_found")
-	mgWant(t, env.Do(t, "GET", "/orgs/org_00000000000000000000000000/invites", o.Owner.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "GET", o.path("/invites"), outsider.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "GET", "/orgs/org_00000000000000000000000000/invites", o.Owner.Token, nil), 404, "org_not_found")
 }
 
 func TestManageExpiryThroughLocalClock(t *testing.T) {
@@ -245,9 +245,9 @@ func TestManageExpiryThroughLocalClock(t *testing.T) {
 	}
 
 	// Preview and accept answer 410 for the expired invite, not for the other.
-	mgWant(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": shortTok}), 410, "invite_expired")
+	wantProblem(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": shortTok}), 410, "invite_expired")
 	su := env.SignIn(t, short)
-	mgWant(t, env.Do(t, "POST", "/invites/accept", su.Token, map[string]string{"token": shortTok}), 410, "invite_expired")
+	wantProblem(t, env.Do(t, "POST", "/invites/accept", su.Token, map[string]string{"token": shortTok}), 410, "invite_expired")
 	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": longTok}, nil)
 
 	// Resend revives it: pending again, a day from the shifted now.
@@ -262,7 +262,7 @@ func TestManageExpiryThroughLocalClock(t *testing.T) {
 	if got := o.inviteIDs(t, o.Owner.Token, "expired", 100); !slices.Equal(got, []string{ids[2], ids[4]}) {
 		t.Fatalf("expired after resend: %v", got)
 	}
-	mgWant(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": shortTok}), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": shortTok}), 404, "invite_not_found")
 	newTok := env.LastInviteToken(t, short)
 	var pv struct {
 		ExpiresAt time.Time `json:"expiresAt"`
@@ -284,9 +284,9 @@ func TestManageExpiryThroughLocalClock(t *testing.T) {
 
 	// Past the long invite's expiry too.
 	env.Advance(t, "7d")
-	mgWant(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": longTok}), 410, "invite_expired")
+	wantProblem(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": longTok}), 410, "invite_expired")
 	lu := env.SignIn(t, long)
-	mgWant(t, env.Do(t, "POST", "/invites/accept", lu.Token, map[string]string{"token": longTok}), 410, "invite_expired")
+	wantProblem(t, env.Do(t, "POST", "/invites/accept", lu.Token, map[string]string{"token": longTok}), 410, "invite_expired")
 	if got := o.inviteIDs(t, o.Owner.Token, "pending", 100); len(got) != 0 {
 		t.Fatalf("pending after 8 days: %v, want none", got)
 	}
@@ -352,10 +352,10 @@ func TestManageRevokeInvite(t *testing.T) {
 	if len(r.Body) != 0 {
 		t.Errorf("204 with a body: %s", r.Body)
 	}
-	mgWant(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": tok}), 404, "invite_not_found")
-	mgWant(t, env.Do(t, "POST", "/invites/accept", invitee.Token, map[string]string{"token": tok}), 404, "invite_not_found")
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+id), o.Owner.Token, nil), 404, "invite_not_found")
-	mgWant(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": tok}), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", "/invites/accept", invitee.Token, map[string]string{"token": tok}), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), o.Owner.Token, nil), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil), 404, "invite_not_found")
 	if got := o.inviteIDs(t, o.Owner.Token, "all", 100); len(got) != 0 {
 		t.Fatalf("revoked invite still listed: %v", got)
 	}
@@ -368,8 +368,8 @@ func TestManageRevokeInvite(t *testing.T) {
 	}
 
 	for _, bad := range []string{"inv_00000000000000000000000000", "nope", "inv_" + strings.Repeat("z", 26)} {
-		mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+bad), o.Owner.Token, nil), 404, "invite_not_found")
-		mgWant(t, env.Do(t, "POST", o.path("/invites/"+bad+"/resend"), o.Owner.Token, nil), 404, "invite_not_found")
+		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+bad), o.Owner.Token, nil), 404, "invite_not_found")
+		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+bad+"/resend"), o.Owner.Token, nil), 404, "invite_not_found")
 	}
 
 	// An invite of another organization is not found through this one, even
@@ -377,12 +377,12 @@ func TestManageRevokeInvite(t *testing.T) {
 	_, otherID := o.pending(t, "other", nil)
 	var o2 struct{ ID string }
 	env.Must(t, 201, "POST", "/orgs", o.Owner.Token, map[string]string{"name": "Second"}, &o2)
-	mgWant(t, env.Do(t, "DELETE", "/orgs/"+o2.ID+"/invites/"+otherID, o.Owner.Token, nil), 404, "invite_not_found")
-	mgWant(t, env.Do(t, "POST", "/orgs/"+o2.ID+"/invites/"+otherID+"/resend", o.Owner.Token, nil), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "DELETE", "/orgs/"+o2.ID+"/invites/"+otherID, o.Owner.Token, nil), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", "/orgs/"+o2.ID+"/invites/"+otherID+"/resend", o.Owner.Token, nil), 404, "invite_not_found")
 	o3 := mgNewOrg(t, env, "Third")
 	_, thirdID := o3.pending(t, "third", nil)
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+thirdID), o.Owner.Token, nil), 404, "invite_not_found")
-	mgWant(t, env.Do(t, "DELETE", o3.path("/invites/"+otherID), o.Owner.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+thirdID), o.Owner.Token, nil), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o3.path("/invites/"+otherID), o.Owner.Token, nil), 404, "org_not_found")
 	if got := o3.inviteIDs(t, o3.Owner.Token, "", 100); !slices.Equal(got, []string{thirdID}) {
 		t.Fatalf("third org's invites: %v", got)
 	}
@@ -391,16 +391,16 @@ func TestManageRevokeInvite(t *testing.T) {
 	acc, accID := o.pending(t, "acc", nil)
 	au := env.SignIn(t, acc)
 	env.Must(t, 200, "POST", "/invites/accept", au.Token, map[string]string{"token": env.LastInviteToken(t, acc)}, nil)
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+accID), o.Owner.Token, nil), 409, "invite_already_accepted")
-	mgWant(t, env.Do(t, "POST", o.path("/invites/"+accID+"/resend"), o.Owner.Token, nil), 409, "invite_already_accepted")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+accID), o.Owner.Token, nil), 409, "invite_already_accepted")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+accID+"/resend"), o.Owner.Token, nil), 409, "invite_already_accepted")
 
 	// Wrong role and no membership.
 	user := o.member(t, "plain", "user", nil, "")
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), user.Token, nil), 403, "forbidden")
-	mgWant(t, env.Do(t, "POST", o.path("/invites/"+otherID+"/resend"), user.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), user.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+otherID+"/resend"), user.Token, nil), 403, "forbidden")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), outsider.Token, nil), 404, "org_not_found")
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), "", nil), 401, "unauthorized")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), outsider.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), "", nil), 401, "unauthorized")
 	// Still usable after all those refusals.
 	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": env.LastInviteToken(t, emailOf(t, o, otherID))}, nil)
 }
@@ -437,8 +437,8 @@ func TestManageInvitesAsProjectOwner(t *testing.T) {
 	}
 
 	// A plain project member can manage nothing.
-	mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+onP1), pm.Token, nil), 403, "forbidden")
-	mgWant(t, env.Do(t, "POST", o.path("/invites/"+onP1+"/resend"), pm.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+onP1), pm.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+onP1+"/resend"), pm.Token, nil), 403, "forbidden")
 
 	// Invites the project owner could have sent.
 	var inv inviteView
@@ -451,13 +451,13 @@ func TestManageInvitesAsProjectOwner(t *testing.T) {
 
 	// Touching their project, but beyond their power: 403.
 	for _, id := range []string{ownerRole, onBoth} {
-		mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 403, "forbidden")
-		mgWant(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 403, "forbidden")
+		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 403, "forbidden")
+		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 403, "forbidden")
 	}
 	// Not touching their projects: as if it did not exist.
 	for _, id := range []string{onP2, orgOnly} {
-		mgWant(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 404, "invite_not_found")
-		mgWant(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 404, "invite_not_found")
+		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 404, "invite_not_found")
+		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 404, "invite_not_found")
 	}
 	mgSameSet(t, "left", o.inviteIDs(t, o.Owner.Token, "all", 100), []string{onP1b, ownerRole, onBoth, onP2, orgOnly})
 }
@@ -492,8 +492,8 @@ func TestManageResendInvite(t *testing.T) {
 	}
 	tok2 := links[1]
 	u := env.SignIn(t, email)
-	mgWant(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": tok1}), 404, "invite_not_found")
-	mgWant(t, env.Do(t, "POST", "/invites/accept", u.Token, map[string]string{"token": tok1}), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", "/invites/preview", "", map[string]string{"token": tok1}), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", "/invites/accept", u.Token, map[string]string{"token": tok1}), 404, "invite_not_found")
 	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": tok2}, nil)
 	var acc struct {
 		OrgID    string
@@ -504,7 +504,7 @@ func TestManageResendInvite(t *testing.T) {
 	if acc.OrgID != o.ID || acc.OrgRole != "user" || len(acc.Projects) != 1 || acc.Projects[0].Role != "owner" {
 		t.Fatalf("accepted: %+v", acc)
 	}
-	mgWant(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil), 409, "invite_already_accepted")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil), 409, "invite_already_accepted")
 	if n := len(env.InviteLinks(t, email)); n != 2 {
 		t.Fatalf("%d invite mails after a refused resend, want 2", n)
 	}
@@ -513,9 +513,9 @@ func TestManageResendInvite(t *testing.T) {
 	_, id2 := o.pending(t, "res2", nil)
 	env.Must(t, 200, "POST", o.path("/invites/"+id2+"/resend"), o.Owner.Token, map[string]any{}, nil)
 	r := env.Do(t, "POST", o.path("/invites/"+id2+"/resend"), o.Owner.Token, map[string]any{"expiresInDays": 3})
-	mgWant(t, r, 400, "")
+	wantProblem(t, r, 400, "")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
-	mgWant(t, env.Do(t, "POST", o.path("/invites/"+id2+"/resend"), outsider.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id2+"/resend"), outsider.Token, nil), 404, "org_not_found")
 }
 
 func TestManageSetOrgRole(t *testing.T) {
@@ -541,27 +541,27 @@ func TestManageSetOrgRole(t *testing.T) {
 	if m.Role != "user" {
 		t.Fatalf("demoted: %+v", m)
 	}
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), b.Token, map[string]string{"role": "user"}), 409, "last_owner")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), b.Token, map[string]string{"role": "user"}), 409, "last_owner")
 	if ms := o.members(t, b.Token); mgOwners(ms) != 1 || mgFind(ms, b.ID).Role != "owner" {
 		t.Fatalf("after refused demotion: %+v", ms)
 	}
 	// The former owner has no say any more.
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), o.Owner.Token, map[string]string{"role": "owner"}), 403, "forbidden")
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+o.Owner.ID), o.Owner.Token, map[string]string{"role": "owner"}), 403, "forbidden")
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "user"}), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), o.Owner.Token, map[string]string{"role": "owner"}), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+o.Owner.ID), o.Owner.Token, map[string]string{"role": "owner"}), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "user"}), 403, "forbidden")
 
 	// Unknown member, bad bodies, outsiders.
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/usr_nobody"), b.Token, map[string]string{"role": "user"}), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/usr_nobody"), b.Token, map[string]string{"role": "user"}), 404, "member_not_found")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
 	env.Must(t, 200, "GET", "/me", outsider.Token, nil, nil)
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+outsider.ID), b.Token, map[string]string{"role": "user"}), 404, "member_not_found")
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), outsider.Token, map[string]string{"role": "owner"}), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+outsider.ID), b.Token, map[string]string{"role": "user"}), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), outsider.Token, map[string]string{"role": "owner"}), 404, "org_not_found")
 	for _, body := range []any{map[string]string{"role": "admin"}, map[string]string{"role": "member"}, map[string]string{"role": ""}, map[string]any{}} {
 		mgWantField(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, body), "role")
 	}
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, map[string]any{"role": "owner", "x": 1}), 400, "invalid_request")
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, nil), 400, "invalid_request")
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), "", map[string]string{"role": "owner"}), 401, "unauthorized")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, map[string]any{"role": "owner", "x": 1}), 400, "invalid_request")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, nil), 400, "invalid_request")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), "", map[string]string{"role": "owner"}), 401, "unauthorized")
 
 	// A promoted member is an owner everywhere: /me says so and they can act.
 	env.Must(t, 200, "PATCH", o.path("/members/"+c.ID), b.Token, map[string]string{"role": "owner"}, nil)
@@ -570,7 +570,7 @@ func TestManageSetOrgRole(t *testing.T) {
 		t.Fatalf("/me of the promoted member: %+v", me.Orgs)
 	}
 	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "user"}, nil)
-	mgWant(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), c.Token, map[string]string{"role": "user"}), 409, "last_owner")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), c.Token, map[string]string{"role": "user"}), 409, "last_owner")
 }
 
 // mgCall is a goroutine-safe request (no testing.T): status and body.
@@ -700,8 +700,8 @@ func TestManageConcurrentLastOwner(t *testing.T) {
 			t.Fatalf("round %d: after both left: %+v", round, ms)
 		}
 		// The counter still matches: the stayer is the last owner.
-		mgWant(t, env.Do(t, "PATCH", o.path("/members/"+stayer.ID), stayer.Token, user), 409, "last_owner")
-		mgWant(t, env.Do(t, "DELETE", o.path("/members/"+stayer.ID), stayer.Token, nil), 409, "last_owner")
+		wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+stayer.ID), stayer.Token, user), 409, "last_owner")
+		wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+stayer.ID), stayer.Token, nil), 409, "last_owner")
 	}
 	t.Logf("mutual demotion: %d of %d losers stopped by the store condition (409), the rest by their own check (403)", mutual409, rounds)
 }
@@ -726,8 +726,8 @@ func TestManageRemoveMember(t *testing.T) {
 	}
 
 	// A non-owner cannot remove someone else.
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), c.Token, nil), 403, "forbidden")
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+o.Owner.ID), c.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), c.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+o.Owner.ID), c.Token, nil), 403, "forbidden")
 
 	r := env.Must(t, 204, "DELETE", o.path("/members/"+b.ID), o.Owner.Token, nil, nil)
 	if len(r.Body) != 0 {
@@ -748,13 +748,13 @@ func TestManageRemoveMember(t *testing.T) {
 	if len(me.Projects) != 1 || me.Projects[0].ID != op {
 		t.Fatalf("/me projects after removal: %+v", me.Projects)
 	}
-	mgWant(t, env.Do(t, "GET", o.path("/members"), b.Token, nil), 404, "org_not_found")
-	mgWant(t, env.Do(t, "GET", o.path("/projects/"+p1+"/members"), b.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "GET", o.path("/members"), b.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "GET", o.path("/projects/"+p1+"/members"), b.Token, nil), 404, "org_not_found")
 	if got := mgFind(other.projectMembers(t, other.Owner.Token, op), b.ID); got == nil {
 		t.Fatal("removal from one organization removed a project membership of another")
 	}
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), o.Owner.Token, nil), 404, "member_not_found")
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/usr_nobody"), o.Owner.Token, nil), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), o.Owner.Token, nil), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/usr_nobody"), o.Owner.Token, nil), 404, "member_not_found")
 
 	// A removed member can be added back, starting afresh.
 	if again := o.invite(t, o.Owner, map[string]any{"emails": []string{b.Email}}); again.Status != "added" {
@@ -766,11 +766,11 @@ func TestManageRemoveMember(t *testing.T) {
 
 	// Leaving.
 	env.Must(t, 204, "DELETE", o.path("/members/"+c.ID), c.Token, nil, nil)
-	mgWant(t, env.Do(t, "GET", o.path("/members"), c.Token, nil), 404, "org_not_found")
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+o.Owner.ID), o.Owner.Token, nil), 409, "last_owner")
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+o.Owner.ID), "", nil), 401, "unauthorized")
+	wantProblem(t, env.Do(t, "GET", o.path("/members"), c.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+o.Owner.ID), o.Owner.Token, nil), 409, "last_owner")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+o.Owner.ID), "", nil), 401, "unauthorized")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+outsider.ID), outsider.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+outsider.ID), outsider.Token, nil), 404, "org_not_found")
 
 	// With a second owner, the first may leave, and the second is then last.
 	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), o.Owner.Token, map[string]string{"role": "owner"}, nil)
@@ -778,7 +778,7 @@ func TestManageRemoveMember(t *testing.T) {
 	if ms := o.members(t, b.Token); len(ms) != 1 || ms[0].UserID != b.ID || ms[0].Role != "owner" {
 		t.Fatalf("after the first owner left: %+v", ms)
 	}
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), b.Token, nil), 409, "last_owner")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), b.Token, nil), 409, "last_owner")
 	// An owner removes another owner.
 	d := env.SignIn(t, testenv.Email("dan"))
 	env.Must(t, 200, "GET", "/me", d.Token, nil, nil)
@@ -786,7 +786,7 @@ func TestManageRemoveMember(t *testing.T) {
 		t.Fatalf("adding a second owner: %+v", r)
 	}
 	env.Must(t, 204, "DELETE", o.path("/members/"+d.ID), b.Token, nil, nil)
-	mgWant(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), b.Token, nil), 409, "last_owner")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/members/"+b.ID), b.Token, nil), 409, "last_owner")
 }
 
 func TestManageProjectMembers(t *testing.T) {
@@ -823,31 +823,31 @@ func TestManageProjectMembers(t *testing.T) {
 	env.Must(t, 200, "PATCH", pm(m1.ID), o.Owner.Token, memberRole, nil) // no-op
 
 	// Plain members may not change or remove others, nor promote themselves.
-	mgWant(t, env.Do(t, "PATCH", pm(m2.ID), m1.Token, owner), 403, "forbidden")
-	mgWant(t, env.Do(t, "PATCH", pm(m1.ID), m1.Token, owner), 403, "forbidden")
-	mgWant(t, env.Do(t, "DELETE", pm(m2.ID), m1.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", pm(m2.ID), m1.Token, owner), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", pm(m1.ID), m1.Token, owner), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", pm(m2.ID), m1.Token, nil), 403, "forbidden")
 	// Owning one project gives no power over another.
-	mgWant(t, env.Do(t, "PATCH", o.path("/projects/"+q+"/members/"+m2.ID), po.Token, owner), 403, "forbidden")
-	mgWant(t, env.Do(t, "DELETE", o.path("/projects/"+q+"/members/"+m2.ID), po.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/projects/"+q+"/members/"+m2.ID), po.Token, owner), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", o.path("/projects/"+q+"/members/"+m2.ID), po.Token, nil), 403, "forbidden")
 
 	// Unknown project, member not in the project, unknown user, bad role.
 	for _, pid := range []string{"prj_00000000000000000000000000", "nope"} {
-		mgWant(t, env.Do(t, "PATCH", o.path("/projects/"+pid+"/members/"+m1.ID), o.Owner.Token, owner), 404, "project_not_found")
-		mgWant(t, env.Do(t, "DELETE", o.path("/projects/"+pid+"/members/"+m1.ID), o.Owner.Token, nil), 404, "project_not_found")
+		wantProblem(t, env.Do(t, "PATCH", o.path("/projects/"+pid+"/members/"+m1.ID), o.Owner.Token, owner), 404, "project_not_found")
+		wantProblem(t, env.Do(t, "DELETE", o.path("/projects/"+pid+"/members/"+m1.ID), o.Owner.Token, nil), 404, "project_not_found")
 	}
 	other := mgNewOrg(t, env, "OtherOrg")
 	otherP := other.project(t, "X")
-	mgWant(t, env.Do(t, "PATCH", o.path("/projects/"+otherP+"/members/"+m1.ID), o.Owner.Token, owner), 404, "project_not_found")
-	mgWant(t, env.Do(t, "PATCH", pm(n.ID), o.Owner.Token, owner), 404, "member_not_found")
-	mgWant(t, env.Do(t, "DELETE", pm(n.ID), po.Token, nil), 404, "member_not_found")
-	mgWant(t, env.Do(t, "PATCH", pm("usr_nobody"), o.Owner.Token, owner), 404, "member_not_found")
-	mgWant(t, env.Do(t, "DELETE", pm(other.Owner.ID), o.Owner.Token, nil), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/projects/"+otherP+"/members/"+m1.ID), o.Owner.Token, owner), 404, "project_not_found")
+	wantProblem(t, env.Do(t, "PATCH", pm(n.ID), o.Owner.Token, owner), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "DELETE", pm(n.ID), po.Token, nil), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "PATCH", pm("usr_nobody"), o.Owner.Token, owner), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "DELETE", pm(other.Owner.ID), o.Owner.Token, nil), 404, "member_not_found")
 	for _, body := range []any{map[string]string{"role": "user"}, map[string]string{"role": "admin"}, map[string]any{}} {
 		mgWantField(t, env.Do(t, "PATCH", pm(m1.ID), o.Owner.Token, body), "role")
 	}
 	outsider := env.SignIn(t, testenv.Email("outsider"))
-	mgWant(t, env.Do(t, "DELETE", pm(m1.ID), outsider.Token, nil), 404, "org_not_found")
-	mgWant(t, env.Do(t, "PATCH", pm(m1.ID), outsider.Token, owner), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "DELETE", pm(m1.ID), outsider.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "PATCH", pm(m1.ID), outsider.Token, owner), 404, "org_not_found")
 
 	// Removal by the project owner, by the org owner, and leaving.
 	env.Must(t, 204, "DELETE", pm(m1.ID), po.Token, nil, nil)
@@ -860,15 +860,15 @@ func TestManageProjectMembers(t *testing.T) {
 	if me := mgMeOf(t, env, m1); len(me.Projects) != 0 || len(me.Orgs) != 1 {
 		t.Fatalf("/me after project removal: %+v", me)
 	}
-	mgWant(t, env.Do(t, "GET", o.path("/projects/"+p+"/members"), m1.Token, nil), 403, "forbidden")
-	mgWant(t, env.Do(t, "DELETE", pm(m1.ID), po.Token, nil), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "GET", o.path("/projects/"+p+"/members"), m1.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "DELETE", pm(m1.ID), po.Token, nil), 404, "member_not_found")
 
 	env.Must(t, 204, "DELETE", pm(m2.ID), m2.Token, nil, nil) // leave P, stay in Q
 	if me := mgMeOf(t, env, m2); len(me.Projects) != 1 || me.Projects[0].ID != q {
 		t.Fatalf("/me after leaving P: %+v", me.Projects)
 	}
 	env.Must(t, 204, "DELETE", pm(po.ID), o.Owner.Token, nil, nil)
-	mgWant(t, env.Do(t, "PATCH", pm(o.Owner.ID), po.Token, memberRole), 403, "forbidden") // no longer an owner of P
+	wantProblem(t, env.Do(t, "PATCH", pm(o.Owner.ID), po.Token, memberRole), 403, "forbidden") // no longer an owner of P
 	if ms := o.projectMembers(t, o.Owner.Token, p); len(ms) != 1 || ms[0].UserID != o.Owner.ID {
 		t.Fatalf("P's members at the end: %+v", ms)
 	}
@@ -989,10 +989,10 @@ func TestManageAuditTrail(t *testing.T) {
 
 	// Org owners only.
 	user := o.member(t, "plain", "user", []string{p}, "owner")
-	mgWant(t, env.Do(t, "GET", o.path("/audit"), user.Token, nil), 403, "forbidden")
+	wantProblem(t, env.Do(t, "GET", o.path("/audit"), user.Token, nil), 403, "forbidden")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
-	mgWant(t, env.Do(t, "GET", o.path("/audit"), outsider.Token, nil), 404, "org_not_found")
-	mgWant(t, env.Do(t, "GET", o.path("/audit"), "", nil), 401, "unauthorized")
+	wantProblem(t, env.Do(t, "GET", o.path("/audit"), outsider.Token, nil), 404, "org_not_found")
+	wantProblem(t, env.Do(t, "GET", o.path("/audit"), "", nil), 401, "unauthorized")
 	env.Must(t, 200, "GET", o.path("/audit"), z.Token, nil, nil) // the promoted owner may read it
 }
 
@@ -1008,7 +1008,7 @@ func TestManageResendCountsAgainstInviteCap(t *testing.T) {
 		t.Fatal("resend mailed no new token")
 	}
 	r := env.Do(t, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil)
-	mgWant(t, r, 429, "rate_limited")
+	wantProblem(t, r, 429, "rate_limited")
 	if r.Header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
@@ -1018,7 +1018,7 @@ func TestManageResendCountsAgainstInviteCap(t *testing.T) {
 	}
 	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": tok2}, nil)
 	// Refusals for other reasons do not use up the cap.
-	mgWant(t, env.Do(t, "POST", o.path("/invites/inv_00000000000000000000000000/resend"), o.Owner.Token, nil), 404, "invite_not_found")
+	wantProblem(t, env.Do(t, "POST", o.path("/invites/inv_00000000000000000000000000/resend"), o.Owner.Token, nil), 404, "invite_not_found")
 	// The next hour has room again.
 	env.Advance(t, "1h")
 	env.Must(t, 200, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil, nil)

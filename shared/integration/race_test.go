@@ -370,7 +370,7 @@ func TestRaceAcceptRevoke(t *testing.T) {
 			if rev[204] != 1 || rev[404] != 2 || acc[404] != 3 || member {
 				t.Errorf("round %d: revoke won but accept %v, revoke %v, member %v", round, acc, rev, member)
 			}
-			assertProblem(t, r.Do(t, "POST", "/invites/preview", "", map[string]string{"token": tok}), 404, "invite_not_found")
+			wantProblem(t, r.Do(t, "POST", "/invites/preview", "", map[string]string{"token": tok}), 404, "invite_not_found")
 		default:
 			t.Errorf("round %d: neither won: accept %v, revoke %v", round, acc, rev)
 		}
@@ -436,7 +436,7 @@ func TestRaceAcceptResend(t *testing.T) {
 		if !isMember(t, r.Env, o.Token, orgID, x.ID) {
 			t.Errorf("round %d: invitee not a member in the end", round)
 		}
-		assertProblem(t, r.Do(t, "POST", "/orgs/"+orgID+"/invites/"+id+"/resend", o.Token, nil), 409, "invite_already_accepted")
+		wantProblem(t, r.Do(t, "POST", "/orgs/"+orgID+"/invites/"+id+"/resend", o.Token, nil), 409, "invite_already_accepted")
 	}
 	t.Logf("accept won %d rounds, resend won %d", accepted, resent)
 	invariants(t, r.Env)

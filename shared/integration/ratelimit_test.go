@@ -11,7 +11,7 @@ import (
 // points at most an hour ahead.
 func assertRateLimited(t *testing.T, what string, r testenv.Resp) {
 	t.Helper()
-	assertProblem(t, r, 429, "rate_limited")
+	wantProblem(t, r, 429, "rate_limited")
 	ra, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || ra < 1 || ra > 3601 {
 		t.Errorf("%s: Retry-After %q, want seconds until the next hour", what, r.Header.Get("Retry-After"))
