@@ -47,9 +47,7 @@ func (f *fixture) invite(t *testing.T, token string, body map[string]any) []invi
 
 func (f *fixture) members(t *testing.T, token string) []member {
 	t.Helper()
-	var p memberPage
-	f.env.Must(t, 200, "GET", "/orgs/"+f.org.ID+"/members", token, nil, &p)
-	return p.Members
+	return listMembers(t, f.env, token, "/orgs/"+f.org.ID+"/members")
 }
 
 func findMember(ms []member, email string) *member {

@@ -152,16 +152,12 @@ func (o *mgOrg) inviteIDs(t *testing.T, token, status string, limit int) []strin
 // members returns every organization member, as token sees them.
 func (o *mgOrg) members(t *testing.T, token string) []member {
 	t.Helper()
-	var p memberPage
-	o.env.Must(t, 200, "GET", o.path("/members?limit=100"), token, nil, &p)
-	return p.Members
+	return listMembers(t, o.env, token, o.path("/members"))
 }
 
 func (o *mgOrg) projectMembers(t *testing.T, token, projectID string) []member {
 	t.Helper()
-	var p memberPage
-	o.env.Must(t, 200, "GET", o.path("/projects/"+projectID+"/members?limit=100"), token, nil, &p)
-	return p.Members
+	return listMembers(t, o.env, token, o.path("/projects/"+projectID+"/members"))
 }
 
 // audit returns the whole audit trail, newest first, in pages of limit.
