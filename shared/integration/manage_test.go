@@ -654,14 +654,19 @@ func TestManageConcurrentLastOwner(t *testing.T) {
 				t.Fatalf("409 without last_owner: %v", bodies)
 			}
 		}
-		ms := o.members(t, a.Token)
-		if mgOwners(ms) != 1 {
-			t.Fatalf("round %d: %d owners after mutual demotion: %+v", round, mgOwners(ms), ms)
+		// soleOwner checks that one of a and b is still owner after what,
+		// and returns it first, then the other.
+		soleOwner := func(what string) (owner, other testenv.User) {
+			ms := o.members(t, a.Token)
+			if mgOwners(ms) != 1 {
+				t.Fatalf("round %d: %d owners after %s: %+v", round, mgOwners(ms), what, ms)
+			}
+			if mgFind(ms, a.ID).Role != "owner" {
+				return b, a
+			}
+			return a, b
 		}
-		owner, other := a, b
-		if mgFind(ms, a.ID).Role != "owner" {
-			owner, other = b, a
-		}
+		owner, other := soleOwner("mutual demotion")
 
 		// Each owner demotes themself at once: both always pass their own
 		// checks, so only the store's condition can stop the second.
@@ -673,14 +678,7 @@ func TestManageConcurrentLastOwner(t *testing.T) {
 		if !slices.Equal(st, []int{200, 409}) || !strings.Contains(bodies[0]+bodies[1], `"last_owner"`) {
 			t.Fatalf("round %d, self demotion: statuses %v (%v), want 200 and 409 last_owner", round, st, bodies)
 		}
-		ms = o.members(t, a.Token)
-		if mgOwners(ms) != 1 {
-			t.Fatalf("round %d: %d owners after self demotion: %+v", round, mgOwners(ms), ms)
-		}
-		owner, other = a, b
-		if mgFind(ms, a.ID).Role != "owner" {
-			owner, other = b, a
-		}
+		owner, other = soleOwner("self demotion")
 
 		// Both owners leave at once: one stays.
 		env.Must(t, 200, "PATCH", o.path("/members/"+other.ID), owner.Token, map[string]string{"role": "owner"}, nil)
@@ -695,7 +693,7 @@ func TestManageConcurrentLastOwner(t *testing.T) {
 		if code, _, _ := mgCall(env, "GET", o.path("/members"), a.Token, nil); code != 200 {
 			stayer = b
 		}
-		ms = o.members(t, stayer.Token)
+		ms := o.members(t, stayer.Token)
 		if len(ms) != 1 || mgOwners(ms) != 1 {
 			t.Fatalf("round %d: after both left: %+v", round, ms)
 		}
