@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,9 +30,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/members-saas/members/shared/app"
-	"github.com/members-saas/members/shared/localserver"
-	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/testenv"
 )
 
@@ -269,32 +265,13 @@ func (p *dynamoProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rb)
 }
 
-// lockedLog is a log sink that tests can read while handlers write.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// rig is a local stack like testenv's, but reaching DynamoDB through a
-// dynamoProxy and optionally over an existing table (a second stack over
-// the same data, e.g. with SES pointed elsewhere).
+// rig is a testenv stack reaching DynamoDB through a dynamoProxy, and
+// optionally over an existing table (a second stack over the same data,
+// e.g. with SES pointed elsewhere).
 type rig struct {
 	*testenv.Env
 	Proxy *dynamoProxy
 	Table string
-	log   *lockedLog
 }
 
 type rigOptions struct {
@@ -310,36 +287,20 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	sh := testenv.Parts(t)
 	proxy := &dynamoProxy{upstream: sh.DynamoURL, calls: map[string]int{}}
 	psrv := httptest.NewServer(proxy)
+	t.Cleanup(psrv.Close) // after the stack's own cleanup
 	table := o.TableName
 	if table == "" {
 		table = fmt.Sprintf("hardening-%d-%d", os.Getpid(), rigSeq.Add(1))
 	}
-	ses := o.SESEndpoint
-	if ses == "" {
-		ses = sh.SES.URL
-	}
-	lg := &lockedLog{}
-	c := app.Config{TableName: table, AppBaseURL: "http://console.test", MailFrom: "invites@members.test",
-		DynamoEndpoint: psrv.URL, SESEndpoint: ses, Region: "us-east-1", InviteEmailsPerHour: o.InvitesPerHour}
-	stack, err := localserver.Start(context.Background(), c, logging.New(lg, slog.LevelDebug))
-	if err != nil {
-		psrv.Close()
-		t.Fatalf("start local stack: %v", err)
-	}
-	srv := httptest.NewServer(stack.Server)
-	t.Cleanup(func() { srv.Close(); stack.Close(); psrv.Close() })
+	e := testenv.New(t, testenv.Options{SESEndpoint: o.SESEndpoint, InvitesPerHour: o.InvitesPerHour,
+		DynamoEndpoint: psrv.URL, TableName: table})
 	t.Cleanup(func() {
 		proxy.setFault(nil)
-		assertNoSecrets(t, "log", lg.String(), nil)
-		assertNoSecrets(t, "table", itemsText(scanTable(t, stack.Clients.DynamoDB, table)), nil)
+		assertNoSecrets(t, "log", e.LogText(), nil)
+		assertNoSecrets(t, "table", itemsText(scanTable(t, e.Stack.Clients.DynamoDB, table)), nil)
 	})
-	// Env's Logs/LogText are testenv's own; rig.LogText reads this stack's log.
-	return &rig{Env: &testenv.Env{Shared: sh, BaseURL: srv.URL, Stack: stack, Logs: &bytes.Buffer{}},
-		Proxy: proxy, Table: table, log: lg}
+	return &rig{Env: e, Proxy: proxy, Table: table}
 }
-
-// LogText returns what this stack logged.
-func (r *rig) LogText() string { return r.log.String() }
 
 // ---------------------------------------------------------------------------
 // Environments that check for leaked secrets when they end

@@ -27,7 +27,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -176,7 +175,7 @@ type Function struct {
 	URL  string
 	addr string
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	done chan struct{}
 	err  error // the emulator's exit, once done is closed
 }
@@ -236,7 +235,7 @@ func launch(o Options) (*Function, error) {
 	for k, v := range o.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	var out io.Writer = logs
 	if o.Output != nil {
 		out = io.MultiWriter(logs, o.Output)
@@ -400,22 +399,4 @@ func MeasureColdStart(ctx context.Context, o Options, event []byte) (ColdStart, 
 		}
 	}
 	return cs, nil
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

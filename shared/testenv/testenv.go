@@ -201,8 +201,7 @@ type Env struct {
 	*Shared
 	BaseURL string
 	Stack   *localserver.Stack
-	Logs    *bytes.Buffer
-	logMu   *sync.Mutex
+	logs    *SyncBuffer
 }
 
 // Options adjust an Env.
@@ -211,17 +210,33 @@ type Options struct {
 	SESEndpoint string
 	// InvitesPerHour sets the per-organization invite cap (0: default).
 	InvitesPerHour int
+	// DynamoEndpoint overrides the shared DynamoDB-compatible server (e.g. a
+	// proxy in front of it that counts calls or injects faults).
+	DynamoEndpoint string
+	// TableName names the table ("": a fresh one). A second Env over the
+	// same table sees the same data.
+	TableName string
 }
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
+// SyncBuffer is a bytes.Buffer safe for concurrent writers and readers: a
+// log sink that a test can read while handlers write.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// Write appends p; it never fails.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // New starts an Env with a fresh table.
@@ -232,17 +247,25 @@ func New(t testing.TB, opts ...Options) *Env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
-	log := logging.New(lockedWriter{mu, logs}, slog.LevelDebug)
+	logs := &SyncBuffer{}
+	log := logging.New(logs, slog.LevelDebug)
 	ses := sh.SES.URL
 	if o.SESEndpoint != "" {
 		ses = o.SESEndpoint
 	}
+	ddb := sh.DynamoURL
+	if o.DynamoEndpoint != "" {
+		ddb = o.DynamoEndpoint
+	}
+	table := o.TableName
+	if table == "" {
+		table = fmt.Sprintf("members-%d-%d", os.Getpid(), tableSeq.Add(1))
+	}
 	c := app.Config{
-		TableName:           fmt.Sprintf("members-%d-%d", os.Getpid(), tableSeq.Add(1)),
+		TableName:           table,
 		AppBaseURL:          "http://console.test",
 		MailFrom:            "invites@members.test",
-		DynamoEndpoint:      sh.DynamoURL,
+		DynamoEndpoint:      ddb,
 		SESEndpoint:         ses,
 		Region:              "us-east-1",
 		InviteEmailsPerHour: o.InvitesPerHour,
@@ -253,15 +276,11 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	srv := httptest.NewServer(stack.Server)
 	t.Cleanup(func() { srv.Close(); stack.Close() })
-	return &Env{Shared: sh, BaseURL: srv.URL, Stack: stack, Logs: logs, logMu: mu}
+	return &Env{Shared: sh, BaseURL: srv.URL, Stack: stack, logs: logs}
 }
 
 // LogText returns everything logged so far.
-func (e *Env) LogText() string {
-	e.logMu.Lock()
-	defer e.logMu.Unlock()
-	return e.Logs.String()
-}
+func (e *Env) LogText() string { return e.logs.String() }
 
 // Resp is an HTTP response with its body read.
 type Resp struct {
