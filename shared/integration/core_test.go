@@ -513,31 +513,21 @@ func TestListMembersPaging(t *testing.T) {
 		emails = append(emails, u.Email)
 	}
 	f.invite(t, f.owner.Token, map[string]any{"emails": emails})
-	var all []member
-	cursor := ""
-	pages := 0
-	for {
+	pages := walkPages(t, "members", 3, func(cursor string) ([]member, *string) {
 		var p memberPage
-		q := "/orgs/" + f.org.ID + "/members?limit=3"
-		if cursor != "" {
-			q += "&cursor=" + cursor
-		}
-		env.Must(t, 200, "GET", q, f.owner.Token, nil, &p)
-		pages++
-		all = append(all, p.Members...)
-		if p.NextCursor == nil {
-			break
-		}
-		cursor = *p.NextCursor
-	}
-	if len(all) != 8 || pages != 3 {
-		t.Fatalf("%d members in %d pages", len(all), pages)
+		env.Must(t, 200, "GET", "/orgs/"+f.org.ID+"/members?"+pageQuery(3, cursor, nil), f.owner.Token, nil, &p)
+		return p.Members, p.NextCursor
+	})
+	all := allItems(pages)
+	if len(all) != 8 || len(pages) != 3 {
+		t.Fatalf("%d members in %d pages", len(all), len(pages))
 	}
 	for i := 1; i < len(all); i++ {
 		if all[i-1].UserID >= all[i].UserID {
 			t.Fatalf("unstable order at %d: %s then %s", i, all[i-1].UserID, all[i].UserID)
 		}
 	}
+	cursor := *pages[len(pages)-2].Next // the last cursor followed
 	base := "/orgs/" + f.org.ID + "/members"
 	for _, q := range []string{"?limit=0", "?limit=101", "?limit=abc", "?cursor=garbage", "?cursor=" + cursor + "x"} {
 		wantProblem(t, env.Do(t, "GET", base+q, f.owner.Token, nil), 400, "validation_failed")

@@ -117,36 +117,76 @@ func (o *mgOrg) invites(t *testing.T, token, query string) invitePage {
 	return p
 }
 
+// pageOf is one page of a list: its items and the nextCursor it gave.
+type pageOf[T any] struct {
+	Items []T
+	Next  *string
+}
+
+// walkPages follows a list from its first page through nextCursor to its
+// last. fetch gets one page of at most limit items, after cursor ("" for
+// the first). It fails t on a page over limit, an empty page with a next
+// cursor, or more than 100 pages.
+func walkPages[T any](t testing.TB, what string, limit int, fetch func(cursor string) ([]T, *string)) []pageOf[T] {
+	t.Helper()
+	var pages []pageOf[T]
+	cursor := ""
+	for range 100 {
+		items, next := fetch(cursor)
+		if len(items) > limit {
+			t.Fatalf("%s: page of %d, limit %d", what, len(items), limit)
+		}
+		pages = append(pages, pageOf[T]{items, next})
+		if next == nil {
+			return pages
+		}
+		if len(items) == 0 {
+			t.Fatalf("%s: empty page with a next cursor", what)
+		}
+		cursor = *next
+	}
+	t.Fatalf("%s: paging did not end", what)
+	return nil
+}
+
+// allItems is the items of pages, in order.
+func allItems[T any](pages []pageOf[T]) []T {
+	var out []T
+	for _, p := range pages {
+		out = append(out, p.Items...)
+	}
+	return out
+}
+
+// pageQuery is the query of a page of limit after cursor, with extra.
+func pageQuery(limit int, cursor string, extra url.Values) string {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	for k, v := range extra {
+		q[k] = v
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	return q.Encode()
+}
+
+// invitePages walks the invites with status ("" default) in pages of limit.
+func (o *mgOrg) invitePages(t *testing.T, token, status string, limit int) []pageOf[inviteView] {
+	t.Helper()
+	var extra url.Values
+	if status != "" {
+		extra = url.Values{"status": {status}}
+	}
+	return walkPages(t, "invites", limit, func(cursor string) ([]inviteView, *string) {
+		p := o.invites(t, token, pageQuery(limit, cursor, extra))
+		return p.Invites, p.NextCursor
+	})
+}
+
 // inviteIDs lists every invite with status (all pages of size limit).
 func (o *mgOrg) inviteIDs(t *testing.T, token, status string, limit int) []string {
 	t.Helper()
-	var ids []string
-	cursor := ""
-	for range 100 {
-		q := url.Values{"limit": {strconv.Itoa(limit)}}
-		if status != "" {
-			q.Set("status", status)
-		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		p := o.invites(t, token, q.Encode())
-		if len(p.Invites) > limit {
-			t.Fatalf("page of %d invites, limit %d", len(p.Invites), limit)
-		}
-		for _, inv := range p.Invites {
-			ids = append(ids, inv.ID)
-		}
-		if p.NextCursor == nil {
-			return ids
-		}
-		if len(p.Invites) == 0 {
-			t.Fatalf("empty page with a next cursor")
-		}
-		cursor = *p.NextCursor
-	}
-	t.Fatal("invite paging did not end")
-	return nil
+	return mgIDs(allItems(o.invitePages(t, token, status, limit)))
 }
 
 // members returns every organization member, as token sees them.
@@ -163,26 +203,11 @@ func (o *mgOrg) projectMembers(t *testing.T, token, projectID string) []member {
 // audit returns the whole audit trail, newest first, in pages of limit.
 func (o *mgOrg) audit(t *testing.T, token string, limit int) []mgEvent {
 	t.Helper()
-	var out []mgEvent
-	cursor := ""
-	for range 100 {
-		q := url.Values{"limit": {strconv.Itoa(limit)}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
+	return allItems(walkPages(t, "audit", limit, func(cursor string) ([]mgEvent, *string) {
 		var p mgAuditPage
-		o.env.Must(t, 200, "GET", o.path("/audit?"+q.Encode()), token, nil, &p)
-		if len(p.Events) > limit {
-			t.Fatalf("page of %d events, limit %d", len(p.Events), limit)
-		}
-		out = append(out, p.Events...)
-		if p.NextCursor == nil {
-			return out
-		}
-		cursor = *p.NextCursor
-	}
-	t.Fatal("audit paging did not end")
-	return nil
+		o.env.Must(t, 200, "GET", o.path("/audit?"+pageQuery(limit, cursor, nil)), token, nil, &p)
+		return p.Events, p.NextCursor
+	}))
 }
 
 func mgFind(ms []member, userID string) *member {
