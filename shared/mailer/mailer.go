@@ -46,11 +46,7 @@ type Message struct {
 // invite and mail ids so SES events find their way back (package
 // sesevents). Returns the SES message id, or the SES error.
 func (m *Mailer) SendInvite(ctx context.Context, im domain.InviteMail) (string, error) {
-	msg, err := RenderInvite(im)
-	if err != nil {
-		return "", err
-	}
-	return m.send(ctx, im.To, msg, []types.MessageTag{
+	return m.send(ctx, im.To, RenderInvite(im), []types.MessageTag{
 		{Name: aws.String("orgId"), Value: aws.String(im.OrgID)},
 		{Name: aws.String("inviteId"), Value: aws.String(im.InviteID)},
 		{Name: aws.String("mailId"), Value: aws.String(im.MailID)},
@@ -60,11 +56,7 @@ func (m *Mailer) SendInvite(ctx context.Context, im domain.InviteMail) (string, 
 // SendAdded renders and sends the "you were added" notice. Returns the SES
 // message id, or the SES error.
 func (m *Mailer) SendAdded(ctx context.Context, am domain.AddedMail) (string, error) {
-	msg, err := RenderAdded(am)
-	if err != nil {
-		return "", err
-	}
-	return m.send(ctx, am.To, msg, nil)
+	return m.send(ctx, am.To, RenderAdded(am), nil)
 }
 
 func (m *Mailer) send(ctx context.Context, to string, msg Message, tags []types.MessageTag) (string, error) {
@@ -152,9 +144,8 @@ func writeProjects(h, t *strings.Builder, intro string, names []string) {
 	h.WriteString("</ul>\n")
 }
 
-// RenderInvite renders an invitation email. It returns no error; the error
-// result is kept for callers that treat rendering as fallible.
-func RenderInvite(im domain.InviteMail) (Message, error) {
+// RenderInvite renders an invitation email.
+func RenderInvite(im domain.InviteMail) Message {
 	link, as := safeURL(im.Link), article(im.OrgRole)
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(im.InviterEmail) + "</strong> invited you to join <strong>" + esc(im.OrgName) + "</strong> as " + as + ".</p>\n")
@@ -164,12 +155,11 @@ func RenderInvite(im domain.InviteMail) (Message, error) {
 		"<p>This invitation expires on " + esc(date(im.ExpiresAt)) + `. If the button does not work, open this link:<br><a href="` + esc(link) + `">` + esc(link) + "</a></p>\n" +
 		`<p style="color:#64748b;font-size:13px">If you did not expect this email, you can ignore it.</p>` + "\n" + htmlTail)
 	t.WriteString("\nAccept the invitation: " + link + "\n\nThis invitation expires on " + date(im.ExpiresAt) + ".\nIf you did not expect this email, you can ignore it.\n")
-	return Message{Subject: subjectLine(fmt.Sprintf("%s invited you to %s", im.InviterEmail, im.OrgName)), HTML: h.String(), Text: t.String()}, nil
+	return Message{Subject: subjectLine(fmt.Sprintf("%s invited you to %s", im.InviterEmail, im.OrgName)), HTML: h.String(), Text: t.String()}
 }
 
-// RenderAdded renders the "you were added" email. It returns no error; see
-// RenderInvite.
-func RenderAdded(am domain.AddedMail) (Message, error) {
+// RenderAdded renders the "you were added" email.
+func RenderAdded(am domain.AddedMail) Message {
 	link := safeURL(am.Link)
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(am.InviterEmail) + "</strong> gave you access to <strong>" + esc(am.OrgName) + "</strong> (" + esc(string(am.OrgRole)) + ").</p>\n")
@@ -177,7 +167,7 @@ func RenderAdded(am domain.AddedMail) (Message, error) {
 	writeProjects(&h, &t, "Projects ("+string(am.ProjectRole)+"):", am.Projects)
 	h.WriteString(`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
 	t.WriteString("\nOpen the console: " + link + "\n")
-	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h.String(), Text: t.String()}, nil
+	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h.String(), Text: t.String()}
 }
 
 // FromAWS is the lambdaenv.MailerFactory of the functions that send mail:
