@@ -36,7 +36,7 @@ func (c cursorCodec) decode(scope, cursor string) (string, error) {
 	if cursor == "" {
 		return "", nil
 	}
-	bad := &Error{Code: ECodeValidation, Message: "the request has invalid fields",
+	bad := &Error{Code: ECodeValidationFailed, Message: "the request has invalid fields",
 		Fields: []FieldError{{Field: "cursor", Message: "is not a cursor from this list"}}}
 	if len(cursor) > 1024 {
 		return "", bad

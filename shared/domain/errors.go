@@ -12,28 +12,25 @@ type Code string
 
 // The error codes.
 const (
-	ECodeInvalid        Code = "invalid_request"
-	ECodeValidation     Code = "validation_failed"
-	ECodeUnauthorized   Code = "unauthorized"
-	ECodeForbidden      Code = "forbidden"
-	ECodeNotFound       Code = "not_found"
-	ECodeOrgNotFound    Code = "org_not_found"
-	ECodeProjectNotFnd  Code = "project_not_found"
-	ECodeMemberNotFound Code = "member_not_found"
-	ECodeInviteNotFound Code = "invite_not_found"
-	ECodeInviteExpired  Code = "invite_expired"
-	ECodeEmailMismatch  Code = "invite_email_mismatch"
-	ECodeEmailUnverif   Code = "email_not_verified"
-	ECodeEmailInUse     Code = "email_in_use"
-	ECodeAlreadyAccept  Code = "invite_already_accepted"
-	ECodeLastOwner      Code = "last_owner"
-	ECodeConflict       Code = "conflict"
-	ECodeTooLarge       Code = "payload_too_large"
-	ECodeUnsupportedMT  Code = "unsupported_media_type"
-	ECodeMethod         Code = "method_not_allowed"
-	ECodeRateLimited    Code = "rate_limited"
-	ECodeUnavailable    Code = "service_unavailable"
-	ECodeInternal       Code = "internal_error"
+	ECodeInvalidRequest        Code = "invalid_request"
+	ECodeValidationFailed      Code = "validation_failed"
+	ECodeUnauthorized          Code = "unauthorized"
+	ECodeForbidden             Code = "forbidden"
+	ECodeNotFound              Code = "not_found"
+	ECodeOrgNotFound           Code = "org_not_found"
+	ECodeProjectNotFound       Code = "project_not_found"
+	ECodeMemberNotFound        Code = "member_not_found"
+	ECodeInviteNotFound        Code = "invite_not_found"
+	ECodeInviteExpired         Code = "invite_expired"
+	ECodeInviteEmailMismatch   Code = "invite_email_mismatch"
+	ECodeEmailNotVerified      Code = "email_not_verified"
+	ECodeEmailInUse            Code = "email_in_use"
+	ECodeInviteAlreadyAccepted Code = "invite_already_accepted"
+	ECodeLastOwner             Code = "last_owner"
+	ECodeConflict              Code = "conflict"
+	ECodeRateLimited           Code = "rate_limited"
+	ECodeServiceUnavailable    Code = "service_unavailable"
+	ECodeInternalError         Code = "internal_error"
 )
 
 // FieldError names one invalid input field.
@@ -72,21 +69,21 @@ func Errorf(code Code, format string, args ...any) *Error {
 
 // Internal wraps err as an internal error; its text is never shown to clients.
 func Internal(err error) *Error {
-	return &Error{Code: ECodeInternal, Message: "internal error", Err: err}
+	return &Error{Code: ECodeInternalError, Message: "internal error", Err: err}
 }
 
 // Unavailable reports a dependency that stayed unavailable after retries.
 func Unavailable(err error) *Error {
-	return &Error{Code: ECodeUnavailable, Message: "the service is busy; try again shortly", RetryAfterSeconds: 2, Err: err}
+	return &Error{Code: ECodeServiceUnavailable, Message: "the service is busy; try again shortly", RetryAfterSeconds: 2, Err: err}
 }
 
-// ErrorCode returns the Code of err, ECodeInternal for errors that are not *Error.
+// ErrorCode returns the Code of err, ECodeInternalError for errors that are not *Error.
 func ErrorCode(err error) Code {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	return ECodeInternal
+	return ECodeInternalError
 }
 
 // Validation accumulates field errors.
@@ -102,7 +99,7 @@ func (v *Validation) Err() error {
 	if len(v.Fields) == 0 {
 		return nil
 	}
-	return &Error{Code: ECodeValidation, Message: "the request has invalid fields", Fields: v.Fields}
+	return &Error{Code: ECodeValidationFailed, Message: "the request has invalid fields", Fields: v.Fields}
 }
 
 // Store-level sentinel errors. Store implementations return these (wrapped

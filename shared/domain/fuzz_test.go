@@ -194,7 +194,7 @@ func FuzzCursor(f *testing.F) {
 		}
 		if got, err := c.decode(scope, string(m)); err == nil {
 			t.Fatalf("changed cursor %q (from %q) decoded to %q", m, cur, got)
-		} else if ErrorCode(err) != ECodeValidation {
+		} else if ErrorCode(err) != ECodeValidationFailed {
 			t.Fatalf("changed cursor: error %v, want validation_failed", err)
 		}
 	})
@@ -223,7 +223,7 @@ func FuzzCursorDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, scope, cursor string) {
 		pos, err := c.decode(scope, cursor)
 		if err != nil {
-			if ErrorCode(err) != ECodeValidation || pos != "" {
+			if ErrorCode(err) != ECodeValidationFailed || pos != "" {
 				t.Fatalf("decode(%q) = %q, %v: want validation_failed and no position", cursor, pos, err)
 			}
 			return
@@ -262,7 +262,7 @@ func FuzzInviteInput(f *testing.F) {
 		r, err := in.validate()
 		if err != nil {
 			var e *Error
-			if !errors.As(err, &e) || e.Code != ECodeValidation || len(e.Fields) == 0 {
+			if !errors.As(err, &e) || e.Code != ECodeValidationFailed || len(e.Fields) == 0 {
 				t.Fatalf("validate(%+v) = %v: want validation_failed with fields", in, err)
 			}
 			for _, fe := range e.Fields {
@@ -291,7 +291,7 @@ func FuzzInviteInputJSON(f *testing.F) {
 		}
 		r, err := in.validate()
 		if err != nil {
-			if ErrorCode(err) != ECodeValidation {
+			if ErrorCode(err) != ECodeValidationFailed {
 				t.Fatalf("validate(%s) = %v", body, err)
 			}
 			return
@@ -381,7 +381,7 @@ func FuzzParsePage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, limit string) {
 		p, err := ParsePage(limit, "c")
 		if err != nil {
-			if ErrorCode(err) != ECodeValidation {
+			if ErrorCode(err) != ECodeValidationFailed {
 				t.Fatalf("ParsePage(%q): %v", limit, err)
 			}
 			return
@@ -564,7 +564,7 @@ func TestCursorCodecCases(t *testing.T) {
 		if tc.ok != (err == nil) || got != tc.want {
 			t.Errorf("%s: decode = %q, %v; want %q (ok %v)", tc.name, got, err, tc.want, tc.ok)
 		}
-		if err != nil && ErrorCode(err) != ECodeValidation {
+		if err != nil && ErrorCode(err) != ECodeValidationFailed {
 			t.Errorf("%s: code %s, want validation_failed", tc.name, ErrorCode(err))
 		}
 	}
@@ -648,7 +648,7 @@ func TestInviteInputValidateCases(t *testing.T) {
 			continue
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Code != ECodeValidation {
+		if !errors.As(err, &e) || e.Code != ECodeValidationFailed {
 			t.Errorf("%s: got %v, want validation_failed", tc.name, err)
 			continue
 		}

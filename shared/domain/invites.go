@@ -50,7 +50,7 @@ func (in InviteInput) validate() (inviteRequest, error) {
 			}
 			key := strings.TrimSpace(e)
 			if _, dup := r.invalid[key]; !dup {
-				r.invalid[key] = &Error{Code: ECodeValidation, Message: "this is not a valid email address",
+				r.invalid[key] = &Error{Code: ECodeValidationFailed, Message: "this is not a valid email address",
 					Fields: []FieldError{{Field: fieldIndex("emails", i), Message: why}}}
 				r.order = append(r.order, key)
 			}
@@ -588,10 +588,10 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (Accept
 				out = acceptView(inv)
 				return nil
 			}
-			return Errorf(ECodeAlreadyAccept, "this invite was already accepted")
+			return Errorf(ECodeInviteAlreadyAccepted, "this invite was already accepted")
 		}
 		if !id.EmailVerified || id.Email != inv.Email {
-			return Errorf(ECodeEmailMismatch, "this invite is for another email address; sign in with the invited address (verified) to accept it")
+			return Errorf(ECodeInviteEmailMismatch, "this invite is for another email address; sign in with the invited address (verified) to accept it")
 		}
 		now := s.now()
 		if inv.StatusAt(now) == InviteExpired {

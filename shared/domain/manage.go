@@ -166,7 +166,7 @@ func (s *Service) manageableInvite(ctx context.Context, id Identity, orgID, invi
 		return m, Invite{}, Errorf(ECodeForbidden, "only the organization's owners, or owners of all its projects, can manage this invite")
 	}
 	if inv.Status == InviteAccepted {
-		return m, inv, Errorf(ECodeAlreadyAccept, "this invite was already accepted")
+		return m, inv, Errorf(ECodeInviteAlreadyAccepted, "this invite was already accepted")
 	}
 	return m, inv, nil
 }

@@ -82,7 +82,7 @@ func TestInviteInputValidate(t *testing.T) {
 		{Emails: []string{"a@example.com"}, ProjectIDs: make([]string, 51), ProjectRole: "member"},
 	}
 	for i, in := range bad {
-		if _, err := in.validate(); ErrorCode(err) != ECodeValidation {
+		if _, err := in.validate(); ErrorCode(err) != ECodeValidationFailed {
 			t.Errorf("case %d: err %v, want validation_failed", i, err)
 		}
 	}
@@ -109,14 +109,14 @@ func TestParsePageAndFilter(t *testing.T) {
 		t.Fatal(p, err)
 	}
 	for _, l := range []string{"0", "101", "-1", "1.5", "x"} {
-		if _, err := ParsePage(l, ""); ErrorCode(err) != ECodeValidation {
+		if _, err := ParsePage(l, ""); ErrorCode(err) != ECodeValidationFailed {
 			t.Errorf("limit %q accepted", l)
 		}
 	}
 	if f, err := ParseInviteFilter(""); err != nil || f != FilterPending {
 		t.Fatal(f, err)
 	}
-	if _, err := ParseInviteFilter("accepted"); ErrorCode(err) != ECodeValidation {
+	if _, err := ParseInviteFilter("accepted"); ErrorCode(err) != ECodeValidationFailed {
 		t.Fatal("accepted is not a filter")
 	}
 }

@@ -207,7 +207,7 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 
 func requireVerified(id Identity) error {
 	if !id.EmailVerified {
-		return Errorf(ECodeEmailUnverif, "verify your email address first")
+		return Errorf(ECodeEmailNotVerified, "verify your email address first")
 	}
 	return nil
 }
@@ -437,7 +437,7 @@ func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p 
 // project checks that projectID is a project of orgID. Returns project_not_found.
 func (s *Service) project(ctx context.Context, orgID, projectID string) (Project, error) {
 	if !ValidID(projectID) {
-		return Project{}, Errorf(ECodeProjectNotFnd, "project not found")
+		return Project{}, Errorf(ECodeProjectNotFound, "project not found")
 	}
 	ps, err := s.store.GetProjects(ctx, orgID, []string{projectID})
 	if err != nil {
@@ -445,7 +445,7 @@ func (s *Service) project(ctx context.Context, orgID, projectID string) (Project
 	}
 	p, ok := ps[projectID]
 	if !ok {
-		return Project{}, Errorf(ECodeProjectNotFnd, "project not found")
+		return Project{}, Errorf(ECodeProjectNotFound, "project not found")
 	}
 	return p, nil
 }

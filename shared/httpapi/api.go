@@ -203,23 +203,23 @@ func header(ev events.APIGatewayV2HTTPRequest, name string) string {
 func bodyOf(ev events.APIGatewayV2HTTPRequest) ([]byte, error) {
 	raw := ev.Body
 	if len(raw) > MaxBodyBytes*4/3+4 {
-		return nil, domain.Errorf(domain.ECodeTooLarge, "the request body is over %d KiB", MaxBodyBytes>>10)
+		return nil, domain.Errorf(CodePayloadTooLarge, "the request body is over %d KiB", MaxBodyBytes>>10)
 	}
 	b := []byte(raw)
 	if ev.IsBase64Encoded {
 		var err error
 		if b, err = base64.StdEncoding.DecodeString(raw); err != nil {
-			return nil, domain.Errorf(domain.ECodeInvalid, "the request body is not valid base64")
+			return nil, domain.Errorf(domain.ECodeInvalidRequest, "the request body is not valid base64")
 		}
 	}
 	if len(b) > MaxBodyBytes {
-		return nil, domain.Errorf(domain.ECodeTooLarge, "the request body is over %d KiB", MaxBodyBytes>>10)
+		return nil, domain.Errorf(CodePayloadTooLarge, "the request body is over %d KiB", MaxBodyBytes>>10)
 	}
 	if len(bytes.TrimSpace(b)) > 0 {
 		if ct := header(ev, "content-type"); ct != "" {
 			mt, _, err := mime.ParseMediaType(ct)
 			if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-				return nil, domain.Errorf(domain.ECodeUnsupportedMT, "send the body as application/json")
+				return nil, domain.Errorf(CodeUnsupportedMediaType, "send the body as application/json")
 			}
 		}
 	}
@@ -231,10 +231,10 @@ func bodyOf(ev events.APIGatewayV2HTTPRequest) ([]byte, error) {
 func decode(r *request, v any) error {
 	trimmed := bytes.TrimSpace(r.body)
 	if len(trimmed) == 0 {
-		return domain.Errorf(domain.ECodeInvalid, "the request needs a JSON body")
+		return domain.Errorf(domain.ECodeInvalidRequest, "the request needs a JSON body")
 	}
 	if trimmed[0] != '{' {
-		return domain.Errorf(domain.ECodeInvalid, "the body must be a JSON object")
+		return domain.Errorf(domain.ECodeInvalidRequest, "the body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
@@ -242,7 +242,7 @@ func decode(r *request, v any) error {
 		return decodeErr(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return domain.Errorf(domain.ECodeInvalid, "the body must be one JSON object with nothing after it")
+		return domain.Errorf(domain.ECodeInvalidRequest, "the body must be one JSON object with nothing after it")
 	}
 	return nil
 }
@@ -260,10 +260,10 @@ func decodeErr(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		return domain.Errorf(domain.ECodeInvalid, "the body is not valid JSON")
+		return domain.Errorf(domain.ECodeInvalidRequest, "the body is not valid JSON")
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return domain.Errorf(domain.ECodeInvalid, "the body must be a JSON object")
+			return domain.Errorf(domain.ECodeInvalidRequest, "the body must be a JSON object")
 		}
 		v := domain.Validation{}
 		v.Add(typ.Field, "must be a JSON %s", jsonKind(typ.Type.Kind().String()))
@@ -271,7 +271,7 @@ func decodeErr(err error) error {
 	default:
 		// encoding/json reports unknown fields only as text: `json: unknown field "x"`.
 		msg := strings.TrimPrefix(err.Error(), "json: ")
-		return domain.Errorf(domain.ECodeInvalid, "%s", msg)
+		return domain.Errorf(domain.ECodeInvalidRequest, "%s", msg)
 	}
 }
 

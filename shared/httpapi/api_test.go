@@ -11,11 +11,11 @@ import (
 )
 
 func TestEveryCodeHasAStatus(t *testing.T) {
-	codes := []domain.Code{domain.ECodeInvalid, domain.ECodeValidation, domain.ECodeUnauthorized, domain.ECodeForbidden,
-		domain.ECodeNotFound, domain.ECodeOrgNotFound, domain.ECodeProjectNotFnd, domain.ECodeMemberNotFound,
-		domain.ECodeInviteNotFound, domain.ECodeInviteExpired, domain.ECodeEmailMismatch, domain.ECodeEmailUnverif,
-		domain.ECodeEmailInUse, domain.ECodeAlreadyAccept, domain.ECodeLastOwner, domain.ECodeConflict, domain.ECodeTooLarge,
-		domain.ECodeUnsupportedMT, domain.ECodeMethod, domain.ECodeRateLimited, domain.ECodeUnavailable, domain.ECodeInternal}
+	codes := []domain.Code{domain.ECodeInvalidRequest, domain.ECodeValidationFailed, domain.ECodeUnauthorized, domain.ECodeForbidden,
+		domain.ECodeNotFound, domain.ECodeOrgNotFound, domain.ECodeProjectNotFound, domain.ECodeMemberNotFound,
+		domain.ECodeInviteNotFound, domain.ECodeInviteExpired, domain.ECodeInviteEmailMismatch, domain.ECodeEmailNotVerified,
+		domain.ECodeEmailInUse, domain.ECodeInviteAlreadyAccepted, domain.ECodeLastOwner, domain.ECodeConflict, CodePayloadTooLarge,
+		CodeUnsupportedMediaType, CodeMethodNotAllowed, domain.ECodeRateLimited, domain.ECodeServiceUnavailable, domain.ECodeInternalError}
 	for _, c := range codes {
 		if _, ok := statusOf[c]; !ok {
 			t.Errorf("no status for %s", c)
@@ -28,7 +28,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 
 func TestInternalErrorsHideDetail(t *testing.T) {
 	p := ProblemOf(domain.Internal(errSecret{}))
-	if p.Status != 500 || strings.Contains(p.Detail, "secret") || p.Code != domain.ECodeInternal {
+	if p.Status != 500 || strings.Contains(p.Detail, "secret") || p.Code != domain.ECodeInternalError {
 		t.Fatalf("%+v", p)
 	}
 	p = ProblemOf(errSecret{})
@@ -71,10 +71,10 @@ func TestBodyOf(t *testing.T) {
 	if err != nil || string(b) != `{"a":1}` {
 		t.Fatal(string(b), err)
 	}
-	if _, err := bodyOf(events.APIGatewayV2HTTPRequest{Body: strings.Repeat("x", MaxBodyBytes+1)}); domain.ErrorCode(err) != domain.ECodeTooLarge {
+	if _, err := bodyOf(events.APIGatewayV2HTTPRequest{Body: strings.Repeat("x", MaxBodyBytes+1)}); domain.ErrorCode(err) != CodePayloadTooLarge {
 		t.Fatal(err)
 	}
-	if _, err := bodyOf(events.APIGatewayV2HTTPRequest{Body: "{}", Headers: map[string]string{"Content-Type": "text/html"}}); domain.ErrorCode(err) != domain.ECodeUnsupportedMT {
+	if _, err := bodyOf(events.APIGatewayV2HTTPRequest{Body: "{}", Headers: map[string]string{"Content-Type": "text/html"}}); domain.ErrorCode(err) != CodeUnsupportedMediaType {
 		t.Fatal(err)
 	}
 	if _, err := bodyOf(events.APIGatewayV2HTTPRequest{Body: "{}", Headers: map[string]string{"content-type": "application/merge-patch+json; charset=utf-8"}}); err != nil {
@@ -87,12 +87,12 @@ func TestDecodeIsStrict(t *testing.T) {
 		Name *string `json:"name"`
 	}
 	for body, code := range map[string]domain.Code{
-		`{"name":"x","other":1}`: domain.ECodeInvalid,
-		`{"name":"x"} x`:         domain.ECodeInvalid,
-		`{"name":`:               domain.ECodeInvalid,
-		`{"name":1}`:             domain.ECodeValidation,
-		`"x"`:                    domain.ECodeInvalid,
-		``:                       domain.ECodeInvalid,
+		`{"name":"x","other":1}`: domain.ECodeInvalidRequest,
+		`{"name":"x"} x`:         domain.ECodeInvalidRequest,
+		`{"name":`:               domain.ECodeInvalidRequest,
+		`{"name":1}`:             domain.ECodeValidationFailed,
+		`"x"`:                    domain.ECodeInvalidRequest,
+		``:                       domain.ECodeInvalidRequest,
 	} {
 		if err := decode(&request{body: []byte(body)}, &v); domain.ErrorCode(err) != code {
 			t.Errorf("%q: %v, want %s", body, err, code)

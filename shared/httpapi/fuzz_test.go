@@ -38,8 +38,8 @@ func bodyTypes() map[string]struct {
 }
 
 // clientCodes are the only codes request decoding may produce.
-var clientCodes = map[domain.Code]bool{domain.ECodeInvalid: true, domain.ECodeValidation: true,
-	domain.ECodeTooLarge: true, domain.ECodeUnsupportedMT: true}
+var clientCodes = map[domain.Code]bool{domain.ECodeInvalidRequest: true, domain.ECodeValidationFailed: true,
+	CodePayloadTooLarge: true, CodeUnsupportedMediaType: true}
 
 func checkClientError(t *testing.T, what string, err error) {
 	t.Helper()
@@ -50,7 +50,7 @@ func checkClientError(t *testing.T, what string, err error) {
 	if p := ProblemOf(err); p.Status < 400 || p.Status >= 500 || p.Detail == "" {
 		t.Fatalf("%s: problem %+v: want a 4xx with a detail", what, p)
 	}
-	if de.Code == domain.ECodeValidation && len(de.Fields) == 0 {
+	if de.Code == domain.ECodeValidationFailed && len(de.Fields) == 0 {
 		t.Fatalf("%s: validation_failed without fields", what)
 	}
 }
@@ -140,14 +140,14 @@ func TestBodyOfCases(t *testing.T) {
 		{"json", events.APIGatewayV2HTTPRequest{Body: `{}`, Headers: map[string]string{"Content-Type": "application/json"}}, ""},
 		{"no content type", events.APIGatewayV2HTTPRequest{Body: `{}`}, ""},
 		{"+json suffix", events.APIGatewayV2HTTPRequest{Body: `{}`, Headers: map[string]string{"content-type": "application/merge-patch+json"}}, ""},
-		{"text", events.APIGatewayV2HTTPRequest{Body: `{}`, Headers: map[string]string{"content-type": "text/plain"}}, domain.ECodeUnsupportedMT},
-		{"malformed media type", events.APIGatewayV2HTTPRequest{Body: `{}`, Headers: map[string]string{"content-type": "application/json; ="}}, domain.ECodeUnsupportedMT},
+		{"text", events.APIGatewayV2HTTPRequest{Body: `{}`, Headers: map[string]string{"content-type": "text/plain"}}, CodeUnsupportedMediaType},
+		{"malformed media type", events.APIGatewayV2HTTPRequest{Body: `{}`, Headers: map[string]string{"content-type": "application/json; ="}}, CodeUnsupportedMediaType},
 		{"empty body, any type", events.APIGatewayV2HTTPRequest{Body: ``, Headers: map[string]string{"content-type": "text/plain"}}, ""},
 		{"base64", events.APIGatewayV2HTTPRequest{Body: base64.StdEncoding.EncodeToString([]byte(`{}`)), IsBase64Encoded: true}, ""},
-		{"bad base64", events.APIGatewayV2HTTPRequest{Body: `{}`, IsBase64Encoded: true}, domain.ECodeInvalid},
+		{"bad base64", events.APIGatewayV2HTTPRequest{Body: `{}`, IsBase64Encoded: true}, domain.ECodeInvalidRequest},
 		{"64 KiB", events.APIGatewayV2HTTPRequest{Body: big[2:]}, ""},
-		{"over 64 KiB", events.APIGatewayV2HTTPRequest{Body: big}, domain.ECodeTooLarge},
-		{"over 64 KiB as base64", events.APIGatewayV2HTTPRequest{Body: base64.StdEncoding.EncodeToString([]byte(big)), IsBase64Encoded: true}, domain.ECodeTooLarge},
+		{"over 64 KiB", events.APIGatewayV2HTTPRequest{Body: big}, CodePayloadTooLarge},
+		{"over 64 KiB as base64", events.APIGatewayV2HTTPRequest{Body: base64.StdEncoding.EncodeToString([]byte(big)), IsBase64Encoded: true}, CodePayloadTooLarge},
 	} {
 		_, err := bodyOf(tc.ev)
 		if got := codeOf(err); got != tc.code {
@@ -170,14 +170,14 @@ func TestDecodeCases(t *testing.T) {
 		field      string
 	}{
 		{"object", `{"name":"Acme"}`, "", ""},
-		{"empty", ``, domain.ECodeInvalid, ""},
-		{"not JSON", `{"name":`, domain.ECodeInvalid, ""},
-		{"array", `[]`, domain.ECodeInvalid, ""},
-		{"null", `null`, domain.ECodeInvalid, ""}, // a body must be a JSON object
-		{"unknown field", `{"name":"a","extra":1}`, domain.ECodeInvalid, ""},
-		{"trailing value", `{"name":"a"}{}`, domain.ECodeInvalid, ""},
-		{"trailing garbage", `{"name":"a"} x`, domain.ECodeInvalid, ""},
-		{"wrong type", `{"name":1}`, domain.ECodeValidation, "name"},
+		{"empty", ``, domain.ECodeInvalidRequest, ""},
+		{"not JSON", `{"name":`, domain.ECodeInvalidRequest, ""},
+		{"array", `[]`, domain.ECodeInvalidRequest, ""},
+		{"null", `null`, domain.ECodeInvalidRequest, ""}, // a body must be a JSON object
+		{"unknown field", `{"name":"a","extra":1}`, domain.ECodeInvalidRequest, ""},
+		{"trailing value", `{"name":"a"}{}`, domain.ECodeInvalidRequest, ""},
+		{"trailing garbage", `{"name":"a"} x`, domain.ECodeInvalidRequest, ""},
+		{"wrong type", `{"name":1}`, domain.ECodeValidationFailed, "name"},
 	} {
 		var b nameBody
 		err := decode(&request{body: []byte(tc.body)}, &b)
@@ -197,7 +197,7 @@ func TestDecodeCases(t *testing.T) {
 	}
 	for _, body := range []string{`{"emails":"a@b.co"}`, `{"emails":[1]}`, `{"expiresInDays":1.5}`, `{"expiresInDays":"7"}`} {
 		var in domain.InviteInput
-		if err := decode(&request{body: []byte(body)}, &in); codeOf(err) != domain.ECodeValidation {
+		if err := decode(&request{body: []byte(body)}, &in); codeOf(err) != domain.ECodeValidationFailed {
 			t.Errorf("%s: %v, want validation_failed", body, err)
 		}
 	}
@@ -205,7 +205,7 @@ func TestDecodeCases(t *testing.T) {
 	if err := decodeOptional(&request{}, &none); err != nil {
 		t.Errorf("decodeOptional of no body: %v", err)
 	}
-	if err := decodeOptional(&request{body: []byte(`{"x":1}`)}, &none); codeOf(err) != domain.ECodeInvalid {
+	if err := decodeOptional(&request{body: []byte(`{"x":1}`)}, &none); codeOf(err) != domain.ECodeInvalidRequest {
 		t.Errorf("decodeOptional with an unknown field: %v", err)
 	}
 }

@@ -9,30 +9,38 @@ import (
 	"github.com/members-saas/members/shared/domain"
 )
 
+// The error codes that only the HTTP layer produces: they describe the
+// request's envelope, which the domain never sees.
+const (
+	CodePayloadTooLarge      domain.Code = "payload_too_large"
+	CodeUnsupportedMediaType domain.Code = "unsupported_media_type"
+	CodeMethodNotAllowed     domain.Code = "method_not_allowed"
+)
+
 // statusOf is the one table from the error vocabulary to HTTP statuses.
 var statusOf = map[domain.Code]int{
-	domain.ECodeInvalid:        http.StatusBadRequest,
-	domain.ECodeValidation:     http.StatusBadRequest,
-	domain.ECodeUnauthorized:   http.StatusUnauthorized,
-	domain.ECodeForbidden:      http.StatusForbidden,
-	domain.ECodeEmailUnverif:   http.StatusForbidden,
-	domain.ECodeEmailMismatch:  http.StatusForbidden,
-	domain.ECodeNotFound:       http.StatusNotFound,
-	domain.ECodeOrgNotFound:    http.StatusNotFound,
-	domain.ECodeProjectNotFnd:  http.StatusNotFound,
-	domain.ECodeMemberNotFound: http.StatusNotFound,
-	domain.ECodeInviteNotFound: http.StatusNotFound,
-	domain.ECodeMethod:         http.StatusMethodNotAllowed,
-	domain.ECodeAlreadyAccept:  http.StatusConflict,
-	domain.ECodeEmailInUse:     http.StatusConflict,
-	domain.ECodeLastOwner:      http.StatusConflict,
-	domain.ECodeConflict:       http.StatusConflict,
-	domain.ECodeInviteExpired:  http.StatusGone,
-	domain.ECodeTooLarge:       http.StatusRequestEntityTooLarge,
-	domain.ECodeUnsupportedMT:  http.StatusUnsupportedMediaType,
-	domain.ECodeRateLimited:    http.StatusTooManyRequests,
-	domain.ECodeInternal:       http.StatusInternalServerError,
-	domain.ECodeUnavailable:    http.StatusServiceUnavailable,
+	domain.ECodeInvalidRequest:        http.StatusBadRequest,
+	domain.ECodeValidationFailed:      http.StatusBadRequest,
+	domain.ECodeUnauthorized:          http.StatusUnauthorized,
+	domain.ECodeForbidden:             http.StatusForbidden,
+	domain.ECodeEmailNotVerified:      http.StatusForbidden,
+	domain.ECodeInviteEmailMismatch:   http.StatusForbidden,
+	domain.ECodeNotFound:              http.StatusNotFound,
+	domain.ECodeOrgNotFound:           http.StatusNotFound,
+	domain.ECodeProjectNotFound:       http.StatusNotFound,
+	domain.ECodeMemberNotFound:        http.StatusNotFound,
+	domain.ECodeInviteNotFound:        http.StatusNotFound,
+	CodeMethodNotAllowed:              http.StatusMethodNotAllowed,
+	domain.ECodeInviteAlreadyAccepted: http.StatusConflict,
+	domain.ECodeEmailInUse:            http.StatusConflict,
+	domain.ECodeLastOwner:             http.StatusConflict,
+	domain.ECodeConflict:              http.StatusConflict,
+	domain.ECodeInviteExpired:         http.StatusGone,
+	CodePayloadTooLarge:               http.StatusRequestEntityTooLarge,
+	CodeUnsupportedMediaType:          http.StatusUnsupportedMediaType,
+	domain.ECodeRateLimited:           http.StatusTooManyRequests,
+	domain.ECodeInternalError:         http.StatusInternalServerError,
+	domain.ECodeServiceUnavailable:    http.StatusServiceUnavailable,
 }
 
 // Status returns the HTTP status for an error code (500 for unknown codes).
@@ -93,7 +101,7 @@ func ProblemOf(err error) Problem {
 		Detail: de.Message, Code: de.Code, Errors: de.Fields, RetryAfter: de.RetryAfterSeconds, Extensions: de.Extensions}
 	if st >= 500 {
 		p.Errors, p.Extensions = nil, nil
-		if de.Code == domain.ECodeInternal {
+		if de.Code == domain.ECodeInternalError {
 			p.Detail = "internal error"
 		}
 	}

@@ -52,7 +52,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if pathMatched {
-			writeProblem(w, domain.Errorf(domain.ECodeMethod, "%s is not allowed here", r.Method))
+			writeProblem(w, domain.Errorf(httpapi.CodeMethodNotAllowed, "%s is not allowed here", r.Method))
 			return
 		}
 		writeProblem(w, domain.Errorf(domain.ECodeNotFound, "no such route"))
@@ -60,11 +60,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxLocalBody+1))
 	if err != nil {
-		writeProblem(w, domain.Errorf(domain.ECodeInvalid, "could not read the body"))
+		writeProblem(w, domain.Errorf(domain.ECodeInvalidRequest, "could not read the body"))
 		return
 	}
 	if len(body) > maxLocalBody {
-		writeProblem(w, domain.Errorf(domain.ECodeTooLarge, "the request body is too large"))
+		writeProblem(w, domain.Errorf(httpapi.CodePayloadTooLarge, "the request body is too large"))
 		return
 	}
 	ev := s.event(r, rt, params, body)
@@ -176,13 +176,13 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 func decodeLocal(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.Method != http.MethodPost {
-		writeProblem(w, domain.Errorf(domain.ECodeMethod, "use POST"))
+		writeProblem(w, domain.Errorf(httpapi.CodeMethodNotAllowed, "use POST"))
 		return false
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeProblem(w, domain.Errorf(domain.ECodeInvalid, "the body is not the JSON this endpoint takes: %s", strings.TrimPrefix(err.Error(), "json: ")))
+		writeProblem(w, domain.Errorf(domain.ECodeInvalidRequest, "the body is not the JSON this endpoint takes: %s", strings.TrimPrefix(err.Error(), "json: ")))
 		return false
 	}
 	return true
@@ -199,7 +199,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	email, why := domain.NormalizeEmail(in.Email)
 	if why != "" {
-		writeProblem(w, &domain.Error{Code: domain.ECodeValidation, Message: "the request has invalid fields",
+		writeProblem(w, &domain.Error{Code: domain.ECodeValidationFailed, Message: "the request has invalid fields",
 			Fields: []domain.FieldError{{Field: "email", Message: why}}})
 		return
 	}
@@ -227,13 +227,13 @@ func (s *Server) clock(w http.ResponseWriter, r *http.Request) {
 	case in.Advance != "":
 		d, err := parseDuration(in.Advance)
 		if err != nil {
-			writeProblem(w, &domain.Error{Code: domain.ECodeValidation, Message: "the request has invalid fields",
+			writeProblem(w, &domain.Error{Code: domain.ECodeValidationFailed, Message: "the request has invalid fields",
 				Fields: []domain.FieldError{{Field: "advance", Message: err.Error()}}})
 			return
 		}
 		s.Clock.Advance(d)
 	default:
-		writeProblem(w, domain.Errorf(domain.ECodeInvalid, `send {"advance":"25h"} or {"reset":true}`))
+		writeProblem(w, domain.Errorf(domain.ECodeInvalidRequest, `send {"advance":"25h"} or {"reset":true}`))
 		return
 	}
 	writeJSON(w, map[string]any{"now": s.Clock.Now().UTC().Format(time.RFC3339), "offsetSeconds": int64(s.Clock.Advance(0).Seconds())})

@@ -10,7 +10,7 @@ import (
 	"github.com/members-saas/members/shared/app"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/store"
-	"github.com/members-saas/members/shared/testenv"
+	"github.com/members-saas/members/tests/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

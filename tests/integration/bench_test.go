@@ -1,0 +1,580 @@
+package integration
+
+// Benchmarks of what each operation costs, against the real local parts:
+// the real handlers (httpapi.API.Serve, the code each Lambda runs) over the
+// real AWS SDK clients, talking HTTP to the DynamoDB-compatible server and
+// the SES v2 emulator. SDK middleware added through app.NewClients counts
+// and times every DynamoDB and SES call, so each benchmark reports
+//
+//	ddb-calls/op, ses-calls/op  calls the operation makes
+//	handler-ms/op               time inside the handler
+//	ddb-ms/op, ses-ms/op        time inside those SDK calls
+//	overhead-x                  handler time / DynamoDB time (target ≤ 1.5)
+//	overhead-io-x               handler time / (DynamoDB + SES) time
+//
+// `make bench` runs them; docs/benchmarks.md records the figures.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/store"
+	"github.com/members-saas/members/tests/testenv"
+)
+
+// bmMeter counts and times SDK calls by service and operation, and keeps
+// the newest invite token mailed to each address (read from SendEmail's
+// input, as the invitee would read it from the email).
+type bmMeter struct {
+	mu     sync.Mutex
+	calls  map[string]int // "DynamoDB GetItem"
+	spent  map[string]time.Duration
+	tokens map[string]string
+}
+
+func newBmMeter() *bmMeter {
+	return &bmMeter{calls: map[string]int{}, spent: map[string]time.Duration{}, tokens: map[string]string{}}
+}
+
+var bmTokenRE = regexp.MustCompile(`/accept#token=([A-Za-z0-9_-]{43})`)
+
+// option installs the meter as the first Initialize step of every call, so
+// the time covers the whole SDK call: serialization, signing, retries, the
+// HTTP round trip and deserialization.
+func (m *bmMeter) option() func(*config.LoadOptions) error {
+	mw := middleware.InitializeMiddlewareFunc("benchMeter", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		start := time.Now()
+		out, md, err := next.HandleInitialize(ctx, in)
+		d := time.Since(start)
+		key := awsmiddleware.GetServiceID(ctx) + " " + awsmiddleware.GetOperationName(ctx)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.calls[key]++
+		m.spent[key] += d
+		if se, ok := in.Parameters.(*sesv2.SendEmailInput); ok && err == nil && se.Content != nil && se.Content.Simple != nil &&
+			se.Content.Simple.Body != nil && se.Content.Simple.Body.Text != nil && se.Destination != nil && len(se.Destination.ToAddresses) == 1 {
+			if mm := bmTokenRE.FindStringSubmatch(*se.Content.Simple.Body.Text.Data); mm != nil {
+				m.tokens[se.Destination.ToAddresses[0]] = mm[1]
+			}
+		}
+		return out, md, err
+	})
+	return config.WithAPIOptions([]func(*middleware.Stack) error{func(st *middleware.Stack) error {
+		return st.Initialize.Add(mw, middleware.Before)
+	}})
+}
+
+// bmCount is what the meter saw between two snapshots.
+type bmCount struct {
+	calls map[string]int
+	spent map[string]time.Duration
+}
+
+func (m *bmMeter) snap() bmCount {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return bmCount{calls: maps.Clone(m.calls), spent: maps.Clone(m.spent)}
+}
+
+func (m *bmMeter) token(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tokens[email]
+}
+
+// since returns the calls and time from before to now.
+func (m *bmMeter) since(before bmCount) bmCount {
+	now := m.snap()
+	for k, v := range before.calls {
+		now.calls[k] -= v
+		now.spent[k] -= before.spent[k]
+	}
+	return now
+}
+
+func (c bmCount) add(o bmCount) bmCount {
+	if c.calls == nil {
+		c = bmCount{calls: map[string]int{}, spent: map[string]time.Duration{}}
+	}
+	for k, v := range o.calls {
+		c.calls[k] += v
+		c.spent[k] += o.spent[k]
+	}
+	return c
+}
+
+// service sums calls and time of one service ("DynamoDB", "SESv2").
+func (c bmCount) service(name string) (int, time.Duration) {
+	n, d := 0, time.Duration(0)
+	for k, v := range c.calls {
+		if strings.HasPrefix(k, name+" ") {
+			n += v
+			d += c.spent[k]
+		}
+	}
+	return n, d
+}
+
+// breakdown lists calls per operation, e.g. "DynamoDB GetItem ×4".
+func (c bmCount) breakdown(per int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(c.calls)) {
+		if c.calls[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s ×%g", k, float64(c.calls[k])/float64(per)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// bmStack holds the real clients (with the meter) for one benchmark;
+// table gives it a fresh table behind the real service and handlers.
+type bmStack struct {
+	cfg   app.Config
+	cl    app.Clients
+	log   *slog.Logger
+	meter *bmMeter
+	reqs  atomic.Int64
+}
+
+// bmTable is one fresh table with an owner, an organization and a project.
+type bmTable struct {
+	*bmStack
+	api   *httpapi.API
+	store *store.Store
+	name  string
+	owner bmUser
+	orgID string
+	prjID string
+}
+
+// bmRotate is how many operations a benchmark runs on one table before
+// moving to a fresh one: the local DynamoDB-compatible server copies the
+// whole table for every transaction (for rollback), so a growing table
+// would inflate its time, which DynamoDB's would not.
+const bmRotate = 25
+
+var bmSeq atomic.Int64
+
+func newBmStack(b *testing.B) *bmStack {
+	b.Helper()
+	sh := testenv.Parts(b)
+	m := newBmMeter()
+	c := app.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: sh.DynamoURL,
+		SESEndpoint: sh.SES.URL, Region: "us-east-1",
+		// A cap never reached, so the counter call still happens as in production.
+		InviteEmailsPerHour: 1 << 30}
+	cl, err := app.NewClients(context.Background(), c, m.option())
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The handlers log one line per request, as in Lambda; here to nowhere.
+	return &bmStack{cfg: c, cl: cl, log: logging.New(io.Discard, slog.LevelInfo), meter: m}
+}
+
+// table creates a fresh table, the service and handlers over it, and an
+// owner with an organization and one project.
+func (s *bmStack) table(b *testing.B) *bmTable {
+	b.Helper()
+	c := s.cfg
+	c.TableName = fmt.Sprintf("bench-%d-%d", os.Getpid(), bmSeq.Add(1))
+	if _, err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
+		b.Fatal(err)
+	}
+	t := &bmTable{bmStack: s, api: httpapi.New(app.NewService(c, s.cl.DynamoDB, s.cl.SES, nil, s.log), s.log),
+		store: store.New(s.cl.DynamoDB, c.TableName), name: c.TableName}
+	t.owner = bmNewUser("owner")
+	t.must(b, 200, "GET", "/me", nil, nil, &t.owner, nil, nil)
+	var org struct{ ID string }
+	t.must(b, 201, "POST", "/orgs", nil, nil, &t.owner, map[string]string{"name": "Bench"}, &org)
+	var prj struct{ ID string }
+	t.must(b, 201, "POST", "/orgs/{orgId}/projects", map[string]string{"orgId": org.ID}, nil, &t.owner, map[string]string{"name": "Web"}, &prj)
+	t.orgID, t.prjID = org.ID, prj.ID
+	return t
+}
+
+// bmUser is a caller as the JWT authorizer would pass it.
+type bmUser struct{ id, email string }
+
+func bmNewUser(kind string) bmUser {
+	n := bmSeq.Add(1)
+	return bmUser{id: fmt.Sprintf("bench-%s-%d-%d", kind, os.Getpid(), n), email: fmt.Sprintf("%s-%d-%d@bench.test", kind, n, os.Getpid())}
+}
+
+// serve runs the handler for one request and returns the response and the
+// time spent in the handler.
+func (t *bmTable) serve(method, path string, params map[string]string, query map[string]string, u *bmUser, body any) (events.APIGatewayV2HTTPResponse, time.Duration) {
+	ev := events.APIGatewayV2HTTPRequest{RouteKey: method + " " + path, RawPath: path, PathParameters: params,
+		QueryStringParameters: query, Headers: map[string]string{}}
+	ev.RequestContext.RequestID = fmt.Sprintf("bench-%d", t.reqs.Add(1))
+	ev.RequestContext.HTTP.Method = method
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		ev.Body = string(raw)
+		ev.Headers["content-type"] = "application/json"
+	}
+	if u != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+				Claims: map[string]string{"sub": u.id, "email": u.email, "email_verified": "true"}}}
+	}
+	start := time.Now()
+	resp := t.api.Serve(context.Background(), ev)
+	return resp, time.Since(start)
+}
+
+// must is serve that fails unless the status is want, decoding into out.
+func (t *bmTable) must(b *testing.B, want int, method, path string, params, query map[string]string, u *bmUser, body, out any) time.Duration {
+	b.Helper()
+	resp, d := t.serve(method, path, params, query, u, body)
+	if resp.StatusCode != want {
+		b.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, resp.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(resp.Body), out); err != nil {
+			b.Fatalf("decode %s: %v", resp.Body, err)
+		}
+	}
+	return d
+}
+
+// invite invites new addresses to the project as members and checks each
+// was invited and mailed. It returns the handler time.
+func (t *bmTable) invite(b *testing.B, emails ...string) time.Duration {
+	b.Helper()
+	var out struct {
+		Results []struct{ Email, Status, Delivery string }
+	}
+	d := t.must(b, 201, "POST", "/orgs/{orgId}/invites", map[string]string{"orgId": t.orgID}, nil, &t.owner,
+		map[string]any{"emails": emails, "projectIds": []string{t.prjID}, "projectRole": "member"}, &out)
+	if len(out.Results) != len(emails) {
+		b.Fatalf("invite: %d results for %d addresses", len(out.Results), len(emails))
+	}
+	for _, r := range out.Results {
+		if r.Status != domain.ResultInvited || r.Delivery != string(domain.DeliverySent) {
+			b.Fatalf("invite %s: status %s, delivery %s", r.Email, r.Status, r.Delivery)
+		}
+	}
+	return d
+}
+
+// bmRun measures n operations: op runs the i-th on table t and returns its
+// handler time; only the SDK calls made inside op are counted. A fresh
+// table (prepared with the timer stopped) comes every bmRotate operations.
+type bmRun struct {
+	calls   bmCount
+	handler time.Duration
+}
+
+func (r *bmRun) measure(m *bmMeter, op func() time.Duration) {
+	before := m.snap()
+	r.handler += op()
+	r.calls = r.calls.add(m.since(before))
+}
+
+// report reports the calls and times of n operations (per: "op" or
+// "address").
+func (r *bmRun) report(b *testing.B, n int, per string) {
+	b.Helper()
+	ddbN, ddbD := r.calls.service("DynamoDB")
+	sesN, sesD := r.calls.service("SESv2")
+	f := float64(n)
+	b.ReportMetric(float64(ddbN)/f, "ddb-calls/"+per)
+	b.ReportMetric(float64(sesN)/f, "ses-calls/"+per)
+	b.ReportMetric(r.handler.Seconds()*1e3/f, "handler-ms/"+per)
+	b.ReportMetric(ddbD.Seconds()*1e3/f, "ddb-ms/"+per)
+	b.ReportMetric(sesD.Seconds()*1e3/f, "ses-ms/"+per)
+	if ddbD > 0 {
+		b.ReportMetric(r.handler.Seconds()/ddbD.Seconds(), "overhead-x")
+	}
+	if ddbD+sesD > 0 {
+		b.ReportMetric(r.handler.Seconds()/(ddbD+sesD).Seconds(), "overhead-io-x")
+	}
+	b.Logf("b.N=%d, per %s: %s", b.N, per, r.calls.breakdown(n))
+}
+
+// BenchmarkInvite: POST /orgs/{orgId}/invites of one new address (no
+// account, no open invite) to one project. Target: 2 DynamoDB calls.
+func BenchmarkInvite(b *testing.B) {
+	s := newBmStack(b)
+	var t *bmTable
+	var run bmRun
+	b.ResetTimer()
+	for i := range b.N {
+		if i%bmRotate == 0 {
+			b.StopTimer()
+			t = s.table(b)
+			b.StartTimer()
+		}
+		email := bmNewUser("invitee").email
+		run.measure(s.meter, func() time.Duration { return t.invite(b, email) })
+	}
+	b.StopTimer()
+	run.report(b, b.N, "op")
+}
+
+// BenchmarkInviteBulk50: one POST /orgs/{orgId}/invites of 50 new
+// addresses to one project (the contract's maximum), on a fresh table
+// each; calls are reported per address.
+func BenchmarkInviteBulk50(b *testing.B) {
+	const size = 50
+	s := newBmStack(b)
+	var run bmRun
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		t := s.table(b)
+		emails := make([]string, size)
+		for j := range emails {
+			emails[j] = bmNewUser("bulk").email
+		}
+		b.StartTimer()
+		run.measure(s.meter, func() time.Duration { return t.invite(b, emails...) })
+	}
+	b.StopTimer()
+	run.report(b, b.N*size, "address")
+	b.ReportMetric(run.handler.Seconds()*1e3/float64(b.N), "handler-ms/request")
+}
+
+// BenchmarkAccept: POST /invites/accept of a pending invite to one project
+// by the invited, verified address. "registered": the invitee's console
+// called GET /me first (sign in, then accept); "first-request": accept is
+// the new user's first call, so it registers them too. Target: 2 DynamoDB
+// calls.
+func BenchmarkAccept(b *testing.B) {
+	for _, registered := range []bool{true, false} {
+		name := "registered"
+		if !registered {
+			name = "first-request"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := newBmStack(b)
+			var run bmRun
+			var t *bmTable
+			var invitees []bmUser
+			var tokens []string
+			b.ResetTimer()
+			for i := range b.N {
+				if i%bmRotate == 0 {
+					// A fresh table with the next bmRotate invites pending.
+					b.StopTimer()
+					t = s.table(b)
+					invitees, tokens = invitees[:0], tokens[:0]
+					for range min(bmRotate, b.N-i) {
+						u := bmNewUser("acceptor")
+						t.invite(b, u.email)
+						tok := s.meter.token(u.email)
+						if tok == "" {
+							b.Fatalf("no invite token mailed to %s", u.email)
+						}
+						if registered {
+							t.must(b, 200, "GET", "/me", nil, nil, &u, nil, nil)
+						}
+						invitees, tokens = append(invitees, u), append(tokens, tok)
+					}
+					b.StartTimer()
+				}
+				u, tok := invitees[i%bmRotate], tokens[i%bmRotate]
+				run.measure(s.meter, func() time.Duration {
+					return t.must(b, 200, "POST", "/invites/accept", nil, nil, &u, map[string]string{"token": tok}, nil)
+				})
+			}
+			b.StopTimer()
+			run.report(b, b.N, "op")
+		})
+	}
+}
+
+// seedMembers adds n members (org role user) to the organization: one
+// through store.ApplyChange, as an accepted invite writes it, then copies
+// of its items (the user id replaced) in BatchWriteItem calls, which is
+// much faster than n transactions and keeps the store's item shape.
+func (t *bmTable) seedMembers(b *testing.B, n int) {
+	b.Helper()
+	ctx := context.Background()
+	const tmpl = "seed-template-000000"
+	joined := time.Now().UTC()
+	m := domain.Membership{OrgID: t.orgID, OrgName: "Bench", UserID: tmpl, Email: tmpl + "@bench.test",
+		Role: domain.OrgUser, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
+	if err := t.store.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: t.orgID, UserID: tmpl}, After: &m, Now: joined}); err != nil {
+		b.Fatal(err)
+	}
+	// The template's items are those whose strings mention its user id.
+	var items []map[string]ddbtypes.AttributeValue
+	p := dynamodb.NewScanPaginator(t.cl.DynamoDB, &dynamodb.ScanInput{TableName: &t.name})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, it := range page.Items {
+			for _, v := range it {
+				if sv, ok := v.(*ddbtypes.AttributeValueMemberS); ok && strings.Contains(sv.Value, tmpl) {
+					items = append(items, it)
+					break
+				}
+			}
+		}
+	}
+	if len(items) != 1 {
+		b.Fatalf("template member has %d items, want 1", len(items))
+	}
+	var reqs []ddbtypes.WriteRequest
+	flush := func() {
+		for len(reqs) > 0 {
+			out, err := t.cl.DynamoDB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+				RequestItems: map[string][]ddbtypes.WriteRequest{t.name: reqs}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs = out.UnprocessedItems[t.name]
+		}
+	}
+	for i := 1; i < n; i++ {
+		id := fmt.Sprintf("seed-member-%08d", i)
+		for _, it := range items {
+			c := map[string]ddbtypes.AttributeValue{}
+			for k, v := range it {
+				if sv, ok := v.(*ddbtypes.AttributeValueMemberS); ok {
+					v = &ddbtypes.AttributeValueMemberS{Value: strings.ReplaceAll(sv.Value, tmpl, id)}
+				}
+				c[k] = v
+			}
+			reqs = append(reqs, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: c}})
+		}
+		if len(reqs) >= 25 {
+			flush()
+		}
+	}
+	flush()
+}
+
+type bmPage struct {
+	Members    []struct{ UserID string }
+	NextCursor *string
+}
+
+// bmListOrg is an organization with a given number of members, each in
+// its own table: in DynamoDB other partitions cost a Query nothing, while
+// the local server walks the keys of the whole table.
+type bmListOrg struct {
+	*bmTable
+	cursor string // a cursor 100 members before the end (large lists)
+}
+
+func newBmListOrg(b *testing.B, s *bmStack, members int) *bmListOrg {
+	b.Helper()
+	t := s.table(b)
+	t.seedMembers(b, members-1) // the owner is a member too
+	o := &bmListOrg{bmTable: t}
+	total, cur := 0, ""
+	for {
+		var p bmPage
+		q := map[string]string{"limit": "100"}
+		if cur != "" {
+			q["cursor"] = cur
+		}
+		t.must(b, 200, "GET", "/orgs/{orgId}/members", map[string]string{"orgId": t.orgID}, q, &t.owner, nil, &p)
+		total += len(p.Members)
+		if p.NextCursor == nil {
+			break
+		}
+		cur = *p.NextCursor
+		if total == members-100 {
+			o.cursor = cur
+		}
+	}
+	if total != members {
+		b.Fatalf("listed %d members, want %d", total, members)
+	}
+	return o
+}
+
+// page lists one page of limit members (after cursor) and returns the handler time.
+func (o *bmListOrg) page(b *testing.B, limit int, cursor string) time.Duration {
+	q := map[string]string{"limit": fmt.Sprint(limit)}
+	if cursor != "" {
+		q["cursor"] = cursor
+	}
+	var p bmPage
+	d := o.must(b, 200, "GET", "/orgs/{orgId}/members", map[string]string{"orgId": o.orgID}, q, &o.owner, nil, &p)
+	if len(p.Members) != limit {
+		b.Fatalf("page of %d members, want %d", len(p.Members), limit)
+	}
+	return d
+}
+
+var bmListOrgs struct {
+	once         sync.Once
+	small, large *bmListOrg
+}
+
+// BenchmarkListMembers: GET /orgs/{orgId}/members?limit=10 at 10 and at
+// 10,000 members, interleaved so both see the same machine noise. Reports
+// each page's handler time, their ratio (target ≤ 1.5), the DynamoDB calls
+// per page (target 2, at most 3) and the overhead. "first-page" has no
+// cursor; "deep-page" starts 9,900 members in (the small list: first page).
+func BenchmarkListMembers(b *testing.B) {
+	bmListOrgs.once.Do(func() {
+		s := newBmStack(b)
+		bmListOrgs.small = newBmListOrg(b, s, 10)
+		bmListOrgs.large = newBmListOrg(b, s, 10_000)
+	})
+	small, large := bmListOrgs.small, bmListOrgs.large
+	if small == nil || large == nil {
+		b.Fatal("list fixtures failed to build")
+	}
+	for _, deep := range []bool{false, true} {
+		name := "first-page"
+		if deep {
+			name = "deep-page"
+		}
+		b.Run(name, func(b *testing.B) {
+			cursor := ""
+			if deep {
+				cursor = large.cursor
+			}
+			var rs, rl bmRun
+			b.ResetTimer()
+			for range b.N {
+				rs.measure(small.meter, func() time.Duration { return small.page(b, 10, "") })
+				rl.measure(large.meter, func() time.Duration { return large.page(b, 10, cursor) })
+			}
+			b.StopTimer()
+			f := float64(b.N)
+			b.ReportMetric(rs.handler.Seconds()*1e3/f, "ms/page@10")
+			b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/page@10k")
+			b.ReportMetric(rl.handler.Seconds()/rs.handler.Seconds(), "ratio-10k/10")
+			nl, dl := rl.calls.service("DynamoDB")
+			ns, ds := rs.calls.service("DynamoDB")
+			b.ReportMetric(float64(nl)/f, "ddb-calls/op")
+			b.ReportMetric(float64(ns)/f, "ddb-calls/op@10")
+			b.ReportMetric(rl.handler.Seconds()/dl.Seconds(), "overhead-x")
+			b.ReportMetric(rs.handler.Seconds()/ds.Seconds(), "overhead-x@10")
+			b.Logf("b.N=%d, per page at 10k: %s", b.N, rl.calls.breakdown(b.N))
+		})
+	}
+}

@@ -1,0 +1,102 @@
+package lambda
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+// The fixed ids and addresses that the sample events in events/ use. Seed
+// writes exactly these, so that every event gets its documented success
+// status (events/README.md).
+const (
+	ExampleOrgID       = "org_example"
+	ExampleOrgName     = "Example Co"
+	ExampleProjectID   = "prj_example"
+	ExampleProjectName = "Website"
+
+	// ExampleOwner* is the organization's owner (and the project's owner).
+	ExampleOwnerID    = "6f1b3c2a-8d4e-4f7a-9b1c-2d3e4f5a6b7c"
+	ExampleOwnerEmail = "grace@example.com"
+	// ExampleMember* is an organization user and project member.
+	ExampleMemberID    = "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+	ExampleMemberEmail = "alan@example.com"
+	// ExampleInvitee* is invited (ExampleInviteID) but not registered yet.
+	ExampleInviteeID    = "2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d0f"
+	ExampleInviteeEmail = "ada@example.com"
+
+	ExampleInviteID = "inv_example"
+	// ExampleInviteToken is the token of ExampleInviteID, as the invite
+	// email's link carries it; the table holds only its hash.
+	ExampleInviteToken = "bWVtYmVycy1leGFtcGxlLWludml0ZS10b2tlbi0wMSE"
+	// ExampleInviteMessageID is the SES message id of its email.
+	ExampleInviteMessageID = "0102018e05f2a0b6-example-000000"
+	// ExampleInviteMailID tags that email (see domain.Invite.MailID).
+	ExampleInviteMailID = "mail_example"
+)
+
+// Seeder is the part of the store Seed writes through (*store.Store).
+type Seeder interface {
+	SaveUser(ctx context.Context, u domain.User, prevEmail string) error
+	ApplyChange(ctx context.Context, c domain.Change) error
+	CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent, charge *domain.RateCharge) error
+}
+
+// Seed writes the examples into an empty table through the store: the
+// owner and the member (registered), the organization with its project,
+// both memberships, and a pending invite of ExampleInviteeEmail to the
+// project, created at now and expiring a week later. Returns the first
+// store error.
+func Seed(ctx context.Context, st Seeder, now time.Time) error {
+	now = now.UTC()
+	owner := domain.Identity{UserID: ExampleOwnerID, Email: ExampleOwnerEmail, EmailVerified: true}
+	for _, u := range []domain.User{
+		{ID: ExampleOwnerID, Email: ExampleOwnerEmail, CreatedAt: now},
+		{ID: ExampleMemberID, Email: ExampleMemberEmail, CreatedAt: now},
+	} {
+		if err := st.SaveUser(ctx, u, ""); err != nil {
+			return fmt.Errorf("seed user %s: %w", u.Email, err)
+		}
+	}
+	names := map[string]string{ExampleProjectID: ExampleProjectName}
+	org := domain.Org{ID: ExampleOrgID, Name: ExampleOrgName, CreatedAt: now, CreatedBy: ExampleOwnerID}
+	prj := domain.Project{ID: ExampleProjectID, OrgID: ExampleOrgID, Name: ExampleProjectName, CreatedAt: now}
+	audit := func(action, target string) domain.AuditEvent {
+		return domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: ExampleOrgID, At: now, ActorID: owner.UserID,
+			Actor: owner.Email, Action: action, Target: target}
+	}
+	err := st.ApplyChange(ctx, domain.Change{
+		Before: domain.Membership{OrgID: ExampleOrgID, UserID: ExampleOwnerID},
+		After: &domain.Membership{OrgID: ExampleOrgID, OrgName: ExampleOrgName, UserID: ExampleOwnerID,
+			Email: ExampleOwnerEmail, Role: domain.OrgOwner,
+			Projects: map[string]domain.ProjectRole{ExampleProjectID: domain.ProjectOwner}, JoinedAt: now},
+		CreateOrg: &org, CreateProject: &prj, ProjectNames: names, Now: now,
+		Audit: []domain.AuditEvent{audit(domain.AuditOrgCreated, ExampleOrgID), audit(domain.AuditProjectCreated, ExampleProjectID)},
+	})
+	if err != nil {
+		return fmt.Errorf("seed organization: %w", err)
+	}
+	err = st.ApplyChange(ctx, domain.Change{
+		Before: domain.Membership{OrgID: ExampleOrgID, UserID: ExampleMemberID},
+		After: &domain.Membership{OrgID: ExampleOrgID, OrgName: ExampleOrgName, UserID: ExampleMemberID,
+			Email: ExampleMemberEmail, Role: domain.OrgUser,
+			Projects: map[string]domain.ProjectRole{ExampleProjectID: domain.ProjectMemberRole}, JoinedAt: now},
+		ProjectNames: names, Now: now,
+		Audit: []domain.AuditEvent{audit(domain.AuditMemberAdded, ExampleMemberID)},
+	})
+	if err != nil {
+		return fmt.Errorf("seed member: %w", err)
+	}
+	inv := domain.Invite{ID: ExampleInviteID, OrgID: ExampleOrgID, OrgName: ExampleOrgName, Email: ExampleInviteeEmail,
+		OrgRole: domain.OrgUser, ProjectIDs: []string{ExampleProjectID}, ProjectNames: names,
+		ProjectRole: domain.ProjectMemberRole, InvitedBy: ExampleOwnerID, InvitedByEmail: ExampleOwnerEmail,
+		CreatedAt: now, ExpiresAt: now.AddDate(0, 0, domain.DefaultExpiryDays), ExpiresInDays: domain.DefaultExpiryDays,
+		Status: domain.InvitePending, Delivery: domain.DeliverySent, MessageID: ExampleInviteMessageID,
+		TokenHash: domain.HashToken(ExampleInviteToken), MailID: ExampleInviteMailID}
+	if err := st.CreateInvite(ctx, inv, audit(domain.AuditInviteCreated, ExampleInviteID), nil); err != nil {
+		return fmt.Errorf("seed invite: %w", err)
+	}
+	return nil
+}
