@@ -16,8 +16,8 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/shared/app"
-	rie "github.com/members-saas/members/tests/lambda"
 	"github.com/members-saas/members/shared/store"
+	rie "github.com/members-saas/members/tests/lambda"
 	"github.com/members-saas/members/tests/testenv"
 )
 

@@ -17,10 +17,10 @@ import (
 
 	"github.com/members-saas/members/shared/app"
 	"github.com/members-saas/members/shared/domain"
-	rie "github.com/members-saas/members/tests/lambda"
 	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
 	"github.com/members-saas/members/shared/store"
+	rie "github.com/members-saas/members/tests/lambda"
 	"github.com/members-saas/members/tests/testenv"
 )
 
