@@ -16,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	spec "github.com/members-saas/members"
 	"github.com/members-saas/members/shared/console"
 )
 
@@ -201,6 +202,8 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 		Sources: &[]awss3deployment.ISource{
 			awss3deployment.Source_Asset(jsii.String(dir), nil),
 			awss3deployment.Source_JsonData(jsii.String("config.json"), doc, nil),
+			// The API's contract, next to the pages: <console>/openapi.yaml.
+			awss3deployment.Source_Data(jsii.String("openapi.yaml"), jsii.String(string(spec.OpenAPI)), nil),
 		},
 		// File names carry no content hash, so browsers revalidate; the
 		// invalidation below refreshes the edge caches on every deploy.

@@ -5,6 +5,7 @@
 package localserver
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	spec "github.com/members-saas/members"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/routes"
@@ -44,6 +46,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/_local/clock":
 		s.clock(w, r)
 		return
+	case "/openapi.yaml":
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			serveSpec(w, r)
+			return
+		}
 	}
 	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
 	if !ok {
@@ -158,6 +165,15 @@ func sourceIP(r *http.Request) string {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
+}
+
+// serveSpec serves the API's contract, as the deployed stack publishes it
+// next to the console.
+func serveSpec(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Access-Control-Allow-Origin", "*") // viewers on other origins may load it
+	http.ServeContent(w, r, "openapi.yaml", time.Time{}, bytes.NewReader(spec.OpenAPI))
 }
 
 func writeProblem(w http.ResponseWriter, err error) {

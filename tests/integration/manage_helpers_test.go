@@ -8,7 +8,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -280,7 +279,6 @@ func mgTwin(t *testing.T, env *testenv.Env) *testenv.Env {
 	if err != nil {
 		t.Fatalf("start twin stack: %v", err)
 	}
-	srv := httptest.NewServer(stack.Server)
-	t.Cleanup(func() { srv.Close(); stack.Close() })
-	return &testenv.Env{Shared: env.Shared, BaseURL: srv.URL, Stack: stack}
+	t.Cleanup(stack.Close)
+	return &testenv.Env{Shared: env.Shared, BaseURL: testenv.Serve(t, stack.Server), Stack: stack}
 }

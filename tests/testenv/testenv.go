@@ -274,9 +274,8 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatalf("start local stack: %v", err)
 	}
-	srv := httptest.NewServer(stack.Server)
-	t.Cleanup(func() { srv.Close(); stack.Close() })
-	return &Env{Shared: sh, BaseURL: srv.URL, Stack: stack, logs: logs}
+	t.Cleanup(stack.Close)
+	return &Env{Shared: sh, BaseURL: Serve(t, stack.Server), Stack: stack, logs: logs}
 }
 
 // LogText returns everything logged so far.
