@@ -27,6 +27,7 @@ import (
 
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/members-saas/members/client"
 	"github.com/members-saas/members/shared/app"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
@@ -425,4 +426,19 @@ var uniq atomic.Int64
 // Email returns a unique address for this test run, e.g. "alice-17-1234@example.com".
 func Email(name string) string {
 	return fmt.Sprintf("%s-%d-%d@example.com", name, uniq.Add(1), os.Getpid())
+}
+
+// Client returns the Go client package's client of this Env's API, signed
+// in as u (zero User: no token). Its requests pass the same contract check.
+func (e *Env) Client(t testing.TB, u User) *client.Client {
+	t.Helper()
+	var opts []client.Option
+	if u.Token != "" {
+		opts = append(opts, client.WithTokenSource(client.StaticToken(u.Token)))
+	}
+	c, err := client.New(e.BaseURL, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -1,0 +1,233 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/members-saas/members/client/internal/oapi"
+)
+
+// One method per operation of openapi.yaml (the method is named after its
+// operationId); each returns a *Problem for an error response, with the
+// codes the spec lists for that operation.
+
+// Healthz checks that the API is up.
+func (c *Client) Healthz(ctx context.Context) error {
+	res, err := c.raw.Healthz(ctx)
+	_, err = result[struct{}](res, err, http.StatusOK)
+	return err
+}
+
+// GetMe returns the caller, their organizations and projects; the first
+// call registers the caller.
+func (c *Client) GetMe(ctx context.Context) (Me, error) {
+	res, err := c.raw.GetMe(ctx)
+	return result[Me](res, err, http.StatusOK)
+}
+
+// CreateOrg creates an organization; the caller becomes its owner.
+func (c *Client) CreateOrg(ctx context.Context, name string) (Org, error) {
+	res, err := c.raw.CreateOrg(ctx, oapi.CreateOrgJSONRequestBody{Name: name})
+	return result[Org](res, err, http.StatusCreated)
+}
+
+// ListProjects returns the organization's projects the caller can see,
+// with the caller's role in each.
+func (c *Client) ListProjects(ctx context.Context, orgID string) ([]ProjectView, error) {
+	res, err := c.raw.ListProjects(ctx, orgID)
+	v, err := result[oapi.ProjectList](res, err, http.StatusOK)
+	return v.Projects, err
+}
+
+// CreateProject creates a project (organization owners).
+func (c *Client) CreateProject(ctx context.Context, orgID, name string) (Project, error) {
+	res, err := c.raw.CreateProject(ctx, orgID, oapi.CreateProjectJSONRequestBody{Name: name})
+	return result[Project](res, err, http.StatusCreated)
+}
+
+// CreateInvites invites addresses; one result per distinct address, in
+// input order.
+func (c *Client) CreateInvites(ctx context.Context, orgID string, in InviteRequest) ([]InviteResult, error) {
+	res, err := c.raw.CreateInvites(ctx, orgID, oapi.CreateInvitesJSONRequestBody(in))
+	v, err := result[oapi.InviteResults](res, err, http.StatusCreated)
+	return v.Results, err
+}
+
+// PageOptions select a page: Limit 1–100 (0: the server's default, 50)
+// and the NextCursor of the previous page ("" for the first).
+type PageOptions struct {
+	Limit  int
+	Cursor string
+}
+
+func (o PageOptions) params() (*int, *string) {
+	var l *int
+	var c *string
+	if o.Limit > 0 {
+		l = &o.Limit
+	}
+	if o.Cursor != "" {
+		c = &o.Cursor
+	}
+	return l, c
+}
+
+// InviteListOptions select invites: Status pending (default), expired,
+// failed or all, and the page.
+type InviteListOptions struct {
+	Status string
+	PageOptions
+}
+
+// ListInvites returns one page of the organization's open invites.
+func (c *Client) ListInvites(ctx context.Context, orgID string, o InviteListOptions) (InvitePage, error) {
+	p := &oapi.ListInvitesParams{}
+	p.Limit, p.Cursor = o.params()
+	if o.Status != "" {
+		s := oapi.ListInvitesParamsStatus(o.Status)
+		p.Status = &s
+	}
+	res, err := c.raw.ListInvites(ctx, orgID, p)
+	return result[InvitePage](res, err, http.StatusOK)
+}
+
+// Invites iterates over every invite ListInvites selects, page by page.
+func (c *Client) Invites(ctx context.Context, orgID string, o InviteListOptions) iter.Seq2[Invite, error] {
+	return pages(o.Cursor, func(cursor string) ([]Invite, *string, error) {
+		o.Cursor = cursor
+		p, err := c.ListInvites(ctx, orgID, o)
+		return p.Invites, p.NextCursor, err
+	})
+}
+
+// RevokeInvite revokes an invite; its link stops working.
+func (c *Client) RevokeInvite(ctx context.Context, orgID, inviteID string) error {
+	res, err := c.raw.RevokeInvite(ctx, orgID, inviteID)
+	_, err = result[struct{}](res, err, http.StatusNoContent)
+	return err
+}
+
+// ResendInvite mails the invite again with a new token; its expiry restarts.
+func (c *Client) ResendInvite(ctx context.Context, orgID, inviteID string) (Invite, error) {
+	res, err := c.raw.ResendInvite(ctx, orgID, inviteID, oapi.ResendInviteJSONRequestBody{})
+	return result[Invite](res, err, http.StatusOK)
+}
+
+// PreviewInvite returns what an invite token offers (no sign-in needed).
+func (c *Client) PreviewInvite(ctx context.Context, token string) (Preview, error) {
+	res, err := c.raw.PreviewInvite(ctx, oapi.PreviewInviteJSONRequestBody{Token: token})
+	return result[Preview](res, err, http.StatusOK)
+}
+
+// AcceptInvite accepts an invite as the signed-in, invited address.
+func (c *Client) AcceptInvite(ctx context.Context, token string) (Accepted, error) {
+	res, err := c.raw.AcceptInvite(ctx, oapi.AcceptInviteJSONRequestBody{Token: token})
+	return result[Accepted](res, err, http.StatusOK)
+}
+
+// ListMembers returns one page of the organization's members.
+func (c *Client) ListMembers(ctx context.Context, orgID string, o PageOptions) (MemberPage, error) {
+	p := &oapi.ListMembersParams{}
+	p.Limit, p.Cursor = o.params()
+	res, err := c.raw.ListMembers(ctx, orgID, p)
+	return result[MemberPage](res, err, http.StatusOK)
+}
+
+// Members iterates over the organization's members, page by page:
+//
+//	for m, err := range c.Members(ctx, orgID, client.PageOptions{}) {
+//		if err != nil { return err }
+//		…
+//	}
+func (c *Client) Members(ctx context.Context, orgID string, o PageOptions) iter.Seq2[Member, error] {
+	return pages(o.Cursor, func(cursor string) ([]Member, *string, error) {
+		o.Cursor = cursor
+		p, err := c.ListMembers(ctx, orgID, o)
+		return p.Members, p.NextCursor, err
+	})
+}
+
+// SetMemberRole changes a member's organization role.
+func (c *Client) SetMemberRole(ctx context.Context, orgID, userID string, role OrgRole) (Member, error) {
+	res, err := c.raw.SetMemberRole(ctx, orgID, userID, oapi.SetMemberRoleJSONRequestBody{Role: role})
+	return result[Member](res, err, http.StatusOK)
+}
+
+// RemoveMember removes a member (or, with the caller's own id, leaves).
+func (c *Client) RemoveMember(ctx context.Context, orgID, userID string) error {
+	res, err := c.raw.RemoveMember(ctx, orgID, userID)
+	_, err = result[struct{}](res, err, http.StatusNoContent)
+	return err
+}
+
+// ListProjectMembers returns one page of a project's members.
+func (c *Client) ListProjectMembers(ctx context.Context, orgID, projectID string, o PageOptions) (MemberPage, error) {
+	p := &oapi.ListProjectMembersParams{}
+	p.Limit, p.Cursor = o.params()
+	res, err := c.raw.ListProjectMembers(ctx, orgID, projectID, p)
+	return result[MemberPage](res, err, http.StatusOK)
+}
+
+// ProjectMembers iterates over a project's members, page by page.
+func (c *Client) ProjectMembers(ctx context.Context, orgID, projectID string, o PageOptions) iter.Seq2[Member, error] {
+	return pages(o.Cursor, func(cursor string) ([]Member, *string, error) {
+		o.Cursor = cursor
+		p, err := c.ListProjectMembers(ctx, orgID, projectID, o)
+		return p.Members, p.NextCursor, err
+	})
+}
+
+// SetProjectMemberRole changes a member's project role.
+func (c *Client) SetProjectMemberRole(ctx context.Context, orgID, projectID, userID string, role ProjectRole) (Member, error) {
+	res, err := c.raw.SetProjectMemberRole(ctx, orgID, projectID, userID, oapi.SetProjectMemberRoleJSONRequestBody{Role: role})
+	return result[Member](res, err, http.StatusOK)
+}
+
+// RemoveProjectMember removes a project member (or leaves the project).
+func (c *Client) RemoveProjectMember(ctx context.Context, orgID, projectID, userID string) error {
+	res, err := c.raw.RemoveProjectMember(ctx, orgID, projectID, userID)
+	_, err = result[struct{}](res, err, http.StatusNoContent)
+	return err
+}
+
+// ListAudit returns one page of the organization's audit trail, newest first.
+func (c *Client) ListAudit(ctx context.Context, orgID string, o PageOptions) (AuditPage, error) {
+	p := &oapi.ListAuditParams{}
+	p.Limit, p.Cursor = o.params()
+	res, err := c.raw.ListAudit(ctx, orgID, p)
+	return result[AuditPage](res, err, http.StatusOK)
+}
+
+// AuditEvents iterates over the audit trail, newest first, page by page.
+func (c *Client) AuditEvents(ctx context.Context, orgID string, o PageOptions) iter.Seq2[AuditEvent, error] {
+	return pages(o.Cursor, func(cursor string) ([]AuditEvent, *string, error) {
+		o.Cursor = cursor
+		p, err := c.ListAudit(ctx, orgID, o)
+		return p.Events, p.NextCursor, err
+	})
+}
+
+// pages iterates over a paged list from cursor on: it yields each item, or
+// one error (and stops) when a page fails.
+func pages[T any](cursor string, page func(cursor string) ([]T, *string, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for {
+			items, next, err := page(cursor)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if next == nil || *next == "" {
+				return
+			}
+			cursor = *next
+		}
+	}
+}

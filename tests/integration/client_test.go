@@ -1,0 +1,156 @@
+package integration
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/members-saas/members/client"
+	"github.com/members-saas/members/tests/testenv"
+)
+
+// got holds a client call's results; ok fails the test on its error.
+type got[T any] struct {
+	v   T
+	err error
+}
+
+func result[T any](v T, err error) got[T] { return got[T]{v, err} }
+
+func (g got[T]) ok(t *testing.T) T {
+	t.Helper()
+	if g.err != nil {
+		t.Fatal(g.err)
+	}
+	return g.v
+}
+
+func wantCode(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	p, ok := err.(*client.Problem)
+	if !ok || p.Status != status || p.Code != code {
+		t.Fatalf("error %v, want a %d %s problem", err, status, code)
+	}
+}
+
+// TestClientMainStory drives the main story through the Go client package
+// (every call also passes the openapi.yaml contract check): an owner sets
+// up an organization, invites, the invitee previews and accepts from the
+// mail, both list members with the iterator, the owner manages invites and
+// roles, and access checks come back as typed problems.
+func TestClientMainStory(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	ctx := context.Background()
+	ownerU := env.SignIn(t, testenv.Email("owner"))
+	owner := env.Client(t, ownerU)
+	if err := env.Client(t, testenv.User{}).Healthz(ctx); err != nil {
+		t.Fatal(err)
+	}
+	result(owner.GetMe(ctx)).ok(t)
+	org := result(owner.CreateOrg(ctx, "Acme")).ok(t)
+	web := result(owner.CreateProject(ctx, org.Id, "Web")).ok(t)
+
+	// Invite → mail → preview → accept.
+	invitee := testenv.Email("ada")
+	pids := []string{web.Id}
+	role := client.ProjectMember
+	res := result(owner.CreateInvites(ctx, org.Id, client.InviteRequest{Emails: []string{invitee}, ProjectIds: &pids, ProjectRole: &role})).ok(t)
+	if len(res) != 1 || res[0].Status != "invited" || res[0].InviteId == nil {
+		t.Fatalf("results %+v", res)
+	}
+	token := env.LastInviteToken(t, invitee)
+	pv := result(env.Client(t, testenv.User{}).PreviewInvite(ctx, token)).ok(t)
+	if pv.OrgName != "Acme" || pv.Email != invitee || len(pv.Projects) != 1 {
+		t.Fatalf("preview %+v", pv)
+	}
+	adaU := env.SignIn(t, invitee)
+	ada := env.Client(t, adaU)
+	acc := result(ada.AcceptInvite(ctx, token)).ok(t)
+	if acc.OrgId != org.Id || acc.OrgRole != client.OrgUser || len(acc.Projects) != 1 || acc.Projects[0].Role != client.ProjectMember {
+		t.Fatalf("accepted %+v", acc)
+	}
+
+	// List with the iterator, one member per page.
+	var emails []string
+	for m, err := range ada.Members(ctx, org.Id, client.PageOptions{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		emails = append(emails, m.Email)
+	}
+	slices.Sort(emails)
+	if want := []string{invitee, ownerU.Email}; !slices.Equal(emails, slices.Sorted(slices.Values(want))) {
+		t.Fatalf("members %v, want %v", emails, want)
+	}
+	var inWeb int
+	for _, err := range owner.ProjectMembers(ctx, org.Id, web.Id, client.PageOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		inWeb++
+	}
+	if inWeb != 2 {
+		t.Fatalf("%d members in Web, want 2", inWeb)
+	}
+
+	// Access checks as typed problems.
+	_, err := ada.CreateInvites(ctx, org.Id, client.InviteRequest{Emails: []string{testenv.Email("x")}})
+	wantCode(t, err, 403, "forbidden")
+	_, err = env.Client(t, testenv.User{}).GetMe(ctx)
+	wantCode(t, err, 401, "unauthorized")
+	_, err = owner.CreateInvites(ctx, org.Id, client.InviteRequest{Emails: []string{}})
+	wantCode(t, err, 400, "validation_failed")
+	if p := err.(*client.Problem); len(p.Errors) == 0 || p.Errors[0].Field != "emails" {
+		t.Fatalf("field errors %+v", p.Errors)
+	}
+	for _, err := range ada.ProjectMembers(ctx, org.Id, "prj_nope", client.PageOptions{}) {
+		wantCode(t, err, 404, "project_not_found")
+	}
+
+	// Management: invites, roles, removal, audit.
+	bob := testenv.Email("bob")
+	r2 := result(owner.CreateInvites(ctx, org.Id, client.InviteRequest{Emails: []string{bob}})).ok(t)
+	var open []string
+	for inv, err := range owner.Invites(ctx, org.Id, client.InviteListOptions{Status: "all"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, inv.Email)
+	}
+	if !slices.Equal(open, []string{bob}) {
+		t.Fatalf("open invites %v", open)
+	}
+	result(owner.ResendInvite(ctx, org.Id, *r2[0].InviteId)).ok(t)
+	if err := owner.RevokeInvite(ctx, org.Id, *r2[0].InviteId); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.Client(t, testenv.User{}).PreviewInvite(ctx, env.LastInviteToken(t, bob))
+	wantCode(t, err, 404, "invite_not_found")
+	if m := result(owner.SetMemberRole(ctx, org.Id, adaU.ID, client.OrgOwner)).ok(t); m.Role != "owner" {
+		t.Fatalf("member %+v", m)
+	}
+	result(owner.SetProjectMemberRole(ctx, org.Id, web.Id, adaU.ID, client.ProjectOwner)).ok(t)
+	if err := ada.RemoveProjectMember(ctx, org.Id, web.Id, adaU.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.RemoveMember(ctx, org.Id, adaU.ID); err != nil {
+		t.Fatal(err)
+	}
+	err = owner.RemoveMember(ctx, org.Id, ownerU.ID)
+	wantCode(t, err, 409, "last_owner")
+	ps := result(owner.ListProjects(ctx, org.Id)).ok(t)
+	if len(ps) != 1 || ps[0].Name != "Web" {
+		t.Fatalf("projects %+v", ps)
+	}
+	var actions []string
+	for ev, err := range owner.AuditEvents(ctx, org.Id, client.PageOptions{Limit: 3}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions = append(actions, string(ev.Action))
+	}
+	if len(actions) < 8 || actions[0] != "member.removed" {
+		t.Fatalf("audit %v", actions)
+	}
+}
