@@ -183,4 +183,3 @@ func problemOf(res *http.Response, b []byte) error {
 	}
 	return p
 }
-
