@@ -190,13 +190,13 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	for pid, p := range projects {
 		names[pid] = p.Name
 	}
-	results := make([]InviteResult, 0, len(req.order))
-	for _, email := range req.order {
-		if bad := req.invalid[email]; bad != nil {
-			results = append(results, InviteResult{Email: email, Status: ResultFailed, Error: bad})
-			continue
-		}
-		r, err := s.inviteOne(ctx, id, m, req, names, email, pre, ch)
+	// The first write carries the request's charge, so addresses are
+	// written one by one until one write took it; then the others are
+	// written concurrently (they carry nothing). Each address's mail goes
+	// out as soon as its write is done. Both are bounded by MailConcurrency.
+	results := make([]InviteResult, len(req.order))
+	one := func(i int, email string, ch *charge) (func() Delivery, error) {
+		r, mail, err := s.inviteOne(ctx, id, m, req, names, email, pre, ch)
 		if ErrorCode(err) == ECodeRateLimited {
 			return nil, err // only the first write carries the charge: nothing was written
 		}
@@ -204,8 +204,35 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 			r = InviteResult{Email: email, Status: ResultFailed, Error: asError(err)}
 			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err.Error())
 		}
-		results = append(results, r)
+		results[i] = r
+		return mail, nil
 	}
+	work := s.newFanout()
+	defer work.wait()
+	for i, email := range req.order {
+		if bad := req.invalid[email]; bad != nil {
+			results[i] = InviteResult{Email: email, Status: ResultFailed, Error: bad}
+			continue
+		}
+		if ch.c == nil { // the charge is settled (or there is none)
+			work.spawn(func() {
+				var mail func() Delivery
+				work.write(func() { mail, _ = one(i, email, &charge{}) })
+				if mail != nil {
+					results[i].Delivery = work.mail(mail)
+				}
+			})
+			continue
+		}
+		mail, err := one(i, email, ch)
+		if err != nil {
+			return nil, err
+		}
+		if mail != nil {
+			work.send(&results[i].Delivery, mail)
+		}
+	}
+	work.wait()
 	return results, nil
 }
 
@@ -247,8 +274,9 @@ func (s *Service) settle(ch *charge, err error) error {
 }
 
 // inviteOne invites one address, starting from its state as pre read it
-// (a retry re-reads it).
-func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads, ch *charge) (InviteResult, error) {
+// (a retry re-reads it). It returns the mail still to send, if any: it
+// tells the result's delivery.
+func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads, ch *charge) (InviteResult, func() Delivery, error) {
 	if uid, ok := pre.UserIDs[email]; ok {
 		return s.grantNow(ctx, id, m, req, names, email, uid, ch)
 	}
@@ -316,14 +344,15 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
 			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
 	})
-	if !reused { // a reused invite was written and mailed by the request that issued it
-		if err := s.settle(ch, err); err != nil {
-			return InviteResult{}, storeErr(err)
-		}
-		inv.Delivery = s.sendInvite(ctx, inv, token)
-	}
 	exp := inv.ExpiresAt
-	return InviteResult{Email: email, Status: ResultInvited, InviteID: inv.ID, ExpiresAt: &exp, Delivery: inv.Delivery}, nil
+	res := InviteResult{Email: email, Status: ResultInvited, InviteID: inv.ID, ExpiresAt: &exp, Delivery: inv.Delivery}
+	if reused { // a reused invite was written and mailed by the request that issued it
+		return res, nil, storeErr(err)
+	}
+	if err := s.settle(ch, err); err != nil {
+		return InviteResult{}, nil, storeErr(err)
+	}
+	return res, func() Delivery { return s.sendInvite(ctx, inv, token) }, nil
 }
 
 // reuseWindow is how recently an open invite must have been issued for a
@@ -402,7 +431,7 @@ func (s *Service) sendInvite(ctx context.Context, inv Invite, token string) Deli
 	return DeliveryFailed
 }
 
-func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string, ch *charge) (InviteResult, error) {
+func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string, ch *charge) (InviteResult, func() Delivery, error) {
 	status := ResultAlreadyMember
 	var after Membership
 	err := retry(func() error {
@@ -433,22 +462,24 @@ func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req i
 		err = s.settle(ch, err)
 	}
 	if err != nil {
-		return InviteResult{}, storeErr(err)
+		return InviteResult{}, nil, storeErr(err)
 	}
 	res := InviteResult{Email: email, Status: status}
-	if status == ResultAdded {
-		mail := AddedMail{To: email, OrgName: m.OrgName, InviterEmail: id.Email, OrgRole: after.Role,
-			ProjectRole: req.projectRole, Link: s.cfg.AppBaseURL + "/"}
-		for _, p := range req.projectIDs {
-			mail.Projects = append(mail.Projects, names[p])
-		}
-		res.Delivery = DeliverySent
-		if _, err := s.mail.SendAdded(ctx, mail); err != nil {
-			res.Delivery = DeliveryFailed
-			s.cfg.Logger.WarnContext(ctx, "added email not sent", "org", m.OrgID, "user", uid, "err", err)
-		}
+	if status != ResultAdded {
+		return res, nil, nil
 	}
-	return res, nil
+	mail := AddedMail{To: email, OrgName: m.OrgName, InviterEmail: id.Email, OrgRole: after.Role,
+		ProjectRole: req.projectRole, Link: s.cfg.AppBaseURL + "/"}
+	for _, p := range req.projectIDs {
+		mail.Projects = append(mail.Projects, names[p])
+	}
+	return res, func() Delivery {
+		if _, err := s.mail.SendAdded(ctx, mail); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "added email not sent", "org", m.OrgID, "user", uid, "err", err)
+			return DeliveryFailed
+		}
+		return DeliverySent
+	}, nil
 }
 
 // PreviewView is POST /invites/preview.

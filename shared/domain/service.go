@@ -24,6 +24,9 @@ type Config struct {
 	InviteEmailsPerHour int
 	// Logger receives operational logs (slog.Default when nil).
 	Logger *slog.Logger
+	// MailConcurrency bounds the mails of one invite request in flight at
+	// once (default DefaultMailConcurrency).
+	MailConcurrency int
 }
 
 // Service implements every use case of the Members API.
@@ -56,6 +59,9 @@ func NewService(store Store, mailer Mailer, cfg Config) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.MailConcurrency <= 0 {
+		cfg.MailConcurrency = DefaultMailConcurrency
 	}
 	if len(cfg.CursorKey) == 0 {
 		cfg.CursorKey = []byte("members-cursor-v1")

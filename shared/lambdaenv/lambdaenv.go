@@ -36,6 +36,9 @@ type Config struct {
 	CursorKey        string // CURSOR_KEY (optional: signs pagination cursors)
 	// InviteEmailsPerHour is INVITES_PER_HOUR (default 100; -1: no cap).
 	InviteEmailsPerHour int
+	// MailConcurrency is MAIL_CONCURRENCY: the mails of one invite request
+	// in flight at once (default 8, at most 50).
+	MailConcurrency int
 }
 
 // ConfigFromEnv reads Config from the environment (getenv is os.Getenv when
@@ -70,6 +73,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("INVITES_PER_HOUR must be a positive number or -1, got %q", v)
 		}
 		c.InviteEmailsPerHour = n
+	}
+	if v := getenv("MAIL_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > domain.MaxInviteEmails {
+			return c, fmt.Errorf("MAIL_CONCURRENCY must be a number from 1 to %d, got %q", domain.MaxInviteEmails, v)
+		}
+		c.MailConcurrency = n
 	}
 	return c, nil
 }
@@ -131,5 +141,5 @@ func FromEnv(ctx context.Context, log *slog.Logger, mail MailerFactory) (*httpap
 // (time.Now when nil).
 func ServiceConfig(c Config, now func() time.Time, log *slog.Logger) domain.Config {
 	return domain.Config{AppBaseURL: c.AppBaseURL, CursorKey: []byte(c.CursorKey), Now: now,
-		InviteEmailsPerHour: c.InviteEmailsPerHour, Logger: log}
+		InviteEmailsPerHour: c.InviteEmailsPerHour, Logger: log, MailConcurrency: c.MailConcurrency}
 }

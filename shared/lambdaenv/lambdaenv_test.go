@@ -17,7 +17,7 @@ func TestConfigFromEnv(t *testing.T) {
 		!strings.Contains(err.Error(), "APP_BASE_URL") || !strings.Contains(err.Error(), "MAIL_FROM") {
 		t.Fatalf("missing variables not all named: %v", err)
 	}
-	for k, v := range map[string]string{"APP_BASE_URL": "console.example", "INVITES_PER_HOUR": "0"} {
+	for k, v := range map[string]string{"APP_BASE_URL": "console.example", "INVITES_PER_HOUR": "0", "MAIL_CONCURRENCY": "0"} {
 		bad := map[string]string{}
 		for kk, vv := range ok {
 			bad[kk] = vv
@@ -30,6 +30,13 @@ func TestConfigFromEnv(t *testing.T) {
 	ok["INVITES_PER_HOUR"] = "-1"
 	if c, err := ConfigFromEnv(env(ok)); err != nil || c.InviteEmailsPerHour != -1 {
 		t.Fatal(c, err)
+	}
+	for v, want := range map[string]int{"": 0, "1": 1, "50": 50, "51": -1, "x": -1, "-3": -1} {
+		ok["MAIL_CONCURRENCY"] = v
+		c, err := ConfigFromEnv(env(ok))
+		if (want < 0) != (err != nil) || (err == nil && c.MailConcurrency != want) {
+			t.Errorf("MAIL_CONCURRENCY=%q: %d %v", v, c.MailConcurrency, err)
+		}
 	}
 }
 

@@ -181,10 +181,16 @@ var bmSeq atomic.Int64
 
 func newBmStack(b *testing.B) *bmStack {
 	b.Helper()
+	return newBmStackSES(b, testenv.Parts(b).SES.URL)
+}
+
+// newBmStackSES is newBmStack sending mail to sesURL.
+func newBmStackSES(b *testing.B, sesURL string) *bmStack {
+	b.Helper()
 	sh := testenv.Parts(b)
 	m := newBmMeter()
 	c := app.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: sh.DynamoURL,
-		SESEndpoint: sh.SES.URL, Region: "us-east-1",
+		SESEndpoint: sesURL, Region: "us-east-1",
 		// A cap never reached, so the counter call still happens as in production.
 		InviteEmailsPerHour: 1 << 30}
 	cl, err := app.NewClients(context.Background(), c, m.option())
@@ -357,6 +363,38 @@ func BenchmarkInviteBulk50(b *testing.B) {
 	b.StopTimer()
 	run.report(b, b.N*size, "address")
 	b.ReportMetric(run.handler.Seconds()*1e3/float64(b.N), "handler-ms/request")
+}
+
+// BenchmarkInviteSESLatency: a single invite and a bulk invite of 50 new
+// addresses, alternating on a fresh table each, with 30 ms added to every
+// SES call by a delaying proxy in front of the emulator (SES's latency from
+// a Lambda is tens of milliseconds; the emulator's is well under one). The
+// bulk request's mails go out MAIL_CONCURRENCY (8) at a time while its
+// writes go on, so it takes a few times a single invite, not 50 times.
+// Reports ms/single, ms/bulk50 and bulk50/single-x (target ≤ 10).
+func BenchmarkInviteSESLatency(b *testing.B) {
+	proxy := testenv.NewDelayProxy(b, testenv.Parts(b).SES.URL, 30*time.Millisecond)
+	s := newBmStackSES(b, proxy.URL)
+	var single, bulk time.Duration
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		t := s.table(b)
+		one := bmNewUser("invitee").email
+		emails := make([]string, 50)
+		for j := range emails {
+			emails[j] = bmNewUser("bulk").email
+		}
+		b.StartTimer()
+		single += t.invite(b, one)
+		bulk += t.invite(b, emails...)
+	}
+	b.StopTimer()
+	f := float64(b.N)
+	b.ReportMetric(single.Seconds()*1e3/f, "ms/single")
+	b.ReportMetric(bulk.Seconds()*1e3/f, "ms/bulk50")
+	b.ReportMetric(bulk.Seconds()/single.Seconds(), "bulk50/single-x")
+	b.Logf("b.N=%d, SES requests through the proxy: %d, at most %d at once", b.N, proxy.Requests(), proxy.Peak())
 }
 
 // BenchmarkAccept: POST /invites/accept of a pending invite to one project

@@ -217,6 +217,8 @@ type Options struct {
 	// TableName names the table ("": a fresh one). A second Env over the
 	// same table sees the same data.
 	TableName string
+	// MailConcurrency bounds one request's mails in flight (0: default).
+	MailConcurrency int
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers and readers: a
@@ -270,6 +272,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		SESEndpoint:         ses,
 		Region:              "us-east-1",
 		InviteEmailsPerHour: o.InvitesPerHour,
+		MailConcurrency:     o.MailConcurrency,
 	}
 	stack, err := localserver.Start(context.Background(), c, log)
 	if err != nil {
