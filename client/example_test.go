@@ -42,7 +42,7 @@ func ExampleClient_Members() {
 	if err != nil {
 		return
 	}
-	for m, err := range mc.Members(context.Background(), "org_01kbf9w8wz4j2m6v0t8q3c5n7r", client.PageOptions{Limit: 100}) {
+	for m, err := range mc.Members(context.Background(), "org_01kbf9w8wz4j2m6v0t8q3c5n7r", client.MemberListOptions{Email: "ada", PageOptions: client.PageOptions{Limit: 100}}) {
 		if err != nil {
 			return
 		}

@@ -126,9 +126,24 @@ func (c *Client) AcceptInvite(ctx context.Context, token string) (Accepted, erro
 	return result[Accepted](res, err, http.StatusOK)
 }
 
+// MemberListOptions select members: with Email, only those whose address
+// starts with it (case-insensitive), sorted by address; otherwise all, by
+// user id. And the page.
+type MemberListOptions struct {
+	Email string
+	PageOptions
+}
+
+func (o MemberListOptions) email() *string {
+	if o.Email == "" {
+		return nil
+	}
+	return &o.Email
+}
+
 // ListMembers returns one page of the organization's members.
-func (c *Client) ListMembers(ctx context.Context, orgID string, o PageOptions) (MemberPage, error) {
-	p := &oapi.ListMembersParams{}
+func (c *Client) ListMembers(ctx context.Context, orgID string, o MemberListOptions) (MemberPage, error) {
+	p := &oapi.ListMembersParams{Email: o.email()}
 	p.Limit, p.Cursor = o.params()
 	res, err := c.raw.ListMembers(ctx, orgID, p)
 	return result[MemberPage](res, err, http.StatusOK)
@@ -136,11 +151,11 @@ func (c *Client) ListMembers(ctx context.Context, orgID string, o PageOptions) (
 
 // Members iterates over the organization's members, page by page:
 //
-//	for m, err := range c.Members(ctx, orgID, client.PageOptions{}) {
+//	for m, err := range c.Members(ctx, orgID, client.MemberListOptions{Email: "ada"}) {
 //		if err != nil { return err }
 //		…
 //	}
-func (c *Client) Members(ctx context.Context, orgID string, o PageOptions) iter.Seq2[Member, error] {
+func (c *Client) Members(ctx context.Context, orgID string, o MemberListOptions) iter.Seq2[Member, error] {
 	return pages(o.Cursor, func(cursor string) ([]Member, *string, error) {
 		o.Cursor = cursor
 		p, err := c.ListMembers(ctx, orgID, o)
@@ -162,15 +177,15 @@ func (c *Client) RemoveMember(ctx context.Context, orgID, userID string) error {
 }
 
 // ListProjectMembers returns one page of a project's members.
-func (c *Client) ListProjectMembers(ctx context.Context, orgID, projectID string, o PageOptions) (MemberPage, error) {
-	p := &oapi.ListProjectMembersParams{}
+func (c *Client) ListProjectMembers(ctx context.Context, orgID, projectID string, o MemberListOptions) (MemberPage, error) {
+	p := &oapi.ListProjectMembersParams{Email: o.email()}
 	p.Limit, p.Cursor = o.params()
 	res, err := c.raw.ListProjectMembers(ctx, orgID, projectID, p)
 	return result[MemberPage](res, err, http.StatusOK)
 }
 
 // ProjectMembers iterates over a project's members, page by page.
-func (c *Client) ProjectMembers(ctx context.Context, orgID, projectID string, o PageOptions) iter.Seq2[Member, error] {
+func (c *Client) ProjectMembers(ctx context.Context, orgID, projectID string, o MemberListOptions) iter.Seq2[Member, error] {
 	return pages(o.Cursor, func(cursor string) ([]Member, *string, error) {
 		o.Cursor = cursor
 		p, err := c.ListProjectMembers(ctx, orgID, projectID, o)

@@ -33,7 +33,8 @@ func TestTable(t *testing.T) {
 	_, table := s.only(t, "AWS::DynamoDB::Table")
 	p := props(table)
 
-	// THEN it has pk/sk, gsi1 (gsi1pk/gsi1sk, ALL), TTL on ttl, on-demand
+	// THEN it has pk/sk, gsi1 (gsi1pk/gsi1sk, ALL), gsi2 (gsi2pk/gsi2sk,
+	// the listed fields), TTL on ttl, on-demand
 	// billing, PITR, deletion protection, and is retained
 	want := map[string]any{
 		"KeySchema":                        []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "sk", "KeyType": "RANGE"}},
@@ -45,6 +46,10 @@ func TestTable(t *testing.T) {
 			"IndexName":  "gsi1",
 			"KeySchema":  []any{map[string]any{"AttributeName": "gsi1pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "gsi1sk", "KeyType": "RANGE"}},
 			"Projection": map[string]any{"ProjectionType": "ALL"},
+		}, map[string]any{
+			"IndexName":  "gsi2",
+			"KeySchema":  []any{map[string]any{"AttributeName": "gsi2pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "gsi2sk", "KeyType": "RANGE"}},
+			"Projection": map[string]any{"NonKeyAttributes": []any{"userId", "email", "role", "joinedAt"}, "ProjectionType": "INCLUDE"},
 		}},
 	}
 	for k, v := range want {
@@ -59,6 +64,7 @@ func TestTable(t *testing.T) {
 	sort.Strings(attrs)
 	wantAttrs := []string{
 		`{"AttributeName":"gsi1pk","AttributeType":"S"}`, `{"AttributeName":"gsi1sk","AttributeType":"S"}`,
+		`{"AttributeName":"gsi2pk","AttributeType":"S"}`, `{"AttributeName":"gsi2sk","AttributeType":"S"}`,
 		`{"AttributeName":"pk","AttributeType":"S"}`, `{"AttributeName":"sk","AttributeType":"S"}`,
 	}
 	if !reflect.DeepEqual(attrs, wantAttrs) {

@@ -35,6 +35,13 @@ type Store interface {
 	ListMembers(ctx context.Context, orgID, after string, limit int) ([]Member, string, error)
 	// ListProjectMembers is ListMembers for a project.
 	ListProjectMembers(ctx context.Context, orgID, projectID, after string, limit int) ([]Member, string, error)
+	// SearchMembers returns up to limit organization members whose address
+	// starts with prefix (lowercase; "" for all), sorted by address, after
+	// position after, and the next page's position ("" at the end). It
+	// reads only the page (an index on the address; eventually consistent).
+	SearchMembers(ctx context.Context, orgID, prefix, after string, limit int) ([]Member, string, error)
+	// SearchProjectMembers is SearchMembers for a project.
+	SearchProjectMembers(ctx context.Context, orgID, projectID, prefix, after string, limit int) ([]Member, string, error)
 	// ListUserMemberships returns the user's organization and project
 	// memberships (eventually consistent; for display).
 	ListUserMemberships(ctx context.Context, userID string) ([]OrgMembership, []ProjectMembership, error)

@@ -440,6 +440,25 @@ func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p 
 	return MemberPage{Members: ms, NextCursor: next}, err
 }
 
+// canListProject checks that the caller may list the project's members:
+// its members and org owners. Returns org_not_found, project_not_found,
+// forbidden.
+func (s *Service) canListProject(ctx context.Context, id Identity, orgID, projectID string) error {
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return err
+	}
+	if _, in := m.Projects[projectID]; !in {
+		if _, err := s.project(ctx, orgID, projectID); err != nil {
+			return err
+		}
+		if m.Role != OrgOwner {
+			return Errorf(ECodeForbidden, "only members of this project can list its members")
+		}
+	}
+	return nil
+}
+
 // project checks that projectID is a project of orgID. Returns project_not_found.
 func (s *Service) project(ctx context.Context, orgID, projectID string) (Project, error) {
 	if !ValidID(projectID) {
@@ -459,17 +478,8 @@ func (s *Service) project(ctx context.Context, orgID, projectID string) (Project
 // ListProjectMembers lists a project's members; project members and org
 // owners may list. Returns org_not_found, project_not_found, forbidden.
 func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, projectID string, p Page) (MemberPage, error) {
-	m, err := s.membership(ctx, id, orgID)
-	if err != nil {
+	if err := s.canListProject(ctx, id, orgID, projectID); err != nil {
 		return MemberPage{}, err
-	}
-	if _, in := m.Projects[projectID]; !in {
-		if _, err := s.project(ctx, orgID, projectID); err != nil {
-			return MemberPage{}, err
-		}
-		if m.Role != OrgOwner {
-			return MemberPage{}, Errorf(ECodeForbidden, "only members of this project can list its members")
-		}
 	}
 	ms, next, err := page(s, "project-members/"+orgID+"/"+projectID, p, func(after string, limit int) ([]Member, string, error) {
 		return s.store.ListProjectMembers(ctx, orgID, projectID, after, limit)

@@ -43,6 +43,12 @@ func (r *request) query(name string) string {
 	return r.ev.QueryStringParameters[name]
 }
 
+// hasQuery reports whether the query string names the parameter, even empty.
+func (r *request) hasQuery(name string) bool {
+	_, ok := r.ev.QueryStringParameters[name]
+	return ok
+}
+
 // response is an operation's success: a status and a JSON body (nil: none).
 type response struct {
 	status int

@@ -43,6 +43,23 @@ type resultJSON struct {
 	Error *Problem `json:"error,omitempty"`
 }
 
+// searchMembers answers a member list with ?email=<prefix>: the members
+// whose address starts with it, by address (of the project when projectID
+// is not empty).
+func searchMembers(ctx context.Context, s *domain.Service, r *request, p domain.Page, projectID string) (response, error) {
+	prefix, err := domain.ParseEmailPrefix(r.query("email"))
+	if err != nil {
+		return response{}, err
+	}
+	var v domain.MemberPage
+	if projectID == "" {
+		v, err = s.SearchMembers(ctx, r.id, r.path("orgId"), prefix, p)
+	} else {
+		v, err = s.SearchProjectMembers(ctx, r.id, r.path("orgId"), projectID, prefix, p)
+	}
+	return ok(v), err
+}
+
 // operations maps each route key of routes.Table to its operation.
 func (a *API) operations() map[string]operation {
 	s := a.svc
@@ -137,6 +154,9 @@ func (a *API) operations() map[string]operation {
 			if err != nil {
 				return response{}, err
 			}
+			if r.hasQuery("email") {
+				return searchMembers(ctx, s, r, p, "")
+			}
 			v, err := s.ListMembers(ctx, r.id, r.path("orgId"), p)
 			return ok(v), err
 		},
@@ -155,6 +175,9 @@ func (a *API) operations() map[string]operation {
 			p, err := page(r)
 			if err != nil {
 				return response{}, err
+			}
+			if r.hasQuery("email") {
+				return searchMembers(ctx, s, r, p, r.path("projectId"))
 			}
 			v, err := s.ListProjectMembers(ctx, r.id, r.path("orgId"), r.path("projectId"), p)
 			return ok(v), err

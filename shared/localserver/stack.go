@@ -62,6 +62,14 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 	if ttlErr != nil {
 		log.Info("TTL not enabled on this DynamoDB server; expiry is enforced on read anyway", "err", ttlErr.Error())
 	}
+	// A table kept from before member search (DynamoDB Local) gets its
+	// memberships indexed by address; a new table has none to index.
+	if n, err := store.BackfillEmailIndex(ctx, cl.DynamoDB, c.TableName); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("index members by address: %w", err)
+	} else if n > 0 {
+		log.Info("indexed existing members by address", "items", n)
+	}
 	auth, err := NewAuthorizer(LocalIssuer, LocalAudience)
 	if err != nil {
 		st.Close()

@@ -51,6 +51,8 @@ type memberItem struct {
 	key
 	GSI1PK   string            `dynamodbav:"gsi1pk"`
 	GSI1SK   string            `dynamodbav:"gsi1sk"`
+	GSI2PK   string            `dynamodbav:"gsi2pk"`
+	GSI2SK   string            `dynamodbav:"gsi2sk"`
 	Type     string            `dynamodbav:"type"`
 	OrgID    string            `dynamodbav:"orgId"`
 	OrgName  string            `dynamodbav:"orgName"`
@@ -66,6 +68,8 @@ type projectMemberItem struct {
 	key
 	GSI1PK      string    `dynamodbav:"gsi1pk"`
 	GSI1SK      string    `dynamodbav:"gsi1sk"`
+	GSI2PK      string    `dynamodbav:"gsi2pk"`
+	GSI2SK      string    `dynamodbav:"gsi2sk"`
 	Type        string    `dynamodbav:"type"`
 	OrgID       string    `dynamodbav:"orgId"`
 	ProjectID   string    `dynamodbav:"projectId"`
@@ -149,6 +153,7 @@ func toMemberItem(m domain.Membership, rev int64) memberItem {
 		ps[k] = string(v)
 	}
 	return memberItem{key: key{orgPK(m.OrgID), memberSK(m.UserID)}, GSI1PK: userGSI(m.UserID), GSI1SK: orgGSI(m.OrgID),
+		GSI2PK: orgPK(m.OrgID), GSI2SK: byEmailSK(m.Email, m.UserID),
 		Type: "member", OrgID: m.OrgID, OrgName: m.OrgName, UserID: m.UserID, Email: m.Email, Role: string(m.Role),
 		Projects: ps, JoinedAt: m.JoinedAt, Rev: rev}
 }

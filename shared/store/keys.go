@@ -19,6 +19,10 @@ const (
 	AttrGSI1SK = "gsi1sk"
 	AttrTTL    = "ttl"
 	IndexGSI1  = "gsi1"
+	// gsi2: members of an organization or project by address (search).
+	AttrGSI2PK = "gsi2pk"
+	AttrGSI2SK = "gsi2sk"
+	IndexGSI2  = "gsi2"
 )
 
 const (

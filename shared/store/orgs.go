@@ -122,7 +122,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		case !had && has:
 			a := c.After
 			t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
-				GSI1SK: projectGSI(orgID, pid), Type: "projectMember", OrgID: orgID, ProjectID: pid,
+				GSI1SK: projectGSI(orgID, pid), GSI2PK: projectPK(pid), GSI2SK: byEmailSK(a.Email, userID), Type: "projectMember", OrgID: orgID, ProjectID: pid,
 				ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now},
 				"", nil, nil, nil)
 		case was != now:

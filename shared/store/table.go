@@ -16,6 +16,7 @@ type TableAdmin interface {
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	UpdateTimeToLive(context.Context, *dynamodb.UpdateTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+	UpdateTable(context.Context, *dynamodb.UpdateTableInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
 }
 
 // CreateTableInput is the table's schema, the same the CDK app deploys.
@@ -29,6 +30,8 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(AttrSK), AttributeType: str},
 			{AttributeName: aws.String(AttrGSI1PK), AttributeType: str},
 			{AttributeName: aws.String(AttrGSI1SK), AttributeType: str},
+			{AttributeName: aws.String(AttrGSI2PK), AttributeType: str},
+			{AttributeName: aws.String(AttrGSI2SK), AttributeType: str},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -41,17 +44,50 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 				{AttributeName: aws.String(AttrGSI1SK), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}},
+		}, gsi2()},
 	}
 }
+
+// gsi2 is the members-by-address index (search.go): keys only plus the
+// listed fields.
+func gsi2() types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{
+		IndexName: aws.String(IndexGSI2),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(AttrGSI2PK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(AttrGSI2SK), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude,
+			NonKeyAttributes: GSI2Attributes},
+	}
+}
+
+// GSI2Attributes are the non-key attributes gsi2 projects: what a member
+// list shows.
+var GSI2Attributes = []string{"userId", "email", "role", "joinedAt"}
 
 // EnsureTable creates the table when it is missing and waits until it is
 // active, then enables TTL. It is for local runs and tests; in AWS the CDK
 // app owns the table. A server without UpdateTimeToLive (minidyn) is fine:
 // expiry is enforced on read anyway. Returns the TTL error, if any, as
 // ttlErr so callers can log it.
+//
+// A table made before gsi2 existed (e.g. in DynamoDB Local) gets it added;
+// store.BackfillEmailIndex then indexes the memberships already there.
 func EnsureTable(ctx context.Context, db TableAdmin, name string) (ttlErr error, err error) {
-	_, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err == nil && desc.Table != nil && !hasIndex(desc.Table, IndexGSI2) {
+		in := CreateTableInput(name)
+		g := gsi2()
+		if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
+			AttributeDefinitions: in.AttributeDefinitions,
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection}}},
+		}); err != nil {
+			return nil, fmt.Errorf("add %s to table %s: %w", IndexGSI2, name, err)
+		}
+		return nil, waitActive(ctx, db, name)
+	}
 	var nf *types.ResourceNotFoundException
 	switch {
 	case errors.As(err, &nf):
@@ -89,4 +125,13 @@ func waitActive(ctx context.Context, db TableAdmin, name string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+func hasIndex(t *types.TableDescription, name string) bool {
+	for _, g := range t.GlobalSecondaryIndexes {
+		if aws.ToString(g.IndexName) == name {
+			return true
+		}
+	}
+	return false
 }

@@ -73,7 +73,7 @@ func TestClientMainStory(t *testing.T) {
 
 	// List with the iterator, one member per page.
 	var emails []string
-	for m, err := range ada.Members(ctx, org.Id, client.PageOptions{Limit: 1}) {
+	for m, err := range ada.Members(ctx, org.Id, client.MemberListOptions{PageOptions: client.PageOptions{Limit: 1}}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestClientMainStory(t *testing.T) {
 		t.Fatalf("members %v, want %v", emails, want)
 	}
 	var inWeb int
-	for _, err := range owner.ProjectMembers(ctx, org.Id, web.Id, client.PageOptions{}) {
+	for _, err := range owner.ProjectMembers(ctx, org.Id, web.Id, client.MemberListOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestClientMainStory(t *testing.T) {
 	if p := err.(*client.Problem); len(p.Errors) == 0 || p.Errors[0].Field != "emails" {
 		t.Fatalf("field errors %+v", p.Errors)
 	}
-	for _, err := range ada.ProjectMembers(ctx, org.Id, "prj_nope", client.PageOptions{}) {
+	for _, err := range ada.ProjectMembers(ctx, org.Id, "prj_nope", client.MemberListOptions{}) {
 		wantCode(t, err, 404, "project_not_found")
 	}
 

@@ -677,6 +677,9 @@ type UserId = string
 // Cursor defines model for cursor.
 type Cursor = string
 
+// EmailPrefix defines model for emailPrefix.
+type EmailPrefix = string
+
 // InviteId An id this service issued (prefix, underscore, base32).
 //
 // Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -931,6 +934,12 @@ type ResendInviteJSONBody = map[string]interface{}
 
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
+	// Email Search: only members whose address starts with this text, compared
+	// case-insensitively, and the page sorted by address instead of by
+	// user id (empty: every member, by address). Up to 254 characters,
+	// no whitespace. A cursor works only with the prefix it came with.
+	Email *EmailPrefix `form:"email,omitempty" json:"email,omitempty"`
+
 	// Limit Page size, 1–100 (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -951,6 +960,12 @@ type CreateProjectJSONBody struct {
 
 // ListProjectMembersParams defines parameters for ListProjectMembers.
 type ListProjectMembersParams struct {
+	// Email Search: only members whose address starts with this text, compared
+	// case-insensitively, and the page sorted by address instead of by
+	// user id (empty: every member, by address). Up to 254 characters,
+	// no whitespace. A cursor works only with the prefix it came with.
+	Email *EmailPrefix `form:"email,omitempty" json:"email,omitempty"`
+
 	// Limit Page size, 1–100 (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -1156,7 +1171,7 @@ type ClientInterface interface {
 	// Corresponds with POST /orgs/{orgId}/invites/{inviteId}/resend (the `ResendInvite` operationId).
 	ResendInvite(ctx context.Context, orgId OrgId, inviteId InviteId, body ResendInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListMembers Organization members, paged
+	// ListMembers Organization members, paged; ?email= searches by address prefix
 	//
 	// Corresponds with GET /orgs/{orgId}/members (the `ListMembers` operationId).
 	ListMembers(ctx context.Context, orgId OrgId, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1199,7 +1214,7 @@ type ClientInterface interface {
 	// Corresponds with POST /orgs/{orgId}/projects (the `CreateProject` operationId).
 	CreateProject(ctx context.Context, orgId OrgId, body CreateProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListProjectMembers Project members, paged
+	// ListProjectMembers Project members, paged; ?email= searches by address prefix
 	//
 	// Corresponds with GET /orgs/{orgId}/projects/{projectId}/members (the `ListProjectMembers` operationId).
 	ListProjectMembers(ctx context.Context, orgId OrgId, projectId ProjectId, params *ListProjectMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1469,7 +1484,7 @@ func (c *Client) ResendInvite(ctx context.Context, orgId OrgId, inviteId InviteI
 	return c.Client.Do(req)
 }
 
-// ListMembers Organization members, paged
+// ListMembers Organization members, paged; ?email= searches by address prefix
 //
 // Corresponds with GET /orgs/{orgId}/members (the `ListMembers` operationId).
 func (c *Client) ListMembers(ctx context.Context, orgId OrgId, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1582,7 +1597,7 @@ func (c *Client) CreateProject(ctx context.Context, orgId OrgId, body CreateProj
 	return c.Client.Do(req)
 }
 
-// ListProjectMembers Project members, paged
+// ListProjectMembers Project members, paged; ?email= searches by address prefix
 //
 // Corresponds with GET /orgs/{orgId}/projects/{projectId}/members (the `ListProjectMembers` operationId).
 func (c *Client) ListProjectMembers(ctx context.Context, orgId OrgId, projectId ProjectId, params *ListProjectMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2155,6 +2170,18 @@ func NewListMembersRequest(server string, orgId OrgId, params *ListMembersParams
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -2410,6 +2437,18 @@ func NewListProjectMembersRequest(server string, orgId OrgId, projectId ProjectI
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.Limit != nil {
 
@@ -2707,7 +2746,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /orgs/{orgId}/invites/{inviteId}/resend (the `ResendInvite` operationId).
 	ResendInviteWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, body ResendInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*ResendInviteResponse, error)
 
-	// ListMembersWithResponse Organization members, paged
+	// ListMembersWithResponse Organization members, paged; ?email= searches by address prefix
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2756,7 +2795,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /orgs/{orgId}/projects (the `CreateProject` operationId).
 	CreateProjectWithResponse(ctx context.Context, orgId OrgId, body CreateProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProjectResponse, error)
 
-	// ListProjectMembersWithResponse Project members, paged
+	// ListProjectMembersWithResponse Project members, paged; ?email= searches by address prefix
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6895,7 +6934,7 @@ func (c *ClientWithResponses) ResendInviteWithResponse(ctx context.Context, orgI
 	return ParseResendInviteResponse(rsp)
 }
 
-// ListMembersWithResponse Organization members, paged
+// ListMembersWithResponse Organization members, paged; ?email= searches by address prefix
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6986,7 +7025,7 @@ func (c *ClientWithResponses) CreateProjectWithResponse(ctx context.Context, org
 	return ParseCreateProjectResponse(rsp)
 }
 
-// ListProjectMembersWithResponse Project members, paged
+// ListProjectMembersWithResponse Project members, paged; ?email= searches by address prefix
 //
 // Returns a wrapper object for the known response body format(s).
 //
