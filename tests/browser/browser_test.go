@@ -555,7 +555,7 @@ func outDir(t *testing.T) string {
 	return dir
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T, extraEnv ...string) *stack {
 	t.Helper()
 	if base := os.Getenv("E2E_BASE_URL"); base != "" {
 		ses := os.Getenv("E2E_SES_URL")
@@ -565,7 +565,7 @@ func startStack(t *testing.T) *stack {
 		return &stack{baseURL: strings.TrimSuffix(base, "/"), sesURL: strings.TrimSuffix(ses, "/")}
 	}
 	begin := time.Now()
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -607,6 +607,7 @@ func startStack(t *testing.T) *stack {
 		"MAIL_FROM=invites@example.com",
 		"AWS_REGION=us-east-1",
 	}
+	env = append(env, extraEnv...)
 	local := startProcess(t, "local", root, env, bin)
 	local.waitHTTP(t, baseURL+"/healthz")
 	t.Logf("stack up in %s: %s, SES emulator %s", time.Since(begin).Round(time.Millisecond), baseURL, sesURL)

@@ -4,6 +4,7 @@
 import { ApiError, loadConfig, request, seg, sentence } from './api.js';
 import { clearSession, completeSignIn, getSession, signOut } from './auth.js';
 import { announce, badge, byId, cap, fill, formatDateTime, h, show, timeEl } from './dom.js';
+import { MemberPager } from './member-search.js';
 import { renderSignIn } from './signin.js';
 
 const ORG_KEY = 'members.orgId';
@@ -14,7 +15,6 @@ const state = {
   orgId: '',
   projects: [], // GET /orgs/{orgId}/projects
   scope: '', // '' = the organization, else a project id
-  membersCursor: null,
   invitesCursor: null,
   loadSeq: 0, // drops answers of a previous organization
 };
@@ -211,32 +211,20 @@ function renderProjects() {
 
 // ---------- members ----------
 
-async function loadMembers(reset) {
-  const seq = state.loadSeq;
-  const body = byId('members-body');
-  const more = byId('members-more');
-  if (reset) {
-    state.membersCursor = null;
-    fill(body);
-  }
+let pager; // MemberPager (member-search.js): search box and pages
+
+/** Shows the first page of members (of the current search). */
+function loadMembers() {
+  return pager.first();
+}
+
+/** Fetches one page of members: of the organization or the scoped project, by address prefix when email is set. */
+function fetchMembersPage(cursor, email) {
   const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (!reset && state.membersCursor) q.set('cursor', state.membersCursor);
+  if (email) q.set('email', email);
+  if (cursor) q.set('cursor', cursor);
   const path = state.scope ? orgPath('projects', state.scope, 'members') : orgPath('members');
-  byId('members-card').setAttribute('aria-busy', 'true');
-  more.disabled = true;
-  try {
-    const res = await api('GET', `${path}?${q}`);
-    if (seq !== state.loadSeq) return;
-    for (const m of res?.members || []) body.append(memberRow(m));
-    state.membersCursor = res?.nextCursor || null;
-  } catch (err) {
-    if (seq === state.loadSeq) showError(err);
-  } finally {
-    byId('members-card').removeAttribute('aria-busy');
-    more.disabled = false;
-  }
-  show(more, !!state.membersCursor);
-  show(byId('members-empty'), body.children.length === 0);
+  return api('GET', `${path}?${q}`);
 }
 
 function memberPath(userId) {
@@ -705,7 +693,11 @@ function wire() {
     state.scope = ev.target.value;
     loadMembers(true);
   });
-  byId('members-more').addEventListener('click', () => loadMembers(false));
+  pager = new MemberPager({
+    fetchPage: fetchMembersPage,
+    render: (members) => fill(byId('members-body'), members.map(memberRow)),
+    onError: showError,
+  });
   byId('invites-more').addEventListener('click', () => loadInvites(false));
   byId('invites-refresh').addEventListener('click', () => loadInvites(true));
   byId('org-form').addEventListener('submit', createOrg);
