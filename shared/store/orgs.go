@@ -206,6 +206,12 @@ func (st *Store) listMembers(ctx context.Context, pk, after string, limit int) (
 	if after != "" {
 		start = keyOf(pk, memberSK(after))
 	}
+	return st.memberPage(ctx, in, start, limit, func(m domain.Member) string { return m.UserID })
+}
+
+// memberPage runs a member list query for one page and returns the
+// members and the next page's position (pos of the last member; "" at the end).
+func (st *Store) memberPage(ctx context.Context, in *dynamodb.QueryInput, start map[string]types.AttributeValue, limit int, pos func(domain.Member) string) ([]domain.Member, string, error) {
 	items, more, err := st.queryPage(ctx, in, start, limit)
 	if err != nil {
 		return nil, "", err
@@ -220,7 +226,7 @@ func (st *Store) listMembers(ctx context.Context, pk, after string, limit int) (
 	}
 	next := ""
 	if more && len(out) > 0 {
-		next = out[len(out)-1].UserID
+		next = pos(out[len(out)-1])
 	}
 	return out, next, nil
 }

@@ -60,24 +60,7 @@ func (st *Store) searchMembers(ctx context.Context, pk, prefix, after string, li
 		start = keyOf(pk, memberSK(after[i+1:]))
 		start[AttrGSI2PK], start[AttrGSI2SK] = s(pk), s(after)
 	}
-	items, more, err := st.queryPage(ctx, in, start, limit)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]domain.Member, 0, len(items))
-	for _, raw := range items {
-		m, err := memberRow(raw)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, m)
-	}
-	next := ""
-	if more && len(out) > 0 {
-		last := out[len(out)-1]
-		next = byEmailSK(last.Email, last.UserID)
-	}
-	return out, next, nil
+	return st.memberPage(ctx, in, start, limit, func(m domain.Member) string { return byEmailSK(m.Email, m.UserID) })
 }
 
 // BackfillEmailIndex gives every membership item written before gsi2

@@ -585,21 +585,28 @@ var bmListOrgs struct {
 	small, large *bmListOrg
 }
 
+// bmListFixtures returns the organizations of 10 and 10,000 members,
+// built once per run for the list benchmarks.
+func bmListFixtures(b *testing.B) (small, large *bmListOrg) {
+	b.Helper()
+	bmListOrgs.once.Do(func() {
+		s := newBmStack(b)
+		bmListOrgs.small = newBmListOrg(b, s, 10)
+		bmListOrgs.large = newBmListOrg(b, s, 10_000)
+	})
+	if bmListOrgs.small == nil || bmListOrgs.large == nil {
+		b.Fatal("list fixtures failed to build")
+	}
+	return bmListOrgs.small, bmListOrgs.large
+}
+
 // BenchmarkListMembers: GET /orgs/{orgId}/members?limit=10 at 10 and at
 // 10,000 members, interleaved so both see the same machine noise. Reports
 // each page's handler time, their ratio (target ≤ 1.5), the DynamoDB calls
 // per page (target 2, at most 3) and the overhead. "first-page" has no
 // cursor; "deep-page" starts 9,900 members in (the small list: first page).
 func BenchmarkListMembers(b *testing.B) {
-	bmListOrgs.once.Do(func() {
-		s := newBmStack(b)
-		bmListOrgs.small = newBmListOrg(b, s, 10)
-		bmListOrgs.large = newBmListOrg(b, s, 10_000)
-	})
-	small, large := bmListOrgs.small, bmListOrgs.large
-	if small == nil || large == nil {
-		b.Fatal("list fixtures failed to build")
-	}
+	small, large := bmListFixtures(b)
 	for _, deep := range []bool{false, true} {
 		name := "first-page"
 		if deep {
@@ -660,15 +667,7 @@ func (o *bmListOrg) searchPage(b *testing.B, prefix string, limit int, cursor st
 // ratio. "first-page" has no cursor; "later-page" starts after the first
 // 100 matches (the small list: first page).
 func BenchmarkSearchMembers(b *testing.B) {
-	bmListOrgs.once.Do(func() {
-		s := newBmStack(b)
-		bmListOrgs.small = newBmListOrg(b, s, 10)
-		bmListOrgs.large = newBmListOrg(b, s, 10_000)
-	})
-	small, large := bmListOrgs.small, bmListOrgs.large
-	if small == nil || large == nil {
-		b.Fatal("list fixtures failed to build")
-	}
+	small, large := bmListFixtures(b)
 	const prefix, limit = "seed-", 8
 	_, later := large.searchPage(b, prefix, 100, "")
 	for _, name := range []string{"first-page", "later-page"} {
