@@ -563,8 +563,9 @@ func TestConsoleFilesAndConfig(t *testing.T) {
 	_, deploy := s.only(t, "Custom::CDKBucketDeployment")
 	p := props(deploy)
 
-	// THEN the files and config.json are deployed and the cache invalidated
-	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 2 {
+	// THEN the files, config.json and openapi.yaml are deployed and the
+	// cache invalidated
+	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 3 {
 		t.Errorf("bucket deployment = %s", js(p))
 	}
 

@@ -193,7 +193,9 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	// The first write carries the request's charge, so addresses are
 	// written one by one until one write took it; then the others are
 	// written concurrently (they carry nothing). Each address's mail goes
-	// out as soon as its write is done. Both are bounded by MailConcurrency.
+	// out as soon as its write is done. Both are bounded by MailConcurrency;
+	// at 1, each address is written and mailed before the next one.
+	sequential := s.cfg.MailConcurrency == 1
 	results := make([]InviteResult, len(req.order))
 	one := func(i int, email string, ch *charge) (func() Delivery, error) {
 		r, mail, err := s.inviteOne(ctx, id, m, req, names, email, pre, ch)
@@ -214,7 +216,7 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 			results[i] = InviteResult{Email: email, Status: ResultFailed, Error: bad}
 			continue
 		}
-		if ch.c == nil { // the charge is settled (or there is none)
+		if ch.c == nil && !sequential { // the charge is settled (or there is none)
 			work.spawn(func() {
 				var mail func() Delivery
 				work.write(func() { mail, _ = one(i, email, &charge{}) })
@@ -228,7 +230,11 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 		if err != nil {
 			return nil, err
 		}
-		if mail != nil {
+		switch {
+		case mail == nil:
+		case sequential:
+			results[i].Delivery = mail()
+		default:
 			work.send(&results[i].Delivery, mail)
 		}
 	}

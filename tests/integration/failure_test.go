@@ -372,7 +372,9 @@ func TestFailureTransactionCancelled(t *testing.T) {
 func TestFailureMidOperation(t *testing.T) {
 	t.Parallel()
 	ses := newSESStub(t)
-	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL})
+	// One address at a time (MAIL_CONCURRENCY=1): the fault starts during
+	// the first address's send, so it must come before the second's write.
+	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, MailConcurrency: 1})
 	o, orgID := newOrg(t, e, "midop")
 	table := e.Stack.Config.TableName
 	clear := func() { e.Dynamo.EmulateFailureForTable(table, miniserver.FailureConditionNone) }
