@@ -565,7 +565,7 @@ func startStack(t *testing.T) *stack {
 		return &stack{baseURL: strings.TrimSuffix(base, "/"), sesURL: strings.TrimSuffix(ses, "/")}
 	}
 	begin := time.Now()
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
