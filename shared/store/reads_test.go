@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
 	"github.com/members-saas/members/tests/testenv"
 )
@@ -19,8 +20,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
 	sh := testenv.Parts(t)
-	c := app.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: sh.DynamoURL, Region: "us-east-1"}
-	cl, err := app.NewClients(context.Background(), c)
+	c := config.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: sh.DynamoURL, Region: "us-east-1"}
+	cl, err := localserver.NewClients(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
