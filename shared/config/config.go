@@ -46,9 +46,11 @@ type Variable struct {
 	// LocalDefault is what cmd/local uses when it is unset ("$PORT" stands
 	// for the port); empty: none.
 	LocalDefault string
-	// DocDefault describes the default for the docs when it is not a value.
+	// DocDefault is the default as the docs show it (Markdown) when
+	// LocalDefault is empty.
 	DocDefault string
-	Meaning    string
+	// Meaning is one line for the docs (Markdown).
+	Meaning string
 }
 
 // Variables lists every variable, in the order the docs show them.
@@ -65,13 +67,14 @@ var Variables = []Variable{
 		Meaning: "e.g. `http://localhost:8000` for DynamoDB Local"},
 	{Name: EnvSESEndpoint, UsedBy: []string{"functions", "local"}, LocalDefault: "http://localhost:8005",
 		Meaning: "the SES v2 emulator"},
-	{Name: EnvRegion, UsedBy: []string{"functions", "local"}, DocDefault: DefaultRegion},
+	{Name: EnvRegion, UsedBy: []string{"functions", "local"}, DocDefault: "`" + DefaultRegion + "`",
+		Meaning: "the AWS region (Lambda sets it)"},
 	{Name: EnvCursorKey, UsedBy: []string{"functions", "local"}, DocDefault: "built-in",
 		Meaning: "HMAC key that makes page cursors tamper-evident"},
-	{Name: EnvInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: "100",
+	{Name: EnvInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: "`100`",
 		Meaning: "invite emails per organization per hour (`-1`: no cap)"},
 	{Name: EnvPort, UsedBy: []string{"local"}, LocalDefault: "3000", Meaning: "the local server"},
-	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "8005", Meaning: "the emulator's port"},
+	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "`8005`", Meaning: "the emulator's port"},
 }
 
 // Config is the environment of a function or of the local server.

@@ -44,9 +44,6 @@ func TestBuildFlagsMatchMakefile(t *testing.T) {
 	if !strings.Contains(mk, rule) {
 		t.Errorf("Makefile's build rule no longer reads %q: update rie.BuildFlags and this test", rule)
 	}
-	if !strings.Contains(mk, rie.EmulatorVersion) {
-		t.Errorf("Makefile's tools target does not install aws-lambda-rie@%s", rie.EmulatorVersion)
-	}
 }
 
 func TestModuleRoot(t *testing.T) {
