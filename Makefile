@@ -15,6 +15,7 @@ help:
 	@echo "make test-unit - the fast tests: no Node, no Chromium, no emulator"
 	@echo "make bench   - run the benchmarks (see docs/benchmarks.md)"
 	@echo "make build   - build every Lambda as build/<fn>/bootstrap (linux/$(GOARCH_LAMBDA))"
+	@echo "make generate - rewrite the generated sections of README.md (tools/docgen)"
 	@echo "make synth | deploy | diff | destroy - the CDK app (infra/)"
 
 ## deps: Node tools pinned in package-lock.json (SES emulator, CDK CLI).
