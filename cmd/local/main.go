@@ -14,40 +14,23 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/console"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
 )
 
-func getenv(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func main() {
 	log := logging.New(os.Stderr, slog.LevelInfo)
-	port := getenv("PORT", "3000")
-	env := map[string]string{
-		"TABLE_NAME":   getenv("TABLE_NAME", "members"),
-		"APP_BASE_URL": getenv("APP_BASE_URL", "http://localhost:"+port),
-		"MAIL_FROM":    getenv("MAIL_FROM", "invites@members.local"),
-		"SES_ENDPOINT": getenv("SES_ENDPOINT", "http://localhost:8005"),
-	}
-	cfg, err := app.ConfigFromEnv(func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	})
+	cfg, port, err := config.Local(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The same chain as a function's main (localserver.Start), at the
+	// local endpoints.
 	stack, err := localserver.Start(ctx, cfg, log)
 	if err != nil {
 		log.Error("start", "err", err)

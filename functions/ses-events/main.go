@@ -13,10 +13,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/members-saas/members/shared/awsenv"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
-	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/sesevents"
+	"github.com/members-saas/members/shared/store"
 )
 
 // handler applies SES events to invites through the domain service.
@@ -60,10 +62,14 @@ func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	_, svc, err := lambdaenv.FromEnv(context.Background(), log, nil)
+	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
+	aws := awsenv.AWS(cfg)
+	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
+	mail := awsenv.NoMail // it records delivery events; it sends nothing
+	svc := domain.NewService(db, mail, cfg.Service(nil, log))
 	lambda.Start(handler{svc: svc, log: log}.handle)
 }

@@ -16,20 +16,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/routes"
-)
-
-// Environment variables the functions read (see functions/*/main.go).
-const (
-	EnvTableName        = "TABLE_NAME"
-	EnvAppBaseURL       = "APP_BASE_URL"
-	EnvMailFrom         = "MAIL_FROM"
-	EnvSESConfiguration = "SES_CONFIGURATION_SET"
-	// Empty in AWS (the SDK's own endpoints). Declared anyway because
-	// `sam local --env-vars` only overrides variables the template has: that
-	// is how DynamoDB Local and the SES emulator are reached (docs/deploy.md).
-	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
-	EnvSESEndpoint      = "SES_ENDPOINT"
 )
 
 // LogRetention is how long function and API access logs are kept.
@@ -64,26 +52,27 @@ var (
 // (resend) send up to 50 mails one SES call at a time after their
 // transactions: 25 s. ses-events is invoked asynchronously (no API limit) and
 // writes one item: 15 s, and failures are retried.
+//
+// Whether a function may send mail is routes.SendsMail's to say.
 type fnSpec struct {
-	memoryMB  float64
-	timeoutS  float64
-	table     tableAccess
-	sendsMail bool
+	memoryMB float64
+	timeoutS float64
+	table    tableAccess
 }
 
 var fnSpecs = map[string]fnSpec{
-	routes.FnHealthz:        {128, 3, noTable, false},
-	routes.FnMe:             {256, 10, readWriteTable, false}, // registers the caller on first call
-	routes.FnOrgs:           {256, 10, readWriteTable, false},
-	routes.FnInvite:         {256, 25, readWriteTable, true},
-	routes.FnInvites:        {256, 25, readWriteTable, true}, // revoke, resend
-	routes.FnPreview:        {256, 10, readTable, false},
-	routes.FnAccept:         {256, 10, readWriteTable, false},
-	routes.FnListMembers:    {256, 10, readTable, false},
-	routes.FnMembers:        {256, 10, readWriteTable, false},
-	routes.FnProjectMembers: {256, 10, readWriteTable, false},
-	routes.FnAudit:          {256, 10, readTable, false},
-	routes.FnSESEvents:      {256, 15, readWriteTable, false},
+	routes.FnHealthz:        {128, 3, noTable},
+	routes.FnMe:             {256, 10, readWriteTable}, // registers the caller on first call
+	routes.FnOrgs:           {256, 10, readWriteTable},
+	routes.FnInvite:         {256, 25, readWriteTable},
+	routes.FnInvites:        {256, 25, readWriteTable}, // revoke, resend
+	routes.FnPreview:        {256, 10, readTable},
+	routes.FnAccept:         {256, 10, readWriteTable},
+	routes.FnListMembers:    {256, 10, readTable},
+	routes.FnMembers:        {256, 10, readWriteTable},
+	routes.FnProjectMembers: {256, 10, readWriteTable},
+	routes.FnAudit:          {256, 10, readTable},
+	routes.FnSESEvents:      {256, 15, readWriteTable},
 }
 
 // FunctionNames returns every function the stack deploys: those of the HTTP
@@ -132,13 +121,17 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Functions{Construct: c, ByName: map[string]awslambda.Function{}}
 
+	// The variables config.FromEnv reads. The endpoints are empty in AWS
+	// (the SDK's own endpoints) but declared anyway, because `sam local
+	// --env-vars` only overrides variables the template has: that is how
+	// DynamoDB Local and the SES emulator are reached (docs/deploy.md).
 	env := map[string]*string{
-		EnvTableName:        props.Table.TableName(),
-		EnvAppBaseURL:       props.AppBaseURL,
-		EnvMailFrom:         jsii.String(props.MailFrom),
-		EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
-		EnvDynamoDBEndpoint: jsii.String(""),
-		EnvSESEndpoint:      jsii.String(""),
+		config.EnvTableName:        props.Table.TableName(),
+		config.EnvAppBaseURL:       props.AppBaseURL,
+		config.EnvMailFrom:         jsii.String(props.MailFrom),
+		config.EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
+		config.EnvDynamoDBEndpoint: jsii.String(""),
+		config.EnvSESEndpoint:      jsii.String(""),
 	}
 
 	for _, name := range FunctionNames() {
@@ -199,7 +192,7 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 		case readWriteTable:
 			props.Table.Grant(fn, *jsii.Strings(append(append([]string{}, tableReadActions...), tableWriteActions...)...)...)
 		}
-		if spec.sendsMail {
+		if routes.SendsMail(name) {
 			props.Mail.GrantSend(fn)
 		}
 		f.ByName[name] = fn

@@ -55,7 +55,7 @@ type operation func(ctx context.Context, r *request) (response, error)
 type API struct {
 	svc *domain.Service
 	log *slog.Logger
-	ops map[string]operation
+	ops map[string]operation // by route key, as events carry it
 	// auth tells, per route key, whether the route needs a signed-in caller.
 	auth map[string]bool
 }
@@ -68,11 +68,13 @@ func noRoute(context.Context, *request) (response, error) {
 // New returns the API over svc.
 func New(svc *domain.Service, log *slog.Logger) *API {
 	a := &API{svc: svc, log: log, auth: map[string]bool{}}
-	a.ops = a.operations()
+	ops := a.operations()
+	a.ops = make(map[string]operation, len(routes.Table))
 	for _, rt := range routes.Table {
-		if a.ops[rt.Key()] == nil {
-			panic("httpapi: no operation for route " + rt.Key())
+		if ops[rt.Op] == nil {
+			panic("httpapi: no operation " + string(rt.Op) + " for route " + rt.Key())
 		}
+		a.ops[rt.Key()] = ops[rt.Op]
 		a.auth[rt.Key()] = rt.Auth
 	}
 	return a

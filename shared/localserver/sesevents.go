@@ -54,9 +54,9 @@ func (p *SESEventPublisher) publish(ctx context.Context, in *sesv2.SendEmailInpu
 	if p.Now != nil {
 		now = p.Now
 	}
-	tags := map[string][]string{"ses:operation": {"SendEmail"}}
+	tags := map[string][]string{sesevents.TagSESOperation: {"SendEmail"}}
 	if cs := aws.ToString(in.ConfigurationSetName); cs != "" {
-		tags["ses:configuration-set"] = []string{cs}
+		tags[sesevents.TagSESConfigurationSet] = []string{cs}
 	}
 	for _, t := range in.EmailTags {
 		tags[aws.ToString(t.Name)] = []string{aws.ToString(t.Value)}

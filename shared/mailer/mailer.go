@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/members-saas/members/shared/domain"
-	"github.com/members-saas/members/shared/lambdaenv"
+	"github.com/members-saas/members/shared/sesevents"
 )
 
 // API is the part of the SES v2 client the mailer uses.
@@ -47,9 +47,9 @@ type Message struct {
 // sesevents). Returns the SES message id, or the SES error.
 func (m *Mailer) SendInvite(ctx context.Context, im domain.InviteMail) (string, error) {
 	return m.send(ctx, im.To, RenderInvite(im), []types.MessageTag{
-		{Name: aws.String("orgId"), Value: aws.String(im.OrgID)},
-		{Name: aws.String("inviteId"), Value: aws.String(im.InviteID)},
-		{Name: aws.String("mailId"), Value: aws.String(im.MailID)},
+		{Name: aws.String(sesevents.TagOrgID), Value: aws.String(im.OrgID)},
+		{Name: aws.String(sesevents.TagInviteID), Value: aws.String(im.InviteID)},
+		{Name: aws.String(sesevents.TagMailID), Value: aws.String(im.MailID)},
 	})
 }
 
@@ -168,12 +168,6 @@ func RenderAdded(am domain.AddedMail) Message {
 	h.WriteString(`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
 	t.WriteString("\nOpen the console: " + link + "\n")
 	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h.String(), Text: t.String()}
-}
-
-// FromAWS is the lambdaenv.MailerFactory of the functions that send mail:
-// an SES v2 client for c's endpoint (if any), sending from c.MailFrom.
-func FromAWS(awsCfg aws.Config, c lambdaenv.Config) domain.Mailer {
-	return New(SESClient(awsCfg, c.SESEndpoint), c.MailFrom, c.ConfigurationSet)
 }
 
 // SESClient returns an SES v2 client, at endpoint when it is not empty

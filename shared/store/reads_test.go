@@ -4,23 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
-	"github.com/members-saas/members/shared/app"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
-	"github.com/members-saas/members/tests/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// dynamoURL is an embedded DynamoDB-compatible server (minidyn over HTTP),
+// shared by the tests of this package; each uses its own table.
+var dynamoURL string
 
-// newStore returns a Store over a fresh table on the shared local server.
+func TestMain(m *testing.M) {
+	srv := httptest.NewServer(miniserver.NewServer())
+	dynamoURL = srv.URL
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+// newStore returns a Store over a fresh table on the embedded server.
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
-	sh := testenv.Parts(t)
-	c := app.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: sh.DynamoURL, Region: "us-east-1"}
-	cl, err := app.NewClients(context.Background(), c)
+	c := config.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: dynamoURL, Region: "us-east-1"}
+	cl, err := localserver.NewClients(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ import (
 
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
 )
@@ -261,7 +261,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if table == "" {
 		table = fmt.Sprintf("members-%d-%d", os.Getpid(), tableSeq.Add(1))
 	}
-	c := app.Config{
+	c := config.Config{
 		TableName:           table,
 		AppBaseURL:          "http://console.test",
 		MailFrom:            "invites@members.test",
