@@ -185,9 +185,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("context %s: %q must be the ARN of a WAF web ACL with scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)", CtxWebACL, c.WebACLARN)
 	}
 	switch c.CognitoFeaturePlan {
-	case "":
-		c.CognitoFeaturePlan = CognitoEssentials
-	case CognitoEssentials, CognitoPlus:
+	case "", CognitoEssentials, CognitoPlus:
 	default:
 		return c, fmt.Errorf("context %s: %q must be %s or %s", CtxCognitoFeaturePlan, c.CognitoFeaturePlan, CognitoEssentials, CognitoPlus)
 	}
