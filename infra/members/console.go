@@ -86,7 +86,9 @@ const rewriteFunction = `function handler(event) {
 }`
 
 // NewConsole adds the bucket and the distribution, with shared/console's
-// security headers on every response.
+// security headers on every response, both logging to the access log
+// bucket; with props.Domain the distribution serves that name over TLS 1.2
+// or later, with props.WebACLARN behind that web ACL.
 func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Console {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	k := &Console{Construct: c}
