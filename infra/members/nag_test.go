@@ -48,8 +48,9 @@ func TestNagNoUnsuppressedFindings(t *testing.T) {
 	}
 }
 
-// nagRow is one line of the report: rule, resource path, compliance, reason.
-type nagRow struct{ rule, resource, compliance, reason string }
+// nagRow is one line of the report: rule, resource path (below the
+// stack), compliance, reason, rule level and what the rule finds.
+type nagRow struct{ rule, resource, compliance, reason, level, info string }
 
 func nagReport(t *testing.T, s *synthesized) []nagRow {
 	t.Helper()
@@ -62,12 +63,12 @@ func nagReport(t *testing.T, s *synthesized) []nagRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) < 2 || strings.Join(recs[0][:4], ",") != "Rule ID,Resource ID,Compliance,Exception Reason" {
+	if len(recs) < 2 || strings.Join(recs[0], ",") != "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info" {
 		t.Fatalf("report header %v, %d lines", recs[0], len(recs))
 	}
 	var rows []nagRow
 	for _, r := range recs[1:] {
-		rows = append(rows, nagRow{r[0], strings.TrimPrefix(r[1], "Members/"), r[2], r[3]})
+		rows = append(rows, nagRow{r[0], strings.TrimPrefix(r[1], "Members/"), r[2], r[3], r[4], r[5]})
 	}
 	return rows
 }
@@ -373,20 +374,11 @@ func TestNagRulesDoc(t *testing.T) {
 		verdicts    map[string]bool
 	}
 	rules := map[string]*rule{}
-	f, err := os.Open(filepath.Join(defaultStack(t).outdir, members.NagReportFile(defaultStack(t).stack)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs[1:] {
-		if rules[r[0]] == nil {
-			rules[r[0]] = &rule{level: r[4], info: r[5], verdicts: map[string]bool{}}
+	for _, r := range nagReport(t, defaultStack(t)) {
+		if rules[r.rule] == nil {
+			rules[r.rule] = &rule{level: r.level, info: r.info, verdicts: map[string]bool{}}
 		}
-		rules[r[0]].verdicts[strings.ToLower(r[2])] = true
+		rules[r.rule].verdicts[strings.ToLower(r.compliance)] = true
 	}
 	var ids []string
 	for id := range rules {
