@@ -71,7 +71,8 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 
 	if pool := c.Auth.UserPool; pool != nil {
 		suppress(pool, "COG2", "MFA is optional, with authenticator apps (TOTP): invitees create their own accounts from an invite mail, "+
-			"and requiring an authenticator app before they can join would turn many away. Anyone may turn it on for their account.")
+			"and requiring an authenticator app before they can join would turn many away. A user who registers one "+
+			"(Cognito's AssociateSoftwareToken API) is asked for its code at every sign-in.")
 		if c.Config.CognitoFeaturePlan != CognitoPlus {
 			suppress(pool, "COG8", "The Essentials feature plan: Plus (threat protection: compromised-credential checks, adaptive authentication) "+
 				"is billed per monthly active user on top. Context cognitoFeaturePlan=plus turns it on (docs/deploy.md).")
@@ -117,7 +118,8 @@ var publicRoutes = map[string]string{
 var bucketDeploymentWildcards = []any{
 	"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
 	"Action::s3:Abort*", "Action::s3:DeleteObject*",
-	"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+	// the CDK asset bucket's objects, whatever the bootstrap qualifier
+	&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\/\*$/`)},
 	// the console bucket's objects; its logical id ends in a hash
 	&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<ConsoleBucket[0-9A-F]{8}\.Arn>\/\*$/`)},
 	// cloudfront:CreateInvalidation and GetInvalidation
