@@ -73,7 +73,8 @@ vet:
 
 ## CDK app (infra/, cdk.json). The CLI is pinned in package-lock.json.
 ## Context (sesIdentity, mailFrom, consoleOrigin, oidcIssuer, oidcAudience,
-## cognitoDomainPrefix) comes from cdk.context.json or CDK_ARGS, e.g.
+## cognitoDomainPrefix, consoleDomain, consoleCertificateArn, webAclArn,
+## cognitoFeaturePlan) comes from cdk.context.json or CDK_ARGS, e.g.
 ##   make deploy CDK_ARGS="-c sesIdentity=example.com -c mailFrom=no-reply@example.com"
 ## See docs/deploy.md.
 CDK := node_modules/.bin/cdk
@@ -83,9 +84,12 @@ CDK_APP_ARGS = -c assetDir=$(BUILD_DIR) $(CDK_ARGS)
 # synth needs no AWS account or network: no lookups, notices, version check or telemetry.
 CDK_OFFLINE := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true
 
+## The app applies cdk-nag's AwsSolutions checks: an unsuppressed finding is an
+## error annotation, so synth fails; the report lists every finding, suppressed
+## ones with their reason (docs/deploy.md, Security review).
 synth: deps build
 	$(CDK_OFFLINE) $(CDK) synth --no-lookups --no-notices --no-version-reporting --quiet -o $(CDK_OUT) $(CDK_APP_ARGS)
-	@ls $(CDK_OUT)/*.template.json
+	@ls $(CDK_OUT)/*.template.json $(CDK_OUT)/AwsSolutions-*-NagReport.csv
 
 diff: deps build
 	$(CDK) diff $(CDK_APP_ARGS)

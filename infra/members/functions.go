@@ -18,6 +18,7 @@ import (
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/routes"
+	"github.com/members-saas/members/shared/store"
 )
 
 // LogRetention is how long function and API access logs are kept.
@@ -74,6 +75,11 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnAudit:          {256, 10, readTable},
 	routes.FnSESEvents:      {256, 15, readWriteTable},
 }
+
+// indexReaders are the functions that query the table's gsi1 index (GET
+// /me lists the caller's memberships from it: shared/store's
+// ListUserMemberships). The others get no permission on any index.
+var indexReaders = map[string]bool{routes.FnMe: true}
 
 // FunctionNames returns every function the stack deploys: those of the HTTP
 // route table, then ses-events.
@@ -188,9 +194,9 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 
 		switch spec.table {
 		case readTable:
-			props.Table.Grant(fn, *jsii.Strings(tableReadActions...)...)
+			grantTable(fn, props.Table, tableReadActions, indexReaders[name])
 		case readWriteTable:
-			props.Table.Grant(fn, *jsii.Strings(append(append([]string{}, tableReadActions...), tableWriteActions...)...)...)
+			grantTable(fn, props.Table, append(append([]string{}, tableReadActions...), tableWriteActions...), indexReaders[name])
 		}
 		if routes.SendsMail(name) {
 			props.Mail.GrantSend(fn)
@@ -200,4 +206,18 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 
 	f.ByName[routes.FnSESEvents].AddEventSource(awslambdaeventsources.NewSnsEventSource(props.Mail.Events, nil))
 	return f, nil
+}
+
+// grantTable lets grantee call actions on table and, with gsi1, on that
+// index by name. (Table.Grant would add <table>/index/*: every index.)
+func grantTable(grantee awsiam.IGrantable, table awsdynamodb.Table, actions []string, gsi1 bool) {
+	arns := []*string{table.TableArn()}
+	if gsi1 {
+		arns = append(arns, awscdk.Fn_Join(jsii.String(""), &[]*string{table.TableArn(), jsii.String("/index/" + store.IndexGSI1)}))
+	}
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings(actions...),
+		ResourceArns: &arns,
+	})
 }

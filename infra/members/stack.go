@@ -39,8 +39,9 @@ type MembersStackProps struct {
 	ConsoleDir string
 }
 
-// NewMembersStack composes the whole service in one stack. It returns an
-// error for an invalid Config, or a missing function bootstrap.
+// NewMembersStack composes the whole service in one stack, held to
+// cdk-nag's AWS Solutions rules (nag.go). It returns an error for an invalid
+// Config, or a missing function bootstrap.
 func NewMembersStack(scope constructs.Construct, id string, props *MembersStackProps) (awscdk.Stack, error) {
 	cfg, err := props.Config.withDefaults()
 	if err != nil {
@@ -72,7 +73,10 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	} else {
 		authOrigin = jsii.String("https://" + *hostedUIHost(cfg))
 	}
-	site := NewConsole(stack, "Console", ConsoleProps{APIOrigin: apiOrigin, AuthOrigin: authOrigin, ExtraOrigins: cfg.OIDCExtraOrigins})
+	site := NewConsole(stack, "Console", ConsoleProps{
+		APIOrigin: apiOrigin, AuthOrigin: authOrigin, ExtraOrigins: cfg.OIDCExtraOrigins,
+		Domain: cfg.ConsoleDomain, CertificateARN: cfg.ConsoleCertificateARN, WebACLARN: cfg.WebACLARN,
+	})
 
 	// The console's address: links in mails, CORS and sign-in callbacks.
 	appURL := site.URL
@@ -108,6 +112,7 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		consoleCfg.CognitoDomain = *auth.HostedUIHost
 	}
 	site.Deploy(props.ConsoleDir, consoleCfg, extra)
+	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api})
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
