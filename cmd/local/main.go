@@ -18,6 +18,7 @@ import (
 	"github.com/members-saas/members/shared/console"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 )
 
 func getenv(name, def string) string {
@@ -48,7 +49,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stack, err := localserver.Start(ctx, cfg, log)
+	// Business metrics as EMF lines, in this log as in a function's.
+	met := metrics.New(os.Stderr)
+	stack, err := localserver.Start(ctx, cfg, log, met)
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)

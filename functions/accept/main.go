@@ -11,15 +11,17 @@ import (
 
 	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 )
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
 	api, _, err := lambdaenv.FromEnv(context.Background(), log, nil)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(api.Function(routes.FnAccept))
+	lambda.Start(api.WithMetrics(met).Function(routes.FnAccept))
 }

@@ -16,13 +16,17 @@ import (
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
 )
 
-// handler applies SES events to invites through the domain service.
+// handler applies SES events to invites through the domain service and
+// counts their outcomes as delivery metrics.
 type handler struct {
 	svc *domain.Service
 	log *slog.Logger
+	met *metrics.Sink
 }
 
 // errRetry is what Lambda sees when an event could not be recorded; the
@@ -33,10 +37,15 @@ var errRetry = errors.New("some delivery events could not be recorded; see the l
 // read are logged and skipped: a retry would not make them readable. When
 // recording fails (the table is unavailable) it returns an error so that
 // Lambda retries the invocation; recording is idempotent, so the events
-// already applied settle the same way again.
+// already applied settle the same way again. The outcomes are counted
+// once per invocation, so a retried batch is counted again (rare: only
+// when the table was unavailable).
 func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		ctx = logging.WithRequestID(ctx, lc.AwsRequestID)
+	}
+	if err := h.met.Emit(routes.FnSESEvents, sesevents.Outcomes(ev), nil); err != nil {
+		h.log.WarnContext(ctx, "metrics not written", "err", err)
 	}
 	ds, err := sesevents.FromSNS(ev)
 	if err != nil {
@@ -60,10 +69,11 @@ func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
 	_, svc, err := lambdaenv.FromEnv(context.Background(), log, nil)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(handler{svc: svc, log: log}.handle)
+	lambda.Start(handler{svc: svc, log: log, met: met}.handle)
 }

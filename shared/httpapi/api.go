@@ -22,6 +22,7 @@ import (
 
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 )
 
@@ -43,10 +44,12 @@ func (r *request) query(name string) string {
 	return r.ev.QueryStringParameters[name]
 }
 
-// response is an operation's success: a status and a JSON body (nil: none).
+// response is an operation's success: a status, a JSON body (nil: none)
+// and the business metrics of what it did.
 type response struct {
 	status int
 	body   any
+	counts metrics.Counts
 }
 
 type operation func(ctx context.Context, r *request) (response, error)
@@ -55,6 +58,7 @@ type operation func(ctx context.Context, r *request) (response, error)
 type API struct {
 	svc *domain.Service
 	log *slog.Logger
+	met *metrics.Sink
 	ops map[string]operation
 	// auth tells, per route key, whether the route needs a signed-in caller.
 	auth map[string]bool
@@ -75,6 +79,14 @@ func New(svc *domain.Service, log *slog.Logger) *API {
 		}
 		a.auth[rt.Key()] = rt.Auth
 	}
+	return a
+}
+
+// WithMetrics makes a write one EMF line per request to m (see
+// requestMetrics) and returns a. Call it before serving; without it no
+// metrics are written.
+func (a *API) WithMetrics(m *metrics.Sink) *API {
+	a.met = m
 	return a
 }
 
@@ -115,11 +127,13 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op o
 	rid := requestID(ctx, ev)
 	ctx = logging.WithRequestID(ctx, rid)
 	var err error
+	var out response
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 			resp = a.problem(ctx, err)
 		}
+		a.emit(ctx, ev.RouteKey, resp.StatusCode, err, out.counts)
 		if resp.Headers == nil {
 			resp.Headers = map[string]string{}
 		}
@@ -140,8 +154,8 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op o
 	if r.body, err = bodyOf(ev); err != nil {
 		return a.problem(ctx, err)
 	}
-	out, err := op(ctx, r)
-	if err != nil {
+	if out, err = op(ctx, r); err != nil {
+		out.counts = nil // a failed operation did nothing to count
 		return a.problem(ctx, err)
 	}
 	return jsonResponse(out.status, out.body)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/metrics"
 )
 
 // The request bodies. Pointer fields tell "missing" from "wrong type";
@@ -32,6 +33,16 @@ func ok(body any) response      { return response{status: http.StatusOK, body: b
 func created(body any) response { return response{status: http.StatusCreated, body: body} }
 
 var noContent = response{status: http.StatusNoContent}
+
+// counted returns r counting one of each name; serve drops the counts when
+// the operation fails.
+func counted(r response, names ...metrics.Name) response {
+	r.counts = metrics.Counts{}
+	for _, n := range names {
+		r.counts.Add(n, 1)
+	}
+	return r
+}
 
 func page(r *request) (domain.Page, error) {
 	return domain.ParsePage(r.query("limit"), r.query("cursor"))
@@ -91,7 +102,9 @@ func (a *API) operations() map[string]operation {
 					out[i].Error = &p
 				}
 			}
-			return created(map[string]any{"results": out}), nil
+			resp := created(map[string]any{"results": out})
+			resp.counts = inviteCounts(res)
+			return resp, nil
 		},
 		"GET /orgs/{orgId}/invites": func(ctx context.Context, r *request) (response, error) {
 			f, err := domain.ParseInviteFilter(r.query("status"))
@@ -106,7 +119,7 @@ func (a *API) operations() map[string]operation {
 			return ok(v), err
 		},
 		"DELETE /orgs/{orgId}/invites/{inviteId}": func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
+			return counted(noContent, metrics.InvitesRevoked), s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
 		},
 		"POST /orgs/{orgId}/invites/{inviteId}/resend": func(ctx context.Context, r *request) (response, error) {
 			var b struct{}
@@ -114,7 +127,9 @@ func (a *API) operations() map[string]operation {
 				return response{}, err
 			}
 			v, err := s.ResendInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
-			return ok(v), err
+			resp := counted(ok(v), metrics.InvitesResent)
+			mailCounts(resp.counts, v.Delivery)
+			return resp, err
 		},
 		"POST /invites/preview": func(ctx context.Context, r *request) (response, error) {
 			var b tokenBody
@@ -130,7 +145,7 @@ func (a *API) operations() map[string]operation {
 				return response{}, err
 			}
 			v, err := s.Accept(ctx, r.id, str(b.Token))
-			return ok(v), err
+			return counted(ok(v), metrics.InvitesAccepted, metrics.MembersAdded), err
 		},
 		"GET /orgs/{orgId}/members": func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
@@ -149,7 +164,7 @@ func (a *API) operations() map[string]operation {
 			return ok(m), err
 		},
 		"DELETE /orgs/{orgId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
+			return counted(noContent, metrics.MembersRemoved), s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
 		},
 		"GET /orgs/{orgId}/projects/{projectId}/members": func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
@@ -168,7 +183,7 @@ func (a *API) operations() map[string]operation {
 			return ok(m), err
 		},
 		"DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
+			return counted(noContent, metrics.ProjectMembersRemoved), s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
 		},
 		"GET /orgs/{orgId}/audit": func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/members-saas/members/shared/app"
 	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/store"
 )
 
@@ -33,8 +34,9 @@ type Stack struct {
 }
 
 // Start builds the stack for c. With c.DynamoEndpoint empty it serves
-// minidyn on a loopback port; it creates the table when missing.
-func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) {
+// minidyn on a loopback port; it creates the table when missing. The API
+// and the emulated SES events write their metrics to met (nil: none).
+func Start(ctx context.Context, c app.Config, log *slog.Logger, met *metrics.Sink) (*Stack, error) {
 	st := &Stack{Config: c}
 	if c.DynamoEndpoint == "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -69,10 +71,10 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 	}
 	clock := &Clock{}
 	// The emulated SES event path marks each accepted invite mail "sent".
-	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now}
+	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now, Metrics: met}
 	svc := app.NewService(c, cl.DynamoDB, pub, clock.Now, log)
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock}
+	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock}
 	return st, nil
 }
 
