@@ -21,6 +21,7 @@ const (
 	CtxOIDCAudience        = "oidcAudience"
 	CtxCognitoDomainPrefix = "cognitoDomainPrefix"
 	CtxOIDCExtraOrigins    = "oidcExtraOrigins"
+	CtxAlarmEmail          = "alarmEmail"
 )
 
 // PlaceholderSESIdentity is used when no sesIdentity is given, so that
@@ -55,6 +56,9 @@ type Config struct {
 	// (<prefix>.auth.<region>.amazoncognito.com), unique per region across
 	// AWS. Empty means "members-<account id>".
 	CognitoDomainPrefix string
+	// AlarmEmail, when set, is subscribed to the alarm topic (a bare
+	// address; SNS mails it a confirmation link first).
+	AlarmEmail string
 }
 
 // UsesOIDC reports whether an external OIDC issuer replaces Cognito.
@@ -76,6 +80,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		ConsoleOrigin:       get(CtxConsoleOrigin),
 		OIDCIssuer:          get(CtxOIDCIssuer),
 		CognitoDomainPrefix: get(CtxCognitoDomainPrefix),
+		AlarmEmail:          get(CtxAlarmEmail),
 	}
 	c.OIDCAudience = list(get(CtxOIDCAudience))
 	c.OIDCExtraOrigins = list(get(CtxOIDCExtraOrigins))
@@ -166,6 +171,11 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("context %s: %q must be an https origin such as https://tokens.example.com", CtxOIDCExtraOrigins, o)
 		}
 		c.OIDCExtraOrigins[i] = strings.TrimSuffix(o, "/")
+	}
+	if c.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
+			return c, fmt.Errorf("context %s: %q must be a bare email address", CtxAlarmEmail, c.AlarmEmail)
+		}
 	}
 	if c.CognitoDomainPrefix != "" {
 		p := c.CognitoDomainPrefix

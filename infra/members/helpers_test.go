@@ -42,6 +42,7 @@ var (
 		members.CtxConsoleOrigin: "https://members.example.org",
 		members.CtxOIDCIssuer:    "https://example.eu.auth0.com/",
 		members.CtxOIDCAudience:  "members-console, members-cli",
+		members.CtxAlarmEmail:    "oncall@example.org",
 	}
 )
 
