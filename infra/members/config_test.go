@@ -59,6 +59,11 @@ func TestConfigFromContext(t *testing.T) {
 			ctx:  map[string]any{"sesIdentity": "example.com", "cognitoDomainPrefix": "members-staging"},
 			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com", CognitoDomainPrefix: "members-staging"},
 		},
+		{
+			name: "alarm email",
+			ctx:  map[string]any{"sesIdentity": "example.com", "alarmEmail": " oncall@example.com "},
+			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com", AlarmEmail: "oncall@example.com"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +98,8 @@ func TestConfigFromContext_Invalid(t *testing.T) {
 		{"prefix with aws", map[string]any{"cognitoDomainPrefix": "my-aws-app"}, "cognitoDomainPrefix"},
 		{"prefix uppercase", map[string]any{"cognitoDomainPrefix": "Members"}, "cognitoDomainPrefix"},
 		{"extra origins without oidc", map[string]any{"oidcExtraOrigins": "https://t.example.com"}, "oidcExtraOrigins"},
+		{"alarm email with a display name", map[string]any{"alarmEmail": "On call <oncall@example.com>"}, "alarmEmail"},
+		{"alarm email not an address", map[string]any{"alarmEmail": "oncall"}, "alarmEmail"},
 		{"extra origin with a path", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "oidcExtraOrigins": "https://t.example.com/oauth/token"}, "oidcExtraOrigins"},
 	}
 	for _, tt := range tests {

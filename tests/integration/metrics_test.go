@@ -45,7 +45,74 @@ func TestBusinessMetrics(t *testing.T) {
 	assertRateLimited(t, "over the cap", e.Do(t, "POST", "/orgs/"+orgID+"/invites", owner.Token,
 		map[string]any{"emails": []string{testenv.Email("c"), testenv.Email("d")}}))
 
-	// THEN every EMF line is valid and has only the Function dimension
+	// THEN every EMF line is valid, has only the Function dimension and
+	// names no person, organization or token
+	got := emfTotals(t, e, orgID, web.ID, ada.ID, grace.ID, owner.ID, bobInvite, tok)
+
+	// AND the counts per function are what happened
+	want := map[string]map[string]float64{
+		routes.FnOrgs:    {"Requests": 2},
+		routes.FnMe:      {"Requests": 1},
+		routes.FnInvite:  {"Requests": 3, "InvitesCreated": 2, "MembersAdded": 1, "EmailsSent": 3, "RateLimited": 1, "ClientErrors": 1},
+		routes.FnAccept:  {"Requests": 1, "InvitesAccepted": 1, "MembersAdded": 1},
+		routes.FnInvites: {"Requests": 1, "InvitesRevoked": 1},
+		routes.FnMembers: {"Requests": 1, "MembersRemoved": 1},
+		// The local stack emulates SES's Send event for every mail it takes.
+		routes.FnSESEvents: {"DeliverySent": 3},
+	}
+	wantTotals(t, got, want)
+}
+
+// TestBusinessMetricsOfFailures: mail SES refuses counts as EmailsFailed
+// (invite and resend), a removal from a project as ProjectMembersRemoved,
+// and a 5xx as ServerErrors with nothing else counted.
+func TestBusinessMetricsOfFailures(t *testing.T) {
+	t.Parallel()
+	// GIVEN a local stack whose SES refuses every mail
+	ses := newSESStub(t)
+	ses.setMode(sesThrottle)
+	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, InvitesPerHour: -1})
+	owner, orgID := newOrg(t, e, "failures")
+	var web struct{ ID string }
+	e.Must(t, 201, "POST", "/orgs/"+orgID+"/projects", owner.Token, map[string]string{"name": "Web"}, &web)
+	grace := register(t, e, "grace")
+
+	// WHEN an invite and its resend are refused by SES
+	ada := testenv.Email("ada")
+	res := invite(t, e, owner.Token, orgID, map[string]any{"emails": []string{ada}})
+	if res[ada].Delivery != "failed" {
+		t.Fatalf("invite %+v, want delivery failed", res[ada])
+	}
+	e.Must(t, 200, "POST", "/orgs/"+orgID+"/invites/"+res[ada].InviteID+"/resend", owner.Token, nil, nil)
+	// AND an existing account is added to a project, then removed from it
+	invite(t, e, owner.Token, orgID, map[string]any{"emails": []string{grace.Email}, "projectIds": []string{web.ID}, "projectRole": "member"})
+	e.Must(t, 204, "DELETE", "/orgs/"+orgID+"/projects/"+web.ID+"/members/"+grace.ID, owner.Token, nil, nil)
+	// AND a removal fails with a 5xx while the table is down
+	clear := failTable(t, e)
+	if r := e.Do(t, "DELETE", "/orgs/"+orgID+"/members/"+grace.ID, owner.Token, nil); r.Status < 500 {
+		t.Fatalf("removal with the table down: %d", r.Status)
+	}
+	clear()
+
+	// THEN the counts per function are what happened
+	got := emfTotals(t, e, orgID, web.ID, grace.ID, owner.ID, res[ada].InviteID)
+	wantTotals(t, got, map[string]map[string]float64{
+		routes.FnOrgs:           {"Requests": 2},
+		routes.FnMe:             {"Requests": 1},
+		routes.FnInvite:         {"Requests": 2, "InvitesCreated": 1, "MembersAdded": 1, "EmailsFailed": 2},
+		routes.FnInvites:        {"Requests": 1, "InvitesResent": 1, "EmailsFailed": 1},
+		routes.FnProjectMembers: {"Requests": 1, "ProjectMembersRemoved": 1},
+		routes.FnMembers:        {"Requests": 1, "ServerErrors": 1},
+	})
+}
+
+// emfTotals reads e's log: every EMF line must be valid, in the Members
+// namespace with the Function dimension only, hold Counts of the catalog,
+// have no properties but the route template and the status, and contain
+// none of secrets nor any address. It returns the sums per function and
+// metric.
+func emfTotals(t *testing.T, e *testenv.Env, secrets ...string) map[string]map[string]float64 {
+	t.Helper()
 	log := e.LogText()
 	lines, err := testenv.EMFLines(log)
 	if err != nil {
@@ -97,25 +164,26 @@ func TestBusinessMetrics(t *testing.T) {
 		if !strings.Contains(line, `"_aws"`) {
 			continue
 		}
-		for _, secret := range []string{"@", orgID, web.ID, ada.ID, grace.ID, owner.ID, bobInvite, tok} {
+		for _, secret := range append(secrets, "@") {
 			if secret != "" && strings.Contains(line, secret) {
 				t.Errorf("EMF line carries %q: %s", secret, line)
 			}
 		}
 	}
 
-	// AND the counts per function are what happened
-	want := map[string]map[string]float64{
-		routes.FnOrgs:    {"Requests": 2},
-		routes.FnMe:      {"Requests": 1},
-		routes.FnInvite:  {"Requests": 3, "InvitesCreated": 2, "MembersAdded": 1, "EmailsSent": 3, "RateLimited": 1, "ClientErrors": 1},
-		routes.FnAccept:  {"Requests": 1, "InvitesAccepted": 1, "MembersAdded": 1},
-		routes.FnInvites: {"Requests": 1, "InvitesRevoked": 1},
-		routes.FnMembers: {"Requests": 1, "MembersRemoved": 1},
-		// The local stack emulates SES's Send event for every mail it takes.
-		routes.FnSESEvents: {"DeliverySent": 3},
+	return got
+}
+
+// wantTotals compares emfTotals' sums with want, for every function.
+func wantTotals(t *testing.T, got, want map[string]map[string]float64) {
+	t.Helper()
+	fns := append(routes.Functions(), routes.FnSESEvents)
+	for fn := range got {
+		if !slices.Contains(fns, fn) {
+			t.Errorf("metrics of unknown function %s", fn)
+		}
 	}
-	for _, fn := range slices.Sorted(maps.Keys(fns)) {
+	for _, fn := range fns {
 		if !maps.Equal(got[fn], want[fn]) {
 			t.Errorf("%s: metrics %v, want %v", fn, got[fn], want[fn])
 		}
