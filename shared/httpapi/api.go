@@ -99,7 +99,7 @@ func (a *API) Function(fn string) Handler {
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if !mine[ev.RouteKey] {
-			return a.serve(ctx, ev, noRoute, false), nil
+			return a.serve(ctx, ev, noRoute, false, fn), nil
 		}
 		return a.Serve(ctx, ev), nil
 	}
@@ -110,9 +110,9 @@ func (a *API) Function(fn string) Handler {
 func (a *API) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	op, ok := a.ops[ev.RouteKey]
 	if !ok {
-		return a.serve(ctx, ev, noRoute, false)
+		return a.serve(ctx, ev, noRoute, false, "")
 	}
-	return a.serve(ctx, ev, op, a.auth[ev.RouteKey])
+	return a.serve(ctx, ev, op, a.auth[ev.RouteKey], functionOf[ev.RouteKey])
 }
 
 func requestID(ctx context.Context, ev events.APIGatewayV2HTTPRequest) string {
@@ -122,7 +122,9 @@ func requestID(ctx context.Context, ev events.APIGatewayV2HTTPRequest) string {
 	return ev.RequestContext.RequestID
 }
 
-func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op operation, auth bool) (resp events.APIGatewayV2HTTPResponse) {
+// serve runs op for ev; fn is the function the metrics count it under ("":
+// none serves the route).
+func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op operation, auth bool, fn string) (resp events.APIGatewayV2HTTPResponse) {
 	start := time.Now()
 	rid := requestID(ctx, ev)
 	ctx = logging.WithRequestID(ctx, rid)
@@ -133,7 +135,7 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op o
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 			resp = a.problem(ctx, err)
 		}
-		a.emit(ctx, ev.RouteKey, resp.StatusCode, err, out.counts)
+		a.emit(ctx, fn, ev.RouteKey, resp.StatusCode, err, out.counts)
 		if resp.Headers == nil {
 			resp.Headers = map[string]string{}
 		}

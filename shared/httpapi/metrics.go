@@ -18,13 +18,14 @@ var functionOf = func() map[string]string {
 	return m
 }()
 
-// emit writes the request's EMF line: Requests, ClientErrors or
-// ServerErrors by status, RateLimited for a 429 rate_limited, and the
-// operation's own counts. The dimension is the route's function (the same
-// locally, where one process serves every route, as in AWS); the only
-// properties are the route key (a template such as "POST
-// /orgs/{orgId}/invites", never its values) and the status.
-func (a *API) emit(ctx context.Context, routeKey string, status int, err error, counts metrics.Counts) {
+// emit writes the request's EMF line for function fn: Requests,
+// ClientErrors or ServerErrors by status, RateLimited for a 429
+// rate_limited, and the operation's own counts. The only properties are
+// the route key (a template such as "POST /orgs/{orgId}/invites", never its
+// values) and the status. A route key that fn does not serve came from the
+// caller: it is written as "unrouted", and so is fn when no function
+// serves it.
+func (a *API) emit(ctx context.Context, fn, routeKey string, status int, err error, counts metrics.Counts) {
 	if a.met == nil {
 		return
 	}
@@ -41,14 +42,19 @@ func (a *API) emit(ctx context.Context, routeKey string, status int, err error, 
 	if err != nil && domain.ErrorCode(err) == domain.ECodeRateLimited {
 		c.Add(metrics.RateLimited, 1)
 	}
-	fn, ok := functionOf[routeKey]
-	if !ok {
-		fn, routeKey = "unrouted", "unrouted" // the key came from the caller: keep it out
+	if fn == "" {
+		fn = unrouted
+	}
+	if functionOf[routeKey] != fn {
+		routeKey = unrouted
 	}
 	if werr := a.met.Emit(fn, c, map[string]string{"route": routeKey, "status": strconv.Itoa(status)}); werr != nil {
 		a.log.WarnContext(ctx, "metrics not written", "err", werr)
 	}
 }
+
+// unrouted stands for a route key no function serves.
+const unrouted = "unrouted"
 
 // inviteCounts counts an invite request's results: an invite created per
 // invited address, a member added per existing account added, and each
