@@ -18,6 +18,7 @@ import (
 	"github.com/members-saas/members/shared/console"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 )
 
 func main() {
@@ -30,8 +31,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The same chain as a function's main (localserver.Start), at the
-	// local endpoints.
-	stack, err := localserver.Start(ctx, cfg, log)
+	// local endpoints; business metrics as EMF lines, in this log as in a
+	// function's.
+	met := metrics.New(os.Stderr)
+	stack, err := localserver.Start(ctx, cfg, log, met)
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)

@@ -13,6 +13,7 @@ import (
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/store"
 )
@@ -28,6 +29,7 @@ func main() {
 	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
 	mail := awsenv.NoMail
 	svc := domain.NewService(db, mail, cfg.Service(nil, log))
-	api := httpapi.New(svc, log)
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	api := httpapi.New(svc, log).WithMetrics(met)
 	lambda.Start(api.Function(routes.FnAudit))
 }

@@ -17,14 +17,18 @@ import (
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
 	"github.com/members-saas/members/shared/store"
 )
 
-// handler applies SES events to invites through the domain service.
+// handler applies SES events to invites through the domain service and
+// counts their outcomes as delivery metrics.
 type handler struct {
 	svc *domain.Service
 	log *slog.Logger
+	met *metrics.Sink
 }
 
 // errRetry is what Lambda sees when an event could not be recorded; the
@@ -35,10 +39,15 @@ var errRetry = errors.New("some delivery events could not be recorded; see the l
 // read are logged and skipped: a retry would not make them readable. When
 // recording fails (the table is unavailable) it returns an error so that
 // Lambda retries the invocation; recording is idempotent, so the events
-// already applied settle the same way again.
+// already applied settle the same way again. The outcomes are counted
+// once per invocation, so a retried batch is counted again (rare: only
+// when the table was unavailable).
 func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		ctx = logging.WithRequestID(ctx, lc.AwsRequestID)
+	}
+	if err := h.met.Emit(routes.FnSESEvents, sesevents.Outcomes(ev), nil); err != nil {
+		h.log.WarnContext(ctx, "metrics not written", "err", err)
 	}
 	ds, err := sesevents.FromSNS(ev)
 	if err != nil {
@@ -71,5 +80,6 @@ func main() {
 	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
 	mail := awsenv.NoMail // it records delivery events; it sends nothing
 	svc := domain.NewService(db, mail, cfg.Service(nil, log))
-	lambda.Start(handler{svc: svc, log: log}.handle)
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	lambda.Start(handler{svc: svc, log: log, met: met}.handle)
 }

@@ -25,6 +25,7 @@ const (
 	CtxConsoleCertificate  = "consoleCertificateArn"
 	CtxWebACL              = "webAclArn"
 	CtxCognitoFeaturePlan  = "cognitoFeaturePlan"
+	CtxAlarmEmail          = "alarmEmail"
 )
 
 // Cognito feature plans the stack accepts (context cognitoFeaturePlan).
@@ -79,6 +80,9 @@ type Config struct {
 	// (empty means so) or CognitoPlus, which adds threat protection
 	// (compromised credentials, adaptive authentication) at extra cost.
 	CognitoFeaturePlan string
+	// AlarmEmail, when set, is subscribed to the alarm topic (a bare
+	// address; SNS mails it a confirmation link first).
+	AlarmEmail string
 }
 
 // UsesOIDC reports whether an external OIDC issuer replaces Cognito.
@@ -100,6 +104,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		ConsoleOrigin:       get(CtxConsoleOrigin),
 		OIDCIssuer:          get(CtxOIDCIssuer),
 		CognitoDomainPrefix: get(CtxCognitoDomainPrefix),
+		AlarmEmail:          get(CtxAlarmEmail),
 	}
 	c.ConsoleDomain, c.ConsoleCertificateARN = get(CtxConsoleDomain), get(CtxConsoleCertificate)
 	c.WebACLARN = get(CtxWebACL)
@@ -223,6 +228,11 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("context %s: %q must be an https origin such as https://tokens.example.com", CtxOIDCExtraOrigins, o)
 		}
 		c.OIDCExtraOrigins[i] = strings.TrimSuffix(o, "/")
+	}
+	if c.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
+			return c, fmt.Errorf("context %s: %q must be a bare email address", CtxAlarmEmail, c.AlarmEmail)
+		}
 	}
 	if c.CognitoDomainPrefix != "" {
 		p := c.CognitoDomainPrefix

@@ -75,6 +75,11 @@ func TestConfigFromContext(t *testing.T) {
 				CognitoFeaturePlan:    "plus",
 			},
 		},
+		{
+			name: "alarm email",
+			ctx:  map[string]any{"sesIdentity": "example.com", "alarmEmail": " oncall@example.com "},
+			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com", AlarmEmail: "oncall@example.com"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,6 +121,8 @@ func TestConfigFromContext_Invalid(t *testing.T) {
 		{"regional web ACL", map[string]any{"webAclArn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/m/a1b2"}, "webAclArn"},
 		{"unknown feature plan", map[string]any{"cognitoFeaturePlan": "lite"}, "cognitoFeaturePlan"},
 		{"feature plan with oidc", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "cognitoFeaturePlan": "plus"}, "cognitoFeaturePlan"},
+		{"alarm email with a display name", map[string]any{"alarmEmail": "On call <oncall@example.com>"}, "alarmEmail"},
+		{"alarm email not an address", map[string]any{"alarmEmail": "oncall"}, "alarmEmail"},
 		{"extra origin with a path", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "oidcExtraOrigins": "https://t.example.com/oauth/token"}, "oidcExtraOrigins"},
 	}
 	for _, tt := range tests {

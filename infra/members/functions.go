@@ -179,6 +179,9 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 			ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 			SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 			LogGroup:              logs,
+			// Lambda records each invocation in X-Ray; the binaries link no
+			// X-Ray SDK (docs/operations.md#tracing).
+			Tracing: awslambda.Tracing_ACTIVE,
 		}
 		if name == routes.FnSESEvents {
 			f.DeadLetters = awssqs.NewQueue(c, jsii.String("SesEventsDeadLetters"), &awssqs.QueueProps{

@@ -46,6 +46,7 @@ var (
 		members.CtxConsoleDomain:      "members.example.org",
 		members.CtxConsoleCertificate: oidcCertificate,
 		members.CtxWebACL:             oidcWebACL,
+		members.CtxAlarmEmail:         "oncall@example.org",
 	}
 	oidcCertificate = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 	oidcWebACL      = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/members/a1b2c3d4-5678-90ab-cdef-0123456789ab"

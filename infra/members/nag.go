@@ -2,11 +2,14 @@ package members
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -37,6 +40,9 @@ type compliance struct {
 	Console *Console
 	Auth    *Auth
 	API     *API
+	// Functions are the Members functions, whose roles carry the X-Ray
+	// grants of active tracing.
+	Functions map[string]awslambda.Function
 }
 
 // checkCompliance applies cdk-nag's AwsSolutionsChecks to stack as an
@@ -87,6 +93,15 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 		if reason, ok := publicRoutes[key]; ok && isPublic(key) {
 			suppress(n, "APIG4", reason)
 		}
+	}
+
+	// Active tracing (docs/operations.md#tracing) grants each function's
+	// role xray:PutTraceSegments and xray:PutTelemetryRecords, which have no
+	// resource-level permissions: "*" is the only resource they take.
+	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
+		suppress(c.Functions[name].Role().Node().TryFindChild(jsii.String("DefaultPolicy")), "IAM5",
+			"Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, "+
+				"so CDK grants them on \"*\" (AWS's own managed policy AWSXRayDaemonWriteAccess does the same).", "Resource::*")
 	}
 
 	// The BucketDeployment's function is CDK's own (a singleton per stack):

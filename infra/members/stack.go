@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -98,6 +99,10 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		return nil, err
 	}
 	api := NewAPI(stack, "Api", APIProps{Functions: fns.ByName, Authorizer: auth.Authorizer, CorsOrigins: origins})
+	// Operations (docs/operations.md): alarms on one topic, one dashboard.
+	alarms := NewAlarms(stack, "Alarms", AlarmsProps{API: api, Functions: fns.ByName, Table: table, Email: cfg.AlarmEmail,
+		Queues: map[string]awssqs.IQueue{"SesEventsDeadLetters": fns.DeadLetters}})
+	NewDashboard(stack, "Dashboard", DashboardProps{API: api, Functions: fns.ByName, Table: table, Alarms: alarms})
 
 	consoleCfg := console.Config{APIBaseURL: *api.URL, Region: *awscdk.Aws_REGION()}
 	var extra map[string]*string
@@ -112,7 +117,7 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		consoleCfg.CognitoDomain = *auth.HostedUIHost
 	}
 	site.Deploy(props.ConsoleDir, consoleCfg, extra)
-	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api})
+	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api, Functions: fns.ByName})
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})

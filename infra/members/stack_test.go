@@ -305,7 +305,7 @@ func TestMail(t *testing.T) {
 	s := defaultStack(t)
 	setID, _ := s.only(t, "AWS::SES::ConfigurationSet")
 	_, identity := s.only(t, "AWS::SES::EmailIdentity")
-	topicID, _ := s.only(t, "AWS::SNS::Topic")
+	topicID := s.withProp(t, "AWS::SNS::Topic", "DisplayName", "Members SES delivery events")
 	_, dest := s.only(t, "AWS::SES::ConfigurationSetEventDestination")
 
 	// THEN the identity is the context's domain, with the set as default
@@ -327,7 +327,7 @@ func TestMail(t *testing.T) {
 	// AND only SES, for this account and set, may publish to the topic
 	// (the policy's other statement denies plain HTTP:
 	// TestEventsTopicRequiresTLS)
-	_, policy := s.only(t, "AWS::SNS::TopicPolicy")
+	policy := s.resource(t, s.withProp(t, "AWS::SNS::TopicPolicy", "Topics", []any{ref(topicID)}), "AWS::SNS::TopicPolicy")
 	var allows []any
 	for _, st := range asSlice(path(props(policy), "PolicyDocument", "Statement")) {
 		if path(st, "Effect") == "Allow" {
@@ -439,11 +439,19 @@ func TestFunctionPermissions(t *testing.T) {
 				}
 			}
 
+			// AND it may send its traces (active tracing), and nothing more:
+			// X-Ray's write actions take no resource but "*"
+			xrayActions, xrayResources := actionsOn(sts, "xray:")
+			if !reflect.DeepEqual(xrayActions, []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}) ||
+				!reflect.DeepEqual(xrayResources, []string{`"*"`}) {
+				t.Errorf("xray permissions %v on %v", xrayActions, xrayResources)
+			}
+
 			// AND nothing else but ses-events' dead-letter queue
 			for _, st := range sts {
 				for _, a := range strs(st["Action"]) {
 					svc := a[:strings.Index(a, ":")+1]
-					if svc != "logs:" && svc != "dynamodb:" && svc != "ses:" && !(name == routes.FnSESEvents && a == "sqs:SendMessage") {
+					if svc != "logs:" && svc != "dynamodb:" && svc != "ses:" && svc != "xray:" && !(name == routes.FnSESEvents && a == "sqs:SendMessage") {
 						t.Errorf("unexpected action %s", a)
 					}
 				}

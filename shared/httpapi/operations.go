@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 )
 
@@ -33,6 +34,16 @@ func ok(body any) response      { return response{status: http.StatusOK, body: b
 func created(body any) response { return response{status: http.StatusCreated, body: body} }
 
 var noContent = response{status: http.StatusNoContent}
+
+// counted returns r counting one of each name; serve drops the counts when
+// the operation fails.
+func counted(r response, names ...metrics.Name) response {
+	r.counts = metrics.Counts{}
+	for _, n := range names {
+		r.counts.Add(n, 1)
+	}
+	return r
+}
 
 func page(r *request) (domain.Page, error) {
 	return domain.ParsePage(r.query("limit"), r.query("cursor"))
@@ -92,7 +103,9 @@ func (a *API) operations() map[routes.Op]operation {
 					out[i].Error = &p
 				}
 			}
-			return created(map[string]any{"results": out}), nil
+			resp := created(map[string]any{"results": out})
+			resp.counts = inviteCounts(res)
+			return resp, nil
 		},
 		routes.OpListInvites: func(ctx context.Context, r *request) (response, error) {
 			f, err := domain.ParseInviteFilter(r.query("status"))
@@ -107,7 +120,7 @@ func (a *API) operations() map[routes.Op]operation {
 			return ok(v), err
 		},
 		routes.OpRevokeInvite: func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
+			return counted(noContent, metrics.InvitesRevoked), s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
 		},
 		routes.OpResendInvite: func(ctx context.Context, r *request) (response, error) {
 			var b struct{}
@@ -115,7 +128,9 @@ func (a *API) operations() map[routes.Op]operation {
 				return response{}, err
 			}
 			v, err := s.ResendInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
-			return ok(v), err
+			resp := counted(ok(v), metrics.InvitesResent)
+			mailCounts(resp.counts, v.Delivery)
+			return resp, err
 		},
 		routes.OpPreviewInvite: func(ctx context.Context, r *request) (response, error) {
 			var b tokenBody
@@ -131,7 +146,7 @@ func (a *API) operations() map[routes.Op]operation {
 				return response{}, err
 			}
 			v, err := s.Accept(ctx, r.id, str(b.Token))
-			return ok(v), err
+			return counted(ok(v), metrics.InvitesAccepted, metrics.MembersAdded), err
 		},
 		routes.OpListMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
@@ -150,7 +165,7 @@ func (a *API) operations() map[routes.Op]operation {
 			return ok(m), err
 		},
 		routes.OpRemoveMember: func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
+			return counted(noContent, metrics.MembersRemoved), s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
 		},
 		routes.OpListProjectMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
@@ -169,7 +184,7 @@ func (a *API) operations() map[routes.Op]operation {
 			return ok(m), err
 		},
 		routes.OpRemoveProjectMember: func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
+			return counted(noContent, metrics.ProjectMembersRemoved), s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
 		},
 		routes.OpListAudit: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)

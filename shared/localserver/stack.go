@@ -14,6 +14,7 @@ import (
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/mailer"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/store"
 )
 
@@ -38,8 +39,9 @@ type Stack struct {
 // (configuration → AWS clients → store → mailer → service → handler), with
 // the emulated authorizer, clock and SES events around it. With
 // c.DynamoEndpoint empty it serves minidyn on a loopback port; it creates
-// the table when missing.
-func Start(ctx context.Context, c config.Config, log *slog.Logger) (*Stack, error) {
+// the table when missing. The API and the emulated SES events write their
+// metrics to met (nil: none).
+func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.Sink) (*Stack, error) {
 	st := &Stack{Config: c}
 	if c.DynamoEndpoint == "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -75,11 +77,11 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger) (*Stack, erro
 	clock := &Clock{}
 	db := store.New(cl.DynamoDB, c.TableName)
 	// The emulated SES event path marks each accepted invite mail "sent".
-	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now}
+	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now, Metrics: met}
 	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
 	svc := domain.NewService(db, mail, c.Service(clock.Now, log))
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock}
+	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock}
 	return st, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/localserver"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
 	"github.com/members-saas/members/shared/store"
@@ -412,7 +414,29 @@ func TestEventsAgainstFunctions(t *testing.T) {
 				t.Errorf("no X-Request-Id header: %v", resp.Headers)
 			}
 			exp.check(f, before)
+			// AND the function wrote the request's metrics as one EMF line
+			lines := emfLines(t, fn0, 1)
+			if len(lines) != 1 || lines[0].Dimensions[metrics.DimFunction] != fn || lines[0].Values[string(metrics.Requests)] != 1 {
+				t.Errorf("EMF lines %+v, want one counting a request of %s", lines, fn)
+			}
 		})
+	}
+}
+
+// emfLines waits up to 5 s for n EMF lines in f's output (its stdout is
+// copied as it comes) and returns those there are, failing on invalid EMF.
+func emfLines(t *testing.T, f *rie.Function, n int) []testenv.EMF {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		lines, err := testenv.EMFLines(f.Logs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -530,6 +554,18 @@ func TestSESEventsFunction(t *testing.T) {
 				if err != nil || inv.Delivery != d.Kind || inv.MessageID != d.MessageID {
 					t.Errorf("invite %s: delivery %q, message %q (%v), want %q, %q", d.InviteID, inv.Delivery, inv.MessageID, err, d.Kind, d.MessageID)
 				}
+			}
+			// AND each invocation counted the event's outcome in one EMF line
+			want := map[string]metrics.Name{"ses-send.json": metrics.DeliverySent, "ses-delivery.json": metrics.DeliveryDelivered,
+				"ses-bounce.json": metrics.DeliveryBouncedPermanent, "ses-complaint.json": metrics.DeliveryComplained}[name]
+			lines := emfLines(t, f, 2)
+			for _, l := range lines {
+				if l.Dimensions[metrics.DimFunction] != routes.FnSESEvents || !maps.Equal(l.Values, map[string]float64{string(want): 1}) {
+					t.Errorf("EMF line %+v, want %s: 1 of %s", l, want, routes.FnSESEvents)
+				}
+			}
+			if len(lines) != 2 {
+				t.Errorf("%d EMF lines, want one per invocation", len(lines))
 			}
 		})
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 )
 
 // RepoRoot is the repository's top folder.
@@ -270,7 +271,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		Region:              "us-east-1",
 		InviteEmailsPerHour: o.InvitesPerHour,
 	}
-	stack, err := localserver.Start(context.Background(), c, log)
+	stack, err := localserver.Start(context.Background(), c, log, metrics.New(logs))
 	if err != nil {
 		t.Fatalf("start local stack: %v", err)
 	}
