@@ -50,6 +50,11 @@ type Store interface {
 	// stored invite is no longer prev's token or is not pending,
 	// ErrRateLimited when the charge would pass its limit.
 	ReplaceInvite(ctx context.Context, inv Invite, prevTokenHash string, ev AuditEvent, charge *RateCharge) error
+	// UpdateInvite stores inv, prev with edited terms and the same token
+	// (inv.Rev is prev.Rev+1), and the token's snapshot of it, so the link
+	// already mailed grants the edited terms. Returns ErrConflict when the
+	// stored invite is no longer prev (token, revision) or not pending.
+	UpdateInvite(ctx context.Context, inv, prev Invite, ev AuditEvent) error
 	// RevokeInvite marks a pending invite revoked and deletes its token.
 	// Returns ErrConflict when it is no longer pending with that token.
 	RevokeInvite(ctx context.Context, inv Invite, ev AuditEvent) error
@@ -74,7 +79,8 @@ type Store interface {
 	// ListAudit returns audit events newest first.
 	ListAudit(ctx context.Context, orgID, after string, limit int) ([]AuditEvent, string, error)
 	// ReadForInvite reads at once (consistently, in as few calls as it
-	// can) what an invite request decides on: the caller's membership of
+	// can: one for up to 100 keys) what an invite request or a project
+	// access check decides on: the caller's membership of
 	// orgID, the projects among projectIDs that exist there, and for each
 	// email its registered user id and its open invite id in orgID. Returns
 	// ErrNotFound when the caller has no membership.
@@ -140,8 +146,12 @@ type Change struct {
 	// and the email is claimed for it.
 	Register *User
 	// AcceptInvite marks this invite accepted with After's roles as result;
-	// it must still be pending with the same token and unexpired at Now.
+	// it must still be pending with the same token and revision, and
+	// unexpired at Now.
 	AcceptInvite *Invite
+	// RevokeInvites are revoked (their tokens deleted) in the same
+	// transaction; each must still be pending with the same token.
+	RevokeInvites []Invite
 	// Charge is applied in the same transaction when not nil.
 	Charge *RateCharge
 	Now    time.Time
@@ -173,9 +183,8 @@ type InviteMail struct {
 	MailID       string // tags the email, see Invite.MailID
 	OrgName      string
 	InviterEmail string
-	Projects     []string // names
+	Projects     []MailProject
 	OrgRole      OrgRole
-	ProjectRole  ProjectRole
 	ExpiresAt    time.Time
 	Link         string // contains the token in the fragment
 }
@@ -185,8 +194,13 @@ type AddedMail struct {
 	To           string
 	OrgName      string
 	InviterEmail string
-	Projects     []string
+	Projects     []MailProject
 	OrgRole      OrgRole
-	ProjectRole  ProjectRole
 	Link         string // the console
+}
+
+// MailProject is a project named in an email, with the role it grants.
+type MailProject struct {
+	Name string
+	Role ProjectRole
 }

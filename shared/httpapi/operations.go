@@ -105,6 +105,14 @@ func (a *API) operations() map[string]operation {
 			v, err := s.ListInvites(ctx, r.id, r.path("orgId"), f, p)
 			return ok(v), err
 		},
+		"PATCH /orgs/{orgId}/invites/{inviteId}": func(ctx context.Context, r *request) (response, error) {
+			var e domain.InviteEdit
+			if err := decode(r, &e); err != nil {
+				return response{}, err
+			}
+			v, err := s.UpdateInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"), e)
+			return ok(v), err
+		},
 		"DELETE /orgs/{orgId}/invites/{inviteId}": func(ctx context.Context, r *request) (response, error) {
 			return noContent, s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
 		},
@@ -176,6 +184,14 @@ func (a *API) operations() map[string]operation {
 				return response{}, err
 			}
 			v, err := s.ListAudit(ctx, r.id, r.path("orgId"), p)
+			return ok(v), err
+		},
+		"GET /orgs/{orgId}/access": func(ctx context.Context, r *request) (response, error) {
+			v, err := s.OrgAccess(ctx, r.id, r.path("orgId"))
+			return ok(v), err
+		},
+		"GET /orgs/{orgId}/projects/{projectId}/access": func(ctx context.Context, r *request) (response, error) {
+			v, err := s.ProjectAccess(ctx, r.id, r.path("orgId"), r.path("projectId"))
 			return ok(v), err
 		},
 	}

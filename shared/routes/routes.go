@@ -21,6 +21,9 @@ const (
 	FnMembers        = "members"
 	FnProjectMembers = "project-members"
 	FnAudit          = "audit"
+	// FnAccess answers product backends' authorization checks: a hot
+	// path of its own, scaled and cold-started apart from the console's.
+	FnAccess = "access"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
 )
@@ -46,9 +49,10 @@ var Table = []Route{
 	{"GET", "/me", FnMe, true, "the caller, their organizations and projects (registers on first call)"},
 	{"POST", "/orgs", FnOrgs, true, "create an organization; the caller becomes its owner"},
 	{"GET", "/orgs/{orgId}/projects", FnOrgs, true, "projects of an organization the caller can see"},
-	{"POST", "/orgs/{orgId}/projects", FnOrgs, true, "create a project (org owners)"},
+	{"POST", "/orgs/{orgId}/projects", FnOrgs, true, "create a project (org owners and managers)"},
 	{"POST", "/orgs/{orgId}/invites", FnInvite, true, "invite addresses to the organization and projects"},
 	{"GET", "/orgs/{orgId}/invites", FnInvites, true, "list invites (pending, expired, failed, all)"},
+	{"PATCH", "/orgs/{orgId}/invites/{inviteId}", FnInvites, true, "edit a pending invite's roles, projects or expiry (same link)"},
 	{"DELETE", "/orgs/{orgId}/invites/{inviteId}", FnInvites, true, "revoke an invite"},
 	{"POST", "/orgs/{orgId}/invites/{inviteId}/resend", FnInvites, true, "resend an invite with a new token"},
 	{"POST", "/invites/preview", FnPreview, false, "what an invite token offers"},
@@ -59,7 +63,9 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/projects/{projectId}/members", FnProjectMembers, true, "list project members"},
 	{"PATCH", "/orgs/{orgId}/projects/{projectId}/members/{userId}", FnProjectMembers, true, "change a project role"},
 	{"DELETE", "/orgs/{orgId}/projects/{projectId}/members/{userId}", FnProjectMembers, true, "remove a project member (or leave)"},
-	{"GET", "/orgs/{orgId}/audit", FnAudit, true, "audit trail, newest first (org owners)"},
+	{"GET", "/orgs/{orgId}/audit", FnAudit, true, "audit trail, newest first (org owners and managers)"},
+	{"GET", "/orgs/{orgId}/access", FnAccess, true, "the caller's role and permissions in an organization (one read)"},
+	{"GET", "/orgs/{orgId}/projects/{projectId}/access", FnAccess, true, "the caller's effective role and permissions in a project (one read)"},
 }
 
 // Functions returns the distinct function names of the HTTP routes, sorted.

@@ -145,7 +145,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			vals[":rp"] = &types.AttributeValueMemberM{Value: rp}
 		}
 		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set,
-			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs",
+			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs AND "+revCondition(inv.Rev, vals),
 			map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 			map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
@@ -161,10 +161,23 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
+	for _, inv := range c.RevokeInvites {
+		st.revoke(t, inv)
+	}
 	for _, ev := range c.Audit {
 		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	}
 	return t.run(ctx, st.db)
+}
+
+// revCondition is the condition that an invite item still has revision
+// rev (items never edited have none), adding its value to vals.
+func revCondition(rev int64, vals map[string]types.AttributeValue) string {
+	if rev == 0 {
+		return "attribute_not_exists(rev)"
+	}
+	vals[":irev"] = n(rev)
+	return "rev = :irev"
 }
 
 func projectUnion(a, b map[string]domain.ProjectRole) []string {
@@ -191,7 +204,7 @@ func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
 	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 		return domain.Member{}, err
 	}
-	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: it.Role}
+	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: string(orgRole(it.Role))} // project roles pass unchanged
 	if err := m.JoinedAt.UnmarshalText([]byte(it.JoinedAt)); err != nil {
 		return domain.Member{}, fmt.Errorf("joinedAt: %w", err)
 	}
@@ -261,7 +274,7 @@ func (st *Store) ListUserMemberships(ctx context.Context, userID string) ([]doma
 			return nil, nil, err
 		}
 		if strings.HasPrefix(it.GSI1SK, preOrgGSI) {
-			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: domain.OrgRole(it.Role)})
+			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: orgRole(it.Role)})
 		} else {
 			projects = append(projects, domain.ProjectMembership{OrgID: it.OrgID, ProjectID: it.ProjectID,
 				ProjectName: it.ProjectName, Role: domain.ProjectRole(it.Role)})

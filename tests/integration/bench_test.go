@@ -418,7 +418,7 @@ func (t *bmTable) seedMembers(b *testing.B, n int) {
 	const tmpl = "seed-template-000000"
 	joined := time.Now().UTC()
 	m := domain.Membership{OrgID: t.orgID, OrgName: "Bench", UserID: tmpl, Email: tmpl + "@bench.test",
-		Role: domain.OrgUser, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
+		Role: domain.OrgMember, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
 	if err := t.store.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: t.orgID, UserID: tmpl}, After: &m, Now: joined}); err != nil {
 		b.Fatal(err)
 	}
