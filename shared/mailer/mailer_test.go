@@ -12,7 +12,7 @@ func TestRenderInviteEscapesAndKeepsSubjectOnOneLine(t *testing.T) {
 	m := RenderInvite(domain.InviteMail{To: "a@example.com", OrgName: "<b>Acme</b>\r\nBcc: x@evil.test",
 		InviterEmail: "o@example.com", Projects: []domain.MailProject{{Name: "<i>Web</i>", Role: domain.ProjectMemberRole}}, OrgRole: domain.OrgMember,
 		ExpiresAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
-		Link: "https://console.example/accept#token=abc"})
+		Link:      "https://console.example/accept#token=abc"})
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		t.Fatalf("subject %q", m.Subject)
 	}
