@@ -113,7 +113,7 @@ func (s *Service) ListInvites(ctx context.Context, id Identity, orgID string, f 
 			return InvitePage{}, storeErr(err)
 		}
 		for _, inv := range invs {
-			if !f.match(inv, now) || !canManageInvite(m, inv) {
+			if !f.match(inv, now) || !canSeeInvite(m, inv) {
 				continue
 			}
 			if len(out.Invites) == p.Limit {
@@ -132,7 +132,8 @@ func (s *Service) ListInvites(ctx context.Context, id Identity, orgID string, f 
 
 // manageableInvite loads an invite the caller may revoke, resend or edit.
 // Returns org_not_found, invite_not_found (also for invites the caller
-// may not see), forbidden, invite_already_accepted.
+// may not see), forbidden (for invites they see but could not have sent),
+// invite_already_accepted.
 func (s *Service) manageableInvite(ctx context.Context, id Identity, orgID, inviteID string) (Membership, Invite, error) {
 	m, err := s.membership(ctx, id, orgID)
 	if err != nil {
@@ -153,8 +154,11 @@ func (s *Service) manageableInvite(ctx context.Context, id Identity, orgID, invi
 	if err != nil {
 		return m, Invite{}, storeErr(err)
 	}
-	if !canManageInvite(m, inv) {
+	if !canSeeInvite(m, inv) {
 		return m, Invite{}, errInviteNotFound()
+	}
+	if !canManageInvite(m, inv) {
+		return m, Invite{}, errForbidden("managing this invite: only those who could send it can")
 	}
 	if inv.Status == InviteAccepted {
 		return m, inv, Errorf(ECodeInviteAlreadyAccepted, "this invite was already accepted")

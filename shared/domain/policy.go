@@ -43,6 +43,24 @@ const (
 	PermProjectRead  Permission = "project:read"
 )
 
+// Permissions lists every permission with what it allows, in the order
+// the docs show them.
+var Permissions = []struct {
+	Name    Permission
+	Summary string
+}{
+	{PermOrgMembersRead, "see the organization, list its members"},
+	{PermOrgMembersManage, "change org roles among `member`/`manager`, remove non-owners"},
+	{PermOrgOwnersManage, "invite, make, change or remove org owners"},
+	{PermOrgProjectsCreate, "create projects (the creator becomes their owner)"},
+	{PermOrgInvitesManage, "invite to the org and any project; list, revoke, resend, edit every invite"},
+	{PermOrgAuditRead, "read the audit trail"},
+	{PermProjectMembersRead, "list the project's members"},
+	{PermProjectMembersManage, "invite to the project (org role `member`), change roles in it, remove from it; manage invites touching only such projects"},
+	{PermProjectWrite, "work in the project (for the product embedding Members)"},
+	{PermProjectRead, "read the project (for the product embedding Members)"},
+}
+
 // OrgRolePolicy is one organization role's row of the policy table.
 type OrgRolePolicy struct {
 	Role OrgRole
@@ -298,9 +316,25 @@ func canManageInvites(m Membership) bool {
 	return false
 }
 
-// canManageInvite: list, revoke, resend or edit inv (all of them with
-// org:invites:manage; for project owners those touching only their
-// projects).
+// canSeeInvite: inv is listed to m, and m may act on it as far as
+// canManageInvite allows: with org:invites:manage every invite, for
+// project owners those touching only projects whose members they manage.
+func canSeeInvite(m Membership, inv Invite) bool {
+	if hasOrg(m, PermOrgInvitesManage) {
+		return true
+	}
+	if len(inv.Projects) == 0 {
+		return false
+	}
+	for _, p := range inv.Projects {
+		if !canManageProjectMembers(m, p.ID) {
+			return false
+		}
+	}
+	return true
+}
+
+// canManageInvite: revoke, resend or edit inv: m could have sent it.
 func canManageInvite(m Membership, inv Invite) bool { return canGrant(m, inv.Grant()) }
 
 // canSetOrgRole: change target's organization role to r. Giving or taking

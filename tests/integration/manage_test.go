@@ -179,8 +179,10 @@ func TestManageListInvitesScope(t *testing.T) {
 	_, ownerOnP1 := o.pending(t, "owneronp1", map[string]any{"orgRole": "owner", "projectIds": []string{p1}, "projectRole": "member"})
 
 	mgSameSet(t, "org owner", o.inviteIDs(t, o.Owner.Token, "all", 100), []string{orgOnly, onP1, onP2, onBoth, ownerOnP1})
-	mgSameSet(t, "project owner of P1", o.inviteIDs(t, po.Token, "all", 100), []string{onP1, onBoth, ownerOnP1})
-	mgSameSet(t, "project owner of P1, pages of 1", o.inviteIDs(t, po.Token, "pending", 1), []string{onP1, onBoth, ownerOnP1})
+	// Project owners see the invites touching only their projects (onBoth
+	// also touches P2).
+	mgSameSet(t, "project owner of P1", o.inviteIDs(t, po.Token, "all", 100), []string{onP1, ownerOnP1})
+	mgSameSet(t, "project owner of P1, pages of 1", o.inviteIDs(t, po.Token, "pending", 1), []string{onP1, ownerOnP1})
 
 	wantProblem(t, env.Do(t, "GET", o.path("/invites"), pm.Token, nil), 403, "forbidden")
 	wantProblem(t, env.Do(t, "GET", o.path("/invites"), user.Token, nil), 403, "forbidden")
@@ -436,13 +438,13 @@ func TestManageInvitesAsProjectOwner(t *testing.T) {
 	env.Must(t, 204, "DELETE", o.path("/invites/"+onP1), po.Token, nil, nil)
 	env.Must(t, 204, "DELETE", o.path("/invites/"+own.InviteID), po.Token, nil, nil)
 
-	// Touching their project, but beyond their power: 403.
-	for _, id := range []string{ownerRole, onBoth} {
+	// Touching only their project, but beyond their power: 403.
+	for _, id := range []string{ownerRole} {
 		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 403, "forbidden")
 		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 403, "forbidden")
 	}
-	// Not touching their projects: as if it did not exist.
-	for _, id := range []string{onP2, orgOnly} {
+	// Not touching only their projects: as if it did not exist.
+	for _, id := range []string{onBoth, onP2, orgOnly} {
 		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 404, "invite_not_found")
 		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 404, "invite_not_found")
 	}
@@ -543,7 +545,7 @@ func TestManageSetOrgRole(t *testing.T) {
 	env.Must(t, 200, "GET", "/me", outsider.Token, nil, nil)
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+outsider.ID), b.Token, map[string]string{"role": "member"}), 404, "member_not_found")
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), outsider.Token, map[string]string{"role": "owner"}), 404, "org_not_found")
-	for _, body := range []any{map[string]string{"role": "admin"}, map[string]string{"role": "member"}, map[string]string{"role": ""}, map[string]any{}} {
+	for _, body := range []any{map[string]string{"role": "admin"}, map[string]string{"role": "user"}, map[string]string{"role": ""}, map[string]any{}} {
 		mgWantField(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, body), "role")
 	}
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, map[string]any{"role": "owner", "x": 1}), 400, "invalid_request")
@@ -827,7 +829,7 @@ func TestManageProjectMembers(t *testing.T) {
 	wantProblem(t, env.Do(t, "DELETE", pm(n.ID), po.Token, nil), 404, "member_not_found")
 	wantProblem(t, env.Do(t, "PATCH", pm("usr_nobody"), o.Owner.Token, owner), 404, "member_not_found")
 	wantProblem(t, env.Do(t, "DELETE", pm(other.Owner.ID), o.Owner.Token, nil), 404, "member_not_found")
-	for _, body := range []any{map[string]string{"role": "member"}, map[string]string{"role": "admin"}, map[string]any{}} {
+	for _, body := range []any{map[string]string{"role": "user"}, map[string]string{"role": "admin"}, map[string]any{}} {
 		mgWantField(t, env.Do(t, "PATCH", pm(m1.ID), o.Owner.Token, body), "role")
 	}
 	outsider := env.SignIn(t, testenv.Email("outsider"))
