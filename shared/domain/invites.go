@@ -17,6 +17,9 @@ type InviteView struct {
 	ExpiresAt time.Time       `json:"expiresAt"`
 	Status    InviteStatus    `json:"status"`
 	Delivery  Delivery        `json:"delivery"`
+	// CanManage tells the caller whether they may resend, revoke and edit
+	// it (they could have sent it), so clients hold no copy of the rules.
+	CanManage bool `json:"canManage"`
 }
 
 // InviteProject is a project of an invite as responses show it.
@@ -43,7 +46,7 @@ func projectsOf(inv Invite, roles map[string]ProjectRole) []InviteProject {
 func inviteView(inv Invite, now time.Time) InviteView {
 	return InviteView{ID: inv.ID, Email: inv.Email, OrgRole: inv.OrgRole, Projects: projectsOf(inv, nil),
 		InvitedBy: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
-		Status: inv.StatusAt(now), Delivery: inv.Delivery}
+		Status: inv.StatusAt(now), Delivery: inv.Delivery, CanManage: true}
 }
 
 // InvitePage is a page of invites.
@@ -120,7 +123,9 @@ func (s *Service) ListInvites(ctx context.Context, id Identity, orgID string, f 
 				out.NextCursor = s.nextCursor(scope, lastPos[len(lastPos)-1])
 				return out, nil
 			}
-			out.Invites = append(out.Invites, inviteView(inv, now))
+			v := inviteView(inv, now)
+			v.CanManage = canManageInvite(m, inv)
+			out.Invites = append(out.Invites, v)
 			lastPos = append(lastPos, inv.ID)
 		}
 		if next == "" {
