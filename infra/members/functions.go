@@ -83,6 +83,7 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnMembers:        {256, 10, readWriteTable, false},
 	routes.FnProjectMembers: {256, 10, readWriteTable, false},
 	routes.FnAudit:          {256, 10, readTable, false},
+	routes.FnAccess:         {256, 5, readTable, false}, // products authorize requests with it: read-only, short
 	routes.FnSESEvents:      {256, 15, readWriteTable, false},
 }
 
