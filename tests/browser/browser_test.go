@@ -49,16 +49,7 @@ const (
 // one, accepts, and appears in the owner's Users tab; the registered one has
 // access at once. Then a revoked and an expired link show their pages.
 func TestBrowserInviteFlow(t *testing.T) {
-	if testing.Short() && !inCI() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chromium := findChromium(t)
-	st := startStack(t)
-	out := outDir(t)
-
-	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	defer cancel()
-	b := newBrowser(t, ctx, chromium, out)
+	st, b := startBrowserTest(t)
 
 	suffix := randHex(4)
 	ownerEmail := "owner-" + suffix + "@example.com"
@@ -83,14 +74,7 @@ func TestBrowserInviteFlow(t *testing.T) {
 		chromedp.WaitVisible(tid("project-form")),
 	)
 	owner.shot("organization-created")
-	for _, p := range []string{"Alpha", "Beta"} {
-		owner.do("create project "+p,
-			chromedp.WaitEnabled(tid("project-create")),
-			chromedp.SendKeys(tid("project-name"), p),
-			chromedp.Click(tid("project-create")),
-			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="project-item"][data-project-name=%q]`, p))),
-		)
-	}
+	owner.createProjects("Alpha", "Beta")
 	owner.shot("projects-created")
 	orgID := owner.eval(`document.querySelector('[data-testid="org-select"]').value`)
 
@@ -253,16 +237,7 @@ func TestBrowserInviteFlow(t *testing.T) {
 // allow: the manager manages members, projects and invitations but not the
 // owner; the viewer manages nothing and can only leave.
 func TestBrowserRolesPerProject(t *testing.T) {
-	if testing.Short() && !inCI() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chromium := findChromium(t)
-	st := startStack(t)
-	out := outDir(t)
-
-	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	defer cancel()
-	b := newBrowser(t, ctx, chromium, out)
+	st, b := startBrowserTest(t)
 
 	suffix := randHex(4)
 	ownerEmail := "roles-owner-" + suffix + "@example.com"
@@ -280,14 +255,7 @@ func TestBrowserRolesPerProject(t *testing.T) {
 		waitJS(`document.querySelector('[data-testid="org-select"]')?.selectedOptions[0]?.textContent === %s`, orgName),
 		chromedp.WaitVisible(tid("project-form")),
 	)
-	for _, p := range []string{"Alpha", "Beta"} {
-		owner.do("create project "+p,
-			chromedp.WaitEnabled(tid("project-create")),
-			chromedp.SendKeys(tid("project-name"), p),
-			chromedp.Click(tid("project-create")),
-			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="project-item"][data-project-name=%q]`, p))),
-		)
-	}
+	owner.createProjects("Alpha", "Beta")
 
 	// Both sign in once, so the invites add them at once.
 	manager, viewer := b.person("manager"), b.person("viewer")
@@ -400,6 +368,34 @@ func TestBrowserRolesPerProject(t *testing.T) {
 	viewer.do("close the dialog", chromedp.Click(tid("invite-cancel")), chromedp.WaitNotVisible(tid("invite-dialog")))
 
 	b.checkPages(t)
+}
+
+// startBrowserTest skips in -short mode (outside CI), starts the local
+// stack and a browser for the test.
+func startBrowserTest(t *testing.T) (*stack, *browser) {
+	t.Helper()
+	if testing.Short() && !inCI() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chromium := findChromium(t)
+	st := startStack(t)
+	out := outDir(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	t.Cleanup(cancel)
+	return st, newBrowser(t, ctx, chromium, out)
+}
+
+// createProjects creates projects in the selected organization.
+func (p *person) createProjects(names ...string) {
+	p.b.t.Helper()
+	for _, n := range names {
+		p.do("create project "+n,
+			chromedp.WaitEnabled(tid("project-create")),
+			chromedp.SendKeys(tid("project-name"), n),
+			chromedp.Click(tid("project-create")),
+			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="project-item"][data-project-name=%q]`, n))),
+		)
+	}
 }
 
 // ---------- the browser ----------
