@@ -303,6 +303,43 @@ func TestBrowserRolesPerProject(t *testing.T) {
 		t.Errorf("the viewer's mail does not name each project with its role:\n%s", m.Body.Text)
 	}
 
+	// A pending invitation edited through the dialog: the mailed link grants the new terms.
+	pendingEmail := "pending-" + suffix + "@example.com"
+	owner.do("invite a new address to Alpha",
+		chromedp.Click(tid("invite-open")),
+		chromedp.WaitVisible(tid("invite-dialog")),
+		chromedp.Click(projectBox("Alpha")),
+		chromedp.SendKeys(tid("invite-emails"), pendingEmail),
+		chromedp.Click(tid("invite-submit")),
+		chromedp.WaitVisible(inviteResult(pendingEmail, "invited")),
+		chromedp.Click(tid("invite-done")),
+		chromedp.WaitVisible(inviteRow(pendingEmail)),
+	)
+	owner.do("edit the invitation",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="invite-row"][data-email=%q] [data-testid="invite-edit"]`, pendingEmail))),
+		chromedp.WaitVisible(tid("invite-dialog")),
+		waitJS(`document.querySelector('#invite-emails-field').hidden`),
+		waitJS(`document.querySelector('[data-testid="invite-project"][data-project-name="Alpha"]').checked`),
+		selectOption(roleIn("Alpha"), "viewer"),
+		chromedp.Click(projectBox("Beta")),
+		selectOption(roleIn("Beta"), "owner"),
+	)
+	owner.shot("roles-edit-invitation")
+	owner.do("save the edit",
+		chromedp.Click(tid("invite-submit")),
+		chromedp.WaitNotVisible(tid("invite-dialog")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="invite-row"][data-email=%q] [data-testid="invite-project-role"][data-role="owner"]`, pendingEmail))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="invite-row"][data-email=%q] [data-testid="invite-project-role"][data-role="viewer"]`, pendingEmail))),
+	)
+	invitee := b.person("edited-invitee")
+	invitee.do("open the link mailed before the edit",
+		chromedp.Navigate(st.inviteLink(t, pendingEmail)),
+		chromedp.WaitVisible(tid("accept-preview")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="preview-project"][data-role="viewer"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="preview-project"][data-role="owner"]`)),
+	)
+	invitee.shot("roles-edited-invite-preview")
+
 	// The manager: manages members, projects and invitations, not the owner.
 	manager.do("see the organization as a manager",
 		chromedp.Reload(),

@@ -1,7 +1,9 @@
 // The invite dialog: addresses, an organization role (offered only with
 // the permission to give it), and projects each with its own role (only
 // projects whose members the caller manages). Sends
-// {emails, orgRole?, projects: [{id, role}], expiresInDays}.
+// {emails, orgRole?, projects: [{id, role}], expiresInDays}. The same
+// dialog edits a pending invitation (PATCH): its link keeps working and
+// grants the new terms.
 
 import { ApiError, sentence } from './api.js';
 import { badge, byId, cap, fill, formatDateTime, h, show } from './dom.js';
@@ -26,8 +28,35 @@ function parseEmails(text) {
   return out;
 }
 
+// The invitation being edited, or null when inviting.
+let editing = null;
+
+/** Opens the dialog to edit pending invitation inv ({id, email, orgRole, projects, …}). */
+export function openEditDialog(inv) {
+  openInviteDialog();
+  editing = inv;
+  byId('invite-title').textContent = `Edit the invitation to ${inv.email}`;
+  byId('invite-subtitle').textContent = 'The link already sent keeps working and grants these terms; no new email is sent.';
+  show(byId('invite-emails-field'), false);
+  if (inv.orgRole) byId('invite-org-role').value = inv.orgRole;
+  const roles = new Map((inv.projects || []).map((p) => [p.id, p.role]));
+  for (const row of byId('invite-projects').querySelectorAll('.check')) {
+    const box = row.querySelector('input');
+    box.checked = roles.has(box.value);
+    if (box.checked) row.querySelector('select').value = roles.get(box.value);
+  }
+  syncProjectRoles();
+  byId('invite-expires-label').textContent = 'Valid for (days from now; empty: unchanged)';
+  byId('invite-expires').value = '';
+  byId('invite-submit').textContent = 'Save';
+}
+
 export function openInviteDialog() {
   const dialog = byId('invite-dialog');
+  editing = null;
+  show(byId('invite-emails-field'));
+  byId('invite-expires-label').textContent = 'Link valid for (days)';
+  byId('invite-submit').textContent = 'Invite';
   const orgRoles = assignableOrgRoles(true);
   const projects = projectsWhere('project:members:manage');
   const orgWide = orgRoles.length > 0;
@@ -102,10 +131,9 @@ export async function submitInvite(ev) {
   const dialog = byId('invite-dialog');
   for (const el of dialog.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 
+  if (editing) return submitEdit(editing);
   const emails = parseEmails(byId('invite-emails').value);
-  const projects = [...byId('invite-projects').querySelectorAll('.check')]
-    .filter((row) => row.querySelector('input').checked)
-    .map((row) => ({ id: row.querySelector('input').value, role: row.querySelector('select').value }));
+  const projects = pickedProjects();
   const days = Number(byId('invite-expires').value || 7);
   const orgWide = assignableOrgRoles(true).length > 0;
   const fail = (id, message) => {
@@ -144,6 +172,41 @@ export async function submitInvite(ev) {
   } finally {
     dialog.removeAttribute('aria-busy');
   }
+}
+
+async function submitEdit(inv) {
+  const dialog = byId('invite-dialog');
+  const errorEl = byId('invite-error');
+  const projects = pickedProjects();
+  const raw = byId('invite-expires').value.trim();
+  const body = { projects };
+  if (assignableOrgRoles(true).length > 0) body.orgRole = byId('invite-org-role').value;
+  if (raw) body.expiresInDays = Number(raw);
+  const submit = byId('invite-submit');
+  submit.disabled = true;
+  dialog.setAttribute('aria-busy', 'true');
+  try {
+    await api('PATCH', orgPath('invites', inv.id), body);
+    dialog.close();
+    say(`The invitation to ${inv.email} was updated; the link already sent grants the new terms.`);
+    loadInvites(true);
+  } catch (err) {
+    if (err.handled) {
+      dialog.close();
+      return;
+    }
+    errorEl.textContent = err instanceof ApiError ? describeInviteError(err, []) : err.message;
+    submit.disabled = false;
+  } finally {
+    dialog.removeAttribute('aria-busy');
+  }
+}
+
+/** The picked projects with their roles. */
+function pickedProjects() {
+  return [...byId('invite-projects').querySelectorAll('.check')]
+    .filter((row) => row.querySelector('input').checked)
+    .map((row) => ({ id: row.querySelector('input').value, role: row.querySelector('select').value }));
 }
 
 /** The problem's detail with field errors; "emails[2]" is named by its address. */

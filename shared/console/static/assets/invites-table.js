@@ -1,6 +1,7 @@
 // The invitations table: open invitations with each project's role, their
-// status and delivery, and resend / revoke where the API says the caller
-// may manage them (canManage).
+// status and delivery, and edit / resend / revoke where the API says the
+// caller may manage them (canManage). Editing opens the invite dialog, which
+// imports this table to refresh it: the dialog is handed in (setEditor).
 
 import { badge, byId, cap, fill, formatDateTime, h, show, timeEl } from './dom.js';
 import { PAGE_SIZE, api, canManageInvites, clearError, confirmAction, orgPath, say, showError, state } from './context.js';
@@ -14,6 +15,13 @@ const deliveryLabel = {
   complained: ['Marked as spam', 'danger'],
 };
 const statusKind = { pending: 'info', expired: 'warn' };
+
+let openEditor = () => {};
+
+/** Sets what the Edit button opens (the invite dialog's edit mode). */
+export function setEditor(fn) {
+  openEditor = fn;
+}
 
 export async function loadInvites(reset) {
   const seq = state.loadSeq;
@@ -58,6 +66,10 @@ function inviteRow(inv) {
   const mine = inv.invitedBy && inv.invitedBy === state.me?.user?.email;
   const tr = h('tr', { dataset: { testid: 'invite-row', email: inv.email, status: inv.status, delivery: inv.delivery || '', inviteId: inv.id } });
   const actions = inv.canManage ? [
+    inv.status === 'pending' ? h('button', {
+      type: 'button', class: 'btn btn-quiet btn-small', dataset: { testid: 'invite-edit' },
+      'aria-label': `Edit the invitation to ${inv.email}`, on: { click: () => openEditor(inv) },
+    }, 'Edit') : null,
     h('button', {
       type: 'button', class: 'btn btn-small', dataset: { testid: 'invite-resend' },
       'aria-label': `Resend the invitation to ${inv.email}`, on: { click: (ev) => resendInvite(inv, tr, ev.currentTarget) },

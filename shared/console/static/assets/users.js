@@ -12,8 +12,8 @@ import {
   showError, state,
 } from './context.js';
 import { loadMembers } from './members-table.js';
-import { loadInvites } from './invites-table.js';
-import { applyRoleToAll, openInviteDialog, submitInvite, syncProjectRoles } from './invite-dialog.js';
+import { loadInvites, setEditor } from './invites-table.js';
+import { applyRoleToAll, openEditDialog, openInviteDialog, submitInvite, syncProjectRoles } from './invite-dialog.js';
 
 const ORG_KEY = 'members.orgId';
 
@@ -218,6 +218,7 @@ function wire() {
   byId('project-form').addEventListener('submit', createProject);
 
   const invite = byId('invite-dialog');
+  setEditor(openEditDialog);
   byId('invite-open').addEventListener('click', openInviteDialog);
   byId('invite-form').addEventListener('submit', submitInvite);
   byId('invite-projects').addEventListener('change', syncProjectRoles);
