@@ -246,9 +246,6 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	return results, nil
 }
 
-// ProjectIDs returns the ids of g's projects, in order.
-func (g Grant) ProjectIDs() []string { return Invite{Projects: g.Projects}.ProjectIDs() }
-
 func projectNames(ps map[string]Project) map[string]string {
 	names := map[string]string{}
 	for pid, p := range ps {

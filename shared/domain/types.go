@@ -133,14 +133,17 @@ type Grant struct {
 // Grant returns the terms inv grants.
 func (inv Invite) Grant() Grant { return Grant{OrgRole: inv.OrgRole, Projects: inv.Projects} }
 
-// ProjectIDs returns the ids of the invite's projects, in order.
-func (inv Invite) ProjectIDs() []string {
-	out := make([]string, 0, len(inv.Projects))
-	for _, p := range inv.Projects {
+// ProjectIDs returns the ids of g's projects, in order.
+func (g Grant) ProjectIDs() []string {
+	out := make([]string, 0, len(g.Projects))
+	for _, p := range g.Projects {
 		out = append(out, p.ID)
 	}
 	return out
 }
+
+// ProjectIDs returns the ids of the invite's projects, in order.
+func (inv Invite) ProjectIDs() []string { return inv.Grant().ProjectIDs() }
 
 // StatusAt is the invite's status as seen at now: pending invites past
 // their expiry are expired.
