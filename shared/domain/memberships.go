@@ -243,43 +243,20 @@ func (s *Service) RemoveProjectMember(ctx context.Context, id Identity, orgID, p
 	}))
 }
 
-// maxRevokesInChange bounds the invites revoked inside a membership
-// change's transaction (each costs four of its 100 items; a membership
-// with every project of an invite's maximum needs about 55).
-const maxRevokesInChange = 10
-
-// applyChange writes c after adding the revocation of every pending
-// invite c.Before's user sent that c.After (nil: removed) can no longer
-// grant: invites die with their sender's authority, in the same
-// transaction, so an accept racing the change either lands first or finds
-// the invite revoked. Invites beyond maxRevokesInChange are revoked right
-// after the change.
+// applyChange writes c with the revocation of every pending invite
+// c.Before's user sent that c.After (nil: removed) can no longer grant:
+// invites die with their sender's authority, in the same transaction, so an
+// accept racing the change either lands first or finds the invite revoked.
 func (s *Service) applyChange(ctx context.Context, id Identity, c Change) error {
 	lost, err := s.lostInvites(ctx, c.Before, c.After)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	revoked := func(inv Invite) AuditEvent {
-		return s.audit(id, c.Before.OrgID, AuditInviteRevoked, inv.ID, inviteAudit(inv), map[string]any{"reason": ReasonSenderLostAccess})
+	for _, inv := range lost {
+		c.Revoke = append(c.Revoke, Revocation{Invite: inv,
+			Audit: s.audit(id, c.Before.OrgID, AuditInviteRevoked, inv.ID, inviteAudit(inv), map[string]any{"reason": ReasonSenderLostAccess})})
 	}
-	inTx := lost[:min(len(lost), maxRevokesInChange)]
-	for _, inv := range inTx {
-		c.RevokeInvites = append(c.RevokeInvites, inv)
-		c.Audit = append(c.Audit, revoked(inv))
-	}
-	c.Now = now
-	if err := s.store.ApplyChange(ctx, c); err != nil {
-		return err
-	}
-	for _, inv := range lost[len(inTx):] {
-		// The invite may have been accepted or changed meanwhile: then it
-		// is no longer this sender's pending invite and stays.
-		if err := s.store.RevokeInvite(ctx, inv, revoked(inv)); err != nil && !errors.Is(err, ErrConflict) {
-			s.cfg.Logger.ErrorContext(ctx, "invite of a sender who lost access not revoked", "org", inv.OrgID, "invite", inv.ID, "err", err)
-		}
-	}
-	return nil
+	return s.store.ApplyChange(ctx, c)
 }
 
 // ReasonSenderLostAccess is the audit reason of invites revoked because

@@ -27,7 +27,8 @@ type Store interface {
 	// when the membership or the invite changed since it was read, ErrExists
 	// when a created organization or project exists, ErrLastOwner when it
 	// would leave the organization without an owner, ErrRateLimited when
-	// c.Charge would pass its limit.
+	// c.Charge would pass its limit; or, after the change committed, the
+	// error of a revocation that did not fit in its transaction.
 	ApplyChange(ctx context.Context, c Change) error
 	// ListMembers returns up to limit organization members after position
 	// after (a store position; "" for the first page), and the position of
@@ -149,13 +150,23 @@ type Change struct {
 	// it must still be pending with the same token and revision, and
 	// unexpired at Now.
 	AcceptInvite *Invite
-	// RevokeInvites are revoked (their tokens deleted) in the same
-	// transaction; each must still be pending with the same token.
-	RevokeInvites []Invite
+	// Revoke lists invites to revoke (tokens deleted, audit event
+	// written) with the change: in its transaction as far as the
+	// transaction has room, right after it for the rest (skipping those
+	// no longer pending with the same token). Each revocation in the
+	// transaction is conditioned on the invite still being pending with
+	// its token.
+	Revoke []Revocation
 	// Charge is applied in the same transaction when not nil.
 	Charge *RateCharge
 	Now    time.Time
 	Audit  []AuditEvent
+}
+
+// Revocation is one invite revoked with a Change, and its audit event.
+type Revocation struct {
+	Invite Invite
+	Audit  AuditEvent
 }
 
 // RateCharge adds N invite emails to an organization's counter for the

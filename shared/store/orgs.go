@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -161,14 +162,32 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
-	for _, inv := range c.RevokeInvites {
-		st.revoke(t, inv)
-	}
 	for _, ev := range c.Audit {
 		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	}
-	return t.run(ctx, st.db)
+	// Revocations ride along while the transaction has room (four items
+	// each); the rest follow it.
+	later := c.Revoke
+	for len(later) > 0 && len(t.items)+revokeItems <= maxTxItems {
+		st.revoke(t, later[0].Invite)
+		t.put(st.table, toAuditItem(later[0].Audit), condNew, nil, nil, domain.ErrConflict)
+		later = later[1:]
+	}
+	if err := t.run(ctx, st.db); err != nil {
+		return err
+	}
+	for _, r := range later {
+		// Accepted or changed meanwhile: no longer this revocation's invite.
+		if err := st.RevokeInvite(ctx, r.Invite, r.Audit); err != nil && !errors.Is(err, domain.ErrConflict) {
+			return err
+		}
+	}
+	return nil
 }
+
+// maxTxItems is DynamoDB's limit of items in one transaction; revokeItems
+// is what one revocation with its audit event takes.
+const maxTxItems, revokeItems = 100, 4
 
 // revCondition is the condition that an invite item still has revision
 // rev (items never edited have none), adding its value to vals.

@@ -7,6 +7,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -284,14 +285,35 @@ func TestInvitesDieWithTheirSendersAuthority(t *testing.T) {
 		t.Errorf("after leaving API: %s, want revoked", st)
 	}
 
-	revoked := 0
-	for _, e := range o.audit(t, o.Owner.Token, 100) {
-		if e.Action == "invite.revoked" && e.After["reason"] == "sender_lost_access" {
-			revoked++
+	// More invites than one transaction holds: all of them die.
+	p3 := o.member(t, "p3", "member", []string{web}, "owner")
+	var many []string
+	for i := range 30 {
+		many = append(many, testenv.Email(fmt.Sprintf("many%d", i)))
+	}
+	var out struct{ Results []inviteResult }
+	env.Must(t, 201, "POST", o.path("/invites"), p3.Token, map[string]any{"emails": many, "projects": []map[string]string{{"id": web, "role": "viewer"}}}, &out)
+	env.Must(t, 204, "DELETE", o.path("/members/"+p3.ID), o.Owner.Token, nil, nil)
+	for _, r := range out.Results {
+		if st := o.rlStatus(t, r.InviteID); st != "revoked" {
+			t.Errorf("invite %s of a sender with 30 invites, removed: %s, want revoked", r.Email, st)
 		}
 	}
-	if revoked != 5 {
-		t.Errorf("%d invite.revoked events with reason sender_lost_access, want 5", revoked)
+
+	revoked := 0
+	for _, pg := range walkPages(t, "audit", 100, func(cursor string) ([]mgEvent, *string) {
+		var p mgAuditPage
+		env.Must(t, 200, "GET", o.path("/audit?"+pageQuery(100, cursor, nil)), o.Owner.Token, nil, &p)
+		return p.Events, p.NextCursor
+	}) {
+		for _, e := range pg.Items {
+			if e.Action == "invite.revoked" && e.After["reason"] == "sender_lost_access" {
+				revoked++
+			}
+		}
+	}
+	if revoked != 35 {
+		t.Errorf("%d invite.revoked events with reason sender_lost_access, want 35", revoked)
 	}
 	invariants(t, env)
 }
