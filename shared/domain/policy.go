@@ -43,9 +43,9 @@ const (
 	PermProjectRead  Permission = "project:read"
 )
 
-// Permissions lists every permission with what it allows, in the order
+// permissionDocs lists every permission with what it allows, in the order
 // the docs show them.
-var Permissions = []struct {
+var permissionDocs = []struct {
 	Name    Permission
 	Summary string
 }{
@@ -79,8 +79,8 @@ type ProjectRolePolicy struct {
 	Summary     string
 }
 
-// OrgPolicies lists the organization roles, strongest first.
-var OrgPolicies = []OrgRolePolicy{
+// orgPolicies lists the organization roles, strongest first.
+var orgPolicies = []OrgRolePolicy{
 	{OrgOwner, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate,
 		PermOrgInvitesManage, PermOrgAuditRead}, ProjectOwner, "everything, including owners and the audit trail"},
 	{OrgManager, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate,
@@ -88,8 +88,8 @@ var OrgPolicies = []OrgRolePolicy{
 	{OrgMember, []Permission{PermOrgMembersRead}, "", "sees the organization and its members, and the projects they are in"},
 }
 
-// ProjectPolicies lists the project roles, strongest first.
-var ProjectPolicies = []ProjectRolePolicy{
+// projectPolicies lists the project roles, strongest first.
+var projectPolicies = []ProjectRolePolicy{
 	{ProjectOwner, []Permission{PermProjectMembersRead, PermProjectMembersManage, PermProjectWrite, PermProjectRead},
 		"manages the project's members and its invites"},
 	{ProjectMemberRole, []Permission{PermProjectMembersRead, PermProjectWrite, PermProjectRead}, "works in the project"},
@@ -98,9 +98,9 @@ var ProjectPolicies = []ProjectRolePolicy{
 
 // orgPolicy returns r's row and its rank (0 for no role, higher is stronger).
 func orgPolicy(r OrgRole) (OrgRolePolicy, int) {
-	for i, p := range OrgPolicies {
+	for i, p := range orgPolicies {
 		if p.Role == r {
-			return p, len(OrgPolicies) - i
+			return p, len(orgPolicies) - i
 		}
 	}
 	return OrgRolePolicy{}, 0
@@ -108,9 +108,9 @@ func orgPolicy(r OrgRole) (OrgRolePolicy, int) {
 
 // projectPolicy returns r's row and its rank (0 for no role).
 func projectPolicy(r ProjectRole) (ProjectRolePolicy, int) {
-	for i, p := range ProjectPolicies {
+	for i, p := range projectPolicies {
 		if p.Role == r {
-			return p, len(ProjectPolicies) - i
+			return p, len(projectPolicies) - i
 		}
 	}
 	return ProjectRolePolicy{}, 0
@@ -170,7 +170,7 @@ func roleNames[R ~string](rs []R) string {
 
 func orgRoleNames() string {
 	var rs []OrgRole
-	for _, p := range OrgPolicies {
+	for _, p := range orgPolicies {
 		rs = append(rs, p.Role)
 	}
 	return roleNames(rs)
@@ -178,7 +178,7 @@ func orgRoleNames() string {
 
 func projectRoleNames() string {
 	var rs []ProjectRole
-	for _, p := range ProjectPolicies {
+	for _, p := range projectPolicies {
 		rs = append(rs, p.Role)
 	}
 	return roleNames(rs)
@@ -271,14 +271,14 @@ func needsOwnerAuthority(r OrgRole) bool {
 }
 
 // creatorRole is the organization role of an organization's creator.
-func creatorRole() OrgRole { return OrgPolicies[0].Role }
+func creatorRole() OrgRole { return orgPolicies[0].Role }
 
 // creatorProjectRole is the project role of a project's creator.
-func creatorProjectRole() ProjectRole { return ProjectPolicies[0].Role }
+func creatorProjectRole() ProjectRole { return projectPolicies[0].Role }
 
 // lowestOrgRole is the organization role with the fewest permissions: the
 // only one a project owner may grant, together with their projects.
-func lowestOrgRole() OrgRole { return OrgPolicies[len(OrgPolicies)-1].Role }
+func lowestOrgRole() OrgRole { return orgPolicies[len(orgPolicies)-1].Role }
 
 // canGrant reports whether m may grant g: with org:invites:manage any org
 // role but owners-managing ones (those need org:owners:manage) with any
