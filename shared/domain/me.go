@@ -30,8 +30,12 @@ type MeProject struct {
 	Via         string       `json:"via"`
 }
 
-// Me registers the caller if needed and returns their memberships with
-// their effective roles and permissions. Returns unauthorized, email_in_use.
+// Me registers the caller if needed and returns their organizations and
+// the projects they have access to, each with their effective role, its
+// permissions and where it comes from: the projects they are members of,
+// and every project of an organization whose role acts on all of them
+// (owners and managers; one more store call per such organization).
+// Returns unauthorized, email_in_use.
 func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 	u, err := s.Register(ctx, id)
 	if err != nil {
@@ -43,23 +47,46 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 	}
 	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}}
 	byOrg := map[string]*Membership{}
+	names := map[string]string{}
 	for _, o := range orgs {
 		m := Membership{OrgID: o.OrgID, OrgName: o.OrgName, UserID: id.UserID, Role: o.Role, Projects: map[string]ProjectRole{}}
 		byOrg[o.OrgID] = &m
 		a, _ := orgAccess(m)
 		v.Orgs = append(v.Orgs, MeOrg{ID: o.OrgID, Name: o.OrgName, Role: o.Role, Permissions: nonNil(a.Permissions)})
 	}
+	var order []ProjectMembership
 	for _, p := range projects {
 		m := byOrg[p.OrgID]
 		if m == nil { // the index has the project before the organization: show what is known
 			m = &Membership{OrgID: p.OrgID, UserID: id.UserID, Projects: map[string]ProjectRole{}}
+			byOrg[p.OrgID] = m
 		}
 		m.Projects[p.ProjectID] = p.Role
-		a, ok := projectAccess(*m, p.ProjectID)
+		names[p.ProjectID] = p.ProjectName
+		order = append(order, p)
+	}
+	for _, o := range orgs {
+		m := byOrg[o.OrgID]
+		if !actsOnEveryProject(*m) {
+			continue
+		}
+		all, err := s.store.ListProjects(ctx, o.OrgID)
+		if err != nil {
+			return MeView{}, storeErr(err)
+		}
+		for _, p := range all {
+			if _, listed := names[p.ID]; !listed {
+				names[p.ID] = p.Name
+				order = append(order, ProjectMembership{OrgID: o.OrgID, ProjectID: p.ID, ProjectName: p.Name})
+			}
+		}
+	}
+	for _, p := range order {
+		a, ok := projectAccess(*byOrg[p.OrgID], p.ProjectID)
 		if !ok {
 			continue
 		}
-		v.Projects = append(v.Projects, MeProject{ID: p.ProjectID, OrgID: p.OrgID, Name: p.ProjectName,
+		v.Projects = append(v.Projects, MeProject{ID: p.ProjectID, OrgID: p.OrgID, Name: names[p.ProjectID],
 			Role: ProjectRole(a.Role), Permissions: a.Permissions, Via: a.Via})
 	}
 	return v, nil

@@ -223,6 +223,13 @@ func projectRoleOf(m Membership, pid string) (ProjectRole, string) {
 	return "", ""
 }
 
+// actsOnEveryProject: m's organization role gives a role in every project
+// of the organization.
+func actsOnEveryProject(m Membership) bool {
+	p, _ := orgPolicy(m.Role)
+	return p.ProjectRole != ""
+}
+
 // projectAccess is m's access to project pid (ok false when none).
 func projectAccess(m Membership, pid string) (Access, bool) {
 	r, via := projectRoleOf(m, pid)

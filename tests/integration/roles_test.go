@@ -463,3 +463,59 @@ func TestItemsOfTheCurrentVersionStillRead(t *testing.T) {
 	}
 	invariants(t, env)
 }
+
+// TestMeShowsEffectiveAccess: GET /me gives each organization and project
+// the caller's effective role and permissions; an org manager (in no
+// project) sees every project as owner via the organization, a viewer
+// their project as viewer, and the access routes answer the same.
+func TestMeShowsEffectiveAccess(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	o := mgNewOrg(t, env, "Effective")
+	web, api := o.project(t, "Web"), o.project(t, "API")
+	mg := o.member(t, "mg", "manager", nil, "")
+	vw := o.member(t, "vw", "member", []string{web}, "viewer")
+
+	type meView struct {
+		Orgs []struct {
+			ID, Role    string
+			Permissions []string
+		}
+		Projects []struct {
+			ID, Name, Role, Via string
+			Permissions         []string
+		}
+	}
+	var me meView
+	env.Must(t, 200, "GET", "/me", mg.Token, nil, &me)
+	if len(me.Orgs) != 1 || me.Orgs[0].Role != "manager" || slices.Contains(me.Orgs[0].Permissions, "org:owners:manage") ||
+		!slices.Contains(me.Orgs[0].Permissions, "org:invites:manage") {
+		t.Errorf("manager's orgs %+v", me.Orgs)
+	}
+	got := map[string]string{}
+	for _, p := range me.Projects {
+		got[p.ID] = p.Role + " via " + p.Via
+		if !slices.Contains(p.Permissions, "project:members:manage") {
+			t.Errorf("manager's project %+v lacks project:members:manage", p)
+		}
+	}
+	if !mapsEqual(got, map[string]string{web: "owner via org", api: "owner via org"}) {
+		t.Errorf("manager's projects %v, want both as owner via org", got)
+	}
+	env.Must(t, 200, "GET", "/me", vw.Token, nil, &me)
+	if len(me.Projects) != 1 || me.Projects[0].ID != web || me.Projects[0].Role != "viewer" || me.Projects[0].Via != "project" ||
+		!slices.Equal(me.Projects[0].Permissions, []string{"project:members:read", "project:read"}) {
+		t.Errorf("viewer's projects %+v", me.Projects)
+	}
+	var a accessResp
+	env.Must(t, 200, "GET", o.path("/projects/"+api+"/access"), mg.Token, nil, &a)
+	if a.Role != "owner" || a.Via != "org" {
+		t.Errorf("manager's access to API: %+v", a)
+	}
+	wantProblem(t, env.Do(t, "GET", o.path("/projects/"+api+"/access"), vw.Token, nil), 404, "project_not_found")
+	wantProblem(t, env.Do(t, "GET", o.path("/projects/prj_nope/access"), mg.Token, nil), 404, "project_not_found")
+	// Managers are not listed as members of projects they only act on.
+	if m := mgFind(o.projectMembers(t, o.Owner.Token, api), mg.ID); m != nil {
+		t.Errorf("manager listed as a member of API: %+v", m)
+	}
+}
