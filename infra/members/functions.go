@@ -73,6 +73,7 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnMembers:        {256, 10, readWriteTable},
 	routes.FnProjectMembers: {256, 10, readWriteTable},
 	routes.FnAudit:          {256, 10, readTable},
+	routes.FnAccess:         {256, 5, readTable}, // products authorize requests with it: read-only, short
 	routes.FnSESEvents:      {256, 15, readWriteTable},
 }
 

@@ -17,7 +17,7 @@ import (
 
 // Expectations stated independently of infra/members' own tables.
 var (
-	readOnlyFunctions = map[string]bool{routes.FnPreview: true, routes.FnListMembers: true, routes.FnAudit: true}
+	readOnlyFunctions = map[string]bool{routes.FnPreview: true, routes.FnListMembers: true, routes.FnAudit: true, routes.FnAccess: true}
 	noTableFunctions  = map[string]bool{routes.FnHealthz: true}
 
 	tableRead      = []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}

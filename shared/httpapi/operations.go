@@ -119,6 +119,14 @@ func (a *API) operations() map[routes.Op]operation {
 			v, err := s.ListInvites(ctx, r.id, r.path("orgId"), f, p)
 			return ok(v), err
 		},
+		routes.OpUpdateInvite: func(ctx context.Context, r *request) (response, error) {
+			var e domain.InviteEdit
+			if err := decode(r, &e); err != nil {
+				return response{}, err
+			}
+			v, err := s.UpdateInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"), e)
+			return ok(v), err
+		},
 		routes.OpRevokeInvite: func(ctx context.Context, r *request) (response, error) {
 			return counted(noContent, metrics.InvitesRevoked), s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
 		},
@@ -192,6 +200,14 @@ func (a *API) operations() map[routes.Op]operation {
 				return response{}, err
 			}
 			v, err := s.ListAudit(ctx, r.id, r.path("orgId"), p)
+			return ok(v), err
+		},
+		routes.OpGetOrgAccess: func(ctx context.Context, r *request) (response, error) {
+			v, err := s.OrgAccess(ctx, r.id, r.path("orgId"))
+			return ok(v), err
+		},
+		routes.OpGetProjectAccess: func(ctx context.Context, r *request) (response, error) {
+			v, err := s.ProjectAccess(ctx, r.id, r.path("orgId"), r.path("projectId"))
 			return ok(v), err
 		},
 	}

@@ -33,6 +33,7 @@ var statusOf = map[domain.Code]int{
 	domain.ECodeInviteNotFound:        http.StatusNotFound,
 	CodeMethodNotAllowed:              http.StatusMethodNotAllowed,
 	domain.ECodeInviteAlreadyAccepted: http.StatusConflict,
+	domain.ECodeInviteNotPending:      http.StatusConflict,
 	domain.ECodeEmailInUse:            http.StatusConflict,
 	domain.ECodeLastOwner:             http.StatusConflict,
 	domain.ECodeConflict:              http.StatusConflict,

@@ -21,6 +21,9 @@ const (
 	FnMembers        = "members"
 	FnProjectMembers = "project-members"
 	FnAudit          = "audit"
+	// FnAccess answers product backends' authorization checks: a hot
+	// path of its own, scaled and cold-started apart from the console's.
+	FnAccess = "access"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
 )
@@ -44,6 +47,7 @@ const (
 	OpCreateProject       Op = "createProject"
 	OpCreateInvites       Op = "createInvites"
 	OpListInvites         Op = "listInvites"
+	OpUpdateInvite        Op = "updateInvite"
 	OpRevokeInvite        Op = "revokeInvite"
 	OpResendInvite        Op = "resendInvite"
 	OpPreviewInvite       Op = "previewInvite"
@@ -55,6 +59,8 @@ const (
 	OpSetProjectRole      Op = "setProjectRole"
 	OpRemoveProjectMember Op = "removeProjectMember"
 	OpListAudit           Op = "listAudit"
+	OpGetOrgAccess        Op = "getOrgAccess"
+	OpGetProjectAccess    Op = "getProjectAccess"
 )
 
 // Route is one HTTP API route: its method and path template (API Gateway
@@ -79,9 +85,10 @@ var Table = []Route{
 	{"GET", "/me", OpGetMe, FnMe, true, "the caller, their organizations and projects (registers on first call)"},
 	{"POST", "/orgs", OpCreateOrg, FnOrgs, true, "create an organization; the caller becomes its owner"},
 	{"GET", "/orgs/{orgId}/projects", OpListProjects, FnOrgs, true, "projects of the organization the caller can see (owners see all)"},
-	{"POST", "/orgs/{orgId}/projects", OpCreateProject, FnOrgs, true, "create a project (org owners)"},
+	{"POST", "/orgs/{orgId}/projects", OpCreateProject, FnOrgs, true, "create a project (org owners and managers)"},
 	{"POST", "/orgs/{orgId}/invites", OpCreateInvites, FnInvite, true, "invite 1–50 addresses to the organization and 0–50 of its projects"},
 	{"GET", "/orgs/{orgId}/invites", OpListInvites, FnInvites, true, "invites: pending, expired, failed or all (`status`), paged"},
+	{"PATCH", "/orgs/{orgId}/invites/{inviteId}", OpUpdateInvite, FnInvites, true, "edit a pending invite's roles, projects or expiry (same link)"},
 	{"DELETE", "/orgs/{orgId}/invites/{inviteId}", OpRevokeInvite, FnInvites, true, "revoke an invite"},
 	{"POST", "/orgs/{orgId}/invites/{inviteId}/resend", OpResendInvite, FnInvites, true, "resend an invite: new token, expiry restarts"},
 	{"POST", "/invites/preview", OpPreviewInvite, FnPreview, false, "what an invite token offers"},
@@ -92,7 +99,9 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/projects/{projectId}/members", OpListProjectMembers, FnProjectMembers, true, "project members, paged"},
 	{"PATCH", "/orgs/{orgId}/projects/{projectId}/members/{userId}", OpSetProjectRole, FnProjectMembers, true, "change a project role"},
 	{"DELETE", "/orgs/{orgId}/projects/{projectId}/members/{userId}", OpRemoveProjectMember, FnProjectMembers, true, "remove a project member (or leave)"},
-	{"GET", "/orgs/{orgId}/audit", OpListAudit, FnAudit, true, "audit trail, newest first (org owners)"},
+	{"GET", "/orgs/{orgId}/audit", OpListAudit, FnAudit, true, "audit trail, newest first (org owners and managers)"},
+	{"GET", "/orgs/{orgId}/access", OpGetOrgAccess, FnAccess, true, "the caller's role and permissions in an organization (one read)"},
+	{"GET", "/orgs/{orgId}/projects/{projectId}/access", OpGetProjectAccess, FnAccess, true, "the caller's effective role and permissions in a project (one read)"},
 }
 
 // Functions returns the distinct function names of the HTTP routes, sorted.

@@ -76,12 +76,36 @@ func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevToken
 // claim. Returns domain.ErrConflict when it changed since it was read.
 func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent) error {
 	t := &tx{}
+	st.revoke(t, inv)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
+}
+
+// revoke adds to t the revocation of inv: the invite item marked revoked
+// (on condition it is pending with its token), its token and claim deleted.
+func (st *Store) revoke(t *tx, inv domain.Invite) {
 	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev", "#st = :pending AND tokenHash = :h",
 		map[string]string{"#st": "status"},
 		map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
 			":h": s(inv.TokenHash)}, domain.ErrConflict)
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
+		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+}
+
+// UpdateInvite overwrites a pending invite with edited terms, keeping its
+// token: the invite item (on condition it is still prev: pending, same
+// token and revision), the token item's snapshot (so the optimistic accept
+// reads the edited terms) and the claim's expiry. Returns
+// domain.ErrConflict when the invite changed since it was read.
+func (st *Store) UpdateInvite(ctx context.Context, inv, prev domain.Invite, ev domain.AuditEvent) error {
+	t := &tx{}
+	vals := map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prev.TokenHash)}
+	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h AND "+revCondition(prev.Rev, vals),
+		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
+	t.put(st.table, tokenFor(inv), "attribute_exists(pk) AND inviteId = :id", nil,
+		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
 	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)

@@ -53,7 +53,7 @@ func mustNil(t *testing.T, err error) {
 func invite(orgID, email string, expires time.Time) domain.Invite {
 	_, hash := domain.NewToken()
 	return domain.Invite{ID: domain.NewID("inv", time.Now()), OrgID: orgID, OrgName: "Acme", Email: email,
-		OrgRole: domain.OrgUser, CreatedAt: time.Now(), ExpiresAt: expires, ExpiresInDays: 7,
+		OrgRole: domain.OrgMember, CreatedAt: time.Now(), ExpiresAt: expires, ExpiresInDays: 7,
 		Status: domain.InvitePending, Delivery: domain.DeliveryPending, TokenHash: hash}
 }
 
@@ -118,7 +118,7 @@ func TestReadForAccept(t *testing.T) {
 		t.Fatalf("before registering: %+v", got)
 	}
 	mustNil(t, st.SaveUser(ctx, domain.User{ID: "user-ada", Email: "ada@x.test", CreatedAt: now}, ""))
-	m := domain.Membership{OrgID: inv.OrgID, OrgName: "Acme", UserID: "user-ada", Email: "ada@x.test", Role: domain.OrgUser,
+	m := domain.Membership{OrgID: inv.OrgID, OrgName: "Acme", UserID: "user-ada", Email: "ada@x.test", Role: domain.OrgMember,
 		Projects: map[string]domain.ProjectRole{}, JoinedAt: now}
 	mustNil(t, st.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: inv.OrgID, UserID: "user-ada"}, After: &m, Now: now}))
 	got, err = st.ReadForAccept(ctx, inv.TokenHash, "user-ada")

@@ -178,6 +178,45 @@ type bmTable struct {
 // would inflate its time, which DynamoDB's would not.
 const bmRotate = 25
 
+// BenchmarkAccess: the authorization checks a product's backend makes,
+// GET /orgs/{orgId}/access and GET /orgs/{orgId}/projects/{projectId}/access,
+// as a project member ("project") and as an org owner whose project access
+// comes from the org role ("via-org"). Target: 1 DynamoDB call each.
+func BenchmarkAccess(b *testing.B) {
+	for _, c := range []struct{ name, path string }{
+		{"org", "/orgs/{orgId}/access"},
+		{"project", "/orgs/{orgId}/projects/{projectId}/access"},
+		{"project-via-org", "/orgs/{orgId}/projects/{projectId}/access"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBmStack(b)
+			t := s.table(b)
+			u := t.owner
+			if c.name != "project-via-org" {
+				u = bmNewUser("member")
+				t.must(b, 200, "GET", "/me", nil, nil, &u, nil, nil)
+				t.must(b, 201, "POST", "/orgs/{orgId}/invites", map[string]string{"orgId": t.orgID}, nil, &t.owner,
+					map[string]any{"emails": []string{u.email}, "projects": []map[string]string{{"id": t.prjID, "role": "viewer"}}}, nil)
+			}
+			params := map[string]string{"orgId": t.orgID, "projectId": t.prjID}
+			var run bmRun
+			b.ResetTimer()
+			for range b.N {
+				run.measure(s.meter, func() time.Duration {
+					var a domain.Access
+					d := t.must(b, 200, "GET", c.path, params, nil, &u, nil, &a)
+					if a.Role == "" || len(a.Permissions) == 0 {
+						b.Fatalf("access %+v", a)
+					}
+					return d
+				})
+			}
+			b.StopTimer()
+			run.report(b, b.N, "op")
+		})
+	}
+}
+
 var bmSeq atomic.Int64
 
 func newBmStack(b *testing.B) *bmStack {
@@ -419,7 +458,7 @@ func (t *bmTable) seedMembers(b *testing.B, n int) {
 	const tmpl = "seed-template-000000"
 	joined := time.Now().UTC()
 	m := domain.Membership{OrgID: t.orgID, OrgName: "Bench", UserID: tmpl, Email: tmpl + "@bench.test",
-		Role: domain.OrgUser, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
+		Role: domain.OrgMember, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
 	if err := t.store.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: t.orgID, UserID: tmpl}, After: &m, Now: joined}); err != nil {
 		b.Fatal(err)
 	}

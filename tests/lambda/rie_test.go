@@ -179,7 +179,7 @@ var expectations = map[string]expectation{
 		if b.User.ID != rie.ExampleMemberID || b.User.Email != rie.ExampleMemberEmail {
 			f.t.Errorf("user %+v", b.User)
 		}
-		if len(b.Orgs) != 1 || b.Orgs[0].ID != rie.ExampleOrgID || b.Orgs[0].Role != "user" {
+		if len(b.Orgs) != 1 || b.Orgs[0].ID != rie.ExampleOrgID || b.Orgs[0].Role != "member" {
 			f.t.Errorf("orgs %+v", b.Orgs)
 		}
 		if len(b.Projects) != 1 {
@@ -248,15 +248,14 @@ var expectations = map[string]expectation{
 		var b struct {
 			Invites []struct {
 				ID, Email, OrgRole, InvitedBy, Status, Delivery string
-				ProjectIDs                                      []string
-				ProjectRole                                     *string
+				Projects                                        []struct{ ID, Name, Role string }
 				CreatedAt, ExpiresAt                            time.Time
 			} `json:"invites"`
 			NextCursor *string `json:"nextCursor"`
 		}
 		f.json(&b)
 		if len(b.Invites) != 1 || b.Invites[0].ID != rie.ExampleInviteID || b.Invites[0].Status != "pending" ||
-			b.Invites[0].Email != rie.ExampleInviteeEmail {
+			b.Invites[0].Email != rie.ExampleInviteeEmail || len(b.Invites[0].Projects) != 1 || b.Invites[0].Projects[0].Role != "member" {
 			f.t.Errorf("invites %+v", b.Invites)
 		}
 	}},
@@ -275,8 +274,7 @@ var expectations = map[string]expectation{
 		check: func(f *fixture, before any) {
 			var v struct {
 				ID, Email, OrgRole, InvitedBy, Status, Delivery string
-				ProjectIDs                                      []string
-				ProjectRole                                     *string
+				Projects                                        []struct{ ID, Name, Role string }
 				CreatedAt, ExpiresAt                            time.Time
 			}
 			f.json(&v)
@@ -291,13 +289,12 @@ var expectations = map[string]expectation{
 	"POST /invites/preview": {status: 200, check: func(f *fixture, _ any) {
 		var v struct {
 			OrgID, OrgName, InvitedBy, Email, OrgRole, Status string
-			Projects                                          []struct{ ID, Name string }
-			ProjectRole                                       *string
+			Projects                                          []struct{ ID, Name, Role string }
 			ExpiresAt                                         time.Time
 		}
 		f.json(&v)
 		if v.OrgID != rie.ExampleOrgID || v.Email != rie.ExampleInviteeEmail || v.Status != "pending" ||
-			len(v.Projects) != 1 || v.Projects[0].Name != rie.ExampleProjectName {
+			len(v.Projects) != 1 || v.Projects[0].Name != rie.ExampleProjectName || v.Projects[0].Role != "member" {
 			f.t.Errorf("preview %+v", v)
 		}
 	}},
@@ -307,18 +304,18 @@ var expectations = map[string]expectation{
 			Projects       []struct{ ID, Role string }
 		}
 		f.json(&v)
-		if v.OrgID != rie.ExampleOrgID || v.OrgRole != "user" || len(v.Projects) != 1 || v.Projects[0].Role != "member" {
+		if v.OrgID != rie.ExampleOrgID || v.OrgRole != "member" || len(v.Projects) != 1 || v.Projects[0].Role != "member" {
 			f.t.Errorf("accept %+v", v)
 		}
 		m, err := f.st.GetMembership(context.Background(), rie.ExampleOrgID, rie.ExampleInviteeID)
-		if err != nil || m.Role != domain.OrgUser || m.Projects[rie.ExampleProjectID] != domain.ProjectMemberRole {
+		if err != nil || m.Role != domain.OrgMember || m.Projects[rie.ExampleProjectID] != domain.ProjectMemberRole {
 			f.t.Errorf("the invitee's membership: %+v, %v", m, err)
 		}
 	}},
 	"GET /orgs/{orgId}/members": {status: 200, check: func(f *fixture, _ any) {
 		var p memberPage
 		f.json(&p)
-		if got := roles(p.Members); len(got) != 2 || got[rie.ExampleOwnerEmail] != "owner" || got[rie.ExampleMemberEmail] != "user" {
+		if got := roles(p.Members); len(got) != 2 || got[rie.ExampleOwnerEmail] != "owner" || got[rie.ExampleMemberEmail] != "member" {
 			f.t.Errorf("members %+v", p.Members)
 		}
 	}},
@@ -353,6 +350,43 @@ var expectations = map[string]expectation{
 		m, err := f.st.GetMembership(context.Background(), rie.ExampleOrgID, rie.ExampleMemberID)
 		if _, in := m.Projects[rie.ExampleProjectID]; err != nil || in {
 			f.t.Errorf("membership after project removal: %+v, %v", m, err)
+		}
+	}},
+	"PATCH /orgs/{orgId}/invites/{inviteId}": {
+		status: 200,
+		before: func(f *fixture) any { return f.mails(rie.ExampleInviteeEmail) },
+		check: func(f *fixture, before any) {
+			var v struct {
+				ID, OrgRole, Status string
+				Projects            []struct{ ID, Role string }
+			}
+			f.json(&v)
+			if v.ID != rie.ExampleInviteID || v.OrgRole != "manager" || v.Status != "pending" || len(v.Projects) != 1 || v.Projects[0].Role != "viewer" {
+				f.t.Errorf("edited invite %+v", v)
+			}
+			// Same token: the mailed link now grants the edited terms.
+			inv, err := f.st.InviteByToken(context.Background(), domain.HashToken(rie.ExampleInviteToken))
+			if err != nil || inv.OrgRole != domain.OrgManager || inv.Projects[0].Role != domain.ProjectViewer {
+				f.t.Errorf("invite by the mailed token: %+v, %v", inv, err)
+			}
+			if n := f.mails(rie.ExampleInviteeEmail); n != before.(int) {
+				f.t.Errorf("an edit mailed the invitee (%d mails, want %d)", n, before.(int))
+			}
+		},
+	},
+	"GET /orgs/{orgId}/access": {status: 200, check: func(f *fixture, _ any) {
+		var a domain.Access
+		f.json(&a)
+		if a.Role != "member" || a.Via != "org" || !slices.Equal(a.Permissions, []domain.Permission{domain.PermOrgMembersRead}) {
+			f.t.Errorf("org access %+v", a)
+		}
+	}},
+	"GET /orgs/{orgId}/projects/{projectId}/access": {status: 200, check: func(f *fixture, _ any) {
+		var a domain.Access
+		f.json(&a)
+		if a.Role != "member" || a.Via != "project" || !slices.Contains(a.Permissions, domain.PermProjectWrite) ||
+			slices.Contains(a.Permissions, domain.PermProjectMembersManage) {
+			f.t.Errorf("project access %+v", a)
 		}
 	}},
 	"GET /orgs/{orgId}/audit": {status: 200, check: func(f *fixture, _ any) {
@@ -530,7 +564,7 @@ func TestSESEventsFunction(t *testing.T) {
 			for _, d := range ds {
 				_, hash := domain.NewToken()
 				inv := domain.Invite{ID: d.InviteID, OrgID: d.OrgID, OrgName: "Acme", Email: "ada@example.org",
-					OrgRole: domain.OrgUser, InvitedBy: rie.ExampleOwnerID, InvitedByEmail: rie.ExampleOwnerEmail,
+					OrgRole: domain.OrgMember, InvitedBy: rie.ExampleOwnerID, InvitedByEmail: rie.ExampleOwnerEmail,
 					CreatedAt: now, ExpiresAt: now.AddDate(0, 0, 7), ExpiresInDays: 7, Status: domain.InvitePending,
 					Delivery: domain.DeliveryPending, TokenHash: hash, MailID: d.MailID}
 				ev := domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: d.OrgID, At: now, ActorID: rie.ExampleOwnerID,

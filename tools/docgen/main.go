@@ -35,6 +35,7 @@ var sections = map[string]func(root string) (string, error){
 	"error-codes":     errorCodes,
 	"configuration":   configTable,
 	"shared-packages": sharedPackages,
+	"permissions":     permissions,
 }
 
 // elsewhere names the sections that need the synthesized CDK stack: the

@@ -8,9 +8,13 @@ import (
 	"strings"
 
 	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/routes"
 )
+
+// permissions is who may do what, from the domain's policy table.
+func permissions(string) (string, error) { return domain.PermissionTableMarkdown(), nil }
 
 // routesTable is the HTTP API's routes, from routes.Table.
 func routesTable(string) (string, error) {
