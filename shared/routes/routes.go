@@ -23,6 +23,9 @@ const (
 	FnAudit          = "audit"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
+	// FnPublishEvents is not behind the HTTP API: it publishes the table's
+	// audit items (its DynamoDB stream) to the EventBridge bus.
+	FnPublishEvents = "publish-events"
 )
 
 // Route is one HTTP API route: its method and path template (API Gateway

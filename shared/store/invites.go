@@ -49,7 +49,7 @@ func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.
 		map[string]types.AttributeValue{":now": n(time.Now().Unix())}, domain.ErrExists)
 	t.put(st.table, toInviteItem(inv), condNew, nil, nil, domain.ErrExists)
 	t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
-	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev, inv.Email), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 
@@ -68,7 +68,7 @@ func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevToken
 	}
 	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
-	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev, inv.Email), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 
@@ -83,7 +83,7 @@ func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
-	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev, inv.Email), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 

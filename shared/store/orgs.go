@@ -162,9 +162,24 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
 	for _, ev := range c.Audit {
-		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+		t.put(st.table, toAuditItem(ev, changeTargetEmail(c, ev)), condNew, nil, nil, domain.ErrConflict)
 	}
 	return t.run(ctx, st.db)
+}
+
+// changeTargetEmail is the address of whom audit event ev of change c is
+// about: the member whose access changed, or the invitee of the accepted
+// invite; "" for organizations and projects.
+func changeTargetEmail(c domain.Change, ev domain.AuditEvent) string {
+	switch {
+	case ev.Target == c.Before.UserID && c.After != nil:
+		return c.After.Email
+	case ev.Target == c.Before.UserID:
+		return c.Before.Email
+	case c.AcceptInvite != nil && ev.Target == c.AcceptInvite.ID:
+		return c.AcceptInvite.Email
+	}
+	return ""
 }
 
 func projectUnion(a, b map[string]domain.ProjectRole) []string {
