@@ -136,13 +136,13 @@ type auditItem struct {
 	OrgID       string         `dynamodbav:"orgId,omitempty"`
 	TargetEmail string         `dynamodbav:"targetEmail,omitempty"`
 	EventID     string         `dynamodbav:"eventId"`
-	At      time.Time      `dynamodbav:"at"`
-	ActorID string         `dynamodbav:"actorId"`
-	Actor   string         `dynamodbav:"actor"`
-	Action  string         `dynamodbav:"action"`
-	Target  string         `dynamodbav:"target"`
-	Before  map[string]any `dynamodbav:"before,omitempty"`
-	After   map[string]any `dynamodbav:"after,omitempty"`
+	At          time.Time      `dynamodbav:"at"`
+	ActorID     string         `dynamodbav:"actorId"`
+	Actor       string         `dynamodbav:"actor"`
+	Action      string         `dynamodbav:"action"`
+	Target      string         `dynamodbav:"target"`
+	Before      map[string]any `dynamodbav:"before,omitempty"`
+	After       map[string]any `dynamodbav:"after,omitempty"`
 }
 
 func toMemberItem(m domain.Membership, rev int64) memberItem {
