@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/shared/app"
@@ -29,7 +31,9 @@ type Stack struct {
 	Config         app.Config
 	Clients        app.Clients
 	DynamoEndpoint string
-	closers        []func()
+	// Events are the membership events the table's stream would publish.
+	Events  *EventLog
+	closers []func()
 }
 
 // Start builds the stack for c. With c.DynamoEndpoint empty it serves
@@ -48,7 +52,10 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 		st.Config = c
 	}
 	st.DynamoEndpoint = c.DynamoEndpoint
-	cl, err := app.NewClients(ctx, c)
+	// Committed audit items become events, as the stream makes them in AWS.
+	st.Events = &EventLog{Log: log}
+	st.closers = append(st.closers, st.Events.Close)
+	cl, err := app.NewClients(ctx, c, config.WithAPIOptions([]func(*middleware.Stack) error{st.Events.AddMiddleware}))
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -72,7 +79,7 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now}
 	svc := app.NewService(c, cl.DynamoDB, pub, clock.Now, log)
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock}
+	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock, Events: st.Events}
 	return st, nil
 }
 
