@@ -21,6 +21,8 @@ const (
 	CtxOIDCAudience        = "oidcAudience"
 	CtxCognitoDomainPrefix = "cognitoDomainPrefix"
 	CtxOIDCExtraOrigins    = "oidcExtraOrigins"
+	CtxWebhookURL          = "webhookUrl"
+	CtxWebhookSecretName   = "webhookSecretName"
 )
 
 // PlaceholderSESIdentity is used when no sesIdentity is given, so that
@@ -55,6 +57,12 @@ type Config struct {
 	// (<prefix>.auth.<region>.amazoncognito.com), unique per region across
 	// AWS. Empty means "members-<account id>".
 	CognitoDomainPrefix string
+	// WebhookURL, with WebhookSecretName, adds an EventBridge API
+	// destination that POSTs every membership event to this https URL
+	// (infra/members/events.go). WebhookSecretName names a Secrets Manager
+	// secret whose value EventBridge sends in the WebhookSecretHeader header.
+	WebhookURL        string
+	WebhookSecretName string
 }
 
 // UsesOIDC reports whether an external OIDC issuer replaces Cognito.
@@ -76,6 +84,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		ConsoleOrigin:       get(CtxConsoleOrigin),
 		OIDCIssuer:          get(CtxOIDCIssuer),
 		CognitoDomainPrefix: get(CtxCognitoDomainPrefix),
+		WebhookURL:          get(CtxWebhookURL),
+		WebhookSecretName:   get(CtxWebhookSecretName),
 	}
 	c.OIDCAudience = list(get(CtxOIDCAudience))
 	c.OIDCExtraOrigins = list(get(CtxOIDCExtraOrigins))
@@ -166,6 +176,9 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("context %s: %q must be an https origin such as https://tokens.example.com", CtxOIDCExtraOrigins, o)
 		}
 		c.OIDCExtraOrigins[i] = strings.TrimSuffix(o, "/")
+	}
+	if err := c.validateWebhook(); err != nil {
+		return c, err
 	}
 	if c.CognitoDomainPrefix != "" {
 		p := c.CognitoDomainPrefix

@@ -84,12 +84,15 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnProjectMembers: {256, 10, readWriteTable, false},
 	routes.FnAudit:          {256, 10, readTable, false},
 	routes.FnSESEvents:      {256, 15, readWriteTable, false},
+	// Reads the table's stream (granted by its event source mapping), not
+	// the table; PutEvents retries stay well within 60 s.
+	routes.FnPublishEvents: {256, 60, noTable, false},
 }
 
 // FunctionNames returns every function the stack deploys: those of the HTTP
-// route table, then ses-events.
+// route table, then ses-events and publish-events.
 func FunctionNames() []string {
-	return append(routes.Functions(), routes.FnSESEvents)
+	return append(routes.Functions(), routes.FnSESEvents, routes.FnPublishEvents)
 }
 
 // FunctionLogicalID is the CloudFormation logical id of function name, e.g.
@@ -180,6 +183,10 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 			ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 			SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 			LogGroup:              logs,
+		}
+		if name == routes.FnPublishEvents {
+			// Only EVENT_BUS_NAME (NewEvents): it reads no table and sends no mail.
+			fnProps.Environment = &map[string]*string{}
 		}
 		if name == routes.FnSESEvents {
 			f.DeadLetters = awssqs.NewQueue(c, jsii.String("SesEventsDeadLetters"), &awssqs.QueueProps{

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/members-saas/members/shared/console"
+	"github.com/members-saas/members/shared/routes"
 )
 
 // Output keys of the stack (cdk.out/<stack>.template.json, `cdk deploy`).
@@ -26,6 +27,9 @@ const (
 	OutConfigurationSet = "SesConfigurationSet"
 	OutDeadLetterQueue  = "SesEventsDeadLetterQueue"
 	OutDKIMRecord       = "DkimRecord" // + 1..3, domain identities only
+	OutEventBusName     = "EventBusName"
+	OutEventBusArn      = "EventBusArn"
+	OutEventsDeadLetter = "PublishEventsDeadLetterQueue"
 )
 
 // MembersStackProps configures NewMembersStack.
@@ -93,6 +97,7 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	if err != nil {
 		return nil, err
 	}
+	evs := NewEvents(stack, "Events", table, fns.ByName[routes.FnPublishEvents], cfg)
 	api := NewAPI(stack, "Api", APIProps{Functions: fns.ByName, Authorizer: auth.Authorizer, CorsOrigins: origins})
 
 	consoleCfg := console.Config{APIBaseURL: *api.URL, Region: *awscdk.Aws_REGION()}
@@ -117,6 +122,9 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	out(OutTableName, table.TableName(), "DynamoDB table")
 	out(OutConfigurationSet, mail.ConfigurationSet.ConfigurationSetName(), "SES configuration set")
 	out(OutDeadLetterQueue, fns.DeadLetters.QueueUrl(), "SES events that failed processing after retries")
+	out(OutEventBusName, evs.Bus.EventBusName(), "EventBridge bus of membership events (source members)")
+	out(OutEventBusArn, evs.Bus.EventBusArn(), "EventBridge bus of membership events (source members)")
+	out(OutEventsDeadLetter, evs.DeadLetters.QueueUrl(), "Stream records of membership events not published after retries")
 	if !cfg.UsesOIDC() {
 		out(OutUserPoolID, auth.UserPool.UserPoolId(), "Cognito user pool")
 		out(OutUserPoolClientID, auth.Client.UserPoolClientId(), "Cognito app client of the console")

@@ -49,7 +49,7 @@ func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.
 		map[string]types.AttributeValue{":now": n(time.Now().Unix())}, domain.ErrExists)
 	t.put(st.table, toInviteItem(inv), condNew, nil, nil, domain.ErrExists)
 	t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
-	t.put(st.table, toAuditItem(ev, inv.Email), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 
@@ -68,7 +68,7 @@ func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevToken
 	}
 	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
-	t.put(st.table, toAuditItem(ev, inv.Email), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 
@@ -83,7 +83,7 @@ func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
-	t.put(st.table, toAuditItem(ev, inv.Email), condNew, nil, nil, domain.ErrConflict)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 
@@ -189,13 +189,37 @@ func (st *Store) RecordDeliveryEvent(ctx context.Context, ev domain.DeliveryEven
 		vals[":b"] = s(string(domain.DeliveryBounced))
 		vals[":c"] = s(string(domain.DeliveryComplained))
 	}
+	if ev.Kind == domain.DeliveryBounced || ev.Kind == domain.DeliveryComplained {
+		return st.recordDeliveryFailure(ctx, ev, cond, vals)
+	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: keyOf(orgPK(ev.OrgID), inviteSK(ev.InviteID)),
-		UpdateExpression:          aws.String("SET delivery = :d, deliveryAt = :at, messageId = :m"),
+		UpdateExpression:          aws.String(setDelivery),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
 	})
 	return classify(err, []error{domain.ErrConflict})
+}
+
+const setDelivery = "SET delivery = :d, deliveryAt = :at, messageId = :m"
+
+// recordDeliveryFailure records a bounce or complaint together with its
+// audit event (AuditInviteDeliveryFailed, by no user), once: the same
+// failure again changes nothing (domain.ErrConflict). It reads the invite
+// first for the address the event is about.
+func (st *Store) recordDeliveryFailure(ctx context.Context, ev domain.DeliveryEvent, cond string, vals map[string]types.AttributeValue) error {
+	inv, err := st.GetInvite(ctx, ev.OrgID, ev.InviteID)
+	if err != nil {
+		return err
+	}
+	t := &tx{}
+	t.update(st.table, orgPK(ev.OrgID), inviteSK(ev.InviteID), setDelivery, cond+" AND delivery <> :d", nil, vals, domain.ErrConflict)
+	audit := toAuditItem(domain.AuditEvent{ID: domain.NewID("evt", ev.At), OrgID: ev.OrgID, At: ev.At,
+		Action: AuditInviteDeliveryFailed, Target: ev.InviteID,
+		Before: map[string]any{"delivery": string(inv.Delivery)}, After: map[string]any{"delivery": string(ev.Kind)}})
+	audit.TargetEmail = inv.Email
+	t.put(st.table, audit, condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
 }
 
 // ListAudit returns audit events newest first.

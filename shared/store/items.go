@@ -190,10 +190,8 @@ func (it inviteItem) domain() domain.Invite {
 		ResultProjects: rp}
 }
 
-// toAuditItem is ev's item; targetEmail is the address of whom it is
-// about (the member or the invitee), when known.
-func toAuditItem(ev domain.AuditEvent, targetEmail string) auditItem {
-	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: TypeAudit, OrgID: ev.OrgID, TargetEmail: targetEmail, EventID: ev.ID, At: ev.At,
+func toAuditItem(ev domain.AuditEvent) auditItem {
+	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: TypeAudit, OrgID: ev.OrgID, EventID: ev.ID, At: ev.At,
 		ActorID: ev.ActorID, Actor: ev.Actor, Action: ev.Action, Target: ev.Target, Before: ev.Before, After: ev.After}
 }
 

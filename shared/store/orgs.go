@@ -162,7 +162,9 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
 	for _, ev := range c.Audit {
-		t.put(st.table, toAuditItem(ev, changeTargetEmail(c, ev)), condNew, nil, nil, domain.ErrConflict)
+		it := toAuditItem(ev)
+		it.TargetEmail = changeTargetEmail(c, ev)
+		t.put(st.table, it, condNew, nil, nil, domain.ErrConflict)
 	}
 	return t.run(ctx, st.db)
 }
