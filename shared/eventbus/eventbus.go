@@ -73,8 +73,9 @@ type Detail struct {
 	OrgID   string    `json:"orgId"`
 	Action  string    `json:"action"` // the detail-type
 	At      time.Time `json:"at"`
-	Actor   Actor     `json:"actor"`
-	Target  Target    `json:"target"`
+	// Actor is nil for changes no user made (invite.delivery_failed).
+	Actor  *Actor `json:"actor,omitempty"`
+	Target Target `json:"target"`
 	// ProjectIDs are the projects the change touches (never null).
 	ProjectIDs []string `json:"projectIds"`
 	// Before and After are the state before and after: for members
@@ -109,8 +110,10 @@ func FromAudit(ev domain.AuditEvent, targetEmail string) (Entry, error) {
 	}
 	before, after := scrub(ev.Before), scrub(ev.After)
 	d := Detail{EventID: ev.ID, OrgID: ev.OrgID, Action: ev.Action, At: ev.At.UTC(),
-		Actor: Actor{UserID: ev.ActorID, Email: ev.Actor}, Before: before, After: after,
-		Target: Target{Type: targetType(ev.Action), ID: ev.Target, Email: targetEmail}}
+		Before: before, After: after, Target: Target{Type: targetType(ev.Action), ID: ev.Target, Email: targetEmail}}
+	if ev.ActorID != "" {
+		d.Actor = &Actor{UserID: ev.ActorID, Email: ev.Actor}
+	}
 	switch d.Target.Type {
 	case "member":
 		d.Target.UserID = ev.Target

@@ -35,7 +35,7 @@ func TestFromAuditMember(t *testing.T) {
 	}
 	d := detail(t, e)
 	want := eventbus.Detail{EventID: "evt_1", OrgID: "org_1", Action: "member.role_changed", At: at.UTC(),
-		Actor:      eventbus.Actor{UserID: "u_owner", Email: "owner@example.com"},
+		Actor:      &eventbus.Actor{UserID: "u_owner", Email: "owner@example.com"},
 		Target:     eventbus.Target{Type: "member", ID: "u_ada", UserID: "u_ada", Email: "ada@example.com"},
 		ProjectIDs: []string{"prj_a", "prj_b"}}
 	d.Before, d.After = nil, nil
