@@ -9,9 +9,11 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/members-saas/members/shared/eventbus"
+	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/store"
 )
 
@@ -37,6 +39,9 @@ type entryOf struct {
 // EventBridge keeps refusing is reported the same way. The error result
 // is only for a payload that is not a stream event at all.
 func (h StreamHandler) Handle(ctx context.Context, payload json.RawMessage) (events.DynamoDBEventResponse, error) {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		ctx = logging.WithRequestID(ctx, lc.AwsRequestID)
+	}
 	var batch struct {
 		Records []json.RawMessage `json:"Records"`
 	}

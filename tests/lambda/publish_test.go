@@ -186,3 +186,22 @@ func checkEntry(t *testing.T, e putEntry) {
 }
 
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// Without EVENT_BUS_NAME publish-events fails at init, so Lambda retries
+// the batch (and finally bisects it to the DLQ) instead of dropping it.
+func TestPublishEventsWithoutBusFailsInit(t *testing.T) {
+	emulator(t)
+	f := start(t, routes.FnPublishEvents, map[string]string{"AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
+		"AWS_LAMBDA_FUNCTION_NAME": routes.FnPublishEvents})
+	r, err := f.Invoke(context.Background(), readEvent(t, "stream-audit-insert.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status == http.StatusOK {
+		t.Fatalf("invocation succeeded without EVENT_BUS_NAME: %s", r.Body)
+	}
+	if logs := f.Logs(); !strings.Contains(logs, `"msg":"configuration"`) || !strings.Contains(logs, "EVENT_BUS_NAME") {
+		t.Errorf("logs do not name EVENT_BUS_NAME:\n%s", logs)
+	}
+}
