@@ -18,7 +18,8 @@ const (
 )
 
 // AuditInviteDeliveryFailed is the audit action of an invite email that
-// bounced or drew a complaint (recorded from SES's events, by no user).
+// SES refused, or that bounced or drew a complaint (recorded from SES's
+// events); no user made it.
 // It belongs with domain's Audit* actions; it is here while the store is
 // the only one to write it.
 const AuditInviteDeliveryFailed = "invite.delivery_failed"

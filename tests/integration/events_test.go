@@ -265,3 +265,35 @@ func compileEventSchemas(t *testing.T) map[string]*jsonschema.Schema {
 	}
 	return out
 }
+
+// A mail SES refuses is an invite.delivery_failed event right after the
+// invite's invite.created.
+func TestRefusedMailIsAnEvent(t *testing.T) {
+	env := testenv.New(t, testenv.Options{SESEndpoint: "http://127.0.0.1:9"}) // nothing listens there
+	a := mgNewOrg(t, env, "events-refused")
+	r := a.invite(t, a.Owner, map[string]any{"emails": []string{testenv.Email("events-zoe")}})
+	if r.Delivery != "failed" || r.InviteID == "" {
+		t.Fatalf("invite %+v, want delivery failed", r)
+	}
+	var all struct{ Events []localserver.Event }
+	env.Must(t, 200, "GET", "/_local/events", "", nil, &all)
+	var types []string
+	for _, ev := range all.Events {
+		types = append(types, ev.DetailType)
+	}
+	if want := []string{"org.created", "invite.created", "invite.delivery_failed"}; !slices.Equal(types, want) {
+		t.Fatalf("events %v, want %v", types, want)
+	}
+	last := all.Events[2]
+	d := evDetailOf(t, last)
+	if d.Target.ID != r.InviteID || d.Target.Type != "invite" || d.OrgID != a.ID || d.Target.Email != r.Email {
+		t.Errorf("delivery_failed detail %s", last.Detail)
+	}
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(last.Detail)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := compileEventSchemas(t)[last.DetailType].Validate(v); err != nil {
+		t.Errorf("%v\n%s", err, last.Detail)
+	}
+}
