@@ -69,7 +69,7 @@ func (h StreamHandler) Handle(ctx context.Context, payload json.RawMessage) (eve
 	}
 	n, err := h.Publisher.Publish(ctx, list)
 	failed := poison
-	if err != nil {
+	if err != nil && n < len(entries) {
 		failed = entries[n].record
 		h.Log.ErrorContext(ctx, "events not published", "published", n, "pending", len(entries)-n,
 			"sequenceNumber", seqs[failed], "err", err)
