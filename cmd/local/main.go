@@ -41,6 +41,8 @@ func main() {
 	}
 	defer stack.Close()
 	stack.Server.Console = console.Handler(console.Config{Auth: console.AuthLocal})
+	// Membership events: GET /_local/events, and POSTed here when set.
+	stack.Events.ForwardURL = os.Getenv("LOCAL_EVENTS_URL")
 
 	srv := &http.Server{Addr: ":" + port, Handler: stack.Server, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -50,7 +52,8 @@ func main() {
 		_ = srv.Shutdown(shut)
 	}()
 	log.Info("members local server", "url", "http://localhost:"+port, "dynamodb", stack.DynamoEndpoint,
-		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL)
+		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL,
+		"events", "http://localhost:"+port+"/_local/events", "eventsForwardedTo", stack.Events.ForwardURL)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("serve", "err", err)
 		os.Exit(1)

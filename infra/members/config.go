@@ -26,6 +26,8 @@ const (
 	CtxWebACL              = "webAclArn"
 	CtxCognitoFeaturePlan  = "cognitoFeaturePlan"
 	CtxAlarmEmail          = "alarmEmail"
+	CtxWebhookURL          = "webhookUrl"
+	CtxWebhookSecretName   = "webhookSecretName"
 )
 
 // Cognito feature plans the stack accepts (context cognitoFeaturePlan).
@@ -83,6 +85,12 @@ type Config struct {
 	// AlarmEmail, when set, is subscribed to the alarm topic (a bare
 	// address; SNS mails it a confirmation link first).
 	AlarmEmail string
+	// WebhookURL, with WebhookSecretName, adds an EventBridge API
+	// destination that POSTs every membership event to this https URL
+	// (infra/members/events.go). WebhookSecretName names a Secrets Manager
+	// secret whose value EventBridge sends in the WebhookSecretHeader header.
+	WebhookURL        string
+	WebhookSecretName string
 }
 
 // UsesOIDC reports whether an external OIDC issuer replaces Cognito.
@@ -105,6 +113,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		OIDCIssuer:          get(CtxOIDCIssuer),
 		CognitoDomainPrefix: get(CtxCognitoDomainPrefix),
 		AlarmEmail:          get(CtxAlarmEmail),
+		WebhookURL:          get(CtxWebhookURL),
+		WebhookSecretName:   get(CtxWebhookSecretName),
 	}
 	c.ConsoleDomain, c.ConsoleCertificateARN = get(CtxConsoleDomain), get(CtxConsoleCertificate)
 	c.WebACLARN = get(CtxWebACL)
@@ -233,6 +243,9 @@ func (c Config) withDefaults() (Config, error) {
 		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
 			return c, fmt.Errorf("context %s: %q must be a bare email address", CtxAlarmEmail, c.AlarmEmail)
 		}
+	}
+	if err := c.validateWebhook(); err != nil {
+		return c, err
 	}
 	if c.CognitoDomainPrefix != "" {
 		p := c.CognitoDomainPrefix

@@ -75,6 +75,9 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnAudit:          {256, 10, readTable},
 	routes.FnAccess:         {256, 5, readTable}, // products authorize requests with it: read-only, short
 	routes.FnSESEvents:      {256, 15, readWriteTable},
+	// Reads the table's stream (granted by its event source mapping), not
+	// the table; PutEvents retries stay well within 60 s.
+	routes.FnPublishEvents: {256, 60, noTable},
 }
 
 // indexReaders are the functions that query the table's gsi1 index (GET
@@ -83,9 +86,9 @@ var fnSpecs = map[string]fnSpec{
 var indexReaders = map[string]bool{routes.FnMe: true}
 
 // FunctionNames returns every function the stack deploys: those of the HTTP
-// route table, then ses-events.
+// route table, then ses-events and publish-events.
 func FunctionNames() []string {
-	return append(routes.Functions(), routes.FnSESEvents)
+	return append(routes.Functions(), routes.FnSESEvents, routes.FnPublishEvents)
 }
 
 // FunctionLogicalID is the CloudFormation logical id of function name, e.g.
@@ -183,6 +186,10 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 			// Lambda records each invocation in X-Ray; the binaries link no
 			// X-Ray SDK (docs/operations.md#tracing).
 			Tracing: awslambda.Tracing_ACTIVE,
+		}
+		if name == routes.FnPublishEvents {
+			// Only EVENT_BUS_NAME (NewEvents): it reads no table and sends no mail.
+			fnProps.Environment = &map[string]*string{}
 		}
 		if name == routes.FnSESEvents {
 			f.DeadLetters = awssqs.NewQueue(c, jsii.String("SesEventsDeadLetters"), &awssqs.QueueProps{

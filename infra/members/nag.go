@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -40,6 +41,9 @@ type compliance struct {
 	Console *Console
 	Auth    *Auth
 	API     *API
+	// Events are the membership events' constructs, whose dead-letter
+	// queues are destinations, not queues with a redrive policy.
+	Events *Events
 	// Functions are the Members functions, whose roles carry the X-Ray
 	// grants of active tracing.
 	Functions map[string]awslambda.Function
@@ -102,6 +106,19 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 		suppress(c.Functions[name].Role().Node().TryFindChild(jsii.String("DefaultPolicy")), "IAM5",
 			"Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, "+
 				"so CDK grants them on \"*\" (AWS's own managed policy AWSXRayDaemonWriteAccess does the same).", "Resource::*")
+	}
+
+	// The membership events' dead-letter queues are on-failure destinations
+	// (of the stream's event source mapping, of the webhook rule's target):
+	// cdk-nag recognizes a dead-letter queue only by another queue's
+	// redrive policy.
+	dlqs := []awssqs.Queue{c.Events.DeadLetters}
+	if c.Events.WebhookDeadLetters != nil {
+		dlqs = append(dlqs, c.Events.WebhookDeadLetters)
+	}
+	for _, q := range dlqs {
+		suppress(q, "SQS3", "This queue is itself a dead-letter queue: the on-failure destination of the stream's event source mapping "+
+			"(publish-events) or the webhook rule target's dead-letter queue; an alarm fires on its first message (docs/operations.md).")
 	}
 
 	// The BucketDeployment's function is CDK's own (a singleton per stack):

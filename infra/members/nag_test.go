@@ -219,6 +219,7 @@ func TestNagSuppressedFindings(t *testing.T) {
 		"AwsSolutions-L1 Custom::CDKBucketDeployment/Resource",
 		"AwsSolutions-IAM4 Custom::CDKBucketDeployment/ServiceRole/Resource",
 		"AwsSolutions-IAM5 Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource",
+		"AwsSolutions-SQS3 Events/PublishDeadLetters/Resource",
 	}
 	for _, fn := range members.FunctionNames() {
 		want = append(want, "AwsSolutions-IAM5 Functions/"+members.FunctionLogicalID(fn)+"Role/DefaultPolicy/Resource")

@@ -76,7 +76,8 @@ func TestAlarms(t *testing.T) {
 	topicID := s.alarmTopicID(t)
 	apiID, _ := s.only(t, "AWS::ApiGatewayV2::Api")
 	tableID, _ := s.only(t, "AWS::DynamoDB::Table")
-	queueID, _ := s.only(t, "AWS::SQS::Queue")
+	queueID, _ := s.byPrefix(t, "FunctionsSesEventsDeadLetters", "AWS::SQS::Queue")
+	publishDLQ, _ := s.byPrefix(t, "EventsPublishDeadLetters", "AWS::SQS::Queue")
 	api := map[string]any{"ApiId": js(ref(apiID))}
 
 	// THEN these alarms exist, each with its metric, threshold and period
@@ -89,6 +90,9 @@ func TestAlarms(t *testing.T) {
 			2000, "GreaterThanThreshold", 2},
 		members.AlarmQueueMessages + "SesEventsDeadLetters": {wantMetric{namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible",
 			stat: "Maximum", dims: map[string]any{"QueueName": js(getAtt(queueID, "QueueName"))}, period: 300},
+			1, "GreaterThanOrEqualToThreshold", 1},
+		members.AlarmQueueMessages + "PublishEventsDeadLetters": {wantMetric{namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible",
+			stat: "Maximum", dims: map[string]any{"QueueName": js(getAtt(publishDLQ, "QueueName"))}, period: 300},
 			1, "GreaterThanOrEqualToThreshold", 1},
 		members.AlarmSESBounceRate: {wantMetric{namespace: "AWS/SES", name: "Reputation.BounceRate", stat: "Maximum", dims: map[string]any{}, period: 3600},
 			0.02, "GreaterThanThreshold", 1},

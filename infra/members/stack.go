@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/members-saas/members/shared/console"
+	"github.com/members-saas/members/shared/routes"
 )
 
 // Output keys of the stack (cdk.out/<stack>.template.json, `cdk deploy`).
@@ -27,6 +28,9 @@ const (
 	OutConfigurationSet = "SesConfigurationSet"
 	OutDeadLetterQueue  = "SesEventsDeadLetterQueue"
 	OutDKIMRecord       = "DkimRecord" // + 1..3, domain identities only
+	OutEventBusName     = "EventBusName"
+	OutEventBusArn      = "EventBusArn"
+	OutEventsDeadLetter = "PublishEventsDeadLetterQueue"
 )
 
 // MembersStackProps configures NewMembersStack.
@@ -98,10 +102,15 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	if err != nil {
 		return nil, err
 	}
+	evs := NewEvents(stack, "Events", table, fns.ByName[routes.FnPublishEvents], cfg)
 	api := NewAPI(stack, "Api", APIProps{Functions: fns.ByName, Authorizer: auth.Authorizer, CorsOrigins: origins})
 	// Operations (docs/operations.md): alarms on one topic, one dashboard.
+	queues := map[string]awssqs.IQueue{"SesEventsDeadLetters": fns.DeadLetters, "PublishEventsDeadLetters": evs.DeadLetters}
+	if evs.WebhookDeadLetters != nil {
+		queues["WebhookDeadLetters"] = evs.WebhookDeadLetters
+	}
 	alarms := NewAlarms(stack, "Alarms", AlarmsProps{API: api, Functions: fns.ByName, Table: table, Email: cfg.AlarmEmail,
-		Queues: map[string]awssqs.IQueue{"SesEventsDeadLetters": fns.DeadLetters}})
+		Queues: queues})
 	NewDashboard(stack, "Dashboard", DashboardProps{API: api, Functions: fns.ByName, Table: table, Alarms: alarms})
 
 	consoleCfg := console.Config{APIBaseURL: *api.URL, Region: *awscdk.Aws_REGION()}
@@ -117,7 +126,7 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		consoleCfg.CognitoDomain = *auth.HostedUIHost
 	}
 	site.Deploy(props.ConsoleDir, consoleCfg, extra)
-	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api, Functions: fns.ByName})
+	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api, Functions: fns.ByName, Events: evs})
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
@@ -127,6 +136,9 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	out(OutTableName, table.TableName(), "DynamoDB table")
 	out(OutConfigurationSet, mail.ConfigurationSet.ConfigurationSetName(), "SES configuration set")
 	out(OutDeadLetterQueue, fns.DeadLetters.QueueUrl(), "SES events that failed processing after retries")
+	out(OutEventBusName, evs.Bus.EventBusName(), "EventBridge bus of membership events (source members)")
+	out(OutEventBusArn, evs.Bus.EventBusArn(), "EventBridge bus of membership events (source members)")
+	out(OutEventsDeadLetter, evs.DeadLetters.QueueUrl(), "Stream records of membership events not published after retries")
 	if !cfg.UsesOIDC() {
 		out(OutUserPoolID, auth.UserPool.UserPoolId(), "Cognito user pool")
 		out(OutUserPoolClientID, auth.Client.UserPoolClientId(), "Cognito app client of the console")

@@ -85,8 +85,8 @@ func TestFunctions(t *testing.T) {
 			ours++
 		}
 	}
-	if want := len(routes.Functions()) + 1; ours != want {
-		t.Errorf("%d provided.al2023 functions, want %d (the route table's plus ses-events)", ours, want)
+	if want := len(routes.Functions()) + 2; ours != want {
+		t.Errorf("%d provided.al2023 functions, want %d (the route table's plus ses-events and publish-events)", ours, want)
 	}
 
 	for _, name := range members.FunctionNames() {
@@ -105,7 +105,7 @@ func TestFunctions(t *testing.T) {
 			if mem < 128 || mem > 1024 || timeout <= 0 {
 				t.Errorf("memory %v MB, timeout %v s", mem, timeout)
 			}
-			if name != routes.FnSESEvents && timeout >= 29 {
+			if name != routes.FnSESEvents && name != routes.FnPublishEvents && timeout >= 29 {
 				t.Errorf("timeout %v s is too close to API Gateway's 30 s", timeout)
 			}
 			// AND JSON logs go to its own log group with a retention
@@ -129,6 +129,10 @@ func TestFunctions(t *testing.T) {
 				// empty (= the SDK's endpoints), there for sam local --env-vars
 				"DYNAMODB_ENDPOINT": "",
 				"SES_ENDPOINT":      "",
+			}
+			if name == routes.FnPublishEvents { // it reads no table and sends no mail
+				busID, _ := s.only(t, "AWS::Events::EventBus")
+				wantEnv = map[string]any{"EVENT_BUS_NAME": ref(busID)}
 			}
 			if js(env) != js(wantEnv) {
 				t.Errorf("environment = %s\nwant %s", js(env), js(wantEnv))
@@ -350,8 +354,8 @@ func TestMail(t *testing.T) {
 	if props(sub)["Protocol"] != "lambda" || js(props(sub)["Endpoint"]) != js(getAtt(fnID, "Arn")) || js(props(sub)["TopicArn"]) != js(ref(topicID)) {
 		t.Errorf("subscription = %s", js(props(sub)))
 	}
-	queueID, _ := s.only(t, "AWS::SQS::Queue")
-	if js(path(props(s.resource(t, fnID, "AWS::Lambda::Function")), "DeadLetterConfig", "TargetArn")) != js(getAtt(queueID, "Arn")) {
+	queueID, _ := path(props(s.resource(t, fnID, "AWS::Lambda::Function")), "DeadLetterConfig", "TargetArn", "Fn::GetAtt", 0).(string)
+	if queueID == "" || s.resource(t, queueID, "AWS::SQS::Queue") == nil {
 		t.Errorf("ses-events has no dead-letter queue")
 	}
 	_, invoke := s.only(t, "AWS::Lambda::EventInvokeConfig")
@@ -406,6 +410,11 @@ func TestFunctionPermissions(t *testing.T) {
 			// AND table access matches what the function does
 			actions, resources := actionsOn(sts, "dynamodb:")
 			switch {
+			case name == routes.FnPublishEvents:
+				// the table's stream only, through its event source mapping
+				if !reflect.DeepEqual(actions, streamRead) || len(resources) != 2 || !strings.Contains(strings.Join(resources, " "), js(getAtt(tableID, "StreamArn"))) {
+					t.Errorf("dynamodb actions %v on %v, want %v on the table's stream", actions, resources, streamRead)
+				}
 			case noTableFunctions[name]:
 				if len(actions) != 0 {
 					t.Errorf("dynamodb actions %v, want none", actions)
@@ -419,7 +428,7 @@ func TestFunctionPermissions(t *testing.T) {
 					t.Errorf("dynamodb actions %v, want %v", actions, tableReadWrite)
 				}
 			}
-			if len(actions) > 0 && !reflect.DeepEqual(resources, wantTableResources(name)) {
+			if len(actions) > 0 && name != routes.FnPublishEvents && !reflect.DeepEqual(resources, wantTableResources(name)) {
 				t.Errorf("dynamodb resources %v, want %v", resources, wantTableResources(name))
 			}
 
@@ -451,7 +460,8 @@ func TestFunctionPermissions(t *testing.T) {
 			for _, st := range sts {
 				for _, a := range strs(st["Action"]) {
 					svc := a[:strings.Index(a, ":")+1]
-					if svc != "logs:" && svc != "dynamodb:" && svc != "ses:" && svc != "xray:" && !(name == routes.FnSESEvents && a == "sqs:SendMessage") {
+					if svc != "logs:" && svc != "dynamodb:" && svc != "ses:" && svc != "xray:" && !(name == routes.FnSESEvents && a == "sqs:SendMessage") &&
+						!(name == routes.FnPublishEvents && (a == "events:PutEvents" || publishDLQActions[a])) {
 						t.Errorf("unexpected action %s", a)
 					}
 				}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/shared/config"
@@ -32,7 +34,9 @@ type Stack struct {
 	Config         config.Config
 	Clients        Clients
 	DynamoEndpoint string
-	closers        []func()
+	// Events are the membership events the table's stream would publish.
+	Events  *EventLog
+	closers []func()
 }
 
 // Start builds the stack for c the way a function's main does
@@ -55,7 +59,10 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 		st.Config = c
 	}
 	st.DynamoEndpoint = c.DynamoEndpoint
-	cl, err := NewClients(ctx, c)
+	// Committed audit items become events, as the stream makes them in AWS.
+	st.Events = &EventLog{Log: log}
+	st.closers = append(st.closers, st.Events.Close)
+	cl, err := NewClients(ctx, c, awsconfig.WithAPIOptions([]func(*middleware.Stack) error{st.Events.AddMiddleware}))
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -81,7 +88,7 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
 	svc := domain.NewService(db, mail, c.Service(clock.Now, log))
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock}
+	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events}
 	return st, nil
 }
 

@@ -26,6 +26,9 @@ const (
 	FnAccess = "access"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
+	// FnPublishEvents is not behind the HTTP API: it publishes the table's
+	// audit items (its DynamoDB stream) to the EventBridge bus.
+	FnPublishEvents = "publish-events"
 )
 
 // SendsMail reports whether function fn sends email. It is the one list of

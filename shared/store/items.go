@@ -131,17 +131,22 @@ type openItem struct {
 	TTL      int64  `dynamodbav:"ttl"`
 }
 
+// auditItem is one audit event. OrgID and TargetEmail are not part of
+// domain.AuditEvent's trail but are what events published from the table's
+// stream need (AuditFromItem); older items lack them.
 type auditItem struct {
 	key
-	Type    string         `dynamodbav:"type"`
-	EventID string         `dynamodbav:"eventId"`
-	At      time.Time      `dynamodbav:"at"`
-	ActorID string         `dynamodbav:"actorId"`
-	Actor   string         `dynamodbav:"actor"`
-	Action  string         `dynamodbav:"action"`
-	Target  string         `dynamodbav:"target"`
-	Before  map[string]any `dynamodbav:"before,omitempty"`
-	After   map[string]any `dynamodbav:"after,omitempty"`
+	Type        string         `dynamodbav:"type"`
+	OrgID       string         `dynamodbav:"orgId,omitempty"`
+	TargetEmail string         `dynamodbav:"targetEmail,omitempty"`
+	EventID     string         `dynamodbav:"eventId"`
+	At          time.Time      `dynamodbav:"at"`
+	ActorID     string         `dynamodbav:"actorId"`
+	Actor       string         `dynamodbav:"actor"`
+	Action      string         `dynamodbav:"action"`
+	Target      string         `dynamodbav:"target"`
+	Before      map[string]any `dynamodbav:"before,omitempty"`
+	After       map[string]any `dynamodbav:"after,omitempty"`
 }
 
 // orgRole reads a stored organization role: "user" is what OrgMember was
@@ -211,12 +216,12 @@ func (it inviteItem) domain() domain.Invite {
 }
 
 func toAuditItem(ev domain.AuditEvent) auditItem {
-	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: "audit", EventID: ev.ID, At: ev.At,
+	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: TypeAudit, OrgID: ev.OrgID, EventID: ev.ID, At: ev.At,
 		ActorID: ev.ActorID, Actor: ev.Actor, Action: ev.Action, Target: ev.Target, Before: ev.Before, After: ev.After}
 }
 
 func (it auditItem) domain() domain.AuditEvent {
-	return domain.AuditEvent{ID: it.EventID, At: it.At, ActorID: it.ActorID, Actor: it.Actor,
+	return domain.AuditEvent{ID: it.EventID, OrgID: it.OrgID, At: it.At, ActorID: it.ActorID, Actor: it.Actor,
 		Action: it.Action, Target: it.Target, Before: it.Before, After: it.After}
 }
 

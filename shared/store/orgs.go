@@ -163,7 +163,9 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
 	for _, ev := range c.Audit {
-		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+		it := toAuditItem(ev)
+		it.TargetEmail = changeTargetEmail(c, ev)
+		t.put(st.table, it, condNew, nil, nil, domain.ErrConflict)
 	}
 	// Revocations ride along while the transaction has room (four items
 	// each); the rest follow it.
@@ -197,6 +199,21 @@ func revCondition(rev int64, vals map[string]types.AttributeValue) string {
 	}
 	vals[":irev"] = n(rev)
 	return "rev = :irev"
+}
+
+// changeTargetEmail is the address of whom audit event ev of change c is
+// about: the member whose access changed, or the invitee of the accepted
+// invite; "" for organizations and projects.
+func changeTargetEmail(c domain.Change, ev domain.AuditEvent) string {
+	switch {
+	case ev.Target == c.Before.UserID && c.After != nil:
+		return c.After.Email
+	case ev.Target == c.Before.UserID:
+		return c.Before.Email
+	case c.AcceptInvite != nil && ev.Target == c.AcceptInvite.ID:
+		return c.AcceptInvite.Email
+	}
+	return ""
 }
 
 func projectUnion(a, b map[string]domain.ProjectRole) []string {

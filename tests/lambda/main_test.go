@@ -206,7 +206,8 @@ func readEvent(t testing.TB, name string) []byte {
 	return b
 }
 
-// httpEventFiles lists the API Gateway events (events/*.json but ses-*).
+// httpEventFiles lists the API Gateway events (events/*.json but ses-* and
+// stream-*).
 func httpEventFiles(t testing.TB) []string {
 	t.Helper()
 	all, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
@@ -215,7 +216,7 @@ func httpEventFiles(t testing.TB) []string {
 	}
 	var out []string
 	for _, f := range all {
-		if b := filepath.Base(f); !strings.HasPrefix(b, "ses-") {
+		if b := filepath.Base(f); !strings.HasPrefix(b, "ses-") && !strings.HasPrefix(b, "stream-") {
 			out = append(out, b)
 		}
 	}

@@ -36,6 +36,7 @@ var sections = map[string]func(root string) (string, error){
 	"configuration":   configTable,
 	"shared-packages": sharedPackages,
 	"permissions":     permissions,
+	"event-types":     eventTypes,
 }
 
 // elsewhere names the sections that need the synthesized CDK stack: the

@@ -1,20 +1,45 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/eventbus"
 	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/routes"
 )
 
 // permissions is who may do what, from the domain's policy table.
 func permissions(string) (string, error) { return domain.PermissionTableMarkdown(), nil }
+
+// eventTypes is the membership events' detail-types (eventbus.DetailTypes),
+// each with its JSON Schema's description. Returns an error for a
+// detail-type without a schema, or a schema whose title is not its
+// detail-type or that has no description.
+func eventTypes(root string) (string, error) {
+	var b strings.Builder
+	b.WriteString("| detail-type | when | schema |\n|---|---|---|\n")
+	for _, dt := range eventbus.DetailTypes {
+		raw, err := os.ReadFile(filepath.Join(root, "docs", "events", dt+".schema.json"))
+		if err != nil {
+			return "", fmt.Errorf("%s has no schema: %w", dt, err)
+		}
+		var sch struct{ Title, Description string }
+		if err := json.Unmarshal(raw, &sch); err != nil || sch.Title != dt || sch.Description == "" {
+			return "", fmt.Errorf("docs/events/%s.schema.json: title %q, description %q, %v", dt, sch.Title, sch.Description, err)
+		}
+		b.WriteString("| `" + dt + "` | " + sch.Description + " | [schema](events/" + dt + ".schema.json) |\n")
+	}
+	return b.String(), nil
+}
 
 // routesTable is the HTTP API's routes, from routes.Table.
 func routesTable(string) (string, error) {
