@@ -13,27 +13,30 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/awsenv"
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
 )
 
 func main() {
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		fmt.Fprintln(os.Stderr, "backfill-email-index: set TABLE_NAME")
+	c := config.Config{TableName: os.Getenv(config.EnvTableName), Region: os.Getenv(config.EnvRegion),
+		DynamoEndpoint: os.Getenv(config.EnvDynamoDBEndpoint)}
+	if c.TableName == "" {
+		fmt.Fprintln(os.Stderr, "backfill-email-index: set "+config.EnvTableName)
 		os.Exit(2)
 	}
-	region := os.Getenv("AWS_REGION")
-	if region == "" {
-		region = "us-east-1"
+	if c.Region == "" {
+		c.Region = config.DefaultRegion
 	}
 	ctx := context.Background()
-	cl, err := app.NewClients(ctx, app.Config{TableName: table, Region: region, DynamoEndpoint: os.Getenv("DYNAMODB_ENDPOINT")})
+	// The SDK's full loader (profiles, SSO), as an operator runs this.
+	awsCfg, err := localserver.AWS(ctx, c)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backfill-email-index:", err)
 		os.Exit(1)
 	}
-	n, err := store.BackfillEmailIndex(ctx, cl.DynamoDB, table)
+	n, err := store.BackfillEmailIndex(ctx, awsenv.DynamoDB(awsCfg, c), c.TableName)
 	fmt.Printf("indexed %d memberships\n", n)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backfill-email-index:", err)

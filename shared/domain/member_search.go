@@ -26,11 +26,12 @@ func ParseEmailPrefix(s string) (string, error) {
 }
 
 // SearchMembers lists an organization's members whose address starts with
-// prefix (from ParseEmailPrefix; "" for all), sorted by address. Any member
-// may search. A cursor works only with the prefix it was issued for.
-// Returns org_not_found, validation_failed (cursor).
+// prefix (from ParseEmailPrefix; "" for all), sorted by address. Needs
+// org:members:read, like ListMembers. A cursor works only with the prefix
+// it was issued for. Returns org_not_found, forbidden, validation_failed
+// (cursor).
 func (s *Service) SearchMembers(ctx context.Context, id Identity, orgID, prefix string, p Page) (MemberPage, error) {
-	if _, err := s.membership(ctx, id, orgID); err != nil {
+	if err := s.authorizeMemberList(ctx, id, orgID); err != nil {
 		return MemberPage{}, err
 	}
 	ms, next, err := page(s, "members-by-email/"+orgID+"/"+prefix, p, func(after string, limit int) ([]Member, string, error) {
@@ -39,11 +40,11 @@ func (s *Service) SearchMembers(ctx context.Context, id Identity, orgID, prefix 
 	return MemberPage{Members: ms, NextCursor: next}, err
 }
 
-// SearchProjectMembers is SearchMembers for a project; its members and
-// org owners may search. Returns org_not_found, project_not_found,
-// forbidden, validation_failed (cursor).
+// SearchProjectMembers is SearchMembers for a project. Needs
+// project:members:read in it, like ListProjectMembers. Returns
+// org_not_found, project_not_found, forbidden, validation_failed (cursor).
 func (s *Service) SearchProjectMembers(ctx context.Context, id Identity, orgID, projectID, prefix string, p Page) (MemberPage, error) {
-	if err := s.canListProject(ctx, id, orgID, projectID); err != nil {
+	if err := s.authorizeProjectMemberList(ctx, id, orgID, projectID); err != nil {
 		return MemberPage{}, err
 	}
 	ms, next, err := page(s, "project-members-by-email/"+orgID+"/"+projectID+"/"+prefix, p, func(after string, limit int) ([]Member, string, error) {

@@ -36,6 +36,7 @@ type Server struct {
 	Auth    *Authorizer
 	Clock   *Clock
 	Console http.Handler // serves non-API GET paths; nil: 404
+	Events  *EventLog    // GET /_local/events
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -51,6 +52,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			serveSpec(w, r)
 			return
 		}
+	case "/_local/events":
+		s.serveEvents(w, r)
+		return
 	}
 	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
 	if !ok {

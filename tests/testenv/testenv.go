@@ -28,9 +28,10 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/client"
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 )
 
 // RepoRoot is the repository's top folder.
@@ -264,7 +265,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if table == "" {
 		table = fmt.Sprintf("members-%d-%d", os.Getpid(), tableSeq.Add(1))
 	}
-	c := app.Config{
+	c := config.Config{
 		TableName:           table,
 		AppBaseURL:          "http://console.test",
 		MailFrom:            "invites@members.test",
@@ -274,7 +275,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		InviteEmailsPerHour: o.InvitesPerHour,
 		MailConcurrency:     o.MailConcurrency,
 	}
-	stack, err := localserver.Start(context.Background(), c, log)
+	stack, err := localserver.Start(context.Background(), c, log, metrics.New(logs))
 	if err != nil {
 		t.Fatalf("start local stack: %v", err)
 	}

@@ -1,0 +1,178 @@
+// Package config owns the environment of the functions and the local
+// server: the variable names, their defaults and their validation. The CDK
+// app sets the variables by these names, the README's configuration table
+// is generated from Variables, and functions/*/main.go and cmd/local read
+// through FromEnv and Local.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/members-saas/members/shared/domain"
+)
+
+// The environment variables.
+const (
+	EnvTableName        = "TABLE_NAME"
+	EnvAppBaseURL       = "APP_BASE_URL"
+	EnvMailFrom         = "MAIL_FROM"
+	EnvSESConfiguration = "SES_CONFIGURATION_SET"
+	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
+	EnvSESEndpoint      = "SES_ENDPOINT"
+	EnvRegion           = "AWS_REGION"
+	EnvCursorKey        = "CURSOR_KEY"
+	EnvInvitesPerHour   = "INVITES_PER_HOUR"
+	EnvMailConcurrency  = "MAIL_CONCURRENCY"
+	EnvPort             = "PORT"
+	EnvSESPort          = "SES_PORT"
+)
+
+// DefaultRegion is the region when AWS_REGION is unset.
+const DefaultRegion = "us-east-1"
+
+// Variable documents one environment variable.
+type Variable struct {
+	Name string
+	// UsedBy says who reads it: "functions", "local" (cmd/local) or
+	// "make local" (scripts/local.sh).
+	UsedBy []string
+	// Required is true when FromEnv fails without it.
+	Required bool
+	// LocalDefault is what cmd/local uses when it is unset ("$PORT" stands
+	// for the port); empty: none.
+	LocalDefault string
+	// DocDefault is the default as the docs show it (Markdown) when
+	// LocalDefault is empty.
+	DocDefault string
+	// Meaning is one line for the docs (Markdown).
+	Meaning string
+}
+
+// Variables lists every variable, in the order the docs show them.
+var Variables = []Variable{
+	{Name: EnvTableName, UsedBy: []string{"functions", "local"}, Required: true, LocalDefault: "members",
+		Meaning: "the DynamoDB table"},
+	{Name: EnvAppBaseURL, UsedBy: []string{"functions", "local"}, Required: true, LocalDefault: "http://localhost:$PORT",
+		Meaning: "console origin used in email links (`/accept#token=…`)"},
+	{Name: EnvMailFrom, UsedBy: []string{"functions", "local"}, Required: true, LocalDefault: "invites@members.local",
+		Meaning: "sender address (an SES identity in AWS)"},
+	{Name: EnvSESConfiguration, UsedBy: []string{"functions"},
+		Meaning: "configuration set for delivery events"},
+	{Name: EnvDynamoDBEndpoint, UsedBy: []string{"functions", "local"}, DocDefault: "embedded server",
+		Meaning: "e.g. `http://localhost:8000` for DynamoDB Local"},
+	{Name: EnvSESEndpoint, UsedBy: []string{"functions", "local"}, LocalDefault: "http://localhost:8005",
+		Meaning: "the SES v2 emulator"},
+	{Name: EnvRegion, UsedBy: []string{"functions", "local"}, DocDefault: "`" + DefaultRegion + "`",
+		Meaning: "the AWS region (Lambda sets it)"},
+	{Name: EnvCursorKey, UsedBy: []string{"functions", "local"}, DocDefault: "built-in",
+		Meaning: "HMAC key that makes page cursors tamper-evident"},
+	{Name: EnvInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: "`100`",
+		Meaning: "invite emails per organization per hour (`-1`: no cap)"},
+	{Name: EnvMailConcurrency, UsedBy: []string{"functions", "local"}, DocDefault: "`8`",
+		Meaning: "mails (and address writes) of one invite request in flight at once, 1–50; `1`: each address written and mailed before the next (see below)"},
+	{Name: EnvPort, UsedBy: []string{"local"}, LocalDefault: "3000", Meaning: "the local server"},
+	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "`8005`", Meaning: "the emulator's port"},
+}
+
+// Config is the environment of a function or of the local server.
+type Config struct {
+	TableName        string // TABLE_NAME (required)
+	AppBaseURL       string // APP_BASE_URL (required): the console origin for links
+	MailFrom         string // MAIL_FROM (required)
+	ConfigurationSet string // SES_CONFIGURATION_SET (optional)
+	DynamoEndpoint   string // DYNAMODB_ENDPOINT (optional: DynamoDB Local, minidyn)
+	SESEndpoint      string // SES_ENDPOINT (optional: the SES v2 emulator)
+	Region           string // AWS_REGION (default us-east-1)
+	CursorKey        string // CURSOR_KEY (optional: signs pagination cursors)
+	// InviteEmailsPerHour is INVITES_PER_HOUR (0: the service's default,
+	// 100; -1: no cap).
+	InviteEmailsPerHour int
+	// MailConcurrency is MAIL_CONCURRENCY: the mails of one invite request
+	// in flight at once (0: the service's default, 8; at most 50).
+	MailConcurrency int
+}
+
+// FromEnv reads Config from the environment (getenv is os.Getenv when
+// nil). Returns an error naming every missing variable, or the first
+// malformed one.
+func FromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Config{
+		TableName: getenv(EnvTableName), AppBaseURL: getenv(EnvAppBaseURL), MailFrom: getenv(EnvMailFrom),
+		ConfigurationSet: getenv(EnvSESConfiguration), DynamoEndpoint: getenv(EnvDynamoDBEndpoint),
+		SESEndpoint: getenv(EnvSESEndpoint), Region: getenv(EnvRegion), CursorKey: getenv(EnvCursorKey),
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	var missing []string
+	for _, v := range Variables {
+		if v.Required && getenv(v.Name) == "" {
+			missing = append(missing, v.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("missing environment variables: %v", missing)
+	}
+	if u, err := url.Parse(c.AppBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("%s must be an http(s) URL, got %q", EnvAppBaseURL, c.AppBaseURL)
+	}
+	if v := getenv(EnvInvitesPerHour); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n == 0 || n < -1 {
+			return c, fmt.Errorf("%s must be a positive number or -1, got %q", EnvInvitesPerHour, v)
+		}
+		c.InviteEmailsPerHour = n
+	}
+	if v := getenv(EnvMailConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > domain.MaxInviteEmails {
+			return c, fmt.Errorf("%s must be a number from 1 to %d, got %q", EnvMailConcurrency, domain.MaxInviteEmails, v)
+		}
+		c.MailConcurrency = n
+	}
+	return c, nil
+}
+
+// Local reads the local server's Config and port: like FromEnv, with each
+// variable's LocalDefault filling in what the environment leaves unset.
+func Local(getenv func(string) string) (c Config, port string, err error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	port = getenv(EnvPort)
+	if port == "" {
+		port = localDefault(EnvPort)
+	}
+	c, err = FromEnv(func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return strings.ReplaceAll(localDefault(name), "$PORT", port)
+	})
+	return c, port, err
+}
+
+func localDefault(name string) string {
+	for _, v := range Variables {
+		if v.Name == name {
+			return v.LocalDefault
+		}
+	}
+	return ""
+}
+
+// Service is the domain configuration for c; now is the clock (time.Now
+// when nil).
+func (c Config) Service(now func() time.Time, log *slog.Logger) domain.Config {
+	return domain.Config{AppBaseURL: c.AppBaseURL, CursorKey: []byte(c.CursorKey), Now: now,
+		InviteEmailsPerHour: c.InviteEmailsPerHour, Logger: log, MailConcurrency: c.MailConcurrency}
+}

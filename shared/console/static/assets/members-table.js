@@ -1,0 +1,124 @@
+// The members table: the organization's members, or one project's, with
+// role pickers and remove / leave buttons where the caller's permissions
+// allow them. Its search box and pages are member-search.js.
+
+import { badge, byId, cap, fill, h, show, timeEl } from './dom.js';
+import { MemberPager } from './member-search.js';
+import {
+  PAGE_SIZE, PROJECT_ROLES, api, assignableOrgRoles, clearError, confirmAction, currentOrg, hooks, orgCan,
+  orgPath, projectCan, projectName, say, showError, state,
+} from './context.js';
+
+let pager; // MemberPager (member-search.js): the search box and the pages
+
+/** Wires the members table's search box and pages; once, at start. */
+export function wireMembers() {
+  pager = new MemberPager({
+    fetchPage: fetchMembersPage,
+    render: (members) => fill(byId('members-body'), members.map(memberRow)),
+    onError: showError,
+  });
+}
+
+/** Shows the first page of members (of the current search) in the current scope. */
+export function loadMembers() {
+  return pager.first();
+}
+
+/** Fetches one page of members: of the organization or the scoped project, by address prefix when email is set. */
+function fetchMembersPage(cursor, email) {
+  const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (email) q.set('email', email);
+  if (cursor) q.set('cursor', cursor);
+  const path = state.scope ? orgPath('projects', state.scope, 'members') : orgPath('members');
+  return api('GET', `${path}?${q}`);
+}
+
+function memberPath(userId) {
+  return state.scope ? orgPath('projects', state.scope, 'members', userId) : orgPath('members', userId);
+}
+
+/** The roles the caller may set for member m in the current scope (none: read-only). */
+function rolesFor(m) {
+  if (state.scope) return projectCan(state.scope, 'project:members:manage') ? PROJECT_ROLES : [];
+  const roles = assignableOrgRoles(false);
+  // An owner's role is changed only by those who may give the owner role.
+  return roles.includes(m.role) ? roles : [];
+}
+
+function memberRow(m) {
+  const self = m.userId === state.me.user?.id;
+  const roles = rolesFor(m);
+  const tr = h('tr', { dataset: { testid: 'member-row', email: m.email, role: m.role, userId: m.userId } });
+
+  let roleCell;
+  if (roles.length) {
+    const select = h('select', {
+      'aria-label': `Role of ${m.email}`, class: 'select-small', dataset: { testid: 'member-role' },
+    }, roles.map((r) => h('option', { value: r, selected: r === m.role }, cap(r))));
+    select.value = m.role;
+    select.addEventListener('change', () => changeRole(m, select, tr, self));
+    roleCell = select;
+  } else {
+    roleCell = badge(cap(m.role), m.role === 'owner' ? 'accent' : 'neutral', { dataset: { testid: 'member-role' } });
+  }
+
+  const remove = state.scope ? projectCan(state.scope, 'project:members:manage') : orgCan('org:members:manage') && roles.length > 0;
+  let action = null;
+  if (remove || self) {
+    action = h('button', {
+      type: 'button', class: 'btn btn-quiet btn-small btn-danger-text', dataset: { testid: 'member-remove' },
+      'aria-label': self ? `Leave ${state.scope ? `project ${projectName(state.scope)}` : currentOrg().name}` : `Remove ${m.email}`,
+      on: { click: () => removeMember(m, tr, self) },
+    }, self ? 'Leave' : 'Remove');
+  }
+
+  tr.append(
+    h('td', { class: 'cell-email' }, m.email, self ? h('span', { class: 'you' }, ' (you)') : null),
+    h('td', {}, roleCell),
+    h('td', {}, timeEl(m.joinedAt)),
+    h('td', { class: 'cell-actions' }, action),
+  );
+  return tr;
+}
+
+async function changeRole(m, select, tr, self) {
+  const prev = m.role;
+  const next = select.value;
+  select.disabled = true;
+  clearError();
+  try {
+    const updated = await api('PATCH', memberPath(m.userId), { role: next });
+    m.role = updated?.role || next;
+    tr.dataset.role = m.role;
+    say(`${m.email} is now ${m.role}.`);
+    if (self) await hooks.reload(state.orgId);
+  } catch (err) {
+    select.value = prev;
+    showError(err);
+  } finally {
+    select.disabled = false;
+  }
+}
+
+async function removeMember(m, tr, self) {
+  const where = state.scope ? `the project ${projectName(state.scope)}` : currentOrg().name;
+  const ok = await confirmAction({
+    title: self ? `Leave ${where}?` : `Remove ${m.email}?`,
+    text: self
+      ? `You will lose access to ${where}.`
+      : `${m.email} will lose access to ${where}${state.scope ? '' : ' and all of its projects'}. Invitations they sent that they could no longer send are revoked.`,
+    confirm: self ? 'Leave' : 'Remove',
+  });
+  if (!ok) return;
+  clearError();
+  try {
+    await api('DELETE', memberPath(m.userId));
+    tr.remove();
+    show(byId('members-empty'), byId('members-body').children.length === 0);
+    say(self ? `You left ${where}.` : `${m.email} was removed.`);
+    if (self) await hooks.reload();
+  } catch (err) {
+    showError(err);
+  }
+}
