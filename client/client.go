@@ -16,6 +16,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,36 +26,73 @@ import (
 
 // The API's types, as generated from openapi.yaml.
 type (
-	Me           = oapi.Me
-	User         = oapi.User
-	Org          = oapi.Org
-	Project      = oapi.Project
-	ProjectView  = oapi.ProjectView
-	InviteResult = oapi.InviteResult
-	Invite       = oapi.Invite
-	InvitePage   = oapi.InvitePage
-	Preview      = oapi.Preview
-	Accepted     = oapi.Accepted
-	Member       = oapi.Member
-	MemberPage   = oapi.MemberPage
-	AuditEvent   = oapi.AuditEvent
-	AuditPage    = oapi.AuditPage
-	OrgRole      = oapi.OrgRole
-	ProjectRole  = oapi.ProjectRole
-	FieldError   = oapi.FieldError
+	Me            = oapi.Me
+	User          = oapi.User
+	Org           = oapi.Org
+	Project       = oapi.Project
+	ProjectView   = oapi.ProjectView
+	InviteResult  = oapi.InviteResult
+	Invite        = oapi.Invite
+	InviteProject = oapi.InviteProject
+	InvitePage    = oapi.InvitePage
+	Preview       = oapi.Preview
+	Accepted      = oapi.Accepted
+	Member        = oapi.Member
+	MemberPage    = oapi.MemberPage
+	AuditEvent    = oapi.AuditEvent
+	AuditPage     = oapi.AuditPage
+	Access        = oapi.Access
+	OrgRole       = oapi.OrgRole
+	ProjectRole   = oapi.ProjectRole
+	Permission    = oapi.Permission
+	Via           = oapi.Via
+	FieldError    = oapi.FieldError
+	// ProjectInput is a project of an invite with the role it grants.
+	ProjectInput = oapi.ProjectInput
 	// InviteRequest is the body of CreateInvites: 1–50 addresses, the
-	// organization role (default user), 0–50 project ids with a project
-	// role, the expiry in days (1–30, default 7).
+	// organization role (default member), and the projects either as
+	// ProjectIds with one ProjectRole or as Projects with a role each (not
+	// both), the expiry in days (1–30, default 7).
 	InviteRequest = oapi.InviteBody
+	// InviteEdit is the body of UpdateInvite: the terms to change (nil
+	// fields keep theirs; at least one must be set).
+	InviteEdit = oapi.InviteEditBody
 )
 
 // Roles.
 const (
-	OrgOwner      OrgRole     = "owner"
-	OrgUser       OrgRole     = "user"
-	ProjectOwner  ProjectRole = "owner"
-	ProjectMember ProjectRole = "member"
+	OrgOwner      OrgRole     = oapi.OrgRoleOwner
+	OrgManager    OrgRole     = oapi.OrgRoleManager
+	OrgMember     OrgRole     = oapi.OrgRoleMember
+	ProjectOwner  ProjectRole = oapi.ProjectRoleOwner
+	ProjectMember ProjectRole = oapi.ProjectRoleMember
+	ProjectViewer ProjectRole = oapi.ProjectRoleViewer
 )
+
+// Permissions, as GetMe and the access routes list them. PermProjectWrite
+// and PermProjectRead are for the product embedding Members: what a
+// project role may do there.
+const (
+	PermOrgMembersRead       Permission = oapi.OrgMembersRead
+	PermOrgMembersManage     Permission = oapi.OrgMembersManage
+	PermOrgOwnersManage      Permission = oapi.OrgOwnersManage
+	PermOrgProjectsCreate    Permission = oapi.OrgProjectsCreate
+	PermOrgInvitesManage     Permission = oapi.OrgInvitesManage
+	PermOrgAuditRead         Permission = oapi.OrgAuditRead
+	PermProjectMembersRead   Permission = oapi.ProjectMembersRead
+	PermProjectMembersManage Permission = oapi.ProjectMembersManage
+	PermProjectWrite         Permission = oapi.ProjectWrite
+	PermProjectRead          Permission = oapi.ProjectRead
+)
+
+// Sources of access (Access.Via).
+const (
+	ViaOrg     Via = oapi.ViaOrg
+	ViaProject Via = oapi.ViaProject
+)
+
+// Allows reports whether access a includes permission p.
+func Allows(a Access, p Permission) bool { return slices.Contains(a.Permissions, p) }
 
 // TokenSource supplies the bearer token of each request (an ID token of
 // the identity provider the deployment trusts). It is called per request,

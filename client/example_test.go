@@ -9,9 +9,11 @@ import (
 	"github.com/members-saas/members/client"
 )
 
-// requireOwner is the README's example (kept compiling here): it lets a
-// request through only when its caller owns the organization.
-func requireOwner(membersURL string, next http.Handler) http.Handler {
+// The README's example, kept compiling here.
+// requireProjectWrite lets a request to one of the product's projects
+// through only when Members says its caller may work in that project:
+// one GET /orgs/{orgId}/projects/{projectId}/access with the caller's token.
+func requireProjectWrite(membersURL string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		mc, err := client.New(membersURL, client.WithTokenSource(client.StaticToken(token)))
@@ -19,21 +21,19 @@ func requireOwner(membersURL string, next http.Handler) http.Handler {
 			http.Error(w, "misconfigured", http.StatusInternalServerError)
 			return
 		}
-		me, err := mc.GetMe(r.Context())
-		if client.IsCode(err, "unauthorized") {
+		access, err := mc.GetProjectAccess(r.Context(), r.PathValue("orgId"), r.PathValue("projectId"))
+		switch {
+		case client.IsCode(err, "unauthorized"):
 			http.Error(w, "sign in first", http.StatusUnauthorized)
-			return
-		} else if err != nil { // a *client.Problem or a transport error
+		case client.IsCode(err, "org_not_found"), client.IsCode(err, "project_not_found"):
+			http.NotFound(w, r) // no access: as if it did not exist
+		case err != nil: // another *client.Problem, or a transport error
 			http.Error(w, "try again", http.StatusBadGateway)
-			return
+		case !client.Allows(access, client.PermProjectWrite): // e.g. a viewer
+			http.Error(w, "read-only access", http.StatusForbidden)
+		default:
+			next.ServeHTTP(w, r)
 		}
-		for _, o := range me.Orgs {
-			if o.Id == r.PathValue("orgId") && o.Role == client.OrgOwner {
-				next.ServeHTTP(w, r)
-				return
-			}
-		}
-		http.Error(w, "owners only", http.StatusForbidden)
 	})
 }
 
@@ -48,5 +48,5 @@ func ExampleClient_Members() {
 		}
 		fmt.Println(m.Email, m.Role)
 	}
-	_ = requireOwner
+	_ = requireProjectWrite
 }

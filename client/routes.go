@@ -32,15 +32,17 @@ func (c *Client) CreateOrg(ctx context.Context, name string) (Org, error) {
 	return result[Org](res, err, http.StatusCreated)
 }
 
-// ListProjects returns the organization's projects the caller can see,
-// with the caller's role in each.
+// ListProjects returns the organization's projects the caller has access
+// to, with the caller's effective role in each, its permissions and where
+// it comes from.
 func (c *Client) ListProjects(ctx context.Context, orgID string) ([]ProjectView, error) {
 	res, err := c.raw.ListProjects(ctx, orgID)
 	v, err := result[oapi.ProjectList](res, err, http.StatusOK)
 	return v.Projects, err
 }
 
-// CreateProject creates a project (organization owners).
+// CreateProject creates a project (organization owners and managers); the
+// caller becomes its owner.
 func (c *Client) CreateProject(ctx context.Context, orgID, name string) (Project, error) {
 	res, err := c.raw.CreateProject(ctx, orgID, oapi.CreateProjectJSONRequestBody{Name: name})
 	return result[Project](res, err, http.StatusCreated)
@@ -99,6 +101,15 @@ func (c *Client) Invites(ctx context.Context, orgID string, o InviteListOptions)
 		p, err := c.ListInvites(ctx, orgID, o)
 		return p.Invites, p.NextCursor, err
 	})
+}
+
+// UpdateInvite edits a pending invite's organization role, projects or
+// expiry without a new token: the link already mailed keeps working and
+// grants the edited terms. A *Problem with code invite_not_pending when it
+// is no longer pending.
+func (c *Client) UpdateInvite(ctx context.Context, orgID, inviteID string, e InviteEdit) (Invite, error) {
+	res, err := c.raw.UpdateInvite(ctx, orgID, inviteID, oapi.UpdateInviteJSONRequestBody(e))
+	return result[Invite](res, err, http.StatusOK)
 }
 
 // RevokeInvite revokes an invite; its link stops working.
@@ -163,9 +174,9 @@ func (c *Client) Members(ctx context.Context, orgID string, o MemberListOptions)
 	})
 }
 
-// SetMemberRole changes a member's organization role.
-func (c *Client) SetMemberRole(ctx context.Context, orgID, userID string, role OrgRole) (Member, error) {
-	res, err := c.raw.SetMemberRole(ctx, orgID, userID, oapi.SetMemberRoleJSONRequestBody{Role: role})
+// SetOrgRole changes a member's organization role.
+func (c *Client) SetOrgRole(ctx context.Context, orgID, userID string, role OrgRole) (Member, error) {
+	res, err := c.raw.SetOrgRole(ctx, orgID, userID, oapi.SetOrgRoleJSONRequestBody{Role: role})
 	return result[Member](res, err, http.StatusOK)
 }
 
@@ -193,9 +204,9 @@ func (c *Client) ProjectMembers(ctx context.Context, orgID, projectID string, o 
 	})
 }
 
-// SetProjectMemberRole changes a member's project role.
-func (c *Client) SetProjectMemberRole(ctx context.Context, orgID, projectID, userID string, role ProjectRole) (Member, error) {
-	res, err := c.raw.SetProjectMemberRole(ctx, orgID, projectID, userID, oapi.SetProjectMemberRoleJSONRequestBody{Role: role})
+// SetProjectRole changes a member's project role.
+func (c *Client) SetProjectRole(ctx context.Context, orgID, projectID, userID string, role ProjectRole) (Member, error) {
+	res, err := c.raw.SetProjectRole(ctx, orgID, projectID, userID, oapi.SetProjectRoleJSONRequestBody{Role: role})
 	return result[Member](res, err, http.StatusOK)
 }
 
@@ -221,6 +232,24 @@ func (c *Client) AuditEvents(ctx context.Context, orgID string, o PageOptions) i
 		p, err := c.ListAudit(ctx, orgID, o)
 		return p.Events, p.NextCursor, err
 	})
+}
+
+// GetOrgAccess returns the caller's role and permissions in an
+// organization (one DynamoDB read): a *Problem with code org_not_found
+// when they are not a member.
+func (c *Client) GetOrgAccess(ctx context.Context, orgID string) (Access, error) {
+	res, err := c.raw.GetOrgAccess(ctx, orgID)
+	return result[Access](res, err, http.StatusOK)
+}
+
+// GetProjectAccess returns the caller's effective role and permissions in
+// a project, and whether it comes from their organization role (ViaOrg) or
+// a project role (ViaProject), in one DynamoDB read: what a backend calls to
+// authorize a request in a project. A *Problem with code project_not_found
+// (or org_not_found) when they have no access.
+func (c *Client) GetProjectAccess(ctx context.Context, orgID, projectID string) (Access, error) {
+	res, err := c.raw.GetProjectAccess(ctx, orgID, projectID)
+	return result[Access](res, err, http.StatusOK)
 }
 
 // pages iterates over a paged list from cursor on: it yields each item, or

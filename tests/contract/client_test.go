@@ -75,3 +75,25 @@ func TestClientHasOneMethodPerOperation(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeClientExample: the README's example of a backend authorizing
+// a request is, verbatim, the one client/example_test.go compiles.
+func TestReadmeClientExample(t *testing.T) {
+	root := testenv.RepoRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile(filepath.Join(root, "client", "example_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "```go\n// requireProjectWrite")
+	if !ok {
+		t.Fatal("README.md has no requireProjectWrite example")
+	}
+	block, _, _ = strings.Cut("// requireProjectWrite"+block, "```")
+	if !strings.Contains(string(ex), block) {
+		t.Errorf("README.md's requireProjectWrite differs from client/example_test.go's:\n%s", block)
+	}
+}

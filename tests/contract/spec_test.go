@@ -39,8 +39,10 @@ func TestSpecValidates(t *testing.T) {
 var paramRE = regexp.MustCompile(`\{([^}]+)\}`)
 
 // TestSpecMatchesRoutes: the spec's operations are exactly routes.Table's
-// routes (method and path), each operation declares exactly its path's
-// parameters, and the spec's security follows each route's Auth.
+// routes (method and path), each operation's operationId is its route's
+// Op (so the client's method names are the operations' names), each
+// operation declares exactly its path's parameters, and the spec's
+// security follows each route's Auth.
 func TestSpecMatchesRoutes(t *testing.T) {
 	doc := loadSpec(t)
 	var inSpec []string
@@ -51,6 +53,9 @@ func TestSpecMatchesRoutes(t *testing.T) {
 			rt, ok := routeOf(key)
 			if !ok {
 				continue
+			}
+			if op.OperationID != string(rt.Op) {
+				t.Errorf("%s: operationId %q, want the route's Op %q", key, op.OperationID, rt.Op)
 			}
 			var want, got []string
 			for _, m := range paramRE.FindAllStringSubmatch(rt.Path, -1) {

@@ -36,8 +36,9 @@ func wantCode(t *testing.T, err error, status int, code string) {
 // TestClientMainStory drives the main story through the Go client package
 // (every call also passes the openapi.yaml contract check): an owner sets
 // up an organization, invites, the invitee previews and accepts from the
-// mail, both list members with the iterator, the owner manages invites and
-// roles, and access checks come back as typed problems.
+// mail, both list members with the iterator, a backend's access checks
+// answer per project, the owner edits, resends and revokes invites and
+// manages roles, and refusals come back as typed problems.
 func TestClientMainStory(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -50,8 +51,9 @@ func TestClientMainStory(t *testing.T) {
 	result(owner.GetMe(ctx)).ok(t)
 	org := result(owner.CreateOrg(ctx, "Acme")).ok(t)
 	web := result(owner.CreateProject(ctx, org.Id, "Web")).ok(t)
+	docs := result(owner.CreateProject(ctx, org.Id, "Docs")).ok(t)
 
-	// Invite → mail → preview → accept.
+	// Invite → edit (same link) → mail → preview → accept.
 	invitee := testenv.Email("ada")
 	pids := []string{web.Id}
 	role := client.ProjectMember
@@ -60,16 +62,40 @@ func TestClientMainStory(t *testing.T) {
 		t.Fatalf("results %+v", res)
 	}
 	token := env.LastInviteToken(t, invitee)
+	edit := []client.ProjectInput{{Id: web.Id, Role: client.ProjectMember}, {Id: docs.Id, Role: client.ProjectViewer}}
+	ed := result(owner.UpdateInvite(ctx, org.Id, *res[0].InviteId, client.InviteEdit{Projects: &edit})).ok(t)
+	if len(ed.Projects) != 2 || ed.Projects[1] != (client.InviteProject{Id: docs.Id, Name: "Docs", Role: client.ProjectViewer}) || !ed.CanManage {
+		t.Fatalf("edited invite %+v", ed)
+	}
 	pv := result(env.Client(t, testenv.User{}).PreviewInvite(ctx, token)).ok(t)
-	if pv.OrgName != "Acme" || pv.Email != invitee || len(pv.Projects) != 1 {
+	if pv.OrgName != "Acme" || pv.Email != invitee || len(pv.Projects) != 2 {
 		t.Fatalf("preview %+v", pv)
 	}
 	adaU := env.SignIn(t, invitee)
 	ada := env.Client(t, adaU)
 	acc := result(ada.AcceptInvite(ctx, token)).ok(t)
-	if acc.OrgId != org.Id || acc.OrgRole != client.OrgUser || len(acc.Projects) != 1 || acc.Projects[0].Role != client.ProjectMember {
+	if acc.OrgId != org.Id || acc.OrgRole != client.OrgMember || len(acc.Projects) != 2 ||
+		acc.Projects[0].Role != client.ProjectMember || acc.Projects[1].Role != client.ProjectViewer {
 		t.Fatalf("accepted %+v", acc)
 	}
+	_, err := owner.UpdateInvite(ctx, org.Id, *res[0].InviteId, client.InviteEdit{ExpiresInDays: new(3)})
+	wantCode(t, err, 409, "invite_not_pending")
+
+	// A backend authorizing requests: the access routes.
+	if a := result(ada.GetOrgAccess(ctx, org.Id)).ok(t); a.Role != "member" || a.Via != client.ViaOrg ||
+		!client.Allows(a, client.PermOrgMembersRead) || client.Allows(a, client.PermOrgInvitesManage) {
+		t.Fatalf("ada's org access %+v", a)
+	}
+	if a := result(ada.GetProjectAccess(ctx, org.Id, docs.Id)).ok(t); a.Role != "viewer" || a.Via != client.ViaProject ||
+		!client.Allows(a, client.PermProjectRead) || client.Allows(a, client.PermProjectWrite) {
+		t.Fatalf("ada's Docs access %+v", a)
+	}
+	if a := result(owner.GetProjectAccess(ctx, org.Id, docs.Id)).ok(t); a.Role != "owner" || a.Via != client.ViaOrg ||
+		!client.Allows(a, client.PermProjectMembersManage) {
+		t.Fatalf("owner's Docs access %+v", a)
+	}
+	_, err = env.Client(t, env.SignIn(t, testenv.Email("stranger"))).GetProjectAccess(ctx, org.Id, web.Id)
+	wantCode(t, err, 404, "org_not_found")
 
 	// List with the iterator, one member per page.
 	var emails []string
@@ -94,8 +120,8 @@ func TestClientMainStory(t *testing.T) {
 		t.Fatalf("%d members in Web, want 2", inWeb)
 	}
 
-	// Access checks as typed problems.
-	_, err := ada.CreateInvites(ctx, org.Id, client.InviteRequest{Emails: []string{testenv.Email("x")}})
+	// Refusals as typed problems.
+	_, err = ada.CreateInvites(ctx, org.Id, client.InviteRequest{Emails: []string{testenv.Email("x")}})
 	wantCode(t, err, 403, "forbidden")
 	_, err = env.Client(t, testenv.User{}).GetMe(ctx)
 	wantCode(t, err, 401, "unauthorized")
@@ -127,10 +153,10 @@ func TestClientMainStory(t *testing.T) {
 	}
 	_, err = env.Client(t, testenv.User{}).PreviewInvite(ctx, env.LastInviteToken(t, bob))
 	wantCode(t, err, 404, "invite_not_found")
-	if m := result(owner.SetMemberRole(ctx, org.Id, adaU.ID, client.OrgOwner)).ok(t); m.Role != "owner" {
+	if m := result(owner.SetOrgRole(ctx, org.Id, adaU.ID, client.OrgOwner)).ok(t); m.Role != "owner" {
 		t.Fatalf("member %+v", m)
 	}
-	result(owner.SetProjectMemberRole(ctx, org.Id, web.Id, adaU.ID, client.ProjectOwner)).ok(t)
+	result(owner.SetProjectRole(ctx, org.Id, web.Id, adaU.ID, client.ProjectOwner)).ok(t)
 	if err := ada.RemoveProjectMember(ctx, org.Id, web.Id, adaU.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +166,7 @@ func TestClientMainStory(t *testing.T) {
 	err = owner.RemoveMember(ctx, org.Id, ownerU.ID)
 	wantCode(t, err, 409, "last_owner")
 	ps := result(owner.ListProjects(ctx, org.Id)).ok(t)
-	if len(ps) != 1 || ps[0].Name != "Web" {
+	if len(ps) != 2 || ps[0].Role != "owner" || ps[0].Via != client.ViaOrg {
 		t.Fatalf("projects %+v", ps)
 	}
 	var actions []string

@@ -17,17 +17,43 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for AccessRole.
+const (
+	AccessRoleManager AccessRole = "manager"
+	AccessRoleMember  AccessRole = "member"
+	AccessRoleOwner   AccessRole = "owner"
+	AccessRoleViewer  AccessRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the AccessRole enum.
+func (e AccessRole) Valid() bool {
+	switch e {
+	case AccessRoleManager:
+		return true
+	case AccessRoleMember:
+		return true
+	case AccessRoleOwner:
+		return true
+	case AccessRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditEventAction.
 const (
-	InviteAccepted    AuditEventAction = "invite.accepted"
-	InviteCreated     AuditEventAction = "invite.created"
-	InviteResent      AuditEventAction = "invite.resent"
-	InviteRevoked     AuditEventAction = "invite.revoked"
-	MemberAdded       AuditEventAction = "member.added"
-	MemberRemoved     AuditEventAction = "member.removed"
-	MemberRoleChanged AuditEventAction = "member.role_changed"
-	OrgCreated        AuditEventAction = "org.created"
-	ProjectCreated    AuditEventAction = "project.created"
+	InviteAccepted       AuditEventAction = "invite.accepted"
+	InviteCreated        AuditEventAction = "invite.created"
+	InviteDeliveryFailed AuditEventAction = "invite.delivery_failed"
+	InviteResent         AuditEventAction = "invite.resent"
+	InviteRevoked        AuditEventAction = "invite.revoked"
+	InviteUpdated        AuditEventAction = "invite.updated"
+	MemberAdded          AuditEventAction = "member.added"
+	MemberRemoved        AuditEventAction = "member.removed"
+	MemberRoleChanged    AuditEventAction = "member.role_changed"
+	OrgCreated           AuditEventAction = "org.created"
+	ProjectCreated       AuditEventAction = "project.created"
 )
 
 // Valid indicates whether the value is a known member of the AuditEventAction enum.
@@ -37,9 +63,13 @@ func (e AuditEventAction) Valid() bool {
 		return true
 	case InviteCreated:
 		return true
+	case InviteDeliveryFailed:
+		return true
 	case InviteResent:
 		return true
 	case InviteRevoked:
+		return true
+	case InviteUpdated:
 		return true
 	case MemberAdded:
 		return true
@@ -98,6 +128,7 @@ const (
 	ErrorCodeInviteEmailMismatch   ErrorCode = "invite_email_mismatch"
 	ErrorCodeInviteExpired         ErrorCode = "invite_expired"
 	ErrorCodeInviteNotFound        ErrorCode = "invite_not_found"
+	ErrorCodeInviteNotPending      ErrorCode = "invite_not_pending"
 	ErrorCodeLastOwner             ErrorCode = "last_owner"
 	ErrorCodeMemberNotFound        ErrorCode = "member_not_found"
 	ErrorCodeMethodNotAllowed      ErrorCode = "method_not_allowed"
@@ -135,6 +166,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeInviteNotFound:
 		return true
+	case ErrorCodeInviteNotPending:
+		return true
 	case ErrorCodeLastOwner:
 		return true
 	case ErrorCodeMemberNotFound:
@@ -158,27 +191,6 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeUnsupportedMediaType:
 		return true
 	case ErrorCodeValidationFailed:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for InviteProjectRole.
-const (
-	InviteProjectRoleLessThannil InviteProjectRole = "<nil>"
-	InviteProjectRoleMember      InviteProjectRole = "member"
-	InviteProjectRoleOwner       InviteProjectRole = "owner"
-)
-
-// Valid indicates whether the value is a known member of the InviteProjectRole enum.
-func (e InviteProjectRole) Valid() bool {
-	switch e {
-	case InviteProjectRoleLessThannil:
-		return true
-	case InviteProjectRoleMember:
-		return true
-	case InviteProjectRoleOwner:
 		return true
 	default:
 		return false
@@ -229,19 +241,22 @@ func (e InviteResultStatus) Valid() bool {
 
 // Defines values for MemberRole.
 const (
-	MemberRoleMember MemberRole = "member"
-	MemberRoleOwner  MemberRole = "owner"
-	MemberRoleUser   MemberRole = "user"
+	MemberRoleManager MemberRole = "manager"
+	MemberRoleMember  MemberRole = "member"
+	MemberRoleOwner   MemberRole = "owner"
+	MemberRoleViewer  MemberRole = "viewer"
 )
 
 // Valid indicates whether the value is a known member of the MemberRole enum.
 func (e MemberRole) Valid() bool {
 	switch e {
+	case MemberRoleManager:
+		return true
 	case MemberRoleMember:
 		return true
 	case MemberRoleOwner:
 		return true
-	case MemberRoleUser:
+	case MemberRoleViewer:
 		return true
 	default:
 		return false
@@ -250,37 +265,61 @@ func (e MemberRole) Valid() bool {
 
 // Defines values for OrgRole.
 const (
-	OrgRoleOwner OrgRole = "owner"
-	OrgRoleUser  OrgRole = "user"
+	OrgRoleManager OrgRole = "manager"
+	OrgRoleMember  OrgRole = "member"
+	OrgRoleOwner   OrgRole = "owner"
 )
 
 // Valid indicates whether the value is a known member of the OrgRole enum.
 func (e OrgRole) Valid() bool {
 	switch e {
-	case OrgRoleOwner:
+	case OrgRoleManager:
 		return true
-	case OrgRoleUser:
+	case OrgRoleMember:
+		return true
+	case OrgRoleOwner:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for PreviewProjectRole.
+// Defines values for Permission.
 const (
-	PreviewProjectRoleLessThannil PreviewProjectRole = "<nil>"
-	PreviewProjectRoleMember      PreviewProjectRole = "member"
-	PreviewProjectRoleOwner       PreviewProjectRole = "owner"
+	OrgAuditRead         Permission = "org:audit:read"
+	OrgInvitesManage     Permission = "org:invites:manage"
+	OrgMembersManage     Permission = "org:members:manage"
+	OrgMembersRead       Permission = "org:members:read"
+	OrgOwnersManage      Permission = "org:owners:manage"
+	OrgProjectsCreate    Permission = "org:projects:create"
+	ProjectMembersManage Permission = "project:members:manage"
+	ProjectMembersRead   Permission = "project:members:read"
+	ProjectRead          Permission = "project:read"
+	ProjectWrite         Permission = "project:write"
 )
 
-// Valid indicates whether the value is a known member of the PreviewProjectRole enum.
-func (e PreviewProjectRole) Valid() bool {
+// Valid indicates whether the value is a known member of the Permission enum.
+func (e Permission) Valid() bool {
 	switch e {
-	case PreviewProjectRoleLessThannil:
+	case OrgAuditRead:
 		return true
-	case PreviewProjectRoleMember:
+	case OrgInvitesManage:
 		return true
-	case PreviewProjectRoleOwner:
+	case OrgMembersManage:
+		return true
+	case OrgMembersRead:
+		return true
+	case OrgOwnersManage:
+		return true
+	case OrgProjectsCreate:
+		return true
+	case ProjectMembersManage:
+		return true
+	case ProjectMembersRead:
+		return true
+	case ProjectRead:
+		return true
+	case ProjectWrite:
 		return true
 	default:
 		return false
@@ -309,6 +348,7 @@ func (e PreviewStatus) Valid() bool {
 const (
 	ProjectRoleMember ProjectRole = "member"
 	ProjectRoleOwner  ProjectRole = "owner"
+	ProjectRoleViewer ProjectRole = "viewer"
 )
 
 // Valid indicates whether the value is a known member of the ProjectRole enum.
@@ -318,26 +358,25 @@ func (e ProjectRole) Valid() bool {
 		return true
 	case ProjectRoleOwner:
 		return true
+	case ProjectRoleViewer:
+		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ProjectViewRole.
+// Defines values for Via.
 const (
-	ProjectViewRoleLessThannil ProjectViewRole = "<nil>"
-	ProjectViewRoleMember      ProjectViewRole = "member"
-	ProjectViewRoleOwner       ProjectViewRole = "owner"
+	ViaOrg     Via = "org"
+	ViaProject Via = "project"
 )
 
-// Valid indicates whether the value is a known member of the ProjectViewRole enum.
-func (e ProjectViewRole) Valid() bool {
+// Valid indicates whether the value is a known member of the Via enum.
+func (e Via) Valid() bool {
 	switch e {
-	case ProjectViewRoleLessThannil:
+	case ViaOrg:
 		return true
-	case ProjectViewRoleMember:
-		return true
-	case ProjectViewRoleOwner:
+	case ViaProject:
 		return true
 	default:
 		return false
@@ -397,24 +436,40 @@ type Accepted struct {
 	// OrgId An id this service issued (prefix, underscore, base32).
 	//
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
-	OrgId    Id      `json:"orgId"`
-	OrgRole  OrgRole `json:"orgRole"`
-	Projects []struct {
-		// Id An id this service issued (prefix, underscore, base32).
-		//
-		// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
-		Id   Id          `json:"id"`
-		Role ProjectRole `json:"role"`
-	} `json:"projects"`
+	OrgId Id `json:"orgId"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole OrgRole `json:"orgRole"`
+
+	// Projects The invite's projects with the caller's role in each now.
+	Projects []InviteProject `json:"projects"`
 }
+
+// Access The caller's effective role at one level and what it permits.
+type Access struct {
+	// Permissions What the role allows, in the policy's order.
+	Permissions Permissions `json:"permissions"`
+
+	// Role An organization role (GET /orgs/{orgId}/access) or a project role.
+	Role AccessRole `json:"role"`
+
+	// Via `org` when the access comes from the organization role (an owner or manager acts as owner of every project), `project` when from a role in the project.
+	Via Via `json:"via"`
+}
+
+// AccessRole An organization role (GET /orgs/{orgId}/access) or a project role.
+type AccessRole string
 
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
-	Action     AuditEventAction `json:"action"`
-	ActorEmail string           `json:"actorEmail"`
+	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
+	Action AuditEventAction `json:"action"`
 
-	// ActorId The identity provider's `sub` (1–128 printable ASCII characters, no `#` or `/`).
-	ActorId UserId `json:"actorId"`
+	// ActorEmail Their address; empty for changes no user made.
+	ActorEmail string `json:"actorEmail"`
+
+	// ActorId The user who made the change; empty for changes no user made (invite.delivery_failed).
+	ActorId string `json:"actorId"`
 
 	// After The state after the change (free-form, per action).
 	After *map[string]interface{} `json:"after,omitempty"`
@@ -432,7 +487,7 @@ type AuditEvent struct {
 	Target string `json:"target"`
 }
 
-// AuditEventAction defines model for AuditEvent.Action.
+// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
 type AuditEventAction string
 
 // AuditPage defines model for AuditPage.
@@ -461,6 +516,8 @@ type Id = string
 
 // Invite defines model for Invite.
 type Invite struct {
+	// CanManage Whether the caller may resend, revoke and edit it (they could have sent it), so clients hold no copy of the rules.
+	CanManage bool      `json:"canManage"`
 	CreatedAt time.Time `json:"createdAt"`
 
 	// Delivery What is known of the invite email's delivery.
@@ -474,15 +531,13 @@ type Invite struct {
 	Id Id `json:"id"`
 
 	// InvitedBy The inviter's email address.
-	InvitedBy   string             `json:"invitedBy"`
-	OrgRole     OrgRole            `json:"orgRole"`
-	ProjectIds  []Id               `json:"projectIds"`
-	ProjectRole *InviteProjectRole `json:"projectRole"`
-	Status      InviteStatus       `json:"status"`
-}
+	InvitedBy string `json:"invitedBy"`
 
-// InviteProjectRole defines model for Invite.ProjectRole.
-type InviteProjectRole string
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  OrgRole         `json:"orgRole"`
+	Projects []InviteProject `json:"projects"`
+	Status   InviteStatus    `json:"status"`
+}
 
 // InviteStatus defines model for Invite.Status.
 type InviteStatus string
@@ -491,6 +546,18 @@ type InviteStatus string
 type InvitePage struct {
 	Invites    []Invite `json:"invites"`
 	NextCursor *string  `json:"nextCursor"`
+}
+
+// InviteProject A project of an invite with its name and the role it grants (or granted).
+type InviteProject struct {
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id   Id     `json:"id"`
+	Name string `json:"name"`
+
+	// Role A project role.
+	Role ProjectRole `json:"role"`
 }
 
 // InviteResult defines model for InviteResult.
@@ -521,10 +588,17 @@ type Me struct {
 		// Id An id this service issued (prefix, underscore, base32).
 		//
 		// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
-		Id   Id      `json:"id"`
-		Name string  `json:"name"`
+		Id   Id     `json:"id"`
+		Name string `json:"name"`
+
+		// Permissions What the role allows, in the policy's order.
+		Permissions Permissions `json:"permissions"`
+
+		// Role An organization role; owners and managers act as owners of every project of the organization.
 		Role OrgRole `json:"role"`
 	} `json:"orgs"`
+
+	// Projects Every project the caller has access to, with their effective role there (an organization owner or manager acts as owner of every project, via org).
 	Projects []struct {
 		// Id An id this service issued (prefix, underscore, base32).
 		//
@@ -535,8 +609,16 @@ type Me struct {
 		// OrgId An id this service issued (prefix, underscore, base32).
 		//
 		// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
-		OrgId Id          `json:"orgId"`
-		Role  ProjectRole `json:"role"`
+		OrgId Id `json:"orgId"`
+
+		// Permissions What the role allows, in the policy's order.
+		Permissions Permissions `json:"permissions"`
+
+		// Role A project role.
+		Role ProjectRole `json:"role"`
+
+		// Via `org` when the access comes from the organization role (an owner or manager acts as owner of every project), `project` when from a role in the project.
+		Via Via `json:"via"`
 	} `json:"projects"`
 	User User `json:"user"`
 }
@@ -546,14 +628,14 @@ type Member struct {
 	Email    string    `json:"email"`
 	JoinedAt time.Time `json:"joinedAt"`
 
-	// Role The organization role (owner, user) or, in a project list, the project role (owner, member).
+	// Role The organization role (owner, manager, member) or, in a project list, the project role (owner, member, viewer).
 	Role MemberRole `json:"role"`
 
 	// UserId The identity provider's `sub` (1–128 printable ASCII characters, no `#` or `/`).
 	UserId UserId `json:"userId"`
 }
 
-// MemberRole The organization role (owner, user) or, in a project list, the project role (owner, member).
+// MemberRole The organization role (owner, manager, member) or, in a project list, the project role (owner, member, viewer).
 type MemberRole string
 
 // MemberPage defines model for MemberPage.
@@ -573,8 +655,18 @@ type Org struct {
 	Name string `json:"name"`
 }
 
-// OrgRole defines model for OrgRole.
+// OrgRole An organization role; owners and managers act as owners of every project of the organization.
 type OrgRole string
+
+// Permission A named permission. The `org:` ones are what an organization role
+// allows, the `project:` ones what an effective project role allows;
+// `project:write` and `project:read` are not used by Members itself:
+// they tell the product embedding Members what a project role may do
+// there.
+type Permission string
+
+// Permissions What the role allows, in the policy's order.
+type Permissions = []Permission
 
 // Preview defines model for Preview.
 type Preview struct {
@@ -585,22 +677,14 @@ type Preview struct {
 	// OrgId An id this service issued (prefix, underscore, base32).
 	//
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
-	OrgId       Id                  `json:"orgId"`
-	OrgName     string              `json:"orgName"`
-	OrgRole     OrgRole             `json:"orgRole"`
-	ProjectRole *PreviewProjectRole `json:"projectRole"`
-	Projects    []struct {
-		// Id An id this service issued (prefix, underscore, base32).
-		//
-		// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
-		Id   Id     `json:"id"`
-		Name string `json:"name"`
-	} `json:"projects"`
-	Status PreviewStatus `json:"status"`
-}
+	OrgId   Id     `json:"orgId"`
+	OrgName string `json:"orgName"`
 
-// PreviewProjectRole defines model for Preview.ProjectRole.
-type PreviewProjectRole string
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  OrgRole         `json:"orgRole"`
+	Projects []InviteProject `json:"projects"`
+	Status   PreviewStatus   `json:"status"`
+}
 
 // PreviewStatus defines model for Preview.Status.
 type PreviewStatus string
@@ -645,10 +729,21 @@ type Project struct {
 	OrgId Id `json:"orgId"`
 }
 
-// ProjectRole defines model for ProjectRole.
+// ProjectInput defines model for ProjectInput.
+type ProjectInput struct {
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id Id `json:"id"`
+
+	// Role A project role.
+	Role ProjectRole `json:"role"`
+}
+
+// ProjectRole A project role.
 type ProjectRole string
 
-// ProjectView defines model for ProjectView.
+// ProjectView A project the caller has access to, with their effective role there.
 type ProjectView struct {
 	// Id An id this service issued (prefix, underscore, base32).
 	//
@@ -656,12 +751,15 @@ type ProjectView struct {
 	Id   Id     `json:"id"`
 	Name string `json:"name"`
 
-	// Role The caller's role in the project; null when they are not in it.
-	Role *ProjectViewRole `json:"role"`
-}
+	// Permissions What the role allows, in the policy's order.
+	Permissions Permissions `json:"permissions"`
 
-// ProjectViewRole The caller's role in the project; null when they are not in it.
-type ProjectViewRole string
+	// Role A project role.
+	Role ProjectRole `json:"role"`
+
+	// Via `org` when the access comes from the organization role (an owner or manager acts as owner of every project), `project` when from a role in the project.
+	Via Via `json:"via"`
+}
 
 // User defines model for User.
 type User struct {
@@ -673,6 +771,9 @@ type User struct {
 
 // UserId The identity provider's `sub` (1–128 printable ASCII characters, no `#` or `/`).
 type UserId = string
+
+// Via `org` when the access comes from the organization role (an owner or manager acts as owner of every project), `project` when from a role in the project.
+type Via string
 
 // Cursor defines model for cursor.
 type Cursor = string
@@ -734,6 +835,9 @@ type InviteResults struct {
 	Results []InviteResult `json:"results"`
 }
 
+// OrgAccess The caller's effective role at one level and what it permits.
+type OrgAccess = Access
+
 // PayloadTooLarge defines model for PayloadTooLarge.
 type PayloadTooLarge struct {
 	Code   interface{} `json:"code"`
@@ -756,6 +860,9 @@ type PayloadTooLarge struct {
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
 }
+
+// ProjectAccess The caller's effective role at one level and what it permits.
+type ProjectAccess = Access
 
 // ProjectList defines model for ProjectList.
 type ProjectList struct {
@@ -844,12 +951,28 @@ type InviteBody struct {
 	Emails        []string `json:"emails"`
 	ExpiresInDays *int     `json:"expiresInDays,omitempty"`
 
-	// OrgRole The organization role to grant (default user).
+	// OrgRole The organization role to grant (default member).
 	OrgRole    *OrgRole `json:"orgRole,omitempty"`
 	ProjectIds *[]Id    `json:"projectIds,omitempty"`
 
-	// ProjectRole Required when projectIds is not empty.
+	// ProjectRole The role in every project of projectIds; required when projectIds is not empty.
 	ProjectRole *ProjectRole `json:"projectRole,omitempty"`
+
+	// Projects The projects with a role each (instead of projectIds and projectRole).
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// InviteEditBody defines model for InviteEditBody.
+type InviteEditBody struct {
+	ExpiresInDays *int `json:"expiresInDays,omitempty"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole    *OrgRole `json:"orgRole,omitempty"`
+	ProjectIds *[]Id    `json:"projectIds,omitempty"`
+
+	// ProjectRole A project role.
+	ProjectRole *ProjectRole    `json:"projectRole,omitempty"`
+	Projects    *[]ProjectInput `json:"projects,omitempty"`
 }
 
 // NameBody defines model for NameBody.
@@ -860,11 +983,13 @@ type NameBody struct {
 
 // OrgRoleBody defines model for OrgRoleBody.
 type OrgRoleBody struct {
+	// Role An organization role; owners and managers act as owners of every project of the organization.
 	Role OrgRole `json:"role"`
 }
 
 // ProjectRoleBody defines model for ProjectRoleBody.
 type ProjectRoleBody struct {
+	// Role A project role.
 	Role ProjectRole `json:"role"`
 }
 
@@ -921,12 +1046,28 @@ type CreateInvitesJSONBody struct {
 	Emails        []string `json:"emails"`
 	ExpiresInDays *int     `json:"expiresInDays,omitempty"`
 
-	// OrgRole The organization role to grant (default user).
+	// OrgRole The organization role to grant (default member).
 	OrgRole    *OrgRole `json:"orgRole,omitempty"`
 	ProjectIds *[]Id    `json:"projectIds,omitempty"`
 
-	// ProjectRole Required when projectIds is not empty.
+	// ProjectRole The role in every project of projectIds; required when projectIds is not empty.
 	ProjectRole *ProjectRole `json:"projectRole,omitempty"`
+
+	// Projects The projects with a role each (instead of projectIds and projectRole).
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// UpdateInviteJSONBody defines parameters for UpdateInvite.
+type UpdateInviteJSONBody struct {
+	ExpiresInDays *int `json:"expiresInDays,omitempty"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole    *OrgRole `json:"orgRole,omitempty"`
+	ProjectIds *[]Id    `json:"projectIds,omitempty"`
+
+	// ProjectRole A project role.
+	ProjectRole *ProjectRole    `json:"projectRole,omitempty"`
+	Projects    *[]ProjectInput `json:"projects,omitempty"`
 }
 
 // ResendInviteJSONBody defines parameters for ResendInvite.
@@ -947,8 +1088,9 @@ type ListMembersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
-// SetMemberRoleJSONBody defines parameters for SetMemberRole.
-type SetMemberRoleJSONBody struct {
+// SetOrgRoleJSONBody defines parameters for SetOrgRole.
+type SetOrgRoleJSONBody struct {
+	// Role An organization role; owners and managers act as owners of every project of the organization.
 	Role OrgRole `json:"role"`
 }
 
@@ -973,8 +1115,9 @@ type ListProjectMembersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
-// SetProjectMemberRoleJSONBody defines parameters for SetProjectMemberRole.
-type SetProjectMemberRoleJSONBody struct {
+// SetProjectRoleJSONBody defines parameters for SetProjectRole.
+type SetProjectRoleJSONBody struct {
+	// Role A project role.
 	Role ProjectRole `json:"role"`
 }
 
@@ -990,17 +1133,20 @@ type CreateOrgJSONRequestBody CreateOrgJSONBody
 // CreateInvitesJSONRequestBody defines body for CreateInvites for application/json ContentType.
 type CreateInvitesJSONRequestBody CreateInvitesJSONBody
 
+// UpdateInviteJSONRequestBody defines body for UpdateInvite for application/json ContentType.
+type UpdateInviteJSONRequestBody UpdateInviteJSONBody
+
 // ResendInviteJSONRequestBody defines body for ResendInvite for application/json ContentType.
 type ResendInviteJSONRequestBody = ResendInviteJSONBody
 
-// SetMemberRoleJSONRequestBody defines body for SetMemberRole for application/json ContentType.
-type SetMemberRoleJSONRequestBody SetMemberRoleJSONBody
+// SetOrgRoleJSONRequestBody defines body for SetOrgRole for application/json ContentType.
+type SetOrgRoleJSONRequestBody SetOrgRoleJSONBody
 
 // CreateProjectJSONRequestBody defines body for CreateProject for application/json ContentType.
 type CreateProjectJSONRequestBody CreateProjectJSONBody
 
-// SetProjectMemberRoleJSONRequestBody defines body for SetProjectMemberRole for application/json ContentType.
-type SetProjectMemberRoleJSONRequestBody SetProjectMemberRoleJSONBody
+// SetProjectRoleJSONRequestBody defines body for SetProjectRole for application/json ContentType.
+type SetProjectRoleJSONRequestBody SetProjectRoleJSONBody
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1128,6 +1274,13 @@ type ClientInterface interface {
 	// Corresponds with POST /orgs (the `CreateOrg` operationId).
 	CreateOrg(ctx context.Context, body CreateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrgAccess The caller's role and permissions in an organization (one read)
+	//
+	// 404 when the caller is not a member, as for an organization that does not exist.
+	//
+	// Corresponds with GET /orgs/{orgId}/access (the `GetOrgAccess` operationId).
+	GetOrgAccess(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAudit Audit trail, newest first (org owners)
 	//
 	// Corresponds with GET /orgs/{orgId}/audit (the `ListAudit` operationId).
@@ -1157,6 +1310,20 @@ type ClientInterface interface {
 	// Corresponds with DELETE /orgs/{orgId}/invites/{inviteId} (the `RevokeInvite` operationId).
 	RevokeInvite(ctx context.Context, orgId OrgId, inviteId InviteId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateInviteWithBody Edit a pending invite's roles, projects or expiry (same link)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+	UpdateInviteWithBody(ctx context.Context, orgId OrgId, inviteId InviteId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInvite Edit a pending invite's roles, projects or expiry (same link)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+	UpdateInvite(ctx context.Context, orgId OrgId, inviteId InviteId, body UpdateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ResendInviteWithBody Resend an invite with a new token; its expiry restarts
 	//
 	// Takes any type of body and a specified content type.
@@ -1181,19 +1348,19 @@ type ClientInterface interface {
 	// Corresponds with DELETE /orgs/{orgId}/members/{userId} (the `RemoveMember` operationId).
 	RemoveMember(ctx context.Context, orgId OrgId, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SetMemberRoleWithBody Change an organization role
+	// SetOrgRoleWithBody Change an organization role
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-	SetMemberRoleWithBody(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+	SetOrgRoleWithBody(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SetMemberRole Change an organization role
+	// SetOrgRole Change an organization role
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-	SetMemberRole(ctx context.Context, orgId OrgId, userId UserId, body SetMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+	SetOrgRole(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProjects Projects of an organization the caller can see (owners see all)
 	//
@@ -1214,6 +1381,13 @@ type ClientInterface interface {
 	// Corresponds with POST /orgs/{orgId}/projects (the `CreateProject` operationId).
 	CreateProject(ctx context.Context, orgId OrgId, body CreateProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetProjectAccess The caller's effective role and permissions in a project (one read)
+	//
+	// What a product's backend calls to authorize a request in a project. 404 when the caller has no access to the project (`project_not_found`) or is not a member of the organization (`org_not_found`).
+	//
+	// Corresponds with GET /orgs/{orgId}/projects/{projectId}/access (the `GetProjectAccess` operationId).
+	GetProjectAccess(ctx context.Context, orgId OrgId, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListProjectMembers Project members, paged; ?email= searches by address prefix
 	//
 	// Corresponds with GET /orgs/{orgId}/projects/{projectId}/members (the `ListProjectMembers` operationId).
@@ -1224,19 +1398,19 @@ type ClientInterface interface {
 	// Corresponds with DELETE /orgs/{orgId}/projects/{projectId}/members/{userId} (the `RemoveProjectMember` operationId).
 	RemoveProjectMember(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SetProjectMemberRoleWithBody Change a project role
+	// SetProjectRoleWithBody Change a project role
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-	SetProjectMemberRoleWithBody(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+	SetProjectRoleWithBody(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SetProjectMemberRole Change a project role
+	// SetProjectRole Change a project role
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-	SetProjectMemberRole(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+	SetProjectRole(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // Healthz Liveness
@@ -1371,6 +1545,23 @@ func (c *Client) CreateOrg(ctx context.Context, body CreateOrgJSONRequestBody, r
 	return c.Client.Do(req)
 }
 
+// GetOrgAccess The caller's role and permissions in an organization (one read)
+//
+// 404 when the caller is not a member, as for an organization that does not exist.
+//
+// Corresponds with GET /orgs/{orgId}/access (the `GetOrgAccess` operationId).
+func (c *Client) GetOrgAccess(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgAccessRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAudit Audit trail, newest first (org owners)
 //
 // Corresponds with GET /orgs/{orgId}/audit (the `ListAudit` operationId).
@@ -1450,6 +1641,40 @@ func (c *Client) RevokeInvite(ctx context.Context, orgId OrgId, inviteId InviteI
 	return c.Client.Do(req)
 }
 
+// UpdateInviteWithBody Edit a pending invite's roles, projects or expiry (same link)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+func (c *Client) UpdateInviteWithBody(ctx context.Context, orgId OrgId, inviteId InviteId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInviteRequestWithBody(c.Server, orgId, inviteId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInvite Edit a pending invite's roles, projects or expiry (same link)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+func (c *Client) UpdateInvite(ctx context.Context, orgId OrgId, inviteId InviteId, body UpdateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInviteRequest(c.Server, orgId, inviteId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ResendInviteWithBody Resend an invite with a new token; its expiry restarts
 //
 // Takes any type of body and a specified content type.
@@ -1514,13 +1739,13 @@ func (c *Client) RemoveMember(ctx context.Context, orgId OrgId, userId UserId, r
 	return c.Client.Do(req)
 }
 
-// SetMemberRoleWithBody Change an organization role
+// SetOrgRoleWithBody Change an organization role
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-func (c *Client) SetMemberRoleWithBody(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetMemberRoleRequestWithBody(c.Server, orgId, userId, contentType, body)
+// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+func (c *Client) SetOrgRoleWithBody(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetOrgRoleRequestWithBody(c.Server, orgId, userId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1531,13 +1756,13 @@ func (c *Client) SetMemberRoleWithBody(ctx context.Context, orgId OrgId, userId 
 	return c.Client.Do(req)
 }
 
-// SetMemberRole Change an organization role
+// SetOrgRole Change an organization role
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-func (c *Client) SetMemberRole(ctx context.Context, orgId OrgId, userId UserId, body SetMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetMemberRoleRequest(c.Server, orgId, userId, body)
+// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+func (c *Client) SetOrgRole(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetOrgRoleRequest(c.Server, orgId, userId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1597,6 +1822,23 @@ func (c *Client) CreateProject(ctx context.Context, orgId OrgId, body CreateProj
 	return c.Client.Do(req)
 }
 
+// GetProjectAccess The caller's effective role and permissions in a project (one read)
+//
+// What a product's backend calls to authorize a request in a project. 404 when the caller has no access to the project (`project_not_found`) or is not a member of the organization (`org_not_found`).
+//
+// Corresponds with GET /orgs/{orgId}/projects/{projectId}/access (the `GetProjectAccess` operationId).
+func (c *Client) GetProjectAccess(ctx context.Context, orgId OrgId, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProjectAccessRequest(c.Server, orgId, projectId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListProjectMembers Project members, paged; ?email= searches by address prefix
 //
 // Corresponds with GET /orgs/{orgId}/projects/{projectId}/members (the `ListProjectMembers` operationId).
@@ -1627,13 +1869,13 @@ func (c *Client) RemoveProjectMember(ctx context.Context, orgId OrgId, projectId
 	return c.Client.Do(req)
 }
 
-// SetProjectMemberRoleWithBody Change a project role
+// SetProjectRoleWithBody Change a project role
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-func (c *Client) SetProjectMemberRoleWithBody(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetProjectMemberRoleRequestWithBody(c.Server, orgId, projectId, userId, contentType, body)
+// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+func (c *Client) SetProjectRoleWithBody(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetProjectRoleRequestWithBody(c.Server, orgId, projectId, userId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1644,13 +1886,13 @@ func (c *Client) SetProjectMemberRoleWithBody(ctx context.Context, orgId OrgId, 
 	return c.Client.Do(req)
 }
 
-// SetProjectMemberRole Change a project role
+// SetProjectRole Change a project role
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-func (c *Client) SetProjectMemberRole(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetProjectMemberRoleRequest(c.Server, orgId, projectId, userId, body)
+// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+func (c *Client) SetProjectRole(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetProjectRoleRequest(c.Server, orgId, projectId, userId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1831,6 +2073,40 @@ func NewCreateOrgRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgAccessRequest constructs an http.Request for the GetOrgAccess method
+func NewGetOrgAccessRequest(server string, orgId OrgId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/access", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2081,6 +2357,60 @@ func NewRevokeInviteRequest(server string, orgId OrgId, inviteId InviteId) (*htt
 	return req, nil
 }
 
+// NewUpdateInviteRequest calls the generic UpdateInvite builder with application/json body
+func NewUpdateInviteRequest(server string, orgId OrgId, inviteId InviteId, body UpdateInviteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateInviteRequestWithBody(server, orgId, inviteId, "application/json", bodyReader)
+}
+
+// NewUpdateInviteRequestWithBody constructs an http.Request for the UpdateInvite method, with any body, and a specified content type
+func NewUpdateInviteRequestWithBody(server string, orgId OrgId, inviteId InviteId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "inviteId", inviteId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/invites/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewResendInviteRequest calls the generic ResendInvite builder with application/json body
 func NewResendInviteRequest(server string, orgId OrgId, inviteId InviteId, body ResendInviteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2261,19 +2591,19 @@ func NewRemoveMemberRequest(server string, orgId OrgId, userId UserId) (*http.Re
 	return req, nil
 }
 
-// NewSetMemberRoleRequest calls the generic SetMemberRole builder with application/json body
-func NewSetMemberRoleRequest(server string, orgId OrgId, userId UserId, body SetMemberRoleJSONRequestBody) (*http.Request, error) {
+// NewSetOrgRoleRequest calls the generic SetOrgRole builder with application/json body
+func NewSetOrgRoleRequest(server string, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetMemberRoleRequestWithBody(server, orgId, userId, "application/json", bodyReader)
+	return NewSetOrgRoleRequestWithBody(server, orgId, userId, "application/json", bodyReader)
 }
 
-// NewSetMemberRoleRequestWithBody constructs an http.Request for the SetMemberRole method, with any body, and a specified content type
-func NewSetMemberRoleRequestWithBody(server string, orgId OrgId, userId UserId, contentType string, body io.Reader) (*http.Request, error) {
+// NewSetOrgRoleRequestWithBody constructs an http.Request for the SetOrgRole method, with any body, and a specified content type
+func NewSetOrgRoleRequestWithBody(server string, orgId OrgId, userId UserId, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2392,6 +2722,47 @@ func NewCreateProjectRequestWithBody(server string, orgId OrgId, contentType str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetProjectAccessRequest constructs an http.Request for the GetProjectAccess method
+func NewGetProjectAccessRequest(server string, orgId OrgId, projectId ProjectId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "projectId", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/projects/%s/access", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2536,19 +2907,19 @@ func NewRemoveProjectMemberRequest(server string, orgId OrgId, projectId Project
 	return req, nil
 }
 
-// NewSetProjectMemberRoleRequest calls the generic SetProjectMemberRole builder with application/json body
-func NewSetProjectMemberRoleRequest(server string, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectMemberRoleJSONRequestBody) (*http.Request, error) {
+// NewSetProjectRoleRequest calls the generic SetProjectRole builder with application/json body
+func NewSetProjectRoleRequest(server string, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetProjectMemberRoleRequestWithBody(server, orgId, projectId, userId, "application/json", bodyReader)
+	return NewSetProjectRoleRequestWithBody(server, orgId, projectId, userId, "application/json", bodyReader)
 }
 
-// NewSetProjectMemberRoleRequestWithBody constructs an http.Request for the SetProjectMemberRole method, with any body, and a specified content type
-func NewSetProjectMemberRoleRequestWithBody(server string, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader) (*http.Request, error) {
+// NewSetProjectRoleRequestWithBody constructs an http.Request for the SetProjectRole method, with any body, and a specified content type
+func NewSetProjectRoleRequestWithBody(server string, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2697,6 +3068,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /orgs (the `CreateOrg` operationId).
 	CreateOrgWithResponse(ctx context.Context, body CreateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrgResponse, error)
 
+	// GetOrgAccessWithResponse The caller's role and permissions in an organization (one read)
+	//
+	// 404 when the caller is not a member, as for an organization that does not exist.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/access (the `GetOrgAccess` operationId).
+	GetOrgAccessWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*GetOrgAccessResponse, error)
+
 	// ListAuditWithResponse Audit trail, newest first (org owners)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2732,6 +3112,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /orgs/{orgId}/invites/{inviteId} (the `RevokeInvite` operationId).
 	RevokeInviteWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, reqEditors ...RequestEditorFn) (*RevokeInviteResponse, error)
 
+	// UpdateInviteWithBodyWithResponse Edit a pending invite's roles, projects or expiry (same link)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+	UpdateInviteWithBodyWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInviteResponse, error)
+
+	// UpdateInviteWithResponse Edit a pending invite's roles, projects or expiry (same link)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+	UpdateInviteWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, body UpdateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInviteResponse, error)
+
 	// ResendInviteWithBodyWithResponse Resend an invite with a new token; its expiry restarts
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2760,19 +3154,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /orgs/{orgId}/members/{userId} (the `RemoveMember` operationId).
 	RemoveMemberWithResponse(ctx context.Context, orgId OrgId, userId UserId, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
 
-	// SetMemberRoleWithBodyWithResponse Change an organization role
+	// SetOrgRoleWithBodyWithResponse Change an organization role
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-	SetMemberRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMemberRoleResponse, error)
+	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+	SetOrgRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetOrgRoleResponse, error)
 
-	// SetMemberRoleWithResponse Change an organization role
+	// SetOrgRoleWithResponse Change an organization role
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-	SetMemberRoleWithResponse(ctx context.Context, orgId OrgId, userId UserId, body SetMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMemberRoleResponse, error)
+	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+	SetOrgRoleWithResponse(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetOrgRoleResponse, error)
 
 	// ListProjectsWithResponse Projects of an organization the caller can see (owners see all)
 	//
@@ -2795,6 +3189,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /orgs/{orgId}/projects (the `CreateProject` operationId).
 	CreateProjectWithResponse(ctx context.Context, orgId OrgId, body CreateProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProjectResponse, error)
 
+	// GetProjectAccessWithResponse The caller's effective role and permissions in a project (one read)
+	//
+	// What a product's backend calls to authorize a request in a project. 404 when the caller has no access to the project (`project_not_found`) or is not a member of the organization (`org_not_found`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/projects/{projectId}/access (the `GetProjectAccess` operationId).
+	GetProjectAccessWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, reqEditors ...RequestEditorFn) (*GetProjectAccessResponse, error)
+
 	// ListProjectMembersWithResponse Project members, paged; ?email= searches by address prefix
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2809,19 +3212,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /orgs/{orgId}/projects/{projectId}/members/{userId} (the `RemoveProjectMember` operationId).
 	RemoveProjectMemberWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, reqEditors ...RequestEditorFn) (*RemoveProjectMemberResponse, error)
 
-	// SetProjectMemberRoleWithBodyWithResponse Change a project role
+	// SetProjectRoleWithBodyWithResponse Change a project role
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-	SetProjectMemberRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetProjectMemberRoleResponse, error)
+	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+	SetProjectRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetProjectRoleResponse, error)
 
-	// SetProjectMemberRoleWithResponse Change a project role
+	// SetProjectRoleWithResponse Change a project role
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-	SetProjectMemberRoleWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProjectMemberRoleResponse, error)
+	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+	SetProjectRoleWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProjectRoleResponse, error)
 }
 
 type HealthzResponse struct {
@@ -3808,6 +4211,129 @@ func (r CreateOrgResponse) ContentType() string {
 	return ""
 }
 
+// GetOrgAccessResponse503Headers the declared response headers of an HTTP 503 response for GetOrgAccess
+type GetOrgAccessResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetOrgAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrgAccess
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOrgAccessResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgAccessResponse) GetJSON200() *OrgAccess {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOrgAccessResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgAccessResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgAccessResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgAccessResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgAccessResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAuditResponse503Headers the declared response headers of an HTTP 503 response for ListAudit
 type ListAuditResponse503Headers struct {
 	RetryAfter *int
@@ -4737,6 +5263,284 @@ func (r RevokeInviteResponse) ContentType() string {
 	return ""
 }
 
+// UpdateInviteResponse503Headers the declared response headers of an HTTP 503 response for UpdateInvite
+type UpdateInviteResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateInviteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Invite
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateInviteResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateInviteResponse) GetJSON200() *Invite {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateInviteResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateInviteResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateInviteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateInviteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateInviteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateInviteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ResendInviteResponse429Headers the declared response headers of an HTTP 429 response for ResendInvite
 type ResendInviteResponse429Headers struct {
 	RetryAfter *int
@@ -5105,6 +5909,28 @@ type ListMembersResponse struct {
 	JSON401 *UnauthorizedApplicationJSON
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
 		Code   interface{} `json:"code"`
@@ -5173,6 +5999,31 @@ func (r ListMembersResponse) GetJSON401() *UnauthorizedApplicationJSON {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListMembersResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMembersResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -5449,12 +6300,12 @@ func (r RemoveMemberResponse) ContentType() string {
 	return ""
 }
 
-// SetMemberRoleResponse503Headers the declared response headers of an HTTP 503 response for SetMemberRole
-type SetMemberRoleResponse503Headers struct {
+// SetOrgRoleResponse503Headers the declared response headers of an HTTP 503 response for SetOrgRole
+type SetOrgRoleResponse503Headers struct {
 	RetryAfter *int
 }
 
-type SetMemberRoleResponse struct {
+type SetOrgRoleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -5560,16 +6411,16 @@ type SetMemberRoleResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SetMemberRoleResponse503Headers
+	Headers503 *SetOrgRoleResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SetMemberRoleResponse) GetJSON200() *Member {
+func (r SetOrgRoleResponse) GetJSON200() *Member {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON400() *struct {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON400() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -5594,17 +6445,17 @@ func (r SetMemberRoleResponse) GetApplicationproblemJSON400() *struct {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r SetMemberRoleResponse) GetJSON401() *UnauthorizedApplicationJSON {
+func (r SetOrgRoleResponse) GetJSON401() *UnauthorizedApplicationJSON {
 	return r.JSON401
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON403() *struct {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON403() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -5629,7 +6480,7 @@ func (r SetMemberRoleResponse) GetApplicationproblemJSON403() *struct {
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON404() *struct {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON404() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -5654,7 +6505,7 @@ func (r SetMemberRoleResponse) GetApplicationproblemJSON404() *struct {
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON409() *struct {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON409() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -5679,32 +6530,32 @@ func (r SetMemberRoleResponse) GetApplicationproblemJSON409() *struct {
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON500() *InternalError {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r SetMemberRoleResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+func (r SetOrgRoleResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r SetMemberRoleResponse) GetBody() []byte {
+func (r SetOrgRoleResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r SetMemberRoleResponse) Status() string {
+func (r SetOrgRoleResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -5712,7 +6563,7 @@ func (r SetMemberRoleResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r SetMemberRoleResponse) StatusCode() int {
+func (r SetOrgRoleResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -5720,7 +6571,7 @@ func (r SetMemberRoleResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SetMemberRoleResponse) ContentType() string {
+func (r SetOrgRoleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6128,6 +6979,129 @@ func (r CreateProjectResponse) ContentType() string {
 	return ""
 }
 
+// GetProjectAccessResponse503Headers the declared response headers of an HTTP 503 response for GetProjectAccess
+type GetProjectAccessResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetProjectAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProjectAccess
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetProjectAccessResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProjectAccessResponse) GetJSON200() *ProjectAccess {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetProjectAccessResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetProjectAccessResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetProjectAccessResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetProjectAccessResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetProjectAccessResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProjectAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProjectAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProjectAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProjectAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListProjectMembersResponse503Headers the declared response headers of an HTTP 503 response for ListProjectMembers
 type ListProjectMembersResponse503Headers struct {
 	RetryAfter *int
@@ -6508,12 +7482,12 @@ func (r RemoveProjectMemberResponse) ContentType() string {
 	return ""
 }
 
-// SetProjectMemberRoleResponse503Headers the declared response headers of an HTTP 503 response for SetProjectMemberRole
-type SetProjectMemberRoleResponse503Headers struct {
+// SetProjectRoleResponse503Headers the declared response headers of an HTTP 503 response for SetProjectRole
+type SetProjectRoleResponse503Headers struct {
 	RetryAfter *int
 }
 
-type SetProjectMemberRoleResponse struct {
+type SetProjectRoleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -6597,16 +7571,16 @@ type SetProjectMemberRoleResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SetProjectMemberRoleResponse503Headers
+	Headers503 *SetProjectRoleResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SetProjectMemberRoleResponse) GetJSON200() *Member {
+func (r SetProjectRoleResponse) GetJSON200() *Member {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON400() *struct {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON400() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -6631,17 +7605,17 @@ func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON400() *struct {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r SetProjectMemberRoleResponse) GetJSON401() *UnauthorizedApplicationJSON {
+func (r SetProjectRoleResponse) GetJSON401() *UnauthorizedApplicationJSON {
 	return r.JSON401
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON403() *struct {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON403() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -6666,7 +7640,7 @@ func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON403() *struct {
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON404() *struct {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON404() *struct {
 	Code   interface{} `json:"code"`
 	Detail string      `json:"detail"`
 
@@ -6691,32 +7665,32 @@ func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON404() *struct {
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON500() *InternalError {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r SetProjectMemberRoleResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+func (r SetProjectRoleResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r SetProjectMemberRoleResponse) GetBody() []byte {
+func (r SetProjectRoleResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r SetProjectMemberRoleResponse) Status() string {
+func (r SetProjectRoleResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -6724,7 +7698,7 @@ func (r SetProjectMemberRoleResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r SetProjectMemberRoleResponse) StatusCode() int {
+func (r SetProjectRoleResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -6732,7 +7706,7 @@ func (r SetProjectMemberRoleResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SetProjectMemberRoleResponse) ContentType() string {
+func (r SetProjectRoleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6843,6 +7817,21 @@ func (c *ClientWithResponses) CreateOrgWithResponse(ctx context.Context, body Cr
 	return ParseCreateOrgResponse(rsp)
 }
 
+// GetOrgAccessWithResponse The caller's role and permissions in an organization (one read)
+//
+// 404 when the caller is not a member, as for an organization that does not exist.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/access (the `GetOrgAccess` operationId).
+func (c *ClientWithResponses) GetOrgAccessWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*GetOrgAccessResponse, error) {
+	rsp, err := c.GetOrgAccess(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgAccessResponse(rsp)
+}
+
 // ListAuditWithResponse Audit trail, newest first (org owners)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6908,6 +7897,32 @@ func (c *ClientWithResponses) RevokeInviteWithResponse(ctx context.Context, orgI
 	return ParseRevokeInviteResponse(rsp)
 }
 
+// UpdateInviteWithBodyWithResponse Edit a pending invite's roles, projects or expiry (same link)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+func (c *ClientWithResponses) UpdateInviteWithBodyWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInviteResponse, error) {
+	rsp, err := c.UpdateInviteWithBody(ctx, orgId, inviteId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInviteResponse(rsp)
+}
+
+// UpdateInviteWithResponse Edit a pending invite's roles, projects or expiry (same link)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /orgs/{orgId}/invites/{inviteId} (the `UpdateInvite` operationId).
+func (c *ClientWithResponses) UpdateInviteWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, body UpdateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInviteResponse, error) {
+	rsp, err := c.UpdateInvite(ctx, orgId, inviteId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInviteResponse(rsp)
+}
+
 // ResendInviteWithBodyWithResponse Resend an invite with a new token; its expiry restarts
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6960,30 +7975,30 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, orgI
 	return ParseRemoveMemberResponse(rsp)
 }
 
-// SetMemberRoleWithBodyWithResponse Change an organization role
+// SetOrgRoleWithBodyWithResponse Change an organization role
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-func (c *ClientWithResponses) SetMemberRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMemberRoleResponse, error) {
-	rsp, err := c.SetMemberRoleWithBody(ctx, orgId, userId, contentType, body, reqEditors...)
+// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+func (c *ClientWithResponses) SetOrgRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetOrgRoleResponse, error) {
+	rsp, err := c.SetOrgRoleWithBody(ctx, orgId, userId, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSetMemberRoleResponse(rsp)
+	return ParseSetOrgRoleResponse(rsp)
 }
 
-// SetMemberRoleWithResponse Change an organization role
+// SetOrgRoleWithResponse Change an organization role
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetMemberRole` operationId).
-func (c *ClientWithResponses) SetMemberRoleWithResponse(ctx context.Context, orgId OrgId, userId UserId, body SetMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMemberRoleResponse, error) {
-	rsp, err := c.SetMemberRole(ctx, orgId, userId, body, reqEditors...)
+// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
+func (c *ClientWithResponses) SetOrgRoleWithResponse(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetOrgRoleResponse, error) {
+	rsp, err := c.SetOrgRole(ctx, orgId, userId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSetMemberRoleResponse(rsp)
+	return ParseSetOrgRoleResponse(rsp)
 }
 
 // ListProjectsWithResponse Projects of an organization the caller can see (owners see all)
@@ -7025,6 +8040,21 @@ func (c *ClientWithResponses) CreateProjectWithResponse(ctx context.Context, org
 	return ParseCreateProjectResponse(rsp)
 }
 
+// GetProjectAccessWithResponse The caller's effective role and permissions in a project (one read)
+//
+// What a product's backend calls to authorize a request in a project. 404 when the caller has no access to the project (`project_not_found`) or is not a member of the organization (`org_not_found`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/projects/{projectId}/access (the `GetProjectAccess` operationId).
+func (c *ClientWithResponses) GetProjectAccessWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, reqEditors ...RequestEditorFn) (*GetProjectAccessResponse, error) {
+	rsp, err := c.GetProjectAccess(ctx, orgId, projectId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProjectAccessResponse(rsp)
+}
+
 // ListProjectMembersWithResponse Project members, paged; ?email= searches by address prefix
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7051,30 +8081,30 @@ func (c *ClientWithResponses) RemoveProjectMemberWithResponse(ctx context.Contex
 	return ParseRemoveProjectMemberResponse(rsp)
 }
 
-// SetProjectMemberRoleWithBodyWithResponse Change a project role
+// SetProjectRoleWithBodyWithResponse Change a project role
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-func (c *ClientWithResponses) SetProjectMemberRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetProjectMemberRoleResponse, error) {
-	rsp, err := c.SetProjectMemberRoleWithBody(ctx, orgId, projectId, userId, contentType, body, reqEditors...)
+// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+func (c *ClientWithResponses) SetProjectRoleWithBodyWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetProjectRoleResponse, error) {
+	rsp, err := c.SetProjectRoleWithBody(ctx, orgId, projectId, userId, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSetProjectMemberRoleResponse(rsp)
+	return ParseSetProjectRoleResponse(rsp)
 }
 
-// SetProjectMemberRoleWithResponse Change a project role
+// SetProjectRoleWithResponse Change a project role
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectMemberRole` operationId).
-func (c *ClientWithResponses) SetProjectMemberRoleWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProjectMemberRoleResponse, error) {
-	rsp, err := c.SetProjectMemberRole(ctx, orgId, projectId, userId, body, reqEditors...)
+// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
+func (c *ClientWithResponses) SetProjectRoleWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProjectRoleResponse, error) {
+	rsp, err := c.SetProjectRole(ctx, orgId, projectId, userId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSetProjectMemberRoleResponse(rsp)
+	return ParseSetProjectRoleResponse(rsp)
 }
 
 // ParseHealthzResponse parses an HTTP response from a HealthzWithResponse call
@@ -7750,6 +8780,100 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 	return response, nil
 }
 
+// ParseGetOrgAccessResponse parses an HTTP response from a GetOrgAccessWithResponse call
+func ParseGetOrgAccessResponse(rsp *http.Response) (*GetOrgAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrgAccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOrgAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListAuditResponse parses an HTTP response from a ListAuditWithResponse call
 func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8389,6 +9513,195 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 	return response, nil
 }
 
+// ParseUpdateInviteResponse parses an HTTP response from a UpdateInviteWithResponse call
+func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateInviteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Invite
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers UpdateInviteResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseResendInviteResponse parses an HTTP response from a ResendInviteWithResponse call
 func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8677,6 +9990,33 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
 			Code   interface{} `json:"code"`
@@ -8880,15 +10220,15 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 	return response, nil
 }
 
-// ParseSetMemberRoleResponse parses an HTTP response from a SetMemberRoleWithResponse call
-func ParseSetMemberRoleResponse(rsp *http.Response) (*SetMemberRoleResponse, error) {
+// ParseSetOrgRoleResponse parses an HTTP response from a SetOrgRoleWithResponse call
+func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &SetMemberRoleResponse{
+	response := &SetOrgRoleResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -9055,7 +10395,7 @@ func ParseSetMemberRoleResponse(rsp *http.Response) (*SetMemberRoleResponse, err
 
 	switch {
 	case rsp.StatusCode == 503:
-		var headers SetMemberRoleResponse503Headers
+		var headers SetOrgRoleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -9352,6 +10692,100 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 	return response, nil
 }
 
+// ParseGetProjectAccessResponse parses an HTTP response from a GetProjectAccessWithResponse call
+func ParseGetProjectAccessResponse(rsp *http.Response) (*GetProjectAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProjectAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProjectAccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetProjectAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListProjectMembersResponse parses an HTTP response from a ListProjectMembersWithResponse call
 func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9617,15 +11051,15 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 	return response, nil
 }
 
-// ParseSetProjectMemberRoleResponse parses an HTTP response from a SetProjectMemberRoleWithResponse call
-func ParseSetProjectMemberRoleResponse(rsp *http.Response) (*SetProjectMemberRoleResponse, error) {
+// ParseSetProjectRoleResponse parses an HTTP response from a SetProjectRoleWithResponse call
+func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &SetProjectMemberRoleResponse{
+	response := &SetProjectRoleResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -9765,7 +11199,7 @@ func ParseSetProjectMemberRoleResponse(rsp *http.Response) (*SetProjectMemberRol
 
 	switch {
 	case rsp.StatusCode == 503:
-		var headers SetProjectMemberRoleResponse503Headers
+		var headers SetProjectRoleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
