@@ -1281,7 +1281,7 @@ type ClientInterface interface {
 	// Corresponds with GET /orgs/{orgId}/access (the `GetOrgAccess` operationId).
 	GetOrgAccess(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListAudit Audit trail, newest first (org owners)
+	// ListAudit Audit trail, newest first (org owners and managers)
 	//
 	// Corresponds with GET /orgs/{orgId}/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, orgId OrgId, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1362,19 +1362,19 @@ type ClientInterface interface {
 	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
 	SetOrgRole(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListProjects Projects of an organization the caller can see (owners see all)
+	// ListProjects Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 	//
 	// Corresponds with GET /orgs/{orgId}/projects (the `ListProjects` operationId).
 	ListProjects(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateProjectWithBody Create a project (org owners)
+	// CreateProjectWithBody Create a project (org owners and managers); the caller becomes its owner
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /orgs/{orgId}/projects (the `CreateProject` operationId).
 	CreateProjectWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateProject Create a project (org owners)
+	// CreateProject Create a project (org owners and managers); the caller becomes its owner
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1562,7 +1562,7 @@ func (c *Client) GetOrgAccess(ctx context.Context, orgId OrgId, reqEditors ...Re
 	return c.Client.Do(req)
 }
 
-// ListAudit Audit trail, newest first (org owners)
+// ListAudit Audit trail, newest first (org owners and managers)
 //
 // Corresponds with GET /orgs/{orgId}/audit (the `ListAudit` operationId).
 func (c *Client) ListAudit(ctx context.Context, orgId OrgId, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1773,7 +1773,7 @@ func (c *Client) SetOrgRole(ctx context.Context, orgId OrgId, userId UserId, bod
 	return c.Client.Do(req)
 }
 
-// ListProjects Projects of an organization the caller can see (owners see all)
+// ListProjects Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 //
 // Corresponds with GET /orgs/{orgId}/projects (the `ListProjects` operationId).
 func (c *Client) ListProjects(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1788,7 +1788,7 @@ func (c *Client) ListProjects(ctx context.Context, orgId OrgId, reqEditors ...Re
 	return c.Client.Do(req)
 }
 
-// CreateProjectWithBody Create a project (org owners)
+// CreateProjectWithBody Create a project (org owners and managers); the caller becomes its owner
 //
 // Takes any type of body and a specified content type.
 //
@@ -1805,7 +1805,7 @@ func (c *Client) CreateProjectWithBody(ctx context.Context, orgId OrgId, content
 	return c.Client.Do(req)
 }
 
-// CreateProject Create a project (org owners)
+// CreateProject Create a project (org owners and managers); the caller becomes its owner
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3077,7 +3077,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /orgs/{orgId}/access (the `GetOrgAccess` operationId).
 	GetOrgAccessWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*GetOrgAccessResponse, error)
 
-	// ListAuditWithResponse Audit trail, newest first (org owners)
+	// ListAuditWithResponse Audit trail, newest first (org owners and managers)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3168,21 +3168,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
 	SetOrgRoleWithResponse(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetOrgRoleResponse, error)
 
-	// ListProjectsWithResponse Projects of an organization the caller can see (owners see all)
+	// ListProjectsWithResponse Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /orgs/{orgId}/projects (the `ListProjects` operationId).
 	ListProjectsWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListProjectsResponse, error)
 
-	// CreateProjectWithBodyWithResponse Create a project (org owners)
+	// CreateProjectWithBodyWithResponse Create a project (org owners and managers); the caller becomes its owner
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /orgs/{orgId}/projects (the `CreateProject` operationId).
 	CreateProjectWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateProjectResponse, error)
 
-	// CreateProjectWithResponse Create a project (org owners)
+	// CreateProjectWithResponse Create a project (org owners and managers); the caller becomes its owner
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7832,7 +7832,7 @@ func (c *ClientWithResponses) GetOrgAccessWithResponse(ctx context.Context, orgI
 	return ParseGetOrgAccessResponse(rsp)
 }
 
-// ListAuditWithResponse Audit trail, newest first (org owners)
+// ListAuditWithResponse Audit trail, newest first (org owners and managers)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8001,7 +8001,7 @@ func (c *ClientWithResponses) SetOrgRoleWithResponse(ctx context.Context, orgId 
 	return ParseSetOrgRoleResponse(rsp)
 }
 
-// ListProjectsWithResponse Projects of an organization the caller can see (owners see all)
+// ListProjectsWithResponse Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8014,7 +8014,7 @@ func (c *ClientWithResponses) ListProjectsWithResponse(ctx context.Context, orgI
 	return ParseListProjectsResponse(rsp)
 }
 
-// CreateProjectWithBodyWithResponse Create a project (org owners)
+// CreateProjectWithBodyWithResponse Create a project (org owners and managers); the caller becomes its owner
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8027,7 +8027,7 @@ func (c *ClientWithResponses) CreateProjectWithBodyWithResponse(ctx context.Cont
 	return ParseCreateProjectResponse(rsp)
 }
 
-// CreateProjectWithResponse Create a project (org owners)
+// CreateProjectWithResponse Create a project (org owners and managers); the caller becomes its owner
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
