@@ -28,6 +28,9 @@ const (
 	EnvRegion           = "AWS_REGION"
 	EnvCursorKey        = "CURSOR_KEY"
 	EnvInvitesPerHour   = "INVITES_PER_HOUR"
+	EnvEventBusName     = "EVENT_BUS_NAME"
+	EnvEventsEndpoint   = "EVENTS_ENDPOINT"
+	EnvLocalEventsURL   = "LOCAL_EVENTS_URL"
 	EnvPort             = "PORT"
 	EnvSESPort          = "SES_PORT"
 )
@@ -73,6 +76,12 @@ var Variables = []Variable{
 		Meaning: "HMAC key that makes page cursors tamper-evident"},
 	{Name: EnvInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: "`100`",
 		Meaning: "invite emails per organization per hour (`-1`: no cap)"},
+	{Name: EnvEventBusName, UsedBy: []string{"publish-events"},
+		Meaning: "the EventBridge bus (name or ARN) membership events go to; required by publish-events"},
+	{Name: EnvEventsEndpoint, UsedBy: []string{"publish-events"},
+		Meaning: "an EventBridge stand-in (tests)"},
+	{Name: EnvLocalEventsURL, UsedBy: []string{"local"},
+		Meaning: "where the local server also POSTs each membership event (`GET /_local/events` lists them)"},
 	{Name: EnvPort, UsedBy: []string{"local"}, LocalDefault: "3000", Meaning: "the local server"},
 	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "`8005`", Meaning: "the emulator's port"},
 }
@@ -90,6 +99,9 @@ type Config struct {
 	// InviteEmailsPerHour is INVITES_PER_HOUR (0: the service's default,
 	// 100; -1: no cap).
 	InviteEmailsPerHour int
+	// LocalEventsURL is LOCAL_EVENTS_URL, read by Local only: where the
+	// local server POSTs each membership event.
+	LocalEventsURL string
 }
 
 // FromEnv reads Config from the environment (getenv is os.Getenv when
@@ -145,7 +157,32 @@ func Local(getenv func(string) string) (c Config, port string, err error) {
 		}
 		return strings.ReplaceAll(localDefault(name), "$PORT", port)
 	})
+	c.LocalEventsURL = getenv(EnvLocalEventsURL)
 	return c, port, err
+}
+
+// Publish is the environment of functions/publish-events, which reads the
+// table's stream rather than the table.
+type Publish struct {
+	EventBusName   string // EVENT_BUS_NAME (required): the bus name or ARN
+	EventsEndpoint string // EVENTS_ENDPOINT (optional: a stand-in for EventBridge)
+	Region         string // AWS_REGION (default us-east-1)
+}
+
+// PublishFromEnv reads Publish from the environment (getenv is os.Getenv
+// when nil). Returns an error when EVENT_BUS_NAME is missing.
+func PublishFromEnv(getenv func(string) string) (Publish, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	p := Publish{EventBusName: getenv(EnvEventBusName), EventsEndpoint: getenv(EnvEventsEndpoint), Region: getenv(EnvRegion)}
+	if p.Region == "" {
+		p.Region = DefaultRegion
+	}
+	if p.EventBusName == "" {
+		return p, fmt.Errorf("missing environment variables: [%s]", EnvEventBusName)
+	}
+	return p, nil
 }
 
 func localDefault(name string) string {
