@@ -42,7 +42,7 @@ func main() {
 	defer stack.Close()
 	stack.Server.Console = console.Handler(console.Config{Auth: console.AuthLocal})
 	// Membership events: GET /_local/events, and POSTed here when set.
-	stack.Events.ForwardURL = os.Getenv("LOCAL_EVENTS_URL")
+	stack.Events.ForwardURL = cfg.LocalEventsURL
 
 	srv := &http.Server{Addr: ":" + port, Handler: stack.Server, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

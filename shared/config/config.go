@@ -29,6 +29,9 @@ const (
 	EnvCursorKey        = "CURSOR_KEY"
 	EnvInvitesPerHour   = "INVITES_PER_HOUR"
 	EnvMailConcurrency  = "MAIL_CONCURRENCY"
+	EnvEventBusName     = "EVENT_BUS_NAME"
+	EnvEventsEndpoint   = "EVENTS_ENDPOINT"
+	EnvLocalEventsURL   = "LOCAL_EVENTS_URL"
 	EnvPort             = "PORT"
 	EnvSESPort          = "SES_PORT"
 )
@@ -76,6 +79,12 @@ var Variables = []Variable{
 		Meaning: "invite emails per organization per hour (`-1`: no cap)"},
 	{Name: EnvMailConcurrency, UsedBy: []string{"functions", "local"}, DocDefault: "`8`",
 		Meaning: "mails (and address writes) of one invite request in flight at once, 1–50; `1`: each address written and mailed before the next (see below)"},
+	{Name: EnvEventBusName, UsedBy: []string{"publish-events"},
+		Meaning: "the EventBridge bus (name or ARN) membership events go to; required by publish-events"},
+	{Name: EnvEventsEndpoint, UsedBy: []string{"publish-events"},
+		Meaning: "an EventBridge stand-in (tests)"},
+	{Name: EnvLocalEventsURL, UsedBy: []string{"local"},
+		Meaning: "where the local server also POSTs each membership event (`GET /_local/events` lists them)"},
 	{Name: EnvPort, UsedBy: []string{"local"}, LocalDefault: "3000", Meaning: "the local server"},
 	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "`8005`", Meaning: "the emulator's port"},
 }
@@ -96,6 +105,9 @@ type Config struct {
 	// MailConcurrency is MAIL_CONCURRENCY: the mails of one invite request
 	// in flight at once (0: the service's default, 8; at most 50).
 	MailConcurrency int
+	// LocalEventsURL is LOCAL_EVENTS_URL, read by Local only: where the
+	// local server POSTs each membership event.
+	LocalEventsURL string
 }
 
 // FromEnv reads Config from the environment (getenv is os.Getenv when
@@ -158,7 +170,32 @@ func Local(getenv func(string) string) (c Config, port string, err error) {
 		}
 		return strings.ReplaceAll(localDefault(name), "$PORT", port)
 	})
+	c.LocalEventsURL = getenv(EnvLocalEventsURL)
 	return c, port, err
+}
+
+// Publish is the environment of functions/publish-events, which reads the
+// table's stream rather than the table.
+type Publish struct {
+	EventBusName   string // EVENT_BUS_NAME (required): the bus name or ARN
+	EventsEndpoint string // EVENTS_ENDPOINT (optional: a stand-in for EventBridge)
+	Region         string // AWS_REGION (default us-east-1)
+}
+
+// PublishFromEnv reads Publish from the environment (getenv is os.Getenv
+// when nil). Returns an error when EVENT_BUS_NAME is missing.
+func PublishFromEnv(getenv func(string) string) (Publish, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	p := Publish{EventBusName: getenv(EnvEventBusName), EventsEndpoint: getenv(EnvEventsEndpoint), Region: getenv(EnvRegion)}
+	if p.Region == "" {
+		p.Region = DefaultRegion
+	}
+	if p.EventBusName == "" {
+		return p, fmt.Errorf("missing environment variables: [%s]", EnvEventBusName)
+	}
+	return p, nil
 }
 
 func localDefault(name string) string {

@@ -4,6 +4,7 @@ package contract
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/members-saas/members"
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/eventbus"
+	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/routes"
 )
 
@@ -123,6 +127,60 @@ func TestSpecProblemsAreProblemJSON(t *testing.T) {
 					t.Errorf("%s %s: %s has no application/problem+json body", method, path, status)
 				}
 			}
+		}
+	}
+}
+
+// TestSpecVocabularies: the spec's closed lists are the code's: the error
+// codes are httpapi's table, the audit actions the domain's (as
+// eventbus.DetailTypes lists them), and every role it names is a role of
+// the domain's policy.
+func TestSpecVocabularies(t *testing.T) {
+	doc := loadSpec(t)
+	enum := func(schema string) []string {
+		s := doc.Components.Schemas[schema]
+		if s == nil || s.Value == nil {
+			t.Fatalf("no schema %s", schema)
+		}
+		var out []string
+		for _, v := range s.Value.Enum {
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	prop := func(schema, name string) []string {
+		var out []string
+		for _, v := range doc.Components.Schemas[schema].Value.Properties[name].Value.Enum {
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	var codes []string
+	for _, c := range httpapi.Codes() {
+		codes = append(codes, string(c))
+	}
+	same := func(what string, got, want []string) {
+		t.Helper()
+		got, want = slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the spec lists %v, the code %v", what, got, want)
+		}
+	}
+	same("error codes", enum("ErrorCode"), codes)
+	same("audit actions", prop("AuditEvent", "action"), eventbus.DetailTypes)
+	for _, r := range enum("OrgRole") {
+		if !domain.OrgRole(r).Valid() {
+			t.Errorf("OrgRole %q is not a role of the policy", r)
+		}
+	}
+	for _, r := range enum("ProjectRole") {
+		if !domain.ProjectRole(r).Valid() {
+			t.Errorf("ProjectRole %q is not a role of the policy", r)
+		}
+	}
+	for _, p := range enum("Permission") {
+		if !strings.Contains(domain.PermissionTableMarkdown(), "`"+p+"`") {
+			t.Errorf("Permission %q is not in the policy's table", p)
 		}
 	}
 }

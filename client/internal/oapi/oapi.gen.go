@@ -50,6 +50,7 @@ const (
 	InviteRevoked        AuditEventAction = "invite.revoked"
 	InviteUpdated        AuditEventAction = "invite.updated"
 	MemberAdded          AuditEventAction = "member.added"
+	MemberLeft           AuditEventAction = "member.left"
 	MemberRemoved        AuditEventAction = "member.removed"
 	MemberRoleChanged    AuditEventAction = "member.role_changed"
 	OrgCreated           AuditEventAction = "org.created"
@@ -72,6 +73,8 @@ func (e AuditEventAction) Valid() bool {
 	case InviteUpdated:
 		return true
 	case MemberAdded:
+		return true
+	case MemberLeft:
 		return true
 	case MemberRemoved:
 		return true
