@@ -36,6 +36,12 @@ type Config struct {
 	CursorKey        string // CURSOR_KEY (optional: signs pagination cursors)
 	// InviteEmailsPerHour is INVITES_PER_HOUR (default 100; -1: no cap).
 	InviteEmailsPerHour int
+	// UserInviteEmailsPerHour is USER_INVITES_PER_HOUR (default 200; -1: no cap).
+	UserInviteEmailsPerHour int
+	// OrgsPerUserPerDay is ORGS_PER_USER_PER_DAY (default 10; -1: no cap).
+	OrgsPerUserPerDay int
+	// ExistingAccounts is EXISTING_ACCOUNTS: add (default) or invite.
+	ExistingAccounts string
 }
 
 // ConfigFromEnv reads Config from the environment (getenv is os.Getenv when
@@ -70,6 +76,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("INVITES_PER_HOUR must be a positive number or -1, got %q", v)
 		}
 		c.InviteEmailsPerHour = n
+	}
+	if err := limitsFromEnv(&c, getenv); err != nil { // limits.go
+		return c, err
 	}
 	return c, nil
 }
@@ -131,5 +140,6 @@ func FromEnv(ctx context.Context, log *slog.Logger, mail MailerFactory) (*httpap
 // (time.Now when nil).
 func ServiceConfig(c Config, now func() time.Time, log *slog.Logger) domain.Config {
 	return domain.Config{AppBaseURL: c.AppBaseURL, CursorKey: []byte(c.CursorKey), Now: now,
-		InviteEmailsPerHour: c.InviteEmailsPerHour, Logger: log}
+		InviteEmailsPerHour: c.InviteEmailsPerHour, UserInviteEmailsPerHour: c.UserInviteEmailsPerHour,
+		OrgsPerUserPerDay: c.OrgsPerUserPerDay, ExistingAccounts: c.ExistingAccounts, Logger: log}
 }

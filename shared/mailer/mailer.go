@@ -98,7 +98,8 @@ func subjectLine(s string) string {
 // linker keep every exported method of every type in the binary (all of the
 // SES v2 and DynamoDB clients' operations), growing the functions that send
 // mail by 70%. Every value that comes from a request or the table goes
-// through esc (HTML) or subjectLine (subject); the link must be http(s).
+// through esc (HTML) or subjectLine (subject); the link must be http(s);
+// names go through inert, so no name is ever shown as a link.
 
 // esc escapes s for HTML text and quoted attribute values.
 func esc(s string) string { return html.EscapeString(s) }
@@ -138,6 +139,7 @@ func writeProjects(h, t *strings.Builder, intro string, names []string) {
 	h.WriteString("<p>" + esc(intro) + "</p>\n<ul>")
 	t.WriteString("\n" + intro + "\n")
 	for _, n := range names {
+		n = inert(n)
 		h.WriteString("<li>" + esc(n) + "</li>")
 		t.WriteString("- " + n + "\n")
 	}
@@ -147,6 +149,7 @@ func writeProjects(h, t *strings.Builder, intro string, names []string) {
 // RenderInvite renders an invitation email.
 func RenderInvite(im domain.InviteMail) Message {
 	link, as := safeURL(im.Link), article(im.OrgRole)
+	im.OrgName = inert(im.OrgName) // inert.go: never a link
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(im.InviterEmail) + "</strong> invited you to join <strong>" + esc(im.OrgName) + "</strong> as " + as + ".</p>\n")
 	t.WriteString(im.InviterEmail + " invited you to join " + im.OrgName + " as " + as + ".\n")
@@ -161,6 +164,7 @@ func RenderInvite(im domain.InviteMail) Message {
 // RenderAdded renders the "you were added" email.
 func RenderAdded(am domain.AddedMail) Message {
 	link := safeURL(am.Link)
+	am.OrgName = inert(am.OrgName) // inert.go: never a link
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(am.InviterEmail) + "</strong> gave you access to <strong>" + esc(am.OrgName) + "</strong> (" + esc(string(am.OrgRole)) + ").</p>\n")
 	t.WriteString(am.InviterEmail + " gave you access to " + am.OrgName + " (" + string(am.OrgRole) + ").\n")
