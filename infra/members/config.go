@@ -55,6 +55,8 @@ type Config struct {
 	// (<prefix>.auth.<region>.amazoncognito.com), unique per region across
 	// AWS. Empty means "members-<account id>".
 	CognitoDomainPrefix string
+	// Limits are the abuse caps and EXISTING_ACCOUNTS (limits.go).
+	Limits Limits
 }
 
 // UsesOIDC reports whether an external OIDC issuer replaces Cognito.
@@ -79,6 +81,10 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	}
 	c.OIDCAudience = list(get(CtxOIDCAudience))
 	c.OIDCExtraOrigins = list(get(CtxOIDCExtraOrigins))
+	var err error
+	if c.Limits, err = limitsFromContext(get); err != nil { // limits.go
+		return c, err
+	}
 	return c.withDefaults()
 }
 

@@ -121,6 +121,9 @@ type FunctionsProps struct {
 	Mail       *Mail
 	AppBaseURL *string
 	MailFrom   string
+	// ExtraEnv is added to every function's environment (limits.go:
+	// the abuse limits and CURSOR_KEY).
+	ExtraEnv map[string]*string
 }
 
 // NewFunctions adds one function per FunctionNames entry: provided.al2023 on
@@ -139,6 +142,9 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 		EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
 		EnvDynamoDBEndpoint: jsii.String(""),
 		EnvSESEndpoint:      jsii.String(""),
+	}
+	for k, v := range props.ExtraEnv {
+		env[k] = v
 	}
 
 	for _, name := range FunctionNames() {

@@ -42,6 +42,10 @@ var (
 		members.CtxConsoleOrigin: "https://members.example.org",
 		members.CtxOIDCIssuer:    "https://example.eu.auth0.com/",
 		members.CtxOIDCAudience:  "members-console, members-cli",
+		// abuse limits (limits.go), so one variant shows them reaching the functions
+		members.CtxUserInvitesPerHour: "50",
+		members.CtxOrgsPerUserPerDay:  "3",
+		members.CtxExistingAccounts:   "invite",
 	}
 )
 

@@ -83,12 +83,15 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	}
 
 	auth := NewAuth(stack, "Auth", AuthProps{Config: cfg, ConsoleOrigins: origins})
+	extraEnv := cfg.Limits.env() // limits.go
+	extraEnv[EnvCursorKey] = NewCursorKey(stack, "CursorKey").SecretValue().UnsafeUnwrap()
 	fns, err := NewFunctions(stack, "Functions", FunctionsProps{
 		AssetDir:   props.AssetDir,
 		Table:      table,
 		Mail:       mail,
 		AppBaseURL: appURL,
 		MailFrom:   cfg.MailFrom,
+		ExtraEnv:   extraEnv,
 	})
 	if err != nil {
 		return nil, err

@@ -78,6 +78,7 @@ func TestFunctions(t *testing.T) {
 	tableID, _ := s.only(t, "AWS::DynamoDB::Table")
 	setID, _ := s.only(t, "AWS::SES::ConfigurationSet")
 	distID, _ := s.only(t, "AWS::CloudFront::Distribution")
+	cursorKeyID, _ := s.only(t, "AWS::SecretsManager::Secret")
 
 	// WHEN we look at the functions built from functions/*
 	ours := 0
@@ -130,6 +131,8 @@ func TestFunctions(t *testing.T) {
 				// empty (= the SDK's endpoints), there for sam local --env-vars
 				"DYNAMODB_ENDPOINT": "",
 				"SES_ENDPOINT":      "",
+				// the deployment's own cursor key, by dynamic reference
+				"CURSOR_KEY": map[string]any{"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", ref(cursorKeyID), ":SecretString:::}}"}}},
 			}
 			if js(env) != js(wantEnv) {
 				t.Errorf("environment = %s\nwant %s", js(env), js(wantEnv))
@@ -557,8 +560,9 @@ func TestConsoleFilesAndConfig(t *testing.T) {
 	_, deploy := s.only(t, "Custom::CDKBucketDeployment")
 	p := props(deploy)
 
-	// THEN the files and config.json are deployed and the cache invalidated
-	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 2 {
+	// THEN the files, config.json and the two pages with their <meta> CSP
+	// are deployed and the cache invalidated
+	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 4 {
 		t.Errorf("bucket deployment = %s", js(p))
 	}
 

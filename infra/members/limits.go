@@ -1,0 +1,96 @@
+package members
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// CDK context keys of the abuse limits (docs/deploy.md). Unset means the
+// functions' defaults.
+const (
+	CtxInvitesPerHour     = "invitesPerHour"     // INVITES_PER_HOUR: per organization (100)
+	CtxUserInvitesPerHour = "userInvitesPerHour" // USER_INVITES_PER_HOUR: per user, all organizations (200)
+	CtxOrgsPerUserPerDay  = "orgsPerUserPerDay"  // ORGS_PER_USER_PER_DAY (10)
+	CtxExistingAccounts   = "existingAccounts"   // EXISTING_ACCOUNTS: add (default) or invite
+)
+
+// Environment variables of the limits and the cursor key (shared/lambdaenv
+// reads them; a test checks the names agree).
+const (
+	EnvInvitesPerHour     = "INVITES_PER_HOUR"
+	EnvUserInvitesPerHour = "USER_INVITES_PER_HOUR"
+	EnvOrgsPerUserPerDay  = "ORGS_PER_USER_PER_DAY"
+	EnvExistingAccounts   = "EXISTING_ACCOUNTS"
+	EnvCursorKey          = "CURSOR_KEY"
+)
+
+// Limits are the abuse limits of a deployment; zero values and "" leave
+// the functions' defaults.
+type Limits struct {
+	InvitesPerHour, UserInvitesPerHour, OrgsPerUserPerDay int // -1: no cap
+	ExistingAccounts                                      string
+}
+
+// limitsFromContext reads Limits with get. Returns an error naming the
+// context key of a malformed value.
+func limitsFromContext(get func(string) string) (Limits, error) {
+	var l Limits
+	for _, c := range []struct {
+		key string
+		dst *int
+	}{{CtxInvitesPerHour, &l.InvitesPerHour}, {CtxUserInvitesPerHour, &l.UserInvitesPerHour}, {CtxOrgsPerUserPerDay, &l.OrgsPerUserPerDay}} {
+		v := get(c.key)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n == 0 || n < -1 {
+			return l, fmt.Errorf("context %s: %q must be a positive number, or -1 for no cap", c.key, v)
+		}
+		*c.dst = n
+	}
+	switch l.ExistingAccounts = get(CtxExistingAccounts); l.ExistingAccounts {
+	case "", "add", "invite":
+	default:
+		return l, fmt.Errorf("context %s: %q must be add or invite", CtxExistingAccounts, l.ExistingAccounts)
+	}
+	return l, nil
+}
+
+// env returns the functions' environment for l: only the values set.
+func (l Limits) env() map[string]*string {
+	out := map[string]*string{}
+	for name, n := range map[string]int{EnvInvitesPerHour: l.InvitesPerHour, EnvUserInvitesPerHour: l.UserInvitesPerHour, EnvOrgsPerUserPerDay: l.OrgsPerUserPerDay} {
+		if n != 0 {
+			out[name] = jsii.String(strconv.Itoa(n))
+		}
+	}
+	if l.ExistingAccounts != "" {
+		out[EnvExistingAccounts] = jsii.String(l.ExistingAccounts)
+	}
+	return out
+}
+
+// NewCursorKey adds the deployment's own key for page cursors, in place
+// of the built-in one that every copy of the code shares: a secret that
+// Secrets Manager generates at deploy time. The functions get it as
+// CURSOR_KEY through a CloudFormation dynamic reference, so the template
+// holds only the secret's name, never the key. Replacing the secret's
+// value only makes cursors already handed out invalid (invalid_cursor:
+// clients start again from the first page).
+func NewCursorKey(scope constructs.Construct, id string) awssecretsmanager.Secret {
+	return awssecretsmanager.NewSecret(scope, jsii.String(id), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Members: HMAC key of page cursors (CURSOR_KEY of the functions)"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+		// Only cursors depend on it: a new stack may start with a new key.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+}
