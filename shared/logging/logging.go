@@ -39,7 +39,7 @@ func (h handler) Handle(ctx context.Context, r slog.Record) error {
 func (h handler) WithAttrs(as []slog.Attr) slog.Handler {
 	return handler{h.Handler.WithAttrs(redactAttrs(as))}
 }
-func (h handler) WithGroup(g string) slog.Handler       { return handler{h.Handler.WithGroup(g)} }
+func (h handler) WithGroup(g string) slog.Handler { return handler{h.Handler.WithGroup(g)} }
 
 // New returns a JSON logger writing to w at level.
 func New(w io.Writer, level slog.Level) *slog.Logger {

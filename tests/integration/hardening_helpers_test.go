@@ -40,9 +40,9 @@ import (
 type sesMode int32
 
 const (
-	sesAccept   sesMode = iota // 200 with a message id; the mail is recorded
-	sesThrottle                // 429 TooManyRequestsException, as SES does when over its sending rate
-	sesRejectNamed             // 400 MessageRejected quoting the addresses, as SES's sandbox does
+	sesAccept      sesMode = iota // 200 with a message id; the mail is recorded
+	sesThrottle                   // 429 TooManyRequestsException, as SES does when over its sending rate
+	sesRejectNamed                // 400 MessageRejected quoting the addresses, as SES's sandbox does
 )
 
 // sesStub answers SES v2 SendEmail (POST /v2/email/outbound-emails) for the
