@@ -88,13 +88,13 @@ func (s *Service) newCharge(orgID, userID string, n int) (*charge, error) {
 	c := &RateCharge{At: now}
 	if lim := s.cfg.InviteEmailsPerHour; lim >= 0 {
 		if n > lim {
-			return nil, rateLimited(now, RateUserInvites, rateLimitedInvitesThisOrgMessage)
+			return nil, rateLimited(now, RateUserInvites, fmt.Sprintf("this request would send %d invite emails; an organization may send at most %d an hour", n, lim))
 		}
 		c.OrgID, c.N, c.Limit = orgID, n, lim
 	}
 	if lim := s.cfg.UserInviteEmailsPerHour; lim >= 0 {
 		if n > lim {
-			return nil, rateLimited(now, RateUserInvites, rateLimitedInvitesThisUserMessage)
+			return nil, rateLimited(now, RateUserInvites, fmt.Sprintf("this request would send %d invite emails; one person may send at most %d an hour", n, lim))
 		}
 		c.Users = append(c.Users, UserRate{UserID: userID, Kind: RateUserInvites, N: n, Limit: lim})
 	}
