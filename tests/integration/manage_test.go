@@ -136,9 +136,6 @@ func TestManageListInvitesPaging(t *testing.T) {
 			t.Errorf("%s cursor: status %d, want 400: %s", name, r.Status, r.Body)
 			continue
 		}
-		if !strings.Contains(string(r.Body), `"code":"invalid_cursor"`) {
-			t.Errorf("%s cursor: %s, want code invalid_cursor", name, r.Body)
-		}
 		mgWantField(t, r, "cursor")
 	}
 	// A cursor of one organization is refused by another.
