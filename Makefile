@@ -7,13 +7,15 @@ BUILD_DIR ?= build
 LDFLAGS := -s -w
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: help deps tools local test test-unit test-integration test-browser bench build fmt vet lint synth deploy diff destroy clean
+.PHONY: help deps local test test-unit bench fuzz build generate fmt vet synth deploy diff destroy clean
 
 help:
 	@echo "make local   - run the whole stack locally (API on :3000, SES inbox on :8005)"
 	@echo "make test    - run every test (unit, integration, runtime emulator, CDK, browser)"
+	@echo "make test-unit - the fast tests: no Node, no Chromium, no emulator"
 	@echo "make bench   - run the benchmarks (see docs/benchmarks.md)"
 	@echo "make build   - build every Lambda as build/<fn>/bootstrap (linux/$(GOARCH_LAMBDA))"
+	@echo "make generate - rewrite the generated sections of README.md (tools/docgen)"
 	@echo "make synth | deploy | diff | destroy - the CDK app (infra/)"
 
 ## deps: Node tools pinned in package-lock.json (SES emulator, CDK CLI).
@@ -29,21 +31,28 @@ $(BUILD_DIR)/%/bootstrap: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -tags lambda.norpc -o $@ ./functions/$*
 FORCE:
 
-## tools: Go tools the tests run, at pinned versions, into $(go env GOBIN) or
-## $(go env GOPATH)/bin: aws-lambda-rie (Lambda Runtime Interface Emulator).
-RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
-tools:
-	@bin="$$($(GO) env GOBIN)"; bin="$${bin:-$$($(GO) env GOPATH | cut -d: -f1)/bin}/aws-lambda-rie"; \
-	$(GO) version -m "$$bin" 2>/dev/null | grep -q '$(RIE_VERSION)' || \
-	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
-
 ## local: SES v2 emulator + local API server (JWT authorizer emulation, embedded DynamoDB).
 local: deps
 	./scripts/local.sh
 
-test: deps tools
+## test: everything, as CI runs it. The Lambda Runtime Interface Emulator is
+## pinned by go.mod's tool directive (`go tool aws-lambda-rie`); building it
+## first keeps its build out of the tests' time limits.
+test: deps
+	$(GO) tool -n aws-lambda-rie >/dev/null
 	$(GO) vet ./...
 	$(GO) test -count=1 -race ./...
+
+## test-unit: the fast tests for the edit-test loop: rules, handlers, store
+## (embedded DynamoDB), mailer, routes, config, binary-size guards, generated
+## docs and layout. No Node, no Chromium, no emulator.
+UNIT_PKGS := ./shared/... ./tools/... ./tests/layout/
+test-unit:
+	$(GO) test -count=1 $(UNIT_PKGS)
+
+## generate: the generated sections of README.md (tools/docgen).
+generate:
+	$(GO) generate ./...
 
 ## bench: every benchmark once (BENCH selects, e.g. BENCH=Invite); figures in docs/benchmarks.md.
 BENCH ?= .
@@ -52,7 +61,6 @@ bench: deps
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
 
 ## fuzz: each fuzz target for FUZZTIME (CI: a short, fixed time); seeds live in testdata/fuzz/.
-.PHONY: fuzz
 FUZZTIME ?= 10s
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
@@ -65,7 +73,8 @@ vet:
 
 ## CDK app (infra/, cdk.json). The CLI is pinned in package-lock.json.
 ## Context (sesIdentity, mailFrom, consoleOrigin, oidcIssuer, oidcAudience,
-## cognitoDomainPrefix) comes from cdk.context.json or CDK_ARGS, e.g.
+## cognitoDomainPrefix, consoleDomain, consoleCertificateArn, webAclArn,
+## cognitoFeaturePlan) comes from cdk.context.json or CDK_ARGS, e.g.
 ##   make deploy CDK_ARGS="-c sesIdentity=example.com -c mailFrom=no-reply@example.com"
 ## See docs/deploy.md.
 CDK := node_modules/.bin/cdk
@@ -75,9 +84,12 @@ CDK_APP_ARGS = -c assetDir=$(BUILD_DIR) $(CDK_ARGS)
 # synth needs no AWS account or network: no lookups, notices, version check or telemetry.
 CDK_OFFLINE := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true
 
+## The app applies cdk-nag's AwsSolutions checks: an unsuppressed finding is an
+## error annotation, so synth fails; the report lists every finding, suppressed
+## ones with their reason (docs/deploy.md, Security review).
 synth: deps build
 	$(CDK_OFFLINE) $(CDK) synth --no-lookups --no-notices --no-version-reporting --quiet -o $(CDK_OUT) $(CDK_APP_ARGS)
-	@ls $(CDK_OUT)/*.template.json
+	@ls $(CDK_OUT)/*.template.json $(CDK_OUT)/AwsSolutions-*-NagReport.csv
 
 diff: deps build
 	$(CDK) diff $(CDK_APP_ARGS)

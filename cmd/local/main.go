@@ -14,47 +14,35 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/console"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 )
-
-func getenv(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
 
 func main() {
 	log := logging.New(os.Stderr, slog.LevelInfo)
-	port := getenv("PORT", "3000")
-	env := map[string]string{
-		"TABLE_NAME":   getenv("TABLE_NAME", "members"),
-		"APP_BASE_URL": getenv("APP_BASE_URL", "http://localhost:"+port),
-		"MAIL_FROM":    getenv("MAIL_FROM", "invites@members.local"),
-		"SES_ENDPOINT": getenv("SES_ENDPOINT", "http://localhost:8005"),
-	}
-	cfg, err := app.ConfigFromEnv(func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	})
+	cfg, port, err := config.Local(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stack, err := localserver.Start(ctx, cfg, log)
+	// The same chain as a function's main (localserver.Start), at the
+	// local endpoints; business metrics as EMF lines, in this log as in a
+	// function's.
+	met := metrics.New(os.Stderr)
+	stack, err := localserver.Start(ctx, cfg, log, met)
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	defer stack.Close()
 	stack.Server.Console = console.Handler(console.Config{Auth: console.AuthLocal})
+	// Membership events: GET /_local/events, and POSTed here when set.
+	stack.Events.ForwardURL = os.Getenv("LOCAL_EVENTS_URL")
 
 	ln, err := localserver.Listen(os.Getenv, port) // 127.0.0.1 unless HOST says otherwise
 	if err != nil {
@@ -69,7 +57,8 @@ func main() {
 		_ = srv.Shutdown(shut)
 	}()
 	log.Info("members local server", "url", "http://localhost:"+port, "listen", ln.Addr().String(), "dynamodb", stack.DynamoEndpoint,
-		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL)
+		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL,
+		"events", "http://localhost:"+port+"/_local/events", "eventsForwardedTo", stack.Events.ForwardURL)
 	log.Warn(localserver.TokenWarning(ln.Addr().String()))
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("serve", "err", err)

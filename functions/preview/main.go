@@ -1,25 +1,35 @@
 // Command preview is the Lambda function serving the HTTP API routes that
-// shared/routes assigns to "preview".
+// shared/routes assigns to "preview". It sends no mail, so it links no SES client.
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/members-saas/members/shared/lambdaenv"
+	"github.com/members-saas/members/shared/awsenv"
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
+	"github.com/members-saas/members/shared/store"
 )
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	api, _, err := lambdaenv.FromEnv(context.Background(), log, nil)
+	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
+	aws := awsenv.AWS(cfg)
+	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
+	mail := awsenv.NoMail
+	svc := domain.NewService(db, mail, cfg.Service(nil, log))
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	api := httpapi.New(svc, log).WithMetrics(met)
 	lambda.Start(api.Function(routes.FnPreview))
 }

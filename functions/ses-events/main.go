@@ -13,16 +13,22 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/members-saas/members/shared/awsenv"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
-	"github.com/members-saas/members/shared/lambdaenv"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
+	"github.com/members-saas/members/shared/store"
 )
 
-// handler applies SES events to invites through the domain service.
+// handler applies SES events to invites through the domain service and
+// counts their outcomes as delivery metrics.
 type handler struct {
 	svc *domain.Service
 	log *slog.Logger
+	met *metrics.Sink
 }
 
 // errRetry is what Lambda sees when an event could not be recorded; the
@@ -33,10 +39,15 @@ var errRetry = errors.New("some delivery events could not be recorded; see the l
 // read are logged and skipped: a retry would not make them readable. When
 // recording fails (the table is unavailable) it returns an error so that
 // Lambda retries the invocation; recording is idempotent, so the events
-// already applied settle the same way again.
+// already applied settle the same way again. The outcomes are counted
+// once per invocation, so a retried batch is counted again (rare: only
+// when the table was unavailable).
 func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		ctx = logging.WithRequestID(ctx, lc.AwsRequestID)
+	}
+	if err := h.met.Emit(routes.FnSESEvents, sesevents.Outcomes(ev), nil); err != nil {
+		h.log.WarnContext(ctx, "metrics not written", "err", err)
 	}
 	ds, err := sesevents.FromSNS(ev)
 	if err != nil {
@@ -60,10 +71,15 @@ func (h handler) handle(ctx context.Context, ev events.SNSEvent) error {
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	_, svc, err := lambdaenv.FromEnv(context.Background(), log, nil)
+	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(handler{svc: svc, log: log}.handle)
+	aws := awsenv.AWS(cfg)
+	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
+	mail := awsenv.NoMail // it records delivery events; it sends nothing
+	svc := domain.NewService(db, mail, cfg.Service(nil, log))
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	lambda.Start(handler{svc: svc, log: log, met: met}.handle)
 }

@@ -58,7 +58,7 @@ func NewAuth(scope constructs.Construct, id string, props AuthProps) *Auth {
 		return a
 	}
 
-	a.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
+	pp := &awscognito.UserPoolProps{
 		SelfSignUpEnabled:   jsii.Bool(true),
 		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		SignInCaseSensitive: jsii.Bool(false),
@@ -75,10 +75,23 @@ func NewAuth(scope constructs.Construct, id string, props AuthProps) *Auth {
 		},
 		KeepOriginal:    &awscognito.KeepOriginalAttrs{Email: jsii.Bool(true)},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		PasswordPolicy:  &passwordPolicy,
+		// Optional, so invitees can join without an authenticator app;
+		// authenticator apps (TOTP) only: SMS costs money per message and
+		// can be intercepted.
+		Mfa:             awscognito.Mfa_OPTIONAL,
+		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
+		FeaturePlan:     featurePlan(cfg),
 		// The accounts are customers' users: keep them when the stack goes.
 		DeletionProtection: jsii.Bool(true),
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
-	})
+	}
+	if cfg.CognitoFeaturePlan == CognitoPlus {
+		// Block sign-ins Cognito rates high-risk and passwords known
+		// from breaches.
+		pp.StandardThreatProtectionMode = awscognito.StandardThreatProtectionMode_FULL_FUNCTION
+	}
+	a.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), pp)
 
 	var callbacks, logouts []*string
 	for _, o := range props.ConsoleOrigins {
@@ -116,6 +129,27 @@ func NewAuth(scope constructs.Construct, id string, props AuthProps) *Auth {
 			UserPoolClients: &[]awscognito.IUserPoolClient{a.Client},
 		})
 	return a
+}
+
+// passwordPolicy is the user pool's: at least 12 characters with upper
+// and lower case letters, digits and symbols (AwsSolutions-COG1 asks for all
+// four classes; the length is what makes guessing expensive). Temporary
+// passwords (admin-created users) expire after 3 days.
+var passwordPolicy = awscognito.PasswordPolicy{
+	MinLength:            jsii.Number(12),
+	RequireLowercase:     jsii.Bool(true),
+	RequireUppercase:     jsii.Bool(true),
+	RequireDigits:        jsii.Bool(true),
+	RequireSymbols:       jsii.Bool(true),
+	TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
+}
+
+// featurePlan maps context cognitoFeaturePlan onto Cognito's plans.
+func featurePlan(cfg Config) awscognito.FeaturePlan {
+	if cfg.CognitoFeaturePlan == CognitoPlus {
+		return awscognito.FeaturePlan_PLUS
+	}
+	return awscognito.FeaturePlan_ESSENTIALS
 }
 
 // domainPrefix is the hosted UI's domain prefix: from context, else

@@ -21,6 +21,19 @@ const (
 	CtxOIDCAudience        = "oidcAudience"
 	CtxCognitoDomainPrefix = "cognitoDomainPrefix"
 	CtxOIDCExtraOrigins    = "oidcExtraOrigins"
+	CtxConsoleDomain       = "consoleDomain"
+	CtxConsoleCertificate  = "consoleCertificateArn"
+	CtxWebACL              = "webAclArn"
+	CtxCognitoFeaturePlan  = "cognitoFeaturePlan"
+	CtxAlarmEmail          = "alarmEmail"
+	CtxWebhookURL          = "webhookUrl"
+	CtxWebhookSecretName   = "webhookSecretName"
+)
+
+// Cognito feature plans the stack accepts (context cognitoFeaturePlan).
+const (
+	CognitoEssentials = "essentials" // the default
+	CognitoPlus       = "plus"       // threat protection, billed per monthly active user
 )
 
 // PlaceholderSESIdentity is used when no sesIdentity is given, so that
@@ -55,6 +68,29 @@ type Config struct {
 	// (<prefix>.auth.<region>.amazoncognito.com), unique per region across
 	// AWS. Empty means "members-<account id>".
 	CognitoDomainPrefix string
+	// ConsoleDomain and ConsoleCertificateARN put the console on your own
+	// host name ("members.example.com") with an ACM certificate for it,
+	// which CloudFront requires in us-east-1; viewers then need TLS 1.2
+	// (security policy TLSv1.2_2021). Both or neither. ConsoleOrigin
+	// defaults to https://ConsoleDomain.
+	ConsoleDomain         string
+	ConsoleCertificateARN string
+	// WebACLARN attaches an AWS WAF web ACL (scope CLOUDFRONT, so in
+	// us-east-1) to the console's distribution. Empty means none.
+	WebACLARN string
+	// CognitoFeaturePlan is the user pool's feature plan: CognitoEssentials
+	// (empty means so) or CognitoPlus, which adds threat protection
+	// (compromised credentials, adaptive authentication) at extra cost.
+	CognitoFeaturePlan string
+	// AlarmEmail, when set, is subscribed to the alarm topic (a bare
+	// address; SNS mails it a confirmation link first).
+	AlarmEmail string
+	// WebhookURL, with WebhookSecretName, adds an EventBridge API
+	// destination that POSTs every membership event to this https URL
+	// (infra/members/events.go). WebhookSecretName names a Secrets Manager
+	// secret whose value EventBridge sends in the WebhookSecretHeader header.
+	WebhookURL        string
+	WebhookSecretName string
 	// Limits are the abuse caps and EXISTING_ACCOUNTS (limits.go).
 	Limits Limits
 }
@@ -78,7 +114,13 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		ConsoleOrigin:       get(CtxConsoleOrigin),
 		OIDCIssuer:          get(CtxOIDCIssuer),
 		CognitoDomainPrefix: get(CtxCognitoDomainPrefix),
+		AlarmEmail:          get(CtxAlarmEmail),
+		WebhookURL:          get(CtxWebhookURL),
+		WebhookSecretName:   get(CtxWebhookSecretName),
 	}
+	c.ConsoleDomain, c.ConsoleCertificateARN = get(CtxConsoleDomain), get(CtxConsoleCertificate)
+	c.WebACLARN = get(CtxWebACL)
+	c.CognitoFeaturePlan = get(CtxCognitoFeaturePlan)
 	c.OIDCAudience = list(get(CtxOIDCAudience))
 	c.OIDCExtraOrigins = list(get(CtxOIDCExtraOrigins))
 	var err error
@@ -102,6 +144,9 @@ func list(v string) []string {
 var (
 	domainName   = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
 	cognitoLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	// CloudFront takes certificates and web ACLs from us-east-1 only.
+	cloudFrontCertificate = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+$`)
+	cloudFrontWebACL      = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]+$`)
 )
 
 // withDefaults fills in the defaults described on Config and validates it.
@@ -142,6 +187,30 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("context %s: %q is not covered by the SES identity %q", CtxMailFrom, from.Address, c.SESIdentity)
 	}
 
+	if (c.ConsoleDomain == "") != (c.ConsoleCertificateARN == "") {
+		return c, fmt.Errorf("context %s and %s go together: give both or neither", CtxConsoleDomain, CtxConsoleCertificate)
+	}
+	if c.ConsoleDomain != "" {
+		if !domainName.MatchString(c.ConsoleDomain) {
+			return c, fmt.Errorf("context %s: %q is not a domain name", CtxConsoleDomain, c.ConsoleDomain)
+		}
+		c.ConsoleDomain = strings.ToLower(c.ConsoleDomain)
+		if !cloudFrontCertificate.MatchString(c.ConsoleCertificateARN) {
+			return c, fmt.Errorf("context %s: %q must be the ARN of an ACM certificate in us-east-1 (CloudFront uses no other region)", CtxConsoleCertificate, c.ConsoleCertificateARN)
+		}
+		if c.ConsoleOrigin == "" {
+			c.ConsoleOrigin = "https://" + c.ConsoleDomain
+		}
+	}
+	if c.WebACLARN != "" && !cloudFrontWebACL.MatchString(c.WebACLARN) {
+		return c, fmt.Errorf("context %s: %q must be the ARN of a WAF web ACL with scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)", CtxWebACL, c.WebACLARN)
+	}
+	switch c.CognitoFeaturePlan {
+	case "", CognitoEssentials, CognitoPlus:
+	default:
+		return c, fmt.Errorf("context %s: %q must be %s or %s", CtxCognitoFeaturePlan, c.CognitoFeaturePlan, CognitoEssentials, CognitoPlus)
+	}
+
 	if c.ConsoleOrigin != "" {
 		u, err := url.Parse(c.ConsoleOrigin)
 		local := u != nil && u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1")
@@ -162,6 +231,9 @@ func (c Config) withDefaults() (Config, error) {
 		if c.CognitoDomainPrefix != "" {
 			return c, errors.New("context " + CtxCognitoDomainPrefix + " has no use with " + CtxOIDCIssuer + ": no user pool is created")
 		}
+		if c.CognitoFeaturePlan == CognitoPlus {
+			return c, errors.New("context " + CtxCognitoFeaturePlan + " has no use with " + CtxOIDCIssuer + ": no user pool is created")
+		}
 	}
 	if len(c.OIDCExtraOrigins) > 0 && c.OIDCIssuer == "" {
 		return c, errors.New("context " + CtxOIDCExtraOrigins + " has no use without " + CtxOIDCIssuer)
@@ -172,6 +244,14 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("context %s: %q must be an https origin such as https://tokens.example.com", CtxOIDCExtraOrigins, o)
 		}
 		c.OIDCExtraOrigins[i] = strings.TrimSuffix(o, "/")
+	}
+	if c.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
+			return c, fmt.Errorf("context %s: %q must be a bare email address", CtxAlarmEmail, c.AlarmEmail)
+		}
+	}
+	if err := c.validateWebhook(); err != nil {
+		return c, err
 	}
 	if c.CognitoDomainPrefix != "" {
 		p := c.CognitoDomainPrefix

@@ -59,6 +59,27 @@ func TestConfigFromContext(t *testing.T) {
 			ctx:  map[string]any{"sesIdentity": "example.com", "cognitoDomainPrefix": "members-staging"},
 			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com", CognitoDomainPrefix: "members-staging"},
 		},
+		{
+			name: "console domain and certificate: the console origin by default; web ACL; Plus plan",
+			ctx: map[string]any{
+				"sesIdentity": "example.com", "consoleDomain": "Members.Example.com",
+				"consoleCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+				"webAclArn":             "arn:aws:wafv2:us-east-1:123456789012:global/webacl/members/a1b2c3d4-5678-90ab-cdef-0123456789ab",
+				"cognitoFeaturePlan":    "plus",
+			},
+			want: members.Config{
+				SESIdentity: "example.com", MailFrom: "no-reply@example.com",
+				ConsoleOrigin: "https://members.example.com", ConsoleDomain: "members.example.com",
+				ConsoleCertificateARN: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+				WebACLARN:             "arn:aws:wafv2:us-east-1:123456789012:global/webacl/members/a1b2c3d4-5678-90ab-cdef-0123456789ab",
+				CognitoFeaturePlan:    "plus",
+			},
+		},
+		{
+			name: "alarm email",
+			ctx:  map[string]any{"sesIdentity": "example.com", "alarmEmail": " oncall@example.com "},
+			want: members.Config{SESIdentity: "example.com", MailFrom: "no-reply@example.com", AlarmEmail: "oncall@example.com"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +114,15 @@ func TestConfigFromContext_Invalid(t *testing.T) {
 		{"prefix with aws", map[string]any{"cognitoDomainPrefix": "my-aws-app"}, "cognitoDomainPrefix"},
 		{"prefix uppercase", map[string]any{"cognitoDomainPrefix": "Members"}, "cognitoDomainPrefix"},
 		{"extra origins without oidc", map[string]any{"oidcExtraOrigins": "https://t.example.com"}, "oidcExtraOrigins"},
+		{"domain without certificate", map[string]any{"consoleDomain": "members.example.com"}, "consoleCertificateArn"},
+		{"certificate without domain", map[string]any{"consoleCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0b1c"}, "consoleDomain"},
+		{"certificate outside us-east-1", map[string]any{"consoleDomain": "m.example.com", "consoleCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c"}, "consoleCertificateArn"},
+		{"domain not a domain", map[string]any{"consoleDomain": "https://m.example.com", "consoleCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0b1c"}, "consoleDomain"},
+		{"regional web ACL", map[string]any{"webAclArn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/m/a1b2"}, "webAclArn"},
+		{"unknown feature plan", map[string]any{"cognitoFeaturePlan": "lite"}, "cognitoFeaturePlan"},
+		{"feature plan with oidc", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "cognitoFeaturePlan": "plus"}, "cognitoFeaturePlan"},
+		{"alarm email with a display name", map[string]any{"alarmEmail": "On call <oncall@example.com>"}, "alarmEmail"},
+		{"alarm email not an address", map[string]any{"alarmEmail": "oncall"}, "alarmEmail"},
 		{"extra origin with a path", map[string]any{"oidcIssuer": "https://l.example.com/", "oidcAudience": "a", "oidcExtraOrigins": "https://t.example.com/oauth/token"}, "oidcExtraOrigins"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -26,6 +27,11 @@ type Console struct {
 	Construct    constructs.Construct // everything else is added under it
 	Bucket       awss3.Bucket
 	Distribution awscloudfront.Distribution
+	// Files uploads the console's files (Deploy); nil before.
+	Files awss3deployment.BucketDeployment
+	// AccessLogs receives the bucket's server access logs (s3/) and the
+	// distribution's standard logs (cloudfront/).
+	AccessLogs awss3.Bucket
 	// URL is the distribution's https URL (no trailing slash).
 	URL *string
 	// connectSrc is the pages' connect-src, the API origin a placeholder
@@ -48,7 +54,19 @@ type ConsoleProps struct {
 	// OIDC provider whose token endpoint is not on the issuer's origin
 	// (plain strings, no tokens). NewConsole panics on an invalid one.
 	ExtraOrigins []string
+	// Domain and CertificateARN serve the console on a host name of your
+	// own with that ACM certificate (us-east-1), requiring TLS 1.2 of
+	// viewers. Empty: the distribution's *.cloudfront.net name, whose
+	// default certificate CloudFront also offers over TLS 1.0 and 1.1.
+	Domain         string
+	CertificateARN string
+	// WebACLARN is an AWS WAF web ACL (scope CLOUDFRONT) for the
+	// distribution; empty means none.
+	WebACLARN string
 }
+
+// accessLogDays is how long the console's access logs are kept.
+const accessLogDays = 365
 
 // Placeholders handed to shared/console's CSP builder, then replaced by the
 // deploy-time origins, so the directives stay defined in one place.
@@ -72,10 +90,27 @@ const rewriteFunction = `function handler(event) {
 }`
 
 // NewConsole adds the bucket and the distribution, with shared/console's
-// security headers on every response.
+// security headers on every response, both logging to the access log
+// bucket; with props.Domain the distribution serves that name over TLS 1.2
+// or later, with props.WebACLARN behind that web ACL.
 func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Console {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	k := &Console{Construct: c, connectSrc: connectSrcDirective(props)}
+
+	k.AccessLogs = awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		// CloudFront's standard logging writes with an object ACL (for its
+		// awslogsdelivery account), which needs ACLs enabled.
+		ObjectOwnership: awss3.ObjectOwnership_OBJECT_WRITER,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(accessLogDays)),
+		}},
+		// Evidence for a security review outlives the stack: `make
+		// destroy` leaves the bucket; the lifecycle rule empties it.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
 
 	k.Bucket = awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -83,8 +118,10 @@ func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Cons
 		EnforceSSL:        jsii.Bool(true),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		// Only build output lives here; `make deploy` puts it back.
-		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-		AutoDeleteObjects: jsii.Bool(true),
+		RemovalPolicy:          awscdk.RemovalPolicy_DESTROY,
+		AutoDeleteObjects:      jsii.Bool(true),
+		ServerAccessLogsBucket: k.AccessLogs,
+		ServerAccessLogsPrefix: jsii.String("s3/"),
 	})
 
 	rewrite := awscloudfront.NewFunction(c, jsii.String("PagePaths"), &awscloudfront.FunctionProps{
@@ -93,7 +130,7 @@ func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Cons
 		Comment: jsii.String("Members console: page paths to files"),
 	})
 
-	k.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), &awscloudfront.DistributionProps{
+	dp := &awscloudfront.DistributionProps{
 		Comment:           jsii.String("Members console"),
 		DefaultRootObject: jsii.String("index.html"),
 		// North America and Europe edges: the cheapest class; others still
@@ -111,7 +148,20 @@ func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Cons
 				Function:  rewrite,
 			}},
 		},
-	})
+		EnableLogging: jsii.Bool(true),
+		LogBucket:     k.AccessLogs,
+		LogFilePrefix: jsii.String("cloudfront/"),
+	}
+	if props.Domain != "" {
+		dp.DomainNames = jsii.Strings(props.Domain)
+		dp.Certificate = awscertificatemanager.Certificate_FromCertificateArn(c, jsii.String("Certificate"), jsii.String(props.CertificateARN))
+		dp.SslSupportMethod = awscloudfront.SSLMethod_SNI
+		dp.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	}
+	if props.WebACLARN != "" {
+		dp.WebAclId = jsii.String(props.WebACLARN)
+	}
+	k.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dp)
 	k.URL = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), k.Distribution.DistributionDomainName()})
 	return k
 }
@@ -200,7 +250,7 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 	if err := checkConfigJSON(doc); err != nil {
 		panic(fmt.Sprintf("members: console config.json: %v", err))
 	}
-	awss3deployment.NewBucketDeployment(k.Construct, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
+	k.Files = awss3deployment.NewBucketDeployment(k.Construct, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: k.Bucket,
 		// The pages come with the API's exact origin in a <meta> CSP
 		// (console_csp.go), in place of the files as built.

@@ -16,20 +16,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/routes"
-)
-
-// Environment variables the functions read (see functions/*/main.go).
-const (
-	EnvTableName        = "TABLE_NAME"
-	EnvAppBaseURL       = "APP_BASE_URL"
-	EnvMailFrom         = "MAIL_FROM"
-	EnvSESConfiguration = "SES_CONFIGURATION_SET"
-	// Empty in AWS (the SDK's own endpoints). Declared anyway because
-	// `sam local --env-vars` only overrides variables the template has: that
-	// is how DynamoDB Local and the SES emulator are reached (docs/deploy.md).
-	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
-	EnvSESEndpoint      = "SES_ENDPOINT"
+	"github.com/members-saas/members/shared/store"
 )
 
 // LogRetention is how long function and API access logs are kept.
@@ -64,32 +53,42 @@ var (
 // (resend) send up to 50 mails one SES call at a time after their
 // transactions: 25 s. ses-events is invoked asynchronously (no API limit) and
 // writes one item: 15 s, and failures are retried.
+//
+// Whether a function may send mail is routes.SendsMail's to say.
 type fnSpec struct {
-	memoryMB  float64
-	timeoutS  float64
-	table     tableAccess
-	sendsMail bool
+	memoryMB float64
+	timeoutS float64
+	table    tableAccess
 }
 
 var fnSpecs = map[string]fnSpec{
-	routes.FnHealthz:        {128, 3, noTable, false},
-	routes.FnMe:             {256, 10, readWriteTable, false}, // registers the caller on first call
-	routes.FnOrgs:           {256, 10, readWriteTable, false},
-	routes.FnInvite:         {256, 25, readWriteTable, true},
-	routes.FnInvites:        {256, 25, readWriteTable, true}, // revoke, resend
-	routes.FnPreview:        {256, 10, readTable, false},
-	routes.FnAccept:         {256, 10, readWriteTable, false},
-	routes.FnListMembers:    {256, 10, readTable, false},
-	routes.FnMembers:        {256, 10, readWriteTable, false},
-	routes.FnProjectMembers: {256, 10, readWriteTable, false},
-	routes.FnAudit:          {256, 10, readTable, false},
-	routes.FnSESEvents:      {256, 15, readWriteTable, false},
+	routes.FnHealthz:        {128, 3, noTable},
+	routes.FnMe:             {256, 10, readWriteTable}, // registers the caller on first call
+	routes.FnOrgs:           {256, 10, readWriteTable},
+	routes.FnInvite:         {256, 25, readWriteTable},
+	routes.FnInvites:        {256, 25, readWriteTable}, // revoke, resend
+	routes.FnPreview:        {256, 10, readTable},
+	routes.FnAccept:         {256, 10, readWriteTable},
+	routes.FnListMembers:    {256, 10, readTable},
+	routes.FnMembers:        {256, 10, readWriteTable},
+	routes.FnProjectMembers: {256, 10, readWriteTable},
+	routes.FnAudit:          {256, 10, readTable},
+	routes.FnAccess:         {256, 5, readTable}, // products authorize requests with it: read-only, short
+	routes.FnSESEvents:      {256, 15, readWriteTable},
+	// Reads the table's stream (granted by its event source mapping), not
+	// the table; PutEvents retries stay well within 60 s.
+	routes.FnPublishEvents: {256, 60, noTable},
 }
 
+// indexReaders are the functions that query the table's gsi1 index (GET
+// /me lists the caller's memberships from it: shared/store's
+// ListUserMemberships). The others get no permission on any index.
+var indexReaders = map[string]bool{routes.FnMe: true}
+
 // FunctionNames returns every function the stack deploys: those of the HTTP
-// route table, then ses-events.
+// route table, then ses-events and publish-events.
 func FunctionNames() []string {
-	return append(routes.Functions(), routes.FnSESEvents)
+	return append(routes.Functions(), routes.FnSESEvents, routes.FnPublishEvents)
 }
 
 // FunctionLogicalID is the CloudFormation logical id of function name, e.g.
@@ -135,13 +134,17 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Functions{Construct: c, ByName: map[string]awslambda.Function{}}
 
+	// The variables config.FromEnv reads. The endpoints are empty in AWS
+	// (the SDK's own endpoints) but declared anyway, because `sam local
+	// --env-vars` only overrides variables the template has: that is how
+	// DynamoDB Local and the SES emulator are reached (docs/deploy.md).
 	env := map[string]*string{
-		EnvTableName:        props.Table.TableName(),
-		EnvAppBaseURL:       props.AppBaseURL,
-		EnvMailFrom:         jsii.String(props.MailFrom),
-		EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
-		EnvDynamoDBEndpoint: jsii.String(""),
-		EnvSESEndpoint:      jsii.String(""),
+		config.EnvTableName:        props.Table.TableName(),
+		config.EnvAppBaseURL:       props.AppBaseURL,
+		config.EnvMailFrom:         jsii.String(props.MailFrom),
+		config.EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
+		config.EnvDynamoDBEndpoint: jsii.String(""),
+		config.EnvSESEndpoint:      jsii.String(""),
 	}
 	for k, v := range props.ExtraEnv {
 		env[k] = v
@@ -186,6 +189,13 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 			ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 			SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 			LogGroup:              logs,
+			// Lambda records each invocation in X-Ray; the binaries link no
+			// X-Ray SDK (docs/operations.md#tracing).
+			Tracing: awslambda.Tracing_ACTIVE,
+		}
+		if name == routes.FnPublishEvents {
+			// Only EVENT_BUS_NAME (NewEvents): it reads no table and sends no mail.
+			fnProps.Environment = &map[string]*string{}
 		}
 		if name == routes.FnSESEvents {
 			f.DeadLetters = awssqs.NewQueue(c, jsii.String("SesEventsDeadLetters"), &awssqs.QueueProps{
@@ -201,11 +211,11 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 
 		switch spec.table {
 		case readTable:
-			props.Table.Grant(fn, *jsii.Strings(tableReadActions...)...)
+			grantTable(fn, props.Table, tableReadActions, indexReaders[name])
 		case readWriteTable:
-			props.Table.Grant(fn, *jsii.Strings(append(append([]string{}, tableReadActions...), tableWriteActions...)...)...)
+			grantTable(fn, props.Table, append(append([]string{}, tableReadActions...), tableWriteActions...), indexReaders[name])
 		}
-		if spec.sendsMail {
+		if routes.SendsMail(name) {
 			props.Mail.GrantSend(fn)
 		}
 		f.ByName[name] = fn
@@ -213,4 +223,18 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 
 	f.ByName[routes.FnSESEvents].AddEventSource(awslambdaeventsources.NewSnsEventSource(props.Mail.Events, nil))
 	return f, nil
+}
+
+// grantTable lets grantee call actions on table and, with gsi1, on that
+// index by name. (Table.Grant would add <table>/index/*: every index.)
+func grantTable(grantee awsiam.IGrantable, table awsdynamodb.Table, actions []string, gsi1 bool) {
+	arns := []*string{table.TableArn()}
+	if gsi1 {
+		arns = append(arns, awscdk.Fn_Join(jsii.String(""), &[]*string{table.TableArn(), jsii.String("/index/" + store.IndexGSI1)}))
+	}
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings(actions...),
+		ResourceArns: &arns,
+	})
 }

@@ -20,8 +20,9 @@ import (
 // The jsii runtime makes each synthesis cost seconds, so the tests share two:
 // the default deployment (Cognito, domain identity, CloudFront URL as the
 // console origin) and the OIDC variant (external issuer, address identity,
-// custom console origin). Only TestConsoleExtraOrigins synthesizes a third,
-// small stack (the console alone).
+// custom console domain with its certificate, web ACL). Only
+// TestConsoleExtraOrigins and TestCognitoPlusPlan synthesize more, small
+// stacks (the console alone, the user pool alone).
 var (
 	fixtureDir string // asset and console directories for every synthesis
 
@@ -38,15 +39,21 @@ var (
 		members.CtxMailFrom:    "Members <no-reply@members.example.com>",
 	}
 	oidcContext = map[string]string{
-		members.CtxSESIdentity:   "invites@example.org",
-		members.CtxConsoleOrigin: "https://members.example.org",
-		members.CtxOIDCIssuer:    "https://example.eu.auth0.com/",
-		members.CtxOIDCAudience:  "members-console, members-cli",
+		members.CtxSESIdentity:        "invites@example.org",
+		members.CtxConsoleOrigin:      "https://members.example.org",
+		members.CtxOIDCIssuer:         "https://example.eu.auth0.com/",
+		members.CtxOIDCAudience:       "members-console, members-cli",
+		members.CtxConsoleDomain:      "members.example.org",
+		members.CtxConsoleCertificate: oidcCertificate,
+		members.CtxWebACL:             oidcWebACL,
+		members.CtxAlarmEmail:         "oncall@example.org",
 		// abuse limits (limits.go), so one variant shows them reaching the functions
 		members.CtxUserInvitesPerHour: "50",
 		members.CtxOrgsPerUserPerDay:  "3",
 		members.CtxExistingAccounts:   "invite",
 	}
+	oidcCertificate = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+	oidcWebACL      = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/members/a1b2c3d4-5678-90ab-cdef-0123456789ab"
 )
 
 func TestMain(m *testing.M) {
@@ -93,6 +100,7 @@ func writeFixtures(dir string) error {
 // synthesized is one synthesized stack: the assertions Template, the same
 // template as plain JSON for walking, and the assembly directory.
 type synthesized struct {
+	stack  awscdk.Stack
 	tpl    assertions.Template
 	doc    map[string]any
 	outdir string
@@ -158,7 +166,7 @@ func synth(t *testing.T, name string, ctx map[string]string) *synthesized {
 	if err != nil {
 		t.Fatalf("NewMembersStack: %v", err)
 	}
-	var s synthesized
+	s := synthesized{stack: stack}
 	noPanic(t, func() { s.tpl = assertions.Template_FromStack(stack, nil) })
 	if s.tpl == nil {
 		return nil

@@ -1,13 +1,14 @@
 package members
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/members-saas/members/shared/config"
 )
 
 // CDK context keys of the abuse limits (docs/deploy.md). Unset means the
@@ -19,16 +20,6 @@ const (
 	CtxExistingAccounts   = "existingAccounts"   // EXISTING_ACCOUNTS: add (default) or invite
 )
 
-// Environment variables of the limits and the cursor key (shared/lambdaenv
-// reads them; a test checks the names agree).
-const (
-	EnvInvitesPerHour     = "INVITES_PER_HOUR"
-	EnvUserInvitesPerHour = "USER_INVITES_PER_HOUR"
-	EnvOrgsPerUserPerDay  = "ORGS_PER_USER_PER_DAY"
-	EnvExistingAccounts   = "EXISTING_ACCOUNTS"
-	EnvCursorKey          = "CURSOR_KEY"
-)
-
 // Limits are the abuse limits of a deployment; zero values and "" leave
 // the functions' defaults.
 type Limits struct {
@@ -37,41 +28,35 @@ type Limits struct {
 }
 
 // limitsFromContext reads Limits with get. Returns an error naming the
-// context key of a malformed value.
+// context key of a malformed value (shared/config validates them as the
+// functions do).
 func limitsFromContext(get func(string) string) (Limits, error) {
 	var l Limits
 	for _, c := range []struct {
 		key string
 		dst *int
 	}{{CtxInvitesPerHour, &l.InvitesPerHour}, {CtxUserInvitesPerHour, &l.UserInvitesPerHour}, {CtxOrgsPerUserPerDay, &l.OrgsPerUserPerDay}} {
-		v := get(c.key)
-		if v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n == 0 || n < -1 {
-			return l, fmt.Errorf("context %s: %q must be a positive number, or -1 for no cap", c.key, v)
+		n, err := config.ParseCap("context "+c.key, get(c.key))
+		if err != nil {
+			return l, err
 		}
 		*c.dst = n
 	}
-	switch l.ExistingAccounts = get(CtxExistingAccounts); l.ExistingAccounts {
-	case "", "add", "invite":
-	default:
-		return l, fmt.Errorf("context %s: %q must be add or invite", CtxExistingAccounts, l.ExistingAccounts)
-	}
-	return l, nil
+	var err error
+	l.ExistingAccounts, err = config.ParseExistingAccounts("context "+CtxExistingAccounts, get(CtxExistingAccounts))
+	return l, err
 }
 
 // env returns the functions' environment for l: only the values set.
 func (l Limits) env() map[string]*string {
 	out := map[string]*string{}
-	for name, n := range map[string]int{EnvInvitesPerHour: l.InvitesPerHour, EnvUserInvitesPerHour: l.UserInvitesPerHour, EnvOrgsPerUserPerDay: l.OrgsPerUserPerDay} {
+	for name, n := range map[string]int{config.EnvInvitesPerHour: l.InvitesPerHour, config.EnvUserInvitesPerHour: l.UserInvitesPerHour, config.EnvOrgsPerUserPerDay: l.OrgsPerUserPerDay} {
 		if n != 0 {
 			out[name] = jsii.String(strconv.Itoa(n))
 		}
 	}
 	if l.ExistingAccounts != "" {
-		out[EnvExistingAccounts] = jsii.String(l.ExistingAccounts)
+		out[config.EnvExistingAccounts] = jsii.String(l.ExistingAccounts)
 	}
 	return out
 }

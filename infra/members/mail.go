@@ -71,6 +71,8 @@ func NewMail(scope constructs.Construct, id string, cfg Config) *Mail {
 
 	m.Events = awssns.NewTopic(c, jsii.String("EventsTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Members SES delivery events"),
+		// Deny publishing over plain HTTP (SES publishes over TLS).
+		EnforceSSL: jsii.Bool(true),
 	})
 	// Adds the topic policy that lets SES (this account, this configuration
 	// set only) publish.

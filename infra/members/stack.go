@@ -9,10 +9,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/console"
+	"github.com/members-saas/members/shared/routes"
 )
 
 // Output keys of the stack (cdk.out/<stack>.template.json, `cdk deploy`).
@@ -26,6 +29,9 @@ const (
 	OutConfigurationSet = "SesConfigurationSet"
 	OutDeadLetterQueue  = "SesEventsDeadLetterQueue"
 	OutDKIMRecord       = "DkimRecord" // + 1..3, domain identities only
+	OutEventBusName     = "EventBusName"
+	OutEventBusArn      = "EventBusArn"
+	OutEventsDeadLetter = "PublishEventsDeadLetterQueue"
 )
 
 // MembersStackProps configures NewMembersStack.
@@ -39,8 +45,9 @@ type MembersStackProps struct {
 	ConsoleDir string
 }
 
-// NewMembersStack composes the whole service in one stack. It returns an
-// error for an invalid Config, or a missing function bootstrap.
+// NewMembersStack composes the whole service in one stack, held to
+// cdk-nag's AWS Solutions rules (nag.go). It returns an error for an invalid
+// Config, or a missing function bootstrap.
 func NewMembersStack(scope constructs.Construct, id string, props *MembersStackProps) (awscdk.Stack, error) {
 	cfg, err := props.Config.withDefaults()
 	if err != nil {
@@ -72,7 +79,10 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	} else {
 		authOrigin = jsii.String("https://" + *hostedUIHost(cfg))
 	}
-	site := NewConsole(stack, "Console", ConsoleProps{APIOrigin: apiOrigin, AuthOrigin: authOrigin, ExtraOrigins: cfg.OIDCExtraOrigins})
+	site := NewConsole(stack, "Console", ConsoleProps{
+		APIOrigin: apiOrigin, AuthOrigin: authOrigin, ExtraOrigins: cfg.OIDCExtraOrigins,
+		Domain: cfg.ConsoleDomain, CertificateARN: cfg.ConsoleCertificateARN, WebACLARN: cfg.WebACLARN,
+	})
 
 	// The console's address: links in mails, CORS and sign-in callbacks.
 	appURL := site.URL
@@ -84,7 +94,8 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 
 	auth := NewAuth(stack, "Auth", AuthProps{Config: cfg, ConsoleOrigins: origins})
 	extraEnv := cfg.Limits.env() // limits.go
-	extraEnv[EnvCursorKey] = NewCursorKey(stack, "CursorKey").SecretValue().UnsafeUnwrap()
+	cursorKey := NewCursorKey(stack, "CursorKey")
+	extraEnv[config.EnvCursorKey] = cursorKey.SecretValue().UnsafeUnwrap()
 	fns, err := NewFunctions(stack, "Functions", FunctionsProps{
 		AssetDir:   props.AssetDir,
 		Table:      table,
@@ -96,7 +107,16 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	if err != nil {
 		return nil, err
 	}
+	evs := NewEvents(stack, "Events", table, fns.ByName[routes.FnPublishEvents], cfg)
 	api := NewAPI(stack, "Api", APIProps{Functions: fns.ByName, Authorizer: auth.Authorizer, CorsOrigins: origins})
+	// Operations (docs/operations.md): alarms on one topic, one dashboard.
+	queues := map[string]awssqs.IQueue{"SesEventsDeadLetters": fns.DeadLetters, "PublishEventsDeadLetters": evs.DeadLetters}
+	if evs.WebhookDeadLetters != nil {
+		queues["WebhookDeadLetters"] = evs.WebhookDeadLetters
+	}
+	alarms := NewAlarms(stack, "Alarms", AlarmsProps{API: api, Functions: fns.ByName, Table: table, Email: cfg.AlarmEmail,
+		Queues: queues})
+	NewDashboard(stack, "Dashboard", DashboardProps{API: api, Functions: fns.ByName, Table: table, Alarms: alarms})
 
 	consoleCfg := console.Config{APIBaseURL: *api.URL, Region: *awscdk.Aws_REGION()}
 	var extra map[string]*string
@@ -111,6 +131,8 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		consoleCfg.CognitoDomain = *auth.HostedUIHost
 	}
 	site.Deploy(props.ConsoleDir, consoleCfg, extra)
+	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api, Functions: fns.ByName, Events: evs,
+		CursorKey: cursorKey})
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
@@ -120,6 +142,9 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	out(OutTableName, table.TableName(), "DynamoDB table")
 	out(OutConfigurationSet, mail.ConfigurationSet.ConfigurationSetName(), "SES configuration set")
 	out(OutDeadLetterQueue, fns.DeadLetters.QueueUrl(), "SES events that failed processing after retries")
+	out(OutEventBusName, evs.Bus.EventBusName(), "EventBridge bus of membership events (source members)")
+	out(OutEventBusArn, evs.Bus.EventBusArn(), "EventBridge bus of membership events (source members)")
+	out(OutEventsDeadLetter, evs.DeadLetters.QueueUrl(), "Stream records of membership events not published after retries")
 	if !cfg.UsesOIDC() {
 		out(OutUserPoolID, auth.UserPool.UserPoolId(), "Cognito user pool")
 		out(OutUserPoolClientID, auth.Client.UserPoolClientId(), "Cognito app client of the console")

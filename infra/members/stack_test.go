@@ -17,9 +17,8 @@ import (
 
 // Expectations stated independently of infra/members' own tables.
 var (
-	readOnlyFunctions = map[string]bool{routes.FnPreview: true, routes.FnListMembers: true, routes.FnAudit: true}
+	readOnlyFunctions = map[string]bool{routes.FnPreview: true, routes.FnListMembers: true, routes.FnAudit: true, routes.FnAccess: true}
 	noTableFunctions  = map[string]bool{routes.FnHealthz: true}
-	mailFunctions     = map[string]bool{routes.FnInvite: true, routes.FnInvites: true}
 
 	tableRead      = []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}
 	tableReadWrite = []string{"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
@@ -87,8 +86,8 @@ func TestFunctions(t *testing.T) {
 			ours++
 		}
 	}
-	if want := len(routes.Functions()) + 1; ours != want {
-		t.Errorf("%d provided.al2023 functions, want %d (the route table's plus ses-events)", ours, want)
+	if want := len(routes.Functions()) + 2; ours != want {
+		t.Errorf("%d provided.al2023 functions, want %d (the route table's plus ses-events and publish-events)", ours, want)
 	}
 
 	for _, name := range members.FunctionNames() {
@@ -107,7 +106,7 @@ func TestFunctions(t *testing.T) {
 			if mem < 128 || mem > 1024 || timeout <= 0 {
 				t.Errorf("memory %v MB, timeout %v s", mem, timeout)
 			}
-			if name != routes.FnSESEvents && timeout >= 29 {
+			if name != routes.FnSESEvents && name != routes.FnPublishEvents && timeout >= 29 {
 				t.Errorf("timeout %v s is too close to API Gateway's 30 s", timeout)
 			}
 			// AND JSON logs go to its own log group with a retention
@@ -133,6 +132,10 @@ func TestFunctions(t *testing.T) {
 				"SES_ENDPOINT":      "",
 				// the deployment's own cursor key, by dynamic reference
 				"CURSOR_KEY": map[string]any{"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", ref(cursorKeyID), ":SecretString:::}}"}}},
+			}
+			if name == routes.FnPublishEvents { // it reads no table and sends no mail
+				busID, _ := s.only(t, "AWS::Events::EventBus")
+				wantEnv = map[string]any{"EVENT_BUS_NAME": ref(busID)}
 			}
 			if js(env) != js(wantEnv) {
 				t.Errorf("environment = %s\nwant %s", js(env), js(wantEnv))
@@ -309,7 +312,7 @@ func TestMail(t *testing.T) {
 	s := defaultStack(t)
 	setID, _ := s.only(t, "AWS::SES::ConfigurationSet")
 	_, identity := s.only(t, "AWS::SES::EmailIdentity")
-	topicID, _ := s.only(t, "AWS::SNS::Topic")
+	topicID := s.withProp(t, "AWS::SNS::Topic", "DisplayName", "Members SES delivery events")
 	_, dest := s.only(t, "AWS::SES::ConfigurationSetEventDestination")
 
 	// THEN the identity is the context's domain, with the set as default
@@ -329,12 +332,19 @@ func TestMail(t *testing.T) {
 	}
 
 	// AND only SES, for this account and set, may publish to the topic
-	_, policy := s.only(t, "AWS::SNS::TopicPolicy")
-	sts := asSlice(path(props(policy), "PolicyDocument", "Statement"))
-	if len(sts) != 1 {
+	// (the policy's other statement denies plain HTTP:
+	// TestEventsTopicRequiresTLS)
+	policy := s.resource(t, s.withProp(t, "AWS::SNS::TopicPolicy", "Topics", []any{ref(topicID)}), "AWS::SNS::TopicPolicy")
+	var allows []any
+	for _, st := range asSlice(path(props(policy), "PolicyDocument", "Statement")) {
+		if path(st, "Effect") == "Allow" {
+			allows = append(allows, st)
+		}
+	}
+	if len(allows) != 1 || len(asSlice(path(props(policy), "PolicyDocument", "Statement"))) != 2 {
 		t.Fatalf("topic policy = %s", js(props(policy)))
 	}
-	st := sts[0]
+	st := allows[0]
 	if path(st, "Principal", "Service") != "ses.amazonaws.com" || path(st, "Action") != "sns:Publish" ||
 		!strings.Contains(js(path(st, "Condition", "StringEquals", "AWS:SourceArn")), js(ref(setID))) {
 		t.Errorf("topic policy statement = %s", js(st))
@@ -347,8 +357,8 @@ func TestMail(t *testing.T) {
 	if props(sub)["Protocol"] != "lambda" || js(props(sub)["Endpoint"]) != js(getAtt(fnID, "Arn")) || js(props(sub)["TopicArn"]) != js(ref(topicID)) {
 		t.Errorf("subscription = %s", js(props(sub)))
 	}
-	queueID, _ := s.only(t, "AWS::SQS::Queue")
-	if js(path(props(s.resource(t, fnID, "AWS::Lambda::Function")), "DeadLetterConfig", "TargetArn")) != js(getAtt(queueID, "Arn")) {
+	queueID, _ := path(props(s.resource(t, fnID, "AWS::Lambda::Function")), "DeadLetterConfig", "TargetArn", "Fn::GetAtt", 0).(string)
+	if queueID == "" || s.resource(t, queueID, "AWS::SQS::Queue") == nil {
 		t.Errorf("ses-events has no dead-letter queue")
 	}
 	_, invoke := s.only(t, "AWS::Lambda::EventInvokeConfig")
@@ -369,11 +379,16 @@ func TestFunctionPermissions(t *testing.T) {
 	setID, _ := s.only(t, "AWS::SES::ConfigurationSet")
 	identityID, _ := s.only(t, "AWS::SES::EmailIdentity")
 
-	wantTableResources := []string{
-		js(map[string]any{"Fn::Join": []any{"", []any{getAtt(tableID, "Arn"), "/index/*"}}}),
-		js(getAtt(tableID, "Arn")),
+	// The table, and gsi1 by name for the one function that queries it
+	// (GET /me); no function may use every index ("/index/*").
+	wantTableResources := func(name string) []string {
+		want := []string{js(getAtt(tableID, "Arn"))}
+		if name == routes.FnMe {
+			want = append(want, js(map[string]any{"Fn::Join": []any{"", []any{getAtt(tableID, "Arn"), "/index/gsi1"}}}))
+		}
+		sort.Strings(want)
+		return want
 	}
-	sort.Strings(wantTableResources)
 
 	for _, name := range members.FunctionNames() {
 		t.Run(name, func(t *testing.T) {
@@ -398,6 +413,11 @@ func TestFunctionPermissions(t *testing.T) {
 			// AND table access matches what the function does
 			actions, resources := actionsOn(sts, "dynamodb:")
 			switch {
+			case name == routes.FnPublishEvents:
+				// the table's stream only, through its event source mapping
+				if !reflect.DeepEqual(actions, streamRead) || len(resources) != 2 || !strings.Contains(strings.Join(resources, " "), js(getAtt(tableID, "StreamArn"))) {
+					t.Errorf("dynamodb actions %v on %v, want %v on the table's stream", actions, resources, streamRead)
+				}
 			case noTableFunctions[name]:
 				if len(actions) != 0 {
 					t.Errorf("dynamodb actions %v, want none", actions)
@@ -411,14 +431,15 @@ func TestFunctionPermissions(t *testing.T) {
 					t.Errorf("dynamodb actions %v, want %v", actions, tableReadWrite)
 				}
 			}
-			if len(actions) > 0 && !reflect.DeepEqual(resources, wantTableResources) {
-				t.Errorf("dynamodb resources %v, want %v", resources, wantTableResources)
+			if len(actions) > 0 && name != routes.FnPublishEvents && !reflect.DeepEqual(resources, wantTableResources(name)) {
+				t.Errorf("dynamodb resources %v, want %v", resources, wantTableResources(name))
 			}
 
-			// AND only the mail senders may send, and only as the identity
-			// through the set
+			// AND only the mail senders (routes.SendsMail, whose binaries
+			// shared/awsenv's deps test checks) may send, and only as the
+			// identity through the set
 			sesActions, sesResources := actionsOn(sts, "ses:")
-			if !mailFunctions[name] {
+			if !routes.SendsMail(name) {
 				if len(sesActions) != 0 {
 					t.Errorf("ses actions %v, want none", sesActions)
 				}
@@ -430,11 +451,20 @@ func TestFunctionPermissions(t *testing.T) {
 				}
 			}
 
+			// AND it may send its traces (active tracing), and nothing more:
+			// X-Ray's write actions take no resource but "*"
+			xrayActions, xrayResources := actionsOn(sts, "xray:")
+			if !reflect.DeepEqual(xrayActions, []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}) ||
+				!reflect.DeepEqual(xrayResources, []string{`"*"`}) {
+				t.Errorf("xray permissions %v on %v", xrayActions, xrayResources)
+			}
+
 			// AND nothing else but ses-events' dead-letter queue
 			for _, st := range sts {
 				for _, a := range strs(st["Action"]) {
 					svc := a[:strings.Index(a, ":")+1]
-					if svc != "logs:" && svc != "dynamodb:" && svc != "ses:" && !(name == routes.FnSESEvents && a == "sqs:SendMessage") {
+					if svc != "logs:" && svc != "dynamodb:" && svc != "ses:" && svc != "xray:" && !(name == routes.FnSESEvents && a == "sqs:SendMessage") &&
+						!(name == routes.FnPublishEvents && (a == "events:PutEvents" || publishDLQActions[a])) {
 						t.Errorf("unexpected action %s", a)
 					}
 				}
@@ -507,7 +537,7 @@ func checkStatement(t *testing.T, where string, st map[string]any) {
 func TestConsoleHosting(t *testing.T) {
 	// GIVEN the default stack
 	s := defaultStack(t)
-	bucketID, bucket := s.only(t, "AWS::S3::Bucket")
+	bucketID, bucket := s.byPrefix(t, "ConsoleBucket", "AWS::S3::Bucket")
 	distID, dist := s.only(t, "AWS::CloudFront::Distribution")
 	oacID, oac := s.only(t, "AWS::CloudFront::OriginAccessControl")
 
@@ -526,7 +556,7 @@ func TestConsoleHosting(t *testing.T) {
 		t.Errorf("OAC = %s", js(props(oac)))
 	}
 	// AND only this distribution may read objects
-	_, policy := s.only(t, "AWS::S3::BucketPolicy")
+	_, policy := s.byPrefix(t, "ConsoleBucketPolicy", "AWS::S3::BucketPolicy")
 	var cloudfrontRead bool
 	for _, st := range asSlice(path(props(policy), "PolicyDocument", "Statement")) {
 		if path(st, "Principal", "Service") == "cloudfront.amazonaws.com" {

@@ -30,6 +30,8 @@ func NewTable(scope constructs.Construct) awsdynamodb.Table {
 		// DeleteTable nor `cdk destroy` may remove them.
 		DeletionProtection: jsii.Bool(true),
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		// New images feed functions/publish-events (NewEvents).
+		Stream: awsdynamodb.StreamViewType_NEW_IMAGE,
 	})
 	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(store.IndexGSI1),

@@ -27,6 +27,7 @@ const (
 	ECodeEmailNotVerified      Code = "email_not_verified"
 	ECodeEmailInUse            Code = "email_in_use"
 	ECodeInviteAlreadyAccepted Code = "invite_already_accepted"
+	ECodeInviteNotPending      Code = "invite_not_pending"
 	ECodeLastOwner             Code = "last_owner"
 	ECodeConflict              Code = "conflict"
 	ECodeRateLimited           Code = "rate_limited"

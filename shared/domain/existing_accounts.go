@@ -38,7 +38,7 @@ func (s *Service) inviteExisting(ctx context.Context, id Identity, m Membership,
 		return InviteResult{}, false, nil
 	case err != nil:
 		return InviteResult{}, true, storeErr(err)
-	case target.sameAccess(target.merged(req.orgRole, req.projectIDs, req.projectRole)):
+	case target.sameAccess(target.merged(req.grant)):
 		return InviteResult{Email: email, Status: ResultAlreadyMember}, true, nil
 	}
 	return InviteResult{}, false, nil

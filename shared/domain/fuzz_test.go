@@ -253,7 +253,7 @@ func FuzzInviteInput(f *testing.F) {
 	many := strings.Repeat("x@y.co\n", MaxInviteEmails) + "z@y.co"
 	f.Add("a@b.co", "", "", "", 0, false)
 	f.Add("a@b.co\nA@B.CO \n c@d.org", "owner", "prj_1\nprj_2\nprj_1", "member", 30, true)
-	f.Add(many, "user", "", "", 7, true)
+	f.Add(many, "manager", "", "", 7, true)
 	f.Add("a@b.co", "admin", "prj_1", "", 0, true)
 	f.Add("not-an-email\n", "", "PRJ 1", "boss", 31, true)
 	f.Add("", "", "", "owner", -1, true)
@@ -284,7 +284,9 @@ func FuzzInviteInput(f *testing.F) {
 func FuzzInviteInputJSON(f *testing.F) {
 	for _, s := range []string{`{"emails":["a@b.co"]}`, `{"emails":["a@b.co","A@B.CO"],"orgRole":"owner","projectIds":["prj_1"],"projectRole":"member","expiresInDays":30}`,
 		`{"emails":[]}`, `{"emails":[""]}`, `{"emails":["a@b.co"],"expiresInDays":0}`, `{"emails":["a@b.co"],"projectIds":["prj_1"]}`,
-		`{"emails":["a@b.co"],"expiresInDays":null,"orgRole":null}`, `{"emails":["\u0000a@b.co"]}`} {
+		`{"emails":["a@b.co"],"expiresInDays":null,"orgRole":null}`, `{"emails":["\u0000a@b.co"]}`,
+		`{"emails":["a@b.co"],"projects":[{"id":"prj_1","role":"viewer"},{"id":"prj_2","role":"owner"}]}`,
+		`{"emails":["a@b.co"],"projects":[{"id":"prj_1","role":"viewer"}],"projectIds":["prj_1"]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -310,12 +312,18 @@ func fzSplit(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-var fzIndexedFieldRE = regexp.MustCompile(`^(emails|projectIds)\[(\d+)\]$`)
+var (
+	fzIndexedFieldRE = regexp.MustCompile(`^(emails|projectIds)\[(\d+)\]$`)
+	fzProjectFieldRE = regexp.MustCompile(`^projects\[(\d+)\]\.(id|role)$`)
+)
 
 func fzKnownInviteField(name string, in InviteInput) bool {
 	switch name {
-	case "emails", "orgRole", "projectIds", "projectRole", "expiresInDays":
+	case "emails", "orgRole", "projectIds", "projectRole", "projects", "expiresInDays":
 		return true
+	}
+	if m := fzProjectFieldRE.FindStringSubmatch(name); m != nil {
+		return fzAtoi(m[1]) < len(in.Projects)
 	}
 	m := fzIndexedFieldRE.FindStringSubmatch(name)
 	if m == nil {
@@ -355,21 +363,22 @@ func fzCheckInviteRequest(t *testing.T, in InviteInput, r inviteRequest) {
 			t.Fatalf("input email %q missing from %q", e, r.emails)
 		}
 	}
-	if !r.orgRole.Valid() || (in.OrgRole == "" && r.orgRole != OrgUser) || (in.OrgRole != "" && string(r.orgRole) != in.OrgRole) {
-		t.Fatalf("org role %q from %q", r.orgRole, in.OrgRole)
+	if o := r.grant.OrgRole; !o.Valid() || (in.OrgRole == "" && o != OrgMember) || (in.OrgRole != "" && string(o) != in.OrgRole) {
+		t.Fatalf("org role %q from %q", o, in.OrgRole)
 	}
-	if len(in.ProjectIDs) > MaxInviteProjects || len(r.projectIDs) > len(in.ProjectIDs) {
-		t.Fatalf("accepted %d project ids: want at most %d", len(in.ProjectIDs), MaxInviteProjects)
+	ids := r.grant.ProjectIDs()
+	if len(in.ProjectIDs)+len(in.Projects) > MaxInviteProjects || len(ids) > len(in.ProjectIDs)+len(in.Projects) {
+		t.Fatalf("accepted %d project ids: want at most %d", len(ids), MaxInviteProjects)
 	}
-	for i, p := range r.projectIDs {
-		if !ValidID(p) || slices.Index(r.projectIDs, p) != i {
-			t.Fatalf("accepted project id %q (invalid or repeated)", p)
+	for i, p := range r.grant.Projects {
+		if !ValidID(p.ID) || slices.Index(ids, p.ID) != i {
+			t.Fatalf("accepted project id %q (invalid or repeated)", p.ID)
+		}
+		if !p.Role.Valid() {
+			t.Fatalf("project %q accepted with project role %q", p.ID, p.Role)
 		}
 	}
-	if len(r.projectIDs) > 0 && !r.projectRole.Valid() {
-		t.Fatalf("projects %q accepted with project role %q", r.projectIDs, r.projectRole)
-	}
-	if in.ProjectRole != "" && !r.projectRole.Valid() {
+	if in.ProjectRole != "" && !ProjectRole(in.ProjectRole).Valid() {
 		t.Fatalf("project role %q accepted", in.ProjectRole)
 	}
 	if r.days < 1 || r.days > MaxExpiryDays || (in.ExpiresInDays == nil && r.days != DefaultExpiryDays) {
@@ -603,6 +612,13 @@ func TestInviteInputValidateCases(t *testing.T) {
 		}
 		return out
 	}
+	grants := func(r ProjectRole, ids ...string) []ProjectGrant {
+		var out []ProjectGrant
+		for _, id := range ids {
+			out = append(out, ProjectGrant{id, r})
+		}
+		return out
+	}
 	ids := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
@@ -617,20 +633,29 @@ func TestInviteInputValidateCases(t *testing.T) {
 		want   inviteRequest
 	}{
 		{name: "defaults", in: InviteInput{Emails: []string{" A@B.co "}},
-			want: inviteRequest{emails: []string{"a@b.co"}, orgRole: OrgUser, days: DefaultExpiryDays}},
+			want: inviteRequest{emails: []string{"a@b.co"}, grant: Grant{OrgRole: OrgMember}, days: DefaultExpiryDays}},
 		{name: "duplicates collapse", in: InviteInput{Emails: []string{"a@b.co", "A@B.CO"}, OrgRole: "owner",
 			ProjectIDs: []string{"prj_1", "prj_1"}, ProjectRole: "member", ExpiresInDays: days(30)},
-			want: inviteRequest{emails: []string{"a@b.co"}, orgRole: OrgOwner, projectIDs: []string{"prj_1"},
-				projectRole: ProjectMemberRole, days: 30}},
+			want: inviteRequest{emails: []string{"a@b.co"}, grant: Grant{OrgRole: OrgOwner, Projects: grants(ProjectMemberRole, "prj_1")}, days: 30}},
 		{name: "50 addresses and projects", in: InviteInput{Emails: emails(50), ProjectIDs: ids(50), ProjectRole: "owner", ExpiresInDays: days(1)},
-			want: inviteRequest{emails: emails(50), orgRole: OrgUser, projectIDs: ids(50), projectRole: ProjectOwner, days: 1}},
+			want: inviteRequest{emails: emails(50), grant: Grant{OrgRole: OrgMember, Projects: grants(ProjectOwner, ids(50)...)}, days: 1}},
+		{name: "a role per project", in: InviteInput{Emails: emails(1), OrgRole: "manager",
+			Projects: []ProjectInput{{"prj_1", "viewer"}, {"prj_2", "owner"}, {"prj_1", "viewer"}}},
+			want: inviteRequest{emails: emails(1), grant: Grant{OrgRole: OrgManager, Projects: []ProjectGrant{{"prj_1", ProjectViewer}, {"prj_2", ProjectOwner}}}, days: DefaultExpiryDays}},
+		{name: "both project forms", in: InviteInput{Emails: emails(1), ProjectIDs: []string{"prj_1"}, ProjectRole: "member",
+			Projects: []ProjectInput{{"prj_1", "viewer"}}}, fields: []string{"projects"}},
+		{name: "a project twice with two roles", in: InviteInput{Emails: emails(1),
+			Projects: []ProjectInput{{"prj_1", "viewer"}, {"prj_1", "owner"}}}, fields: []string{"projects[1].id"}},
+		{name: "bad role per project", in: InviteInput{Emails: emails(1), Projects: []ProjectInput{{"prj_1", "admin"}, {"BAD", "owner"}}},
+			fields: []string{"projects[0].role", "projects[1].id"}},
+		{name: "the old org role name", in: InviteInput{Emails: emails(1), OrgRole: "user"}, fields: []string{"orgRole"}},
 		{name: "no addresses", in: InviteInput{}, fields: []string{"emails"}},
 		{name: "51 addresses", in: InviteInput{Emails: emails(51)}, fields: []string{"emails"}},
 		{name: "51 projects", in: InviteInput{Emails: emails(1), ProjectIDs: ids(51), ProjectRole: "member"}, fields: []string{"projectIds"}},
 		{name: "bad addresses by index", in: InviteInput{Emails: []string{"nope", "c@d"}}, fields: []string{"emails[0]", "emails[1]"}},
 		// Malformed addresses next to a good one fail on their own (per-address results).
 		{name: "some bad addresses", in: InviteInput{Emails: []string{"nope", "a@b.co"}},
-			want: inviteRequest{emails: []string{"a@b.co"}, orgRole: OrgUser, days: DefaultExpiryDays}},
+			want: inviteRequest{emails: []string{"a@b.co"}, grant: Grant{OrgRole: OrgMember}, days: DefaultExpiryDays}},
 		{name: "bad roles", in: InviteInput{Emails: emails(1), OrgRole: "admin", ProjectIDs: []string{"prj_1"}, ProjectRole: "boss"},
 			fields: []string{"orgRole", "projectRole"}},
 		{name: "projects need a role", in: InviteInput{Emails: emails(1), ProjectIDs: []string{"prj_1"}}, fields: []string{"projectRole"}},
@@ -644,8 +669,8 @@ func TestInviteInputValidateCases(t *testing.T) {
 				t.Errorf("%s: %v", tc.name, err)
 				continue
 			}
-			if !slices.Equal(r.emails, tc.want.emails) || r.orgRole != tc.want.orgRole || !slices.Equal(r.projectIDs, tc.want.projectIDs) ||
-				r.projectRole != tc.want.projectRole || r.days != tc.want.days {
+			if !slices.Equal(r.emails, tc.want.emails) || r.grant.OrgRole != tc.want.grant.OrgRole ||
+				!slices.Equal(r.grant.Projects, tc.want.grant.Projects) || r.days != tc.want.days {
 				t.Errorf("%s: got %+v, want %+v", tc.name, r, tc.want)
 			}
 			continue

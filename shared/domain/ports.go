@@ -27,7 +27,8 @@ type Store interface {
 	// when the membership or the invite changed since it was read, ErrExists
 	// when a created organization or project exists, ErrLastOwner when it
 	// would leave the organization without an owner, ErrRateLimited when
-	// c.Charge would pass its limit.
+	// c.Charge would pass its limit; or, after the change committed, the
+	// error of a revocation that did not fit in its transaction.
 	ApplyChange(ctx context.Context, c Change) error
 	// ListMembers returns up to limit organization members after position
 	// after (a store position; "" for the first page), and the position of
@@ -50,6 +51,11 @@ type Store interface {
 	// stored invite is no longer prev's token or is not pending,
 	// ErrRateLimited when the charge would pass its limit.
 	ReplaceInvite(ctx context.Context, inv Invite, prevTokenHash string, ev AuditEvent, charge *RateCharge) error
+	// UpdateInvite stores inv, prev with edited terms and the same token
+	// (inv.Rev is prev.Rev+1), and the token's snapshot of it, so the link
+	// already mailed grants the edited terms. Returns ErrConflict when the
+	// stored invite is no longer prev (token, revision) or not pending.
+	UpdateInvite(ctx context.Context, inv, prev Invite, ev AuditEvent) error
 	// RevokeInvite marks a pending invite revoked and deletes its token.
 	// Returns ErrConflict when it is no longer pending with that token.
 	RevokeInvite(ctx context.Context, inv Invite, ev AuditEvent) error
@@ -74,7 +80,8 @@ type Store interface {
 	// ListAudit returns audit events newest first.
 	ListAudit(ctx context.Context, orgID, after string, limit int) ([]AuditEvent, string, error)
 	// ReadForInvite reads at once (consistently, in as few calls as it
-	// can) what an invite request decides on: the caller's membership of
+	// can: one for up to 100 keys) what an invite request or a project
+	// access check decides on: the caller's membership of
 	// orgID, the projects among projectIDs that exist there, and for each
 	// email its registered user id and its open invite id in orgID. Returns
 	// ErrNotFound when the caller has no membership.
@@ -140,12 +147,26 @@ type Change struct {
 	// and the email is claimed for it.
 	Register *User
 	// AcceptInvite marks this invite accepted with After's roles as result;
-	// it must still be pending with the same token and unexpired at Now.
+	// it must still be pending with the same token and revision, and
+	// unexpired at Now.
 	AcceptInvite *Invite
+	// Revoke lists invites to revoke (tokens deleted, audit event
+	// written) with the change: in its transaction as far as the
+	// transaction has room, right after it for the rest (skipping those
+	// no longer pending with the same token). Each revocation in the
+	// transaction is conditioned on the invite still being pending with
+	// its token.
+	Revoke []Revocation
 	// Charge is applied in the same transaction when not nil.
 	Charge *RateCharge
 	Now    time.Time
 	Audit  []AuditEvent
+}
+
+// Revocation is one invite revoked with a Change, and its audit event.
+type Revocation struct {
+	Invite Invite
+	Audit  AuditEvent
 }
 
 // RateCharge adds N invite emails to an organization's counter for the
@@ -176,9 +197,8 @@ type InviteMail struct {
 	MailID       string // tags the email, see Invite.MailID
 	OrgName      string
 	InviterEmail string
-	Projects     []string // names
+	Projects     []MailProject
 	OrgRole      OrgRole
-	ProjectRole  ProjectRole
 	ExpiresAt    time.Time
 	Link         string // contains the token in the fragment
 }
@@ -188,8 +208,13 @@ type AddedMail struct {
 	To           string
 	OrgName      string
 	InviterEmail string
-	Projects     []string
+	Projects     []MailProject
 	OrgRole      OrgRole
-	ProjectRole  ProjectRole
 	Link         string // the console
+}
+
+// MailProject is a project named in an email, with the role it grants.
+type MailProject struct {
+	Name string
+	Role ProjectRole
 }

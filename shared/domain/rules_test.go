@@ -6,68 +6,11 @@ import (
 	"time"
 )
 
-func TestRolesNeverDowngrade(t *testing.T) {
-	for _, c := range []struct{ a, b, want OrgRole }{
-		{"", OrgUser, OrgUser}, {"", OrgOwner, OrgOwner}, {OrgUser, OrgOwner, OrgOwner},
-		{OrgOwner, OrgUser, OrgOwner}, {OrgUser, "", OrgUser}, {OrgUser, OrgUser, OrgUser},
-	} {
-		if got := c.a.Max(c.b); got != c.want {
-			t.Errorf("%q.Max(%q) = %q, want %q", c.a, c.b, got, c.want)
-		}
-	}
-	for _, c := range []struct{ a, b, want ProjectRole }{
-		{"", ProjectMemberRole, ProjectMemberRole}, {ProjectOwner, ProjectMemberRole, ProjectOwner},
-		{ProjectMemberRole, ProjectOwner, ProjectOwner}, {ProjectMemberRole, "", ProjectMemberRole},
-	} {
-		if got := c.a.Max(c.b); got != c.want {
-			t.Errorf("%q.Max(%q) = %q, want %q", c.a, c.b, got, c.want)
-		}
-	}
-}
-
-func TestMergedKeepsExistingAccess(t *testing.T) {
-	m := Membership{Role: OrgOwner, Projects: map[string]ProjectRole{"p1": ProjectOwner}, Rev: 3}
-	got := m.merged(OrgUser, []string{"p1", "p2"}, ProjectMemberRole)
-	if got.Role != OrgOwner || got.Projects["p1"] != ProjectOwner || got.Projects["p2"] != ProjectMemberRole {
-		t.Fatalf("merged %+v", got)
-	}
-	if _, changed := m.Projects["p2"]; changed {
-		t.Fatal("merged changed its receiver")
-	}
-	if m.sameAccess(got) || !got.sameAccess(got.merged(OrgUser, []string{"p2"}, ProjectMemberRole)) {
-		t.Fatal("sameAccess")
-	}
-}
-
-func TestCanManage(t *testing.T) {
-	owner := Membership{Role: OrgOwner}
-	po := Membership{Role: OrgUser, Projects: map[string]ProjectRole{"a": ProjectOwner, "b": ProjectMemberRole}}
-	cases := []struct {
-		m        Membership
-		role     OrgRole
-		projects []string
-		want     bool
-	}{
-		{owner, OrgOwner, nil, true},
-		{owner, OrgUser, []string{"x"}, true},
-		{po, OrgUser, []string{"a"}, true},
-		{po, OrgUser, []string{"a", "b"}, false},
-		{po, OrgOwner, []string{"a"}, false},
-		{po, OrgUser, nil, false},
-		{Membership{Role: OrgUser}, OrgUser, []string{"a"}, false},
-	}
-	for i, c := range cases {
-		if got := canManage(c.m, c.role, c.projects); got != c.want {
-			t.Errorf("case %d: canManage = %v, want %v", i, got, c.want)
-		}
-	}
-}
-
 func intp(i int) *int { return &i }
 
 func TestInviteInputValidate(t *testing.T) {
 	r, err := InviteInput{Emails: []string{" A@Example.com", "a@example.com", "b@example.com"}}.validate()
-	if err != nil || !slices.Equal(r.emails, []string{"a@example.com", "b@example.com"}) || r.orgRole != OrgUser || r.days != 7 {
+	if err != nil || !slices.Equal(r.emails, []string{"a@example.com", "b@example.com"}) || r.grant.OrgRole != OrgMember || r.days != 7 {
 		t.Fatalf("defaults: %+v %v", r, err)
 	}
 	bad := []InviteInput{
@@ -87,7 +30,7 @@ func TestInviteInputValidate(t *testing.T) {
 		}
 	}
 	r, err = InviteInput{Emails: []string{"a@example.com"}, ProjectIDs: []string{"prj_a", "prj_a"}, ProjectRole: "owner", ExpiresInDays: intp(30)}.validate()
-	if err != nil || len(r.projectIDs) != 1 || r.projectRole != ProjectOwner || r.days != 30 {
+	if err != nil || len(r.grant.Projects) != 1 || r.grant.Projects[0].Role != ProjectOwner || r.days != 30 {
 		t.Fatalf("%+v %v", r, err)
 	}
 }

@@ -5,48 +5,6 @@ package domain
 
 import "time"
 
-// OrgRole is a role in an organization.
-type OrgRole string
-
-// ProjectRole is a role in a project.
-type ProjectRole string
-
-// Roles.
-const (
-	OrgOwner          OrgRole     = "owner"
-	OrgUser           OrgRole     = "user"
-	ProjectOwner      ProjectRole = "owner"
-	ProjectMemberRole ProjectRole = "member"
-)
-
-// Valid reports whether r is a known organization role.
-func (r OrgRole) Valid() bool { return r == OrgOwner || r == OrgUser }
-
-// Valid reports whether r is a known project role.
-func (r ProjectRole) Valid() bool { return r == ProjectOwner || r == ProjectMemberRole }
-
-// Max returns the stronger of two organization roles ("" counts as none).
-func (r OrgRole) Max(o OrgRole) OrgRole {
-	if r == OrgOwner || o == OrgOwner {
-		return OrgOwner
-	}
-	if r == "" {
-		return o
-	}
-	return r
-}
-
-// Max returns the stronger of two project roles ("" counts as none).
-func (r ProjectRole) Max(o ProjectRole) ProjectRole {
-	if r == ProjectOwner || o == ProjectOwner {
-		return ProjectOwner
-	}
-	if r == "" {
-		return o
-	}
-	return r
-}
-
 // Identity is the caller as the JWT authorizer vouched for them.
 type Identity struct {
 	UserID        string
@@ -129,14 +87,15 @@ const (
 // Invite is a pending (or finished) invitation of one address to an
 // organization and some of its projects.
 type Invite struct {
-	ID             string
-	OrgID          string
-	OrgName        string
-	Email          string
-	OrgRole        OrgRole
-	ProjectIDs     []string
+	ID      string
+	OrgID   string
+	OrgName string
+	Email   string
+	OrgRole OrgRole
+	// Projects are the projects the invite grants, each with its role, in
+	// the order they were first named.
+	Projects       []ProjectGrant
 	ProjectNames   map[string]string
-	ProjectRole    ProjectRole
 	InvitedBy      string // user id
 	InvitedByEmail string
 	CreatedAt      time.Time
@@ -150,10 +109,41 @@ type Invite struct {
 	// tag), so delivery events about an older email change nothing.
 	MailID     string
 	AcceptedBy string
+	// Rev counts edits of the invite's terms that kept its token (PATCH);
+	// accepting is conditioned on it, so a link grants the edited terms.
+	Rev int64
 	// Result is the membership an accepted invite produced.
 	ResultOrgRole  OrgRole
 	ResultProjects map[string]ProjectRole
 }
+
+// ProjectGrant is one project of an invite with the role it grants there.
+type ProjectGrant struct {
+	ID   string      `json:"id"`
+	Role ProjectRole `json:"role"`
+}
+
+// Grant is what an invite (or a direct add) gives: an organization role
+// and a role in each of some projects.
+type Grant struct {
+	OrgRole  OrgRole
+	Projects []ProjectGrant
+}
+
+// Grant returns the terms inv grants.
+func (inv Invite) Grant() Grant { return Grant{OrgRole: inv.OrgRole, Projects: inv.Projects} }
+
+// ProjectIDs returns the ids of g's projects, in order.
+func (g Grant) ProjectIDs() []string {
+	out := make([]string, 0, len(g.Projects))
+	for _, p := range g.Projects {
+		out = append(out, p.ID)
+	}
+	return out
+}
+
+// ProjectIDs returns the ids of the invite's projects, in order.
+func (inv Invite) ProjectIDs() []string { return inv.Grant().ProjectIDs() }
 
 // StatusAt is the invite's status as seen at now: pending invites past
 // their expiry are expired.
@@ -182,6 +172,7 @@ const (
 	AuditInviteCreated  = "invite.created"
 	AuditInviteResent   = "invite.resent"
 	AuditInviteRevoked  = "invite.revoked"
+	AuditInviteUpdated  = "invite.updated"
 	AuditInviteAccepted = "invite.accepted"
 	AuditMemberAdded    = "member.added"
 	AuditMemberRole     = "member.role_changed"

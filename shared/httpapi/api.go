@@ -22,6 +22,7 @@ import (
 
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 )
 
@@ -43,10 +44,12 @@ func (r *request) query(name string) string {
 	return r.ev.QueryStringParameters[name]
 }
 
-// response is an operation's success: a status and a JSON body (nil: none).
+// response is an operation's success: a status, a JSON body (nil: none)
+// and the business metrics of what it did.
 type response struct {
 	status int
 	body   any
+	counts metrics.Counts
 }
 
 type operation func(ctx context.Context, r *request) (response, error)
@@ -55,7 +58,8 @@ type operation func(ctx context.Context, r *request) (response, error)
 type API struct {
 	svc *domain.Service
 	log *slog.Logger
-	ops map[string]operation
+	met *metrics.Sink
+	ops map[string]operation // by route key, as events carry it
 	// auth tells, per route key, whether the route needs a signed-in caller.
 	auth map[string]bool
 }
@@ -68,13 +72,23 @@ func noRoute(context.Context, *request) (response, error) {
 // New returns the API over svc.
 func New(svc *domain.Service, log *slog.Logger) *API {
 	a := &API{svc: svc, log: log, auth: map[string]bool{}}
-	a.ops = a.operations()
+	ops := a.operations()
+	a.ops = make(map[string]operation, len(routes.Table))
 	for _, rt := range routes.Table {
-		if a.ops[rt.Key()] == nil {
-			panic("httpapi: no operation for route " + rt.Key())
+		if ops[rt.Op] == nil {
+			panic("httpapi: no operation " + string(rt.Op) + " for route " + rt.Key())
 		}
+		a.ops[rt.Key()] = ops[rt.Op]
 		a.auth[rt.Key()] = rt.Auth
 	}
+	return a
+}
+
+// WithMetrics makes a write one EMF line per request to m (see
+// requestMetrics) and returns a. Call it before serving; without it no
+// metrics are written.
+func (a *API) WithMetrics(m *metrics.Sink) *API {
+	a.met = m
 	return a
 }
 
@@ -87,7 +101,7 @@ func (a *API) Function(fn string) Handler {
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if !mine[ev.RouteKey] {
-			return a.serve(ctx, ev, noRoute, false), nil
+			return a.serve(ctx, ev, noRoute, false, fn), nil
 		}
 		return a.Serve(ctx, ev), nil
 	}
@@ -98,9 +112,9 @@ func (a *API) Function(fn string) Handler {
 func (a *API) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	op, ok := a.ops[ev.RouteKey]
 	if !ok {
-		return a.serve(ctx, ev, noRoute, false)
+		return a.serve(ctx, ev, noRoute, false, "")
 	}
-	return a.serve(ctx, ev, op, a.auth[ev.RouteKey])
+	return a.serve(ctx, ev, op, a.auth[ev.RouteKey], functionOf[ev.RouteKey])
 }
 
 func requestID(ctx context.Context, ev events.APIGatewayV2HTTPRequest) string {
@@ -110,16 +124,20 @@ func requestID(ctx context.Context, ev events.APIGatewayV2HTTPRequest) string {
 	return ev.RequestContext.RequestID
 }
 
-func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op operation, auth bool) (resp events.APIGatewayV2HTTPResponse) {
+// serve runs op for ev; fn is the function the metrics count it under ("":
+// none serves the route).
+func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op operation, auth bool, fn string) (resp events.APIGatewayV2HTTPResponse) {
 	start := time.Now()
 	rid := requestID(ctx, ev)
 	ctx = logging.WithRequestID(ctx, rid)
 	var err error
+	var out response
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 			resp = a.problem(ctx, err)
 		}
+		a.emit(ctx, fn, ev.RouteKey, resp.StatusCode, err, out.counts)
 		if resp.Headers == nil {
 			resp.Headers = map[string]string{}
 		}
@@ -141,8 +159,8 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op o
 	if r.body, err = bodyOf(ev); err != nil {
 		return a.problem(ctx, err)
 	}
-	out, err := op(ctx, r)
-	if err != nil {
+	if out, err = op(ctx, r); err != nil {
+		out.counts = nil // a failed operation did nothing to count
 		return a.problem(ctx, err)
 	}
 	return jsonResponse(out.status, out.body)

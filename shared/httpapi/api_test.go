@@ -14,7 +14,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 	codes := []domain.Code{domain.ECodeInvalidRequest, domain.ECodeValidationFailed, domain.ECodeInvalidCursor, domain.ECodeUnauthorized, domain.ECodeForbidden,
 		domain.ECodeNotFound, domain.ECodeOrgNotFound, domain.ECodeProjectNotFound, domain.ECodeMemberNotFound,
 		domain.ECodeInviteNotFound, domain.ECodeInviteExpired, domain.ECodeInviteEmailMismatch, domain.ECodeEmailNotVerified,
-		domain.ECodeEmailInUse, domain.ECodeInviteAlreadyAccepted, domain.ECodeLastOwner, domain.ECodeConflict, CodePayloadTooLarge,
+		domain.ECodeEmailInUse, domain.ECodeInviteAlreadyAccepted, domain.ECodeInviteNotPending, domain.ECodeLastOwner, domain.ECodeConflict, CodePayloadTooLarge,
 		CodeUnsupportedMediaType, CodeMethodNotAllowed, domain.ECodeRateLimited, domain.ECodeServiceUnavailable, domain.ECodeInternalError}
 	for _, c := range codes {
 		if _, ok := statusOf[c]; !ok {

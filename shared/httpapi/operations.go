@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
 )
 
 // The request bodies. Pointer fields tell "missing" from "wrong type";
@@ -33,6 +35,16 @@ func created(body any) response { return response{status: http.StatusCreated, bo
 
 var noContent = response{status: http.StatusNoContent}
 
+// counted returns r counting one of each name; serve drops the counts when
+// the operation fails.
+func counted(r response, names ...metrics.Name) response {
+	r.counts = metrics.Counts{}
+	for _, n := range names {
+		r.counts.Add(n, 1)
+	}
+	return r
+}
+
 func page(r *request) (domain.Page, error) {
 	return domain.ParsePage(r.query("limit"), r.query("cursor"))
 }
@@ -43,18 +55,18 @@ type resultJSON struct {
 	Error *Problem `json:"error,omitempty"`
 }
 
-// operations maps each route key of routes.Table to its operation.
-func (a *API) operations() map[string]operation {
+// operations maps each operation of routes.Table to its handler.
+func (a *API) operations() map[routes.Op]operation {
 	s := a.svc
-	return map[string]operation{
-		"GET /healthz": func(context.Context, *request) (response, error) {
+	return map[routes.Op]operation{
+		routes.OpHealthz: func(context.Context, *request) (response, error) {
 			return ok(map[string]string{"status": "ok"}), nil
 		},
-		"GET /me": func(ctx context.Context, r *request) (response, error) {
+		routes.OpGetMe: func(ctx context.Context, r *request) (response, error) {
 			v, err := s.Me(ctx, r.id)
 			return ok(v), err
 		},
-		"POST /orgs": func(ctx context.Context, r *request) (response, error) {
+		routes.OpCreateOrg: func(ctx context.Context, r *request) (response, error) {
 			var b nameBody
 			if err := decode(r, &b); err != nil {
 				return response{}, err
@@ -62,11 +74,11 @@ func (a *API) operations() map[string]operation {
 			o, err := s.CreateOrg(ctx, r.id, str(b.Name))
 			return created(o), err
 		},
-		"GET /orgs/{orgId}/projects": func(ctx context.Context, r *request) (response, error) {
+		routes.OpListProjects: func(ctx context.Context, r *request) (response, error) {
 			ps, err := s.ListProjects(ctx, r.id, r.path("orgId"))
 			return ok(map[string]any{"projects": ps}), err
 		},
-		"POST /orgs/{orgId}/projects": func(ctx context.Context, r *request) (response, error) {
+		routes.OpCreateProject: func(ctx context.Context, r *request) (response, error) {
 			var b nameBody
 			if err := decode(r, &b); err != nil {
 				return response{}, err
@@ -74,7 +86,7 @@ func (a *API) operations() map[string]operation {
 			p, err := s.CreateProject(ctx, r.id, r.path("orgId"), str(b.Name))
 			return created(p), err
 		},
-		"POST /orgs/{orgId}/invites": func(ctx context.Context, r *request) (response, error) {
+		routes.OpCreateInvites: func(ctx context.Context, r *request) (response, error) {
 			var in domain.InviteInput
 			if err := decode(r, &in); err != nil {
 				return response{}, err
@@ -91,9 +103,11 @@ func (a *API) operations() map[string]operation {
 					out[i].Error = &p
 				}
 			}
-			return created(map[string]any{"results": out}), nil
+			resp := created(map[string]any{"results": out})
+			resp.counts = inviteCounts(res)
+			return resp, nil
 		},
-		"GET /orgs/{orgId}/invites": func(ctx context.Context, r *request) (response, error) {
+		routes.OpListInvites: func(ctx context.Context, r *request) (response, error) {
 			f, err := domain.ParseInviteFilter(r.query("status"))
 			if err != nil {
 				return response{}, err
@@ -105,18 +119,28 @@ func (a *API) operations() map[string]operation {
 			v, err := s.ListInvites(ctx, r.id, r.path("orgId"), f, p)
 			return ok(v), err
 		},
-		"DELETE /orgs/{orgId}/invites/{inviteId}": func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
+		routes.OpUpdateInvite: func(ctx context.Context, r *request) (response, error) {
+			var e domain.InviteEdit
+			if err := decode(r, &e); err != nil {
+				return response{}, err
+			}
+			v, err := s.UpdateInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"), e)
+			return ok(v), err
 		},
-		"POST /orgs/{orgId}/invites/{inviteId}/resend": func(ctx context.Context, r *request) (response, error) {
+		routes.OpRevokeInvite: func(ctx context.Context, r *request) (response, error) {
+			return counted(noContent, metrics.InvitesRevoked), s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
+		},
+		routes.OpResendInvite: func(ctx context.Context, r *request) (response, error) {
 			var b struct{}
 			if err := decodeOptional(r, &b); err != nil {
 				return response{}, err
 			}
 			v, err := s.ResendInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
-			return ok(v), err
+			resp := counted(ok(v), metrics.InvitesResent)
+			mailCounts(resp.counts, v.Delivery)
+			return resp, err
 		},
-		"POST /invites/preview": func(ctx context.Context, r *request) (response, error) {
+		routes.OpPreviewInvite: func(ctx context.Context, r *request) (response, error) {
 			var b tokenBody
 			if err := decode(r, &b); err != nil {
 				return response{}, err
@@ -124,15 +148,15 @@ func (a *API) operations() map[string]operation {
 			v, err := s.Preview(ctx, str(b.Token))
 			return ok(v), err
 		},
-		"POST /invites/accept": func(ctx context.Context, r *request) (response, error) {
+		routes.OpAcceptInvite: func(ctx context.Context, r *request) (response, error) {
 			var b tokenBody
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
 			v, err := s.Accept(ctx, r.id, str(b.Token))
-			return ok(v), err
+			return counted(ok(v), metrics.InvitesAccepted, metrics.MembersAdded), err
 		},
-		"GET /orgs/{orgId}/members": func(ctx context.Context, r *request) (response, error) {
+		routes.OpListMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {
 				return response{}, err
@@ -140,7 +164,7 @@ func (a *API) operations() map[string]operation {
 			v, err := s.ListMembers(ctx, r.id, r.path("orgId"), p)
 			return ok(v), err
 		},
-		"PATCH /orgs/{orgId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
+		routes.OpSetOrgRole: func(ctx context.Context, r *request) (response, error) {
 			var b roleBody
 			if err := decode(r, &b); err != nil {
 				return response{}, err
@@ -148,10 +172,10 @@ func (a *API) operations() map[string]operation {
 			m, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), str(b.Role))
 			return ok(m), err
 		},
-		"DELETE /orgs/{orgId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
+		routes.OpRemoveMember: func(ctx context.Context, r *request) (response, error) {
+			return counted(noContent, metrics.MembersRemoved), s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
 		},
-		"GET /orgs/{orgId}/projects/{projectId}/members": func(ctx context.Context, r *request) (response, error) {
+		routes.OpListProjectMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {
 				return response{}, err
@@ -159,7 +183,7 @@ func (a *API) operations() map[string]operation {
 			v, err := s.ListProjectMembers(ctx, r.id, r.path("orgId"), r.path("projectId"), p)
 			return ok(v), err
 		},
-		"PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
+		routes.OpSetProjectRole: func(ctx context.Context, r *request) (response, error) {
 			var b roleBody
 			if err := decode(r, &b); err != nil {
 				return response{}, err
@@ -167,15 +191,23 @@ func (a *API) operations() map[string]operation {
 			m, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), str(b.Role))
 			return ok(m), err
 		},
-		"DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}": func(ctx context.Context, r *request) (response, error) {
-			return noContent, s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
+		routes.OpRemoveProjectMember: func(ctx context.Context, r *request) (response, error) {
+			return counted(noContent, metrics.ProjectMembersRemoved), s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
 		},
-		"GET /orgs/{orgId}/audit": func(ctx context.Context, r *request) (response, error) {
+		routes.OpListAudit: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {
 				return response{}, err
 			}
 			v, err := s.ListAudit(ctx, r.id, r.path("orgId"), p)
+			return ok(v), err
+		},
+		routes.OpGetOrgAccess: func(ctx context.Context, r *request) (response, error) {
+			v, err := s.OrgAccess(ctx, r.id, r.path("orgId"))
+			return ok(v), err
+		},
+		routes.OpGetProjectAccess: func(ctx context.Context, r *request) (response, error) {
+			v, err := s.ProjectAccess(ctx, r.id, r.path("orgId"), r.path("projectId"))
 			return ok(v), err
 		},
 	}

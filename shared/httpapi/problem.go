@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 
 	"github.com/members-saas/members/shared/domain"
@@ -33,6 +34,7 @@ var statusOf = map[domain.Code]int{
 	domain.ECodeInviteNotFound:        http.StatusNotFound,
 	CodeMethodNotAllowed:              http.StatusMethodNotAllowed,
 	domain.ECodeInviteAlreadyAccepted: http.StatusConflict,
+	domain.ECodeInviteNotPending:      http.StatusConflict,
 	domain.ECodeEmailInUse:            http.StatusConflict,
 	domain.ECodeLastOwner:             http.StatusConflict,
 	domain.ECodeConflict:              http.StatusConflict,
@@ -50,6 +52,22 @@ func Status(c domain.Code) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// Codes returns every error code of the table, ordered by status, then
+// code (the README's list is generated from it).
+func Codes() []domain.Code {
+	out := make([]domain.Code, 0, len(statusOf))
+	for c := range statusOf {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if si, sj := statusOf[out[i]], statusOf[out[j]]; si != sj {
+			return si < sj
+		}
+		return out[i] < out[j]
+	})
+	return out
 }
 
 // ProblemTypeBase prefixes each problem's type URI; the code completes it.

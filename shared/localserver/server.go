@@ -34,6 +34,7 @@ type Server struct {
 	Auth    *Authorizer
 	Clock   *Clock
 	Console http.Handler // serves non-API GET paths; nil: 404
+	Events  *EventLog    // GET /_local/events
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -43,6 +44,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/_local/clock":
 		s.clock(w, r)
+		return
+	case "/_local/events":
+		s.serveEvents(w, r)
 		return
 	}
 	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)

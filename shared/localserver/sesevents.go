@@ -12,6 +12,8 @@ import (
 
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/mailer"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
 )
 
@@ -33,6 +35,9 @@ type SESEventPublisher struct {
 	Log    *slog.Logger
 	// Now stamps the events (time.Now when nil).
 	Now func() time.Time
+	// Metrics receives the delivery metrics the ses-events function would
+	// write (nil: none).
+	Metrics *metrics.Sink
 }
 
 var _ mailer.API = (*SESEventPublisher)(nil)
@@ -54,9 +59,9 @@ func (p *SESEventPublisher) publish(ctx context.Context, in *sesv2.SendEmailInpu
 	if p.Now != nil {
 		now = p.Now
 	}
-	tags := map[string][]string{"ses:operation": {"SendEmail"}}
+	tags := map[string][]string{sesevents.TagSESOperation: {"SendEmail"}}
 	if cs := aws.ToString(in.ConfigurationSetName); cs != "" {
-		tags["ses:configuration-set"] = []string{cs}
+		tags[sesevents.TagSESConfigurationSet] = []string{cs}
 	}
 	for _, t := range in.EmailTags {
 		tags[aws.ToString(t.Name)] = []string{aws.ToString(t.Value)}
@@ -78,9 +83,13 @@ func (p *SESEventPublisher) publish(ctx context.Context, in *sesv2.SendEmailInpu
 		p.Log.ErrorContext(ctx, "SES event not built", "err", err)
 		return
 	}
-	ds, err := sesevents.FromSNS(events.SNSEvent{Records: []events.SNSEventRecord{{
+	sns := events.SNSEvent{Records: []events.SNSEventRecord{{
 		EventSource: "aws:sns", SNS: events.SNSEntity{Type: "Notification", Message: string(msg)},
-	}}})
+	}}}
+	if err := p.Metrics.Emit(routes.FnSESEvents, sesevents.Outcomes(sns), nil); err != nil {
+		p.Log.WarnContext(ctx, "metrics not written", "err", err)
+	}
+	ds, err := sesevents.FromSNS(sns)
 	if err != nil {
 		p.Log.WarnContext(ctx, "unreadable SES events skipped", "err", err)
 	}

@@ -8,10 +8,15 @@ import (
 	"net/http"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/mailer"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/store"
 )
 
@@ -26,15 +31,21 @@ const (
 // service and the local API Gateway.
 type Stack struct {
 	Server         *Server
-	Config         app.Config
-	Clients        app.Clients
+	Config         config.Config
+	Clients        Clients
 	DynamoEndpoint string
-	closers        []func()
+	// Events are the membership events the table's stream would publish.
+	Events  *EventLog
+	closers []func()
 }
 
-// Start builds the stack for c. With c.DynamoEndpoint empty it serves
-// minidyn on a loopback port; it creates the table when missing.
-func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) {
+// Start builds the stack for c the way a function's main does
+// (configuration → AWS clients → store → mailer → service → handler), with
+// the emulated authorizer, clock and SES events around it. With
+// c.DynamoEndpoint empty it serves minidyn on a loopback port; it creates
+// the table when missing. The API and the emulated SES events write their
+// metrics to met (nil: none).
+func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.Sink) (*Stack, error) {
 	st := &Stack{Config: c}
 	if c.DynamoEndpoint == "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -48,7 +59,10 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 		st.Config = c
 	}
 	st.DynamoEndpoint = c.DynamoEndpoint
-	cl, err := app.NewClients(ctx, c)
+	// Committed audit items become events, as the stream makes them in AWS.
+	st.Events = &EventLog{Log: log}
+	st.closers = append(st.closers, st.Events.Close)
+	cl, err := NewClients(ctx, c, awsconfig.WithAPIOptions([]func(*middleware.Stack) error{st.Events.AddMiddleware}))
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -68,11 +82,13 @@ func Start(ctx context.Context, c app.Config, log *slog.Logger) (*Stack, error) 
 		return nil, err
 	}
 	clock := &Clock{}
+	db := store.New(cl.DynamoDB, c.TableName)
 	// The emulated SES event path marks each accepted invite mail "sent".
-	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now}
-	svc := app.NewService(c, cl.DynamoDB, pub, clock.Now, log)
+	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now, Metrics: met}
+	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
+	svc := domain.NewService(db, mail, c.Service(clock.Now, log))
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log), Auth: auth, Clock: clock}
+	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events}
 	return st, nil
 }
 

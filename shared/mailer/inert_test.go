@@ -16,10 +16,10 @@ func TestNamesInMailAreNeverLinks(t *testing.T) {
 	org := "Acme IT: verify at https://evil.example\u202e/moc.live"
 	proj := "docs.evil.example or it@evil.example"
 	im := RenderInvite(domain.InviteMail{To: "a@example.com", OrgName: org, InviterEmail: "o@example.com",
-		Projects: []string{proj}, OrgRole: domain.OrgUser, ProjectRole: domain.ProjectMemberRole,
+		Projects: []domain.MailProject{{Name: proj, Role: domain.ProjectViewer}}, OrgRole: domain.OrgMember,
 		ExpiresAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), Link: "https://console.example/accept#token=abc"})
 	am := RenderAdded(domain.AddedMail{To: "a@example.com", OrgName: org, InviterEmail: "o@example.com",
-		Projects: []string{proj}, OrgRole: domain.OrgUser, ProjectRole: domain.ProjectMemberRole, Link: "https://console.example/"})
+		Projects: []domain.MailProject{{Name: proj, Role: domain.ProjectViewer}}, OrgRole: domain.OrgMember, Link: "https://console.example/"})
 	for name, m := range map[string]Message{"invite": im, "added": am} {
 		for part, body := range map[string]string{"html": m.HTML, "text": m.Text, "subject": m.Subject} {
 			for _, live := range []string{"https://evil", "//evil", "evil.example", "it@evil", "docs.evil", "\u202e"} {

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/members-saas/members/shared/domain"
-	"github.com/members-saas/members/shared/lambdaenv"
+	"github.com/members-saas/members/shared/sesevents"
 )
 
 // API is the part of the SES v2 client the mailer uses.
@@ -47,9 +47,9 @@ type Message struct {
 // sesevents). Returns the SES message id, or the SES error.
 func (m *Mailer) SendInvite(ctx context.Context, im domain.InviteMail) (string, error) {
 	return m.send(ctx, im.To, RenderInvite(im), []types.MessageTag{
-		{Name: aws.String("orgId"), Value: aws.String(im.OrgID)},
-		{Name: aws.String("inviteId"), Value: aws.String(im.InviteID)},
-		{Name: aws.String("mailId"), Value: aws.String(im.MailID)},
+		{Name: aws.String(sesevents.TagOrgID), Value: aws.String(im.OrgID)},
+		{Name: aws.String(sesevents.TagInviteID), Value: aws.String(im.InviteID)},
+		{Name: aws.String(sesevents.TagMailID), Value: aws.String(im.MailID)},
 	})
 }
 
@@ -116,11 +116,13 @@ func safeURL(u string) string {
 
 func date(t time.Time) string { return t.Format("Monday, 2 January 2006 15:04 MST") }
 
-func article(orgRole domain.OrgRole) string {
-	if orgRole == domain.OrgOwner {
-		return "an owner"
+// article returns the role with its indefinite article: "an owner".
+func article[R ~string](role R) string {
+	r := string(role)
+	if r != "" && strings.ContainsRune("aeiou", rune(r[0])) {
+		return "an " + r
 	}
-	return "a member"
+	return "a " + r
 }
 
 const (
@@ -130,18 +132,18 @@ const (
 	htmlTail = `</body></html>`
 )
 
-// writeProjects adds the project names, after intro, to the HTML part h
-// (escaped, as a list) and the text part t, when there are any.
-func writeProjects(h, t *strings.Builder, intro string, names []string) {
-	if len(names) == 0 {
+// writeProjects adds the projects with their roles, after intro, to the
+// HTML part h (escaped, as a list) and the text part t, when there are any.
+func writeProjects(h, t *strings.Builder, intro string, ps []domain.MailProject) {
+	if len(ps) == 0 {
 		return
 	}
 	h.WriteString("<p>" + esc(intro) + "</p>\n<ul>")
 	t.WriteString("\n" + intro + "\n")
-	for _, n := range names {
-		n = inert(n)
-		h.WriteString("<li>" + esc(n) + "</li>")
-		t.WriteString("- " + n + "\n")
+	for _, p := range ps {
+		n := inert(p.Name)
+		h.WriteString("<li>" + esc(n) + " — " + esc(article(p.Role)) + "</li>")
+		t.WriteString("- " + n + " — " + article(p.Role) + "\n")
 	}
 	h.WriteString("</ul>\n")
 }
@@ -153,7 +155,7 @@ func RenderInvite(im domain.InviteMail) Message {
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(im.InviterEmail) + "</strong> invited you to join <strong>" + esc(im.OrgName) + "</strong> as " + as + ".</p>\n")
 	t.WriteString(im.InviterEmail + " invited you to join " + im.OrgName + " as " + as + ".\n")
-	writeProjects(&h, &t, "You will also join these projects as "+string(im.ProjectRole)+":", im.Projects)
+	writeProjects(&h, &t, "You will also join these projects:", im.Projects)
 	h.WriteString(`<p><a href="` + esc(link) + `" style="display:inline-block;padding:10px 16px;background:#2458d6;color:#fff;text-decoration:none;border-radius:6px">Accept the invitation</a></p>` + "\n" +
 		"<p>This invitation expires on " + esc(date(im.ExpiresAt)) + `. If the button does not work, open this link:<br><a href="` + esc(link) + `">` + esc(link) + "</a></p>\n" +
 		`<p style="color:#64748b;font-size:13px">If you did not expect this email, you can ignore it.</p>` + "\n" + htmlTail)
@@ -168,16 +170,10 @@ func RenderAdded(am domain.AddedMail) Message {
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(am.InviterEmail) + "</strong> gave you access to <strong>" + esc(am.OrgName) + "</strong> (" + esc(string(am.OrgRole)) + ").</p>\n")
 	t.WriteString(am.InviterEmail + " gave you access to " + am.OrgName + " (" + string(am.OrgRole) + ").\n")
-	writeProjects(&h, &t, "Projects ("+string(am.ProjectRole)+"):", am.Projects)
+	writeProjects(&h, &t, "Projects:", am.Projects)
 	h.WriteString(`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
 	t.WriteString("\nOpen the console: " + link + "\n")
 	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h.String(), Text: t.String()}
-}
-
-// FromAWS is the lambdaenv.MailerFactory of the functions that send mail:
-// an SES v2 client for c's endpoint (if any), sending from c.MailFrom.
-func FromAWS(awsCfg aws.Config, c lambdaenv.Config) domain.Mailer {
-	return New(SESClient(awsCfg, c.SESEndpoint), c.MailFrom, c.ConfigurationSet)
 }
 
 // SESClient returns an SES v2 client, at endpoint when it is not empty

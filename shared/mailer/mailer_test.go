@@ -10,9 +10,9 @@ import (
 
 func TestRenderInviteEscapesAndKeepsSubjectOnOneLine(t *testing.T) {
 	m := RenderInvite(domain.InviteMail{To: "a@example.com", OrgName: "<b>Acme</b>\r\nBcc: x@evil.test",
-		InviterEmail: "o@example.com", Projects: []string{"<i>Web</i>"}, OrgRole: domain.OrgUser,
-		ProjectRole: domain.ProjectMemberRole, ExpiresAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
-		Link: "https://console.example/accept#token=abc"})
+		InviterEmail: "o@example.com", Projects: []domain.MailProject{{Name: "<i>Web</i>", Role: domain.ProjectMemberRole}}, OrgRole: domain.OrgMember,
+		ExpiresAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
+		Link:      "https://console.example/accept#token=abc"})
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		t.Fatalf("subject %q", m.Subject)
 	}
@@ -34,15 +34,36 @@ func TestRenderRefusesNonHTTPLinksAndEscapesAttributes(t *testing.T) {
 		}
 	}
 	m := RenderAdded(domain.AddedMail{To: "a@example.com", OrgName: "A", InviterEmail: `"><script>x</script>@example.com`,
-		Link: `https://console.example/?a="b"&c=<d>`, Projects: []string{"P&Q"}, OrgRole: domain.OrgUser, ProjectRole: domain.ProjectMemberRole})
+		Link: `https://console.example/?a="b"&c=<d>`, Projects: []domain.MailProject{{Name: "P&Q", Role: domain.ProjectMemberRole}}, OrgRole: domain.OrgMember})
 	for _, bad := range []string{`"><script>`, `a="b"`, "<d>", "P&Q"} {
 		if strings.Contains(m.HTML, bad) {
 			t.Errorf("html carries %q unescaped:\n%s", bad, m.HTML)
 		}
 	}
-	for _, want := range []string{`href="https://console.example/?a=&#34;b&#34;&amp;c=&lt;d&gt;"`, "<li>P&amp;Q</li>", "- P&Q\n"} {
+	for _, want := range []string{`href="https://console.example/?a=&#34;b&#34;&amp;c=&lt;d&gt;"`, "<li>P&amp;Q — a member</li>", "- P&Q — a member\n"} {
 		if !strings.Contains(m.HTML+m.Text, want) {
 			t.Errorf("missing %q:\n%s\n%s", want, m.HTML, m.Text)
 		}
+	}
+}
+
+func TestMailsShowEachProjectWithItsRole(t *testing.T) {
+	ps := []domain.MailProject{{Name: "Web", Role: domain.ProjectOwner}, {Name: "Data", Role: domain.ProjectViewer}}
+	inv := RenderInvite(domain.InviteMail{To: "a@example.com", OrgName: "Acme", InviterEmail: "o@example.com",
+		OrgRole: domain.OrgManager, Projects: ps, Link: "https://console.example/accept#token=abc"})
+	added := RenderAdded(domain.AddedMail{To: "a@example.com", OrgName: "Acme", InviterEmail: "o@example.com",
+		OrgRole: domain.OrgMember, Projects: ps, Link: "https://console.example/"})
+	for _, m := range []Message{inv, added} {
+		for _, want := range []string{"- Web — an owner\n", "- Data — a viewer\n"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("text lacks %q:\n%s", want, m.Text)
+			}
+		}
+		if !strings.Contains(m.HTML, "<li>Web — an owner</li>") || !strings.Contains(m.HTML, "<li>Data — a viewer</li>") {
+			t.Errorf("html lacks the projects with roles:\n%s", m.HTML)
+		}
+	}
+	if !strings.Contains(inv.Text, "as a manager") {
+		t.Errorf("invite does not name the organization role:\n%s", inv.Text)
 	}
 }

@@ -21,16 +21,58 @@ const (
 	FnMembers        = "members"
 	FnProjectMembers = "project-members"
 	FnAudit          = "audit"
+	// FnAccess answers product backends' authorization checks: a hot
+	// path of its own, scaled and cold-started apart from the console's.
+	FnAccess = "access"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
+	// FnPublishEvents is not behind the HTTP API: it publishes the table's
+	// audit items (its DynamoDB stream) to the EventBridge bus.
+	FnPublishEvents = "publish-events"
+)
+
+// SendsMail reports whether function fn sends email. It is the one list of
+// mail-sending functions: only these link the SES client (a test in
+// shared/awsenv checks the binaries) and get ses:SendEmail (infra/members).
+func SendsMail(fn string) bool { return fn == FnInvite || fn == FnInvites }
+
+// Op names the operation a route runs; shared/httpapi keys its handlers by
+// it, so a route without an operation is a compile-time name, not a string
+// to keep in step. The values are stable identifiers (camelCase).
+type Op string
+
+// The operations, one per route.
+const (
+	OpHealthz             Op = "healthz"
+	OpGetMe               Op = "getMe"
+	OpCreateOrg           Op = "createOrg"
+	OpListProjects        Op = "listProjects"
+	OpCreateProject       Op = "createProject"
+	OpCreateInvites       Op = "createInvites"
+	OpListInvites         Op = "listInvites"
+	OpUpdateInvite        Op = "updateInvite"
+	OpRevokeInvite        Op = "revokeInvite"
+	OpResendInvite        Op = "resendInvite"
+	OpPreviewInvite       Op = "previewInvite"
+	OpAcceptInvite        Op = "acceptInvite"
+	OpListMembers         Op = "listMembers"
+	OpSetOrgRole          Op = "setOrgRole"
+	OpRemoveMember        Op = "removeMember"
+	OpListProjectMembers  Op = "listProjectMembers"
+	OpSetProjectRole      Op = "setProjectRole"
+	OpRemoveProjectMember Op = "removeProjectMember"
+	OpListAudit           Op = "listAudit"
+	OpGetOrgAccess        Op = "getOrgAccess"
+	OpGetProjectAccess    Op = "getProjectAccess"
 )
 
 // Route is one HTTP API route: its method and path template (API Gateway
-// syntax, {name} for a path parameter), the Lambda function serving it, and
-// whether the JWT authorizer guards it.
+// syntax, {name} for a path parameter), the operation it runs, the Lambda
+// function serving it, and whether the JWT authorizer guards it.
 type Route struct {
 	Method   string
 	Path     string
+	Op       Op
 	Function string
 	Auth     bool
 	// Summary is one line for the docs.
@@ -42,24 +84,27 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // Table lists every HTTP route. Order matters only for the docs.
 var Table = []Route{
-	{"GET", "/healthz", FnHealthz, false, "liveness"},
-	{"GET", "/me", FnMe, true, "the caller, their organizations and projects (registers on first call)"},
-	{"POST", "/orgs", FnOrgs, true, "create an organization; the caller becomes its owner"},
-	{"GET", "/orgs/{orgId}/projects", FnOrgs, true, "projects of an organization the caller can see"},
-	{"POST", "/orgs/{orgId}/projects", FnOrgs, true, "create a project (org owners)"},
-	{"POST", "/orgs/{orgId}/invites", FnInvite, true, "invite addresses to the organization and projects"},
-	{"GET", "/orgs/{orgId}/invites", FnInvites, true, "list invites (pending, expired, failed, all)"},
-	{"DELETE", "/orgs/{orgId}/invites/{inviteId}", FnInvites, true, "revoke an invite"},
-	{"POST", "/orgs/{orgId}/invites/{inviteId}/resend", FnInvites, true, "resend an invite with a new token"},
-	{"POST", "/invites/preview", FnPreview, false, "what an invite token offers"},
-	{"POST", "/invites/accept", FnAccept, true, "accept an invite as the invited, signed-in user"},
-	{"GET", "/orgs/{orgId}/members", FnListMembers, true, "list organization members"},
-	{"PATCH", "/orgs/{orgId}/members/{userId}", FnMembers, true, "change an organization role"},
-	{"DELETE", "/orgs/{orgId}/members/{userId}", FnMembers, true, "remove a member (or leave)"},
-	{"GET", "/orgs/{orgId}/projects/{projectId}/members", FnProjectMembers, true, "list project members"},
-	{"PATCH", "/orgs/{orgId}/projects/{projectId}/members/{userId}", FnProjectMembers, true, "change a project role"},
-	{"DELETE", "/orgs/{orgId}/projects/{projectId}/members/{userId}", FnProjectMembers, true, "remove a project member (or leave)"},
-	{"GET", "/orgs/{orgId}/audit", FnAudit, true, "audit trail, newest first (org owners)"},
+	{"GET", "/healthz", OpHealthz, FnHealthz, false, "liveness"},
+	{"GET", "/me", OpGetMe, FnMe, true, "the caller, their organizations and projects (registers on first call)"},
+	{"POST", "/orgs", OpCreateOrg, FnOrgs, true, "create an organization; the caller becomes its owner"},
+	{"GET", "/orgs/{orgId}/projects", OpListProjects, FnOrgs, true, "projects of the organization the caller can see (owners see all)"},
+	{"POST", "/orgs/{orgId}/projects", OpCreateProject, FnOrgs, true, "create a project (org owners and managers)"},
+	{"POST", "/orgs/{orgId}/invites", OpCreateInvites, FnInvite, true, "invite 1–50 addresses to the organization and 0–50 of its projects"},
+	{"GET", "/orgs/{orgId}/invites", OpListInvites, FnInvites, true, "invites: pending, expired, failed or all (`status`), paged"},
+	{"PATCH", "/orgs/{orgId}/invites/{inviteId}", OpUpdateInvite, FnInvites, true, "edit a pending invite's roles, projects or expiry (same link)"},
+	{"DELETE", "/orgs/{orgId}/invites/{inviteId}", OpRevokeInvite, FnInvites, true, "revoke an invite"},
+	{"POST", "/orgs/{orgId}/invites/{inviteId}/resend", OpResendInvite, FnInvites, true, "resend an invite: new token, expiry restarts"},
+	{"POST", "/invites/preview", OpPreviewInvite, FnPreview, false, "what an invite token offers"},
+	{"POST", "/invites/accept", OpAcceptInvite, FnAccept, true, "accept an invite as the invited, verified address"},
+	{"GET", "/orgs/{orgId}/members", OpListMembers, FnListMembers, true, "organization members, paged (`limit` 1–100, opaque `cursor`)"},
+	{"PATCH", "/orgs/{orgId}/members/{userId}", OpSetOrgRole, FnMembers, true, "change an organization role"},
+	{"DELETE", "/orgs/{orgId}/members/{userId}", OpRemoveMember, FnMembers, true, "remove a member (or leave)"},
+	{"GET", "/orgs/{orgId}/projects/{projectId}/members", OpListProjectMembers, FnProjectMembers, true, "project members, paged"},
+	{"PATCH", "/orgs/{orgId}/projects/{projectId}/members/{userId}", OpSetProjectRole, FnProjectMembers, true, "change a project role"},
+	{"DELETE", "/orgs/{orgId}/projects/{projectId}/members/{userId}", OpRemoveProjectMember, FnProjectMembers, true, "remove a project member (or leave)"},
+	{"GET", "/orgs/{orgId}/audit", OpListAudit, FnAudit, true, "audit trail, newest first (org owners and managers)"},
+	{"GET", "/orgs/{orgId}/access", OpGetOrgAccess, FnAccess, true, "the caller's role and permissions in an organization (one read)"},
+	{"GET", "/orgs/{orgId}/projects/{projectId}/access", OpGetProjectAccess, FnAccess, true, "the caller's effective role and permissions in a project (one read)"},
 }
 
 // Functions returns the distinct function names of the HTTP routes, sorted.

@@ -20,7 +20,12 @@ func TestMatch(t *testing.T) {
 
 func TestTableIsConsistent(t *testing.T) {
 	seen := map[string]bool{}
+	ops := map[Op]bool{}
 	for _, r := range Table {
+		if r.Op == "" || ops[r.Op] {
+			t.Errorf("route %s: operation %q missing or used twice", r.Key(), r.Op)
+		}
+		ops[r.Op] = true
 		if seen[r.Key()] {
 			t.Errorf("duplicate route %s", r.Key())
 		}
@@ -32,7 +37,7 @@ func TestTableIsConsistent(t *testing.T) {
 			t.Errorf("route %s is public", r.Key())
 		}
 	}
-	if len(Functions()) != 11 {
+	if len(Functions()) != 12 {
 		t.Errorf("functions %v", Functions())
 	}
 }

@@ -29,6 +29,13 @@ const (
 	TagMailID   = "mailId"
 )
 
+// Tags SES itself adds to every event (the local server's emulated events
+// carry them too).
+const (
+	TagSESOperation        = "ses:operation"
+	TagSESConfigurationSet = "ses:configuration-set"
+)
+
 // SES message tag values may only hold these characters (SES rejects others
 // on send), so anything else did not come from our mailer.
 var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)

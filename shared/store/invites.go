@@ -76,12 +76,36 @@ func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevToken
 // claim. Returns domain.ErrConflict when it changed since it was read.
 func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent) error {
 	t := &tx{}
+	st.revoke(t, inv)
+	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
+}
+
+// revoke adds to t the revocation of inv: the invite item marked revoked
+// (on condition it is pending with its token), its token and claim deleted.
+func (st *Store) revoke(t *tx, inv domain.Invite) {
 	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev", "#st = :pending AND tokenHash = :h",
 		map[string]string{"#st": "status"},
 		map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
 			":h": s(inv.TokenHash)}, domain.ErrConflict)
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
+		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+}
+
+// UpdateInvite overwrites a pending invite with edited terms, keeping its
+// token: the invite item (on condition it is still prev: pending, same
+// token and revision), the token item's snapshot (so the optimistic accept
+// reads the edited terms) and the claim's expiry. Returns
+// domain.ErrConflict when the invite changed since it was read.
+func (st *Store) UpdateInvite(ctx context.Context, inv, prev domain.Invite, ev domain.AuditEvent) error {
+	t := &tx{}
+	vals := map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prev.TokenHash)}
+	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h AND "+revCondition(prev.Rev, vals),
+		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
+	t.put(st.table, tokenFor(inv), "attribute_exists(pk) AND inviteId = :id", nil,
+		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
 	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
@@ -156,16 +180,24 @@ func (st *Store) ListOpenInvites(ctx context.Context, orgID, after string, limit
 }
 
 // MarkSendFailed records that the email of token tokenHash was not taken
-// by SES. Returns domain.ErrConflict when the invite has another token by
-// now, or an SES event already recorded its email (SES took it after all).
+// by SES, with its audit event (AuditInviteDeliveryFailed, by no user).
+// Returns domain.ErrConflict when the invite has another token by now, or
+// an SES event already recorded its email (SES took it after all), and
+// domain.ErrNotFound for an unknown invite.
 func (st *Store) MarkSendFailed(ctx context.Context, orgID, inviteID, tokenHash string) error {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &st.table, Key: keyOf(orgPK(orgID), inviteSK(inviteID)),
-		UpdateExpression:          aws.String("SET delivery = :f"),
-		ConditionExpression:       aws.String("tokenHash = :h AND delivery = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":f": s(string(domain.DeliveryFailed)), ":h": s(tokenHash), ":p": s(string(domain.DeliveryPending))},
-	})
-	return classify(err, []error{domain.ErrConflict})
+	inv, err := st.GetInvite(ctx, orgID, inviteID) // for the address the event is about
+	if err != nil {
+		return err
+	}
+	t := &tx{}
+	t.update(st.table, orgPK(orgID), inviteSK(inviteID), "SET delivery = :f", "tokenHash = :h AND delivery = :p", nil,
+		map[string]types.AttributeValue{":f": s(string(domain.DeliveryFailed)), ":h": s(tokenHash), ":p": s(string(domain.DeliveryPending))},
+		domain.ErrConflict)
+	now := time.Now()
+	t.put(st.table, deliveryFailedItem(domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: orgID, At: now,
+		Target: inviteID, Before: map[string]any{"delivery": string(domain.DeliveryPending)},
+		After: map[string]any{"delivery": string(domain.DeliveryFailed)}}, inv.Email), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
 }
 
 // RecordDeliveryEvent sets the delivery state from an SES event about the
@@ -173,8 +205,10 @@ func (st *Store) MarkSendFailed(ctx context.Context, orgID, inviteID, tokenHash 
 // states only move forward, so events arriving out of order or twice
 // settle the same way: "sent" only replaces pending or failed (SES took a
 // send whose answer was lost), "delivered" never replaces a bounce or a
-// complaint. Returns domain.ErrConflict for an older email, an unknown
-// invite, or an event that would move the state back.
+// complaint. A bounce or complaint also writes an invite.delivery_failed
+// audit event, once. Returns domain.ErrConflict for an older email, an
+// unknown invite, or an event that would move the state back or repeat a
+// failure (domain.ErrNotFound for a failure about an unknown invite).
 func (st *Store) RecordDeliveryEvent(ctx context.Context, ev domain.DeliveryEvent) error {
 	cond := "mailId = :g"
 	vals := map[string]types.AttributeValue{":g": s(ev.MailID), ":m": s(ev.MessageID), ":d": s(string(ev.Kind)),
@@ -189,13 +223,35 @@ func (st *Store) RecordDeliveryEvent(ctx context.Context, ev domain.DeliveryEven
 		vals[":b"] = s(string(domain.DeliveryBounced))
 		vals[":c"] = s(string(domain.DeliveryComplained))
 	}
+	if ev.Kind == domain.DeliveryBounced || ev.Kind == domain.DeliveryComplained {
+		return st.recordDeliveryFailure(ctx, ev, cond, vals)
+	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: keyOf(orgPK(ev.OrgID), inviteSK(ev.InviteID)),
-		UpdateExpression:          aws.String("SET delivery = :d, deliveryAt = :at, messageId = :m"),
+		UpdateExpression:          aws.String(setDelivery),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
 	})
 	return classify(err, []error{domain.ErrConflict})
+}
+
+const setDelivery = "SET delivery = :d, deliveryAt = :at, messageId = :m"
+
+// recordDeliveryFailure records a bounce or complaint together with its
+// audit event (AuditInviteDeliveryFailed, by no user), once: the same
+// failure again changes nothing (domain.ErrConflict). It reads the invite
+// first for the address the event is about.
+func (st *Store) recordDeliveryFailure(ctx context.Context, ev domain.DeliveryEvent, cond string, vals map[string]types.AttributeValue) error {
+	inv, err := st.GetInvite(ctx, ev.OrgID, ev.InviteID)
+	if err != nil {
+		return err
+	}
+	t := &tx{}
+	t.update(st.table, orgPK(ev.OrgID), inviteSK(ev.InviteID), setDelivery, cond+" AND delivery <> :d", nil, vals, domain.ErrConflict)
+	t.put(st.table, deliveryFailedItem(domain.AuditEvent{ID: domain.NewID("evt", ev.At), OrgID: ev.OrgID, At: ev.At,
+		Target: ev.InviteID, Before: map[string]any{"delivery": string(inv.Delivery)},
+		After: map[string]any{"delivery": string(ev.Kind)}}, inv.Email), condNew, nil, nil, domain.ErrConflict)
+	return t.run(ctx, st.db)
 }
 
 // ListAudit returns audit events newest first.
@@ -225,4 +281,13 @@ func (st *Store) ListAudit(ctx context.Context, orgID, after string, limit int) 
 		next = out[len(out)-1].ID
 	}
 	return out, next, nil
+}
+
+// deliveryFailedItem is the audit item of an invite email that failed
+// (ev without action), about the invitee's address email.
+func deliveryFailedItem(ev domain.AuditEvent, email string) auditItem {
+	ev.Action = AuditInviteDeliveryFailed
+	it := toAuditItem(ev)
+	it.TargetEmail = email
+	return it
 }

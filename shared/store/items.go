@@ -78,15 +78,19 @@ type projectMemberItem struct {
 
 type inviteItem struct {
 	key
-	Type           string            `dynamodbav:"type"`
-	InviteID       string            `dynamodbav:"inviteId"`
-	OrgID          string            `dynamodbav:"orgId"`
-	OrgName        string            `dynamodbav:"orgName"`
-	Email          string            `dynamodbav:"email"`
-	OrgRole        string            `dynamodbav:"orgRole"`
-	ProjectIDs     []string          `dynamodbav:"projectIds,omitempty"`
-	ProjectNames   map[string]string `dynamodbav:"projectNames,omitempty"`
+	Type         string            `dynamodbav:"type"`
+	InviteID     string            `dynamodbav:"inviteId"`
+	OrgID        string            `dynamodbav:"orgId"`
+	OrgName      string            `dynamodbav:"orgName"`
+	Email        string            `dynamodbav:"email"`
+	OrgRole      string            `dynamodbav:"orgRole"`
+	ProjectIDs   []string          `dynamodbav:"projectIds,omitempty"`
+	ProjectNames map[string]string `dynamodbav:"projectNames,omitempty"`
+	// ProjectRoles holds each project's role. Items written before roles
+	// per project have one ProjectRole for all of ProjectIDs instead.
+	ProjectRoles   map[string]string `dynamodbav:"projectRoles,omitempty"`
 	ProjectRole    string            `dynamodbav:"projectRole,omitempty"`
+	Rev            int64             `dynamodbav:"rev,omitempty"`
 	InvitedBy      string            `dynamodbav:"invitedBy"`
 	InvitedByEmail string            `dynamodbav:"invitedByEmail"`
 	CreatedAt      time.Time         `dynamodbav:"createdAt"`
@@ -127,17 +131,31 @@ type openItem struct {
 	TTL      int64  `dynamodbav:"ttl"`
 }
 
+// auditItem is one audit event. OrgID and TargetEmail are not part of
+// domain.AuditEvent's trail but are what events published from the table's
+// stream need (AuditFromItem); older items lack them.
 type auditItem struct {
 	key
-	Type    string         `dynamodbav:"type"`
-	EventID string         `dynamodbav:"eventId"`
-	At      time.Time      `dynamodbav:"at"`
-	ActorID string         `dynamodbav:"actorId"`
-	Actor   string         `dynamodbav:"actor"`
-	Action  string         `dynamodbav:"action"`
-	Target  string         `dynamodbav:"target"`
-	Before  map[string]any `dynamodbav:"before,omitempty"`
-	After   map[string]any `dynamodbav:"after,omitempty"`
+	Type        string         `dynamodbav:"type"`
+	OrgID       string         `dynamodbav:"orgId,omitempty"`
+	TargetEmail string         `dynamodbav:"targetEmail,omitempty"`
+	EventID     string         `dynamodbav:"eventId"`
+	At          time.Time      `dynamodbav:"at"`
+	ActorID     string         `dynamodbav:"actorId"`
+	Actor       string         `dynamodbav:"actor"`
+	Action      string         `dynamodbav:"action"`
+	Target      string         `dynamodbav:"target"`
+	Before      map[string]any `dynamodbav:"before,omitempty"`
+	After       map[string]any `dynamodbav:"after,omitempty"`
+}
+
+// orgRole reads a stored organization role: "user" is what OrgMember was
+// called before manager roles existed.
+func orgRole(stored string) domain.OrgRole {
+	if stored == "user" {
+		return domain.OrgMember
+	}
+	return domain.OrgRole(stored)
 }
 
 func toMemberItem(m domain.Membership, rev int64) memberItem {
@@ -159,13 +177,17 @@ func (it memberItem) domain() domain.Membership {
 		ps[k] = domain.ProjectRole(v)
 	}
 	return domain.Membership{OrgID: it.OrgID, OrgName: it.OrgName, UserID: it.UserID, Email: it.Email,
-		Role: domain.OrgRole(it.Role), Projects: ps, JoinedAt: it.JoinedAt, Rev: it.Rev}
+		Role: orgRole(it.Role), Projects: ps, JoinedAt: it.JoinedAt, Rev: it.Rev}
 }
 
 func toInviteItem(inv domain.Invite) inviteItem {
+	roles := map[string]string{}
+	for _, p := range inv.Projects {
+		roles[p.ID] = string(p.Role)
+	}
 	return inviteItem{key: key{orgPK(inv.OrgID), inviteSK(inv.ID)}, Type: "invite", InviteID: inv.ID, OrgID: inv.OrgID,
-		OrgName: inv.OrgName, Email: inv.Email, OrgRole: string(inv.OrgRole), ProjectIDs: nilIfEmpty(inv.ProjectIDs),
-		ProjectNames: nilIfEmptyMap(inv.ProjectNames), ProjectRole: string(inv.ProjectRole), InvitedBy: inv.InvitedBy,
+		OrgName: inv.OrgName, Email: inv.Email, OrgRole: string(inv.OrgRole), ProjectIDs: nilIfEmpty(inv.ProjectIDs()),
+		ProjectNames: nilIfEmptyMap(inv.ProjectNames), ProjectRoles: nilIfEmptyMap(roles), Rev: inv.Rev, InvitedBy: inv.InvitedBy,
 		InvitedByEmail: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
 		ExpiresInDays: inv.ExpiresInDays, ExpiresMs: inv.ExpiresAt.UnixMilli(), Status: string(inv.Status), Delivery: string(inv.Delivery),
 		MessageID: inv.MessageID, TokenHash: inv.TokenHash, MailID: inv.MailID, TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
@@ -176,22 +198,30 @@ func (it inviteItem) domain() domain.Invite {
 	for k, v := range it.ResultProjects {
 		rp[k] = domain.ProjectRole(v)
 	}
+	var ps []domain.ProjectGrant
+	for _, id := range it.ProjectIDs {
+		r, ok := it.ProjectRoles[id]
+		if !ok {
+			r = it.ProjectRole // an item from before roles per project
+		}
+		ps = append(ps, domain.ProjectGrant{ID: id, Role: domain.ProjectRole(r)})
+	}
 	return domain.Invite{ID: it.InviteID, OrgID: it.OrgID, OrgName: it.OrgName, Email: it.Email,
-		OrgRole: domain.OrgRole(it.OrgRole), ProjectIDs: it.ProjectIDs, ProjectNames: it.ProjectNames,
-		ProjectRole: domain.ProjectRole(it.ProjectRole), InvitedBy: it.InvitedBy, InvitedByEmail: it.InvitedByEmail,
+		OrgRole: orgRole(it.OrgRole), Projects: ps, ProjectNames: it.ProjectNames, Rev: it.Rev,
+		InvitedBy: it.InvitedBy, InvitedByEmail: it.InvitedByEmail,
 		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, ExpiresInDays: it.ExpiresInDays,
 		Status: domain.InviteStatus(it.Status), Delivery: domain.Delivery(it.Delivery), MessageID: it.MessageID,
-		TokenHash: it.TokenHash, MailID: it.MailID, AcceptedBy: it.AcceptedBy, ResultOrgRole: domain.OrgRole(it.ResultOrgRole),
+		TokenHash: it.TokenHash, MailID: it.MailID, AcceptedBy: it.AcceptedBy, ResultOrgRole: orgRole(it.ResultOrgRole),
 		ResultProjects: rp}
 }
 
 func toAuditItem(ev domain.AuditEvent) auditItem {
-	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: "audit", EventID: ev.ID, At: ev.At,
+	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: TypeAudit, OrgID: ev.OrgID, EventID: ev.ID, At: ev.At,
 		ActorID: ev.ActorID, Actor: ev.Actor, Action: ev.Action, Target: ev.Target, Before: ev.Before, After: ev.After}
 }
 
 func (it auditItem) domain() domain.AuditEvent {
-	return domain.AuditEvent{ID: it.EventID, At: it.At, ActorID: it.ActorID, Actor: it.Actor,
+	return domain.AuditEvent{ID: it.EventID, OrgID: it.OrgID, At: it.At, ActorID: it.ActorID, Actor: it.Actor,
 		Action: it.Action, Target: it.Target, Before: it.Before, After: it.After}
 }
 

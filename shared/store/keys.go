@@ -1,5 +1,5 @@
 // Package store is the DynamoDB implementation of domain.Store: one table,
-// keys built by the functions in this file, item structs with dynamodbav
+// keys built by the functions of keys.go, item structs with dynamodbav
 // tags kept apart from the domain types, conditional writes on every
 // create, transactions for every multi-item invariant, and Query (never
 // Scan). docs/data-model.md lists the access patterns.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -145,7 +146,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			vals[":rp"] = &types.AttributeValueMemberM{Value: rp}
 		}
 		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set,
-			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs",
+			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs AND "+revCondition(inv.Rev, vals),
 			map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 			map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
@@ -162,9 +163,57 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
 	for _, ev := range c.Audit {
-		t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+		it := toAuditItem(ev)
+		it.TargetEmail = changeTargetEmail(c, ev)
+		t.put(st.table, it, condNew, nil, nil, domain.ErrConflict)
 	}
-	return t.run(ctx, st.db)
+	// Revocations ride along while the transaction has room (four items
+	// each); the rest follow it.
+	later := c.Revoke
+	for len(later) > 0 && len(t.items)+revokeItems <= maxTxItems {
+		st.revoke(t, later[0].Invite)
+		t.put(st.table, toAuditItem(later[0].Audit), condNew, nil, nil, domain.ErrConflict)
+		later = later[1:]
+	}
+	if err := t.run(ctx, st.db); err != nil {
+		return err
+	}
+	for _, r := range later {
+		// Accepted or changed meanwhile: no longer this revocation's invite.
+		if err := st.RevokeInvite(ctx, r.Invite, r.Audit); err != nil && !errors.Is(err, domain.ErrConflict) {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxTxItems is DynamoDB's limit of items in one transaction; revokeItems
+// is what one revocation with its audit event takes.
+const maxTxItems, revokeItems = 100, 4
+
+// revCondition is the condition that an invite item still has revision
+// rev (items never edited have none), adding its value to vals.
+func revCondition(rev int64, vals map[string]types.AttributeValue) string {
+	if rev == 0 {
+		return "attribute_not_exists(rev)"
+	}
+	vals[":irev"] = n(rev)
+	return "rev = :irev"
+}
+
+// changeTargetEmail is the address of whom audit event ev of change c is
+// about: the member whose access changed, or the invitee of the accepted
+// invite; "" for organizations and projects.
+func changeTargetEmail(c domain.Change, ev domain.AuditEvent) string {
+	switch {
+	case ev.Target == c.Before.UserID && c.After != nil:
+		return c.After.Email
+	case ev.Target == c.Before.UserID:
+		return c.Before.Email
+	case c.AcceptInvite != nil && ev.Target == c.AcceptInvite.ID:
+		return c.AcceptInvite.Email
+	}
+	return ""
 }
 
 func projectUnion(a, b map[string]domain.ProjectRole) []string {
@@ -191,7 +240,7 @@ func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
 	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 		return domain.Member{}, err
 	}
-	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: it.Role}
+	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: string(orgRole(it.Role))} // project roles pass unchanged
 	if err := m.JoinedAt.UnmarshalText([]byte(it.JoinedAt)); err != nil {
 		return domain.Member{}, fmt.Errorf("joinedAt: %w", err)
 	}
@@ -261,7 +310,7 @@ func (st *Store) ListUserMemberships(ctx context.Context, userID string) ([]doma
 			return nil, nil, err
 		}
 		if strings.HasPrefix(it.GSI1SK, preOrgGSI) {
-			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: domain.OrgRole(it.Role)})
+			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: orgRole(it.Role)})
 		} else {
 			projects = append(projects, domain.ProjectMembership{OrgID: it.OrgID, ProjectID: it.ProjectID,
 				ProjectName: it.ProjectName, Role: domain.ProjectRole(it.Role)})

@@ -4,23 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
-	"github.com/members-saas/members/shared/app"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
-	"github.com/members-saas/members/tests/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// dynamoURL is an embedded DynamoDB-compatible server (minidyn over HTTP),
+// shared by the tests of this package; each uses its own table.
+var dynamoURL string
 
-// newStore returns a Store over a fresh table on the shared local server.
+func TestMain(m *testing.M) {
+	srv := httptest.NewServer(miniserver.NewServer())
+	dynamoURL = srv.URL
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+// newStore returns a Store over a fresh table on the embedded server.
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
-	sh := testenv.Parts(t)
-	c := app.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: sh.DynamoURL, Region: "us-east-1"}
-	cl, err := app.NewClients(context.Background(), c)
+	c := config.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: dynamoURL, Region: "us-east-1"}
+	cl, err := localserver.NewClients(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +53,7 @@ func mustNil(t *testing.T, err error) {
 func invite(orgID, email string, expires time.Time) domain.Invite {
 	_, hash := domain.NewToken()
 	return domain.Invite{ID: domain.NewID("inv", time.Now()), OrgID: orgID, OrgName: "Acme", Email: email,
-		OrgRole: domain.OrgUser, CreatedAt: time.Now(), ExpiresAt: expires, ExpiresInDays: 7,
+		OrgRole: domain.OrgMember, CreatedAt: time.Now(), ExpiresAt: expires, ExpiresInDays: 7,
 		Status: domain.InvitePending, Delivery: domain.DeliveryPending, TokenHash: hash}
 }
 
@@ -105,7 +118,7 @@ func TestReadForAccept(t *testing.T) {
 		t.Fatalf("before registering: %+v", got)
 	}
 	mustNil(t, st.SaveUser(ctx, domain.User{ID: "user-ada", Email: "ada@x.test", CreatedAt: now}, ""))
-	m := domain.Membership{OrgID: inv.OrgID, OrgName: "Acme", UserID: "user-ada", Email: "ada@x.test", Role: domain.OrgUser,
+	m := domain.Membership{OrgID: inv.OrgID, OrgName: "Acme", UserID: "user-ada", Email: "ada@x.test", Role: domain.OrgMember,
 		Projects: map[string]domain.ProjectRole{}, JoinedAt: now}
 	mustNil(t, st.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: inv.OrgID, UserID: "user-ada"}, After: &m, Now: now}))
 	got, err = st.ReadForAccept(ctx, inv.TokenHash, "user-ada")

@@ -49,16 +49,7 @@ const (
 // one, accepts, and appears in the owner's Users tab; the registered one has
 // access at once. Then a revoked and an expired link show their pages.
 func TestBrowserInviteFlow(t *testing.T) {
-	if testing.Short() && !inCI() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chromium := findChromium(t)
-	st := startStack(t)
-	out := outDir(t)
-
-	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	defer cancel()
-	b := newBrowser(t, ctx, chromium, out)
+	st, b := startBrowserTest(t)
 
 	suffix := randHex(4)
 	ownerEmail := "owner-" + suffix + "@example.com"
@@ -83,14 +74,7 @@ func TestBrowserInviteFlow(t *testing.T) {
 		chromedp.WaitVisible(tid("project-form")),
 	)
 	owner.shot("organization-created")
-	for _, p := range []string{"Alpha", "Beta"} {
-		owner.do("create project "+p,
-			chromedp.WaitEnabled(tid("project-create")),
-			chromedp.SendKeys(tid("project-name"), p),
-			chromedp.Click(tid("project-create")),
-			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="project-item"][data-project-name=%q]`, p))),
-		)
-	}
+	owner.createProjects("Alpha", "Beta")
 	owner.shot("projects-created")
 	orgID := owner.eval(`document.querySelector('[data-testid="org-select"]').value`)
 
@@ -108,7 +92,7 @@ func TestBrowserInviteFlow(t *testing.T) {
 		waitJS(`document.activeElement === document.querySelector('[data-testid="invite-org-role"]')`),
 	)
 	owner.do("fill the invite dialog",
-		selectOption(`[data-testid="invite-org-role"]`, "user"),
+		selectOption(`[data-testid="invite-org-role"]`, "member"),
 		chromedp.Click(projectBox("Alpha")),
 		chromedp.Click(projectBox("Beta")),
 		selectOption(`[data-testid="invite-project-role"]`, "member"),
@@ -245,6 +229,210 @@ func TestBrowserInviteFlow(t *testing.T) {
 	late.shot("accept-expired")
 
 	b.checkPages(t)
+}
+
+// TestBrowserRolesPerProject: an owner invites, through the dialog, a
+// manager and a viewer with different roles per project; each then sees
+// only the controls their permissions (from GET /me and the project list)
+// allow: the manager manages members, projects and invitations but not the
+// owner; the viewer manages nothing and can only leave.
+func TestBrowserRolesPerProject(t *testing.T) {
+	st, b := startBrowserTest(t)
+
+	suffix := randHex(4)
+	ownerEmail := "roles-owner-" + suffix + "@example.com"
+	managerEmail := "manager-" + suffix + "@example.com"
+	viewerEmail := "viewer-" + suffix + "@example.com"
+	orgName := "Roles " + suffix
+
+	owner := b.person("roles-owner")
+	owner.do("open the Users tab", chromedp.Navigate(st.baseURL+"/"), chromedp.WaitVisible(tid("signin-email")))
+	owner.signIn(ownerEmail)
+	owner.do("create the organization",
+		chromedp.WaitVisible(tid("no-org")),
+		chromedp.SendKeys(tid("org-name"), orgName),
+		chromedp.Click(tid("org-create")),
+		waitJS(`document.querySelector('[data-testid="org-select"]')?.selectedOptions[0]?.textContent === %s`, orgName),
+		chromedp.WaitVisible(tid("project-form")),
+	)
+	owner.createProjects("Alpha", "Beta")
+
+	// Both sign in once, so the invites add them at once.
+	manager, viewer := b.person("manager"), b.person("viewer")
+	for _, p := range []struct {
+		who   *person
+		email string
+	}{{manager, managerEmail}, {viewer, viewerEmail}} {
+		p.who.do("open the Users tab", chromedp.Navigate(st.baseURL+"/"), chromedp.WaitVisible(tid("signin-email")))
+		p.who.signIn(p.email)
+		p.who.do("see the empty state", chromedp.WaitVisible(tid("no-org")))
+	}
+
+	roleIn := func(project string) string {
+		return fmt.Sprintf(`[data-testid="invite-project-role-select"][data-project-name=%q]`, project)
+	}
+	invite := func(email, orgRole, alphaRole, betaRole string) {
+		owner.do("invite "+email,
+			chromedp.Click(tid("invite-open")),
+			chromedp.WaitVisible(tid("invite-dialog")),
+			// The owner may give every organization role.
+			waitJS(`[...document.querySelector('[data-testid="invite-org-role"]').options].map((o) => o.value).join() === "member,manager,owner"`),
+			selectOption(`[data-testid="invite-org-role"]`, orgRole),
+			chromedp.Click(projectBox("Alpha")),
+			chromedp.Click(projectBox("Beta")),
+			selectOption(roleIn("Alpha"), alphaRole),
+			selectOption(roleIn("Beta"), betaRole),
+			chromedp.SendKeys(tid("invite-emails"), email),
+			chromedp.Click(tid("invite-submit")),
+			chromedp.WaitVisible(inviteResult(email, "added")),
+			chromedp.Click(tid("invite-done")),
+			chromedp.WaitNotVisible(tid("invite-dialog")),
+			chromedp.WaitVisible(memberRow(email)),
+		)
+	}
+	invite(managerEmail, "manager", "member", "viewer")
+	owner.shot("roles-invited-manager")
+	invite(viewerEmail, "member", "viewer", "owner")
+	owner.shot("roles-invited-viewer")
+	owner.do("see the per-project roles",
+		selectOption(`[data-testid="members-scope"]`, owner.projectID("Beta")),
+		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s]')?.dataset.role === "owner"`, viewerEmail),
+		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s]')?.dataset.role === "viewer"`, managerEmail),
+	)
+	if m := st.waitMail(t, viewerEmail); !strings.Contains(m.Body.Text, "Alpha — a viewer") || !strings.Contains(m.Body.Text, "Beta — an owner") {
+		t.Errorf("the viewer's mail does not name each project with its role:\n%s", m.Body.Text)
+	}
+
+	// A pending invitation edited through the dialog: the mailed link grants the new terms.
+	pendingEmail := "pending-" + suffix + "@example.com"
+	owner.do("invite a new address to Alpha",
+		chromedp.Click(tid("invite-open")),
+		chromedp.WaitVisible(tid("invite-dialog")),
+		chromedp.Click(projectBox("Alpha")),
+		chromedp.SendKeys(tid("invite-emails"), pendingEmail),
+		chromedp.Click(tid("invite-submit")),
+		chromedp.WaitVisible(inviteResult(pendingEmail, "invited")),
+		chromedp.Click(tid("invite-done")),
+		chromedp.WaitVisible(inviteRow(pendingEmail)),
+	)
+	owner.do("edit the invitation",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="invite-row"][data-email=%q] [data-testid="invite-edit"]`, pendingEmail))),
+		chromedp.WaitVisible(tid("invite-dialog")),
+		waitJS(`document.querySelector('#invite-emails-field').hidden`),
+		waitJS(`document.querySelector('[data-testid="invite-project"][data-project-name="Alpha"]').checked`),
+		selectOption(roleIn("Alpha"), "viewer"),
+		chromedp.Click(projectBox("Beta")),
+		selectOption(roleIn("Beta"), "owner"),
+	)
+	owner.shot("roles-edit-invitation")
+	owner.do("save the edit",
+		chromedp.Click(tid("invite-submit")),
+		chromedp.WaitNotVisible(tid("invite-dialog")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="invite-row"][data-email=%q] [data-testid="invite-project-role"][data-role="owner"]`, pendingEmail))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="invite-row"][data-email=%q] [data-testid="invite-project-role"][data-role="viewer"]`, pendingEmail))),
+	)
+	invitee := b.person("edited-invitee")
+	invitee.do("open the link mailed before the edit",
+		chromedp.Navigate(st.inviteLink(t, pendingEmail)),
+		chromedp.WaitVisible(tid("accept-preview")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="preview-project"][data-role="viewer"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="preview-project"][data-role="owner"]`)),
+	)
+	invitee.shot("roles-edited-invite-preview")
+
+	// The manager: manages members, projects and invitations, not the owner.
+	manager.do("see the organization as a manager",
+		chromedp.Reload(),
+		waitJS(`document.querySelector('[data-testid="org-select"]')?.selectedOptions[0]?.textContent === %s`, orgName),
+		chromedp.WaitVisible(memberRow(viewerEmail)),
+		chromedp.WaitVisible(tid("project-form")),
+		chromedp.WaitVisible(tid("invite-open")),
+		chromedp.WaitVisible(tid("invites-card")),
+		// Owner of every project through the organization role.
+		waitJS(`document.querySelector('[data-testid="project-item"][data-project-name="Alpha"]')?.dataset.via === "org"`),
+		waitJS(`document.querySelector('[data-testid="project-item"][data-project-name="Beta"]')?.dataset.role === "owner"`),
+		// The owner's row is read-only; the viewer's role can change among member and manager.
+		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s] [data-testid="member-role"]')?.tagName === "SPAN"`, ownerEmail),
+		waitJS(`!document.querySelector('[data-testid="member-row"][data-email=%s] [data-testid="member-remove"]')`, ownerEmail),
+		waitJS(`[...(document.querySelector('[data-testid="member-row"][data-email=%s] select[data-testid="member-role"]')?.options || [])].map((o) => o.value).join() === "manager,member"`, viewerEmail),
+		waitJS(`!!document.querySelector('[data-testid="member-row"][data-email=%s] [data-testid="member-remove"]')`, viewerEmail),
+	)
+	manager.shot("roles-manager-users-tab")
+	manager.do("open the invite dialog as a manager",
+		chromedp.Click(tid("invite-open")),
+		chromedp.WaitVisible(tid("invite-dialog")),
+		waitJS(`[...document.querySelector('[data-testid="invite-org-role"]').options].map((o) => o.value).join() === "member,manager"`),
+		waitJS(`document.querySelectorAll('[data-testid="invite-project"]').length === 2`),
+	)
+	manager.shot("roles-manager-invite-dialog")
+	manager.do("close the dialog", chromedp.Click(tid("invite-cancel")), chromedp.WaitNotVisible(tid("invite-dialog")))
+
+	// The viewer: sees members and their projects, manages nothing, may leave.
+	viewer.do("see the organization as a member",
+		chromedp.Reload(),
+		waitJS(`document.querySelector('[data-testid="org-select"]')?.selectedOptions[0]?.textContent === %s`, orgName),
+		chromedp.WaitVisible(memberRow(managerEmail)),
+		waitJS(`document.querySelector('[data-testid="project-item"][data-project-name="Alpha"]')?.dataset.role === "viewer"`),
+		waitJS(`document.querySelector('[data-testid="project-item"][data-project-name="Beta"]')?.dataset.role === "owner"`),
+		waitJS(`document.querySelector('[data-testid="project-form"]').hidden`),
+		waitJS(`!document.querySelector('select[data-testid="member-role"]')`),
+		waitJS(`document.querySelectorAll('[data-testid="member-remove"]').length === 1`),
+		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s] [data-testid="member-remove"]')?.textContent === "Leave"`, viewerEmail),
+		// As owner of Beta they may invite to Beta, and see those invitations.
+		chromedp.WaitVisible(tid("invite-open")),
+		chromedp.WaitVisible(tid("invites-card")),
+	)
+	viewer.shot("roles-viewer-users-tab")
+	viewer.do("see Alpha's members as a viewer",
+		selectOption(`[data-testid="members-scope"]`, viewer.projectID("Alpha")),
+		chromedp.WaitVisible(memberRow(managerEmail)),
+		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s]')?.dataset.role === "viewer"`, viewerEmail),
+		waitJS(`!document.querySelector('select[data-testid="member-role"]')`),
+	)
+	viewer.do("see Beta's members as its owner",
+		selectOption(`[data-testid="members-scope"]`, viewer.projectID("Beta")),
+		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s]')?.dataset.role === "owner"`, viewerEmail),
+		waitJS(`!!document.querySelector('[data-testid="member-row"][data-email=%s] select[data-testid="member-role"]')`, managerEmail),
+	)
+	viewer.do("open the invite dialog as a project owner",
+		chromedp.Click(tid("invite-open")),
+		chromedp.WaitVisible(tid("invite-dialog")),
+		// No organization role to pick; only Beta, the project they own.
+		waitJS(`document.querySelector('#invite-org-role-field').hidden`),
+		waitJS(`[...document.querySelectorAll('[data-testid="invite-project"]')].map((c) => c.dataset.projectName).join() === "Beta"`),
+	)
+	viewer.shot("roles-viewer-invite-dialog")
+	viewer.do("close the dialog", chromedp.Click(tid("invite-cancel")), chromedp.WaitNotVisible(tid("invite-dialog")))
+
+	b.checkPages(t)
+}
+
+// startBrowserTest skips in -short mode (outside CI), starts the local
+// stack and a browser for the test.
+func startBrowserTest(t *testing.T) (*stack, *browser) {
+	t.Helper()
+	if testing.Short() && !inCI() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chromium := findChromium(t)
+	st := startStack(t)
+	out := outDir(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	t.Cleanup(cancel)
+	return st, newBrowser(t, ctx, chromium, out)
+}
+
+// createProjects creates projects in the selected organization.
+func (p *person) createProjects(names ...string) {
+	p.b.t.Helper()
+	for _, n := range names {
+		p.do("create project "+n,
+			chromedp.WaitEnabled(tid("project-create")),
+			chromedp.SendKeys(tid("project-name"), n),
+			chromedp.Click(tid("project-create")),
+			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="project-item"][data-project-name=%q]`, n))),
+		)
+	}
 }
 
 // ---------- the browser ----------
@@ -565,7 +753,7 @@ func startStack(t *testing.T) *stack {
 		return &stack{baseURL: strings.TrimSuffix(base, "/"), sesURL: strings.TrimSuffix(ses, "/")}
 	}
 	begin := time.Now()
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", "..")) // the repository, from tests/browser
 	if err != nil {
 		t.Fatal(err)
 	}

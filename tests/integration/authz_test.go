@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -20,9 +21,11 @@ type caller int
 
 const (
 	cOwner      caller = iota // owner of organization A (and of its projects P1, P2)
-	cProjOwner                // user of A, owner of project P1
-	cProjMember               // user of A, member of project P1
-	cOrgUser                  // user of A, in no project
+	cManager                  // manager of A, in no project (acts as owner of every project)
+	cProjOwner                // member of A, owner of project P1
+	cProjMember               // member of A, member of project P1
+	cProjViewer               // member of A, viewer of project P1
+	cOrgUser                  // member of A, in no project
 	cOtherOrg                 // owner of organization B, not in A
 	cStranger                 // signed in and registered, in no organization (holds an invite to A)
 	cAnon                     // no bearer token
@@ -30,11 +33,12 @@ const (
 	nCallers
 )
 
-var callerNames = [nCallers]string{"owner", "projOwner", "projMember", "orgUser", "otherOrg", "stranger", "anon", "unverified"}
+var callerNames = [nCallers]string{"owner", "manager", "projOwner", "projMember", "projViewer", "orgMember", "otherOrg", "stranger", "anon", "unverified"}
 
 // world is the fixture of one matrix run. Organization A: owner O (owns P1
-// and P2), PO (user, P1 owner), PM (user, P1 member), U (user), V (user, P1
-// member: the target of member routes), pending invites IA (P1), IA0 (no
+// and P2), M (manager), PO (member, P1 owner), PM (member, P1 member), PV
+// (member, P1 viewer), U (member), V (member, P1 member: the target of
+// member routes), pending invites IA (P1), IA0 (no
 // project), IS (to the stranger's address, P1) and IN (to the unverified
 // caller's address). Organization B: OB (owner), BM (user, PB member),
 // pending invite IB (PB).
@@ -74,6 +78,7 @@ func buildWorld(t testing.TB, e *testenv.Env, ses *sesStub) *world {
 	e.Must(t, 201, "POST", "/orgs/"+w.orgA+"/projects", o.Token, map[string]string{"name": "Atlas " + tag}, &p)
 	w.p2 = p.ID
 	po, pm, u, v := register(t, e, "projowner"), register(t, e, "projmember"), register(t, e, "orguser"), register(t, e, "victim")
+	mg, pv := register(t, e, "manager"), register(t, e, "projviewer")
 	sEmail, nEmail, xa, xa0 := email("stranger"), email("unverified"), email("xa"), email("xa0")
 	res := invite(t, e, o.Token, w.orgA, map[string]any{"emails": []string{po.Email}, "projectIds": []string{w.p1}, "projectRole": "owner"})
 	if res[po.Email].Status != "added" {
@@ -82,6 +87,14 @@ func buildWorld(t testing.TB, e *testenv.Env, ses *sesStub) *world {
 	res = invite(t, e, o.Token, w.orgA, map[string]any{"emails": []string{pm.Email, v.Email, xa, sEmail},
 		"projectIds": []string{w.p1}, "projectRole": "member"})
 	w.ia, w.is = res[xa].InviteID, res[sEmail].InviteID
+	res = invite(t, e, o.Token, w.orgA, map[string]any{"emails": []string{mg.Email}, "orgRole": "manager"})
+	if res[mg.Email].Status != "added" {
+		t.Fatalf("world: manager not added: %+v", res)
+	}
+	res = invite(t, e, o.Token, w.orgA, map[string]any{"emails": []string{pv.Email}, "projects": []map[string]string{{"id": w.p1, "role": "viewer"}}})
+	if res[pv.Email].Status != "added" {
+		t.Fatalf("world: project viewer not added: %+v", res)
+	}
 	res = invite(t, e, o.Token, w.orgA, map[string]any{"emails": []string{u.Email, xa0, nEmail}})
 	w.ia0, w.in = res[xa0].InviteID, res[nEmail].InviteID
 	w.tokS, w.tokN = ses.lastToken(t, sEmail), ses.lastToken(t, nEmail)
@@ -103,10 +116,11 @@ func buildWorld(t testing.TB, e *testenv.Env, ses *sesStub) *world {
 			t.Fatalf("world: an invite was not created")
 		}
 	}
-	w.users = [nCallers]testenv.User{o, po, pm, u, ob, s, {}, n}
+	w.users = [nCallers]testenv.User{o, mg, po, pm, pv, u, ob, s, {}, n}
 	w.v, w.bm = v, bm
 	w.secretsA = []string{w.orgA, w.p1, w.p2, w.ia, w.ia0, w.is, w.in, nameA, "Apollo " + tag, "Atlas " + tag,
-		o.Email, po.Email, pm.Email, u.Email, v.Email, sEmail, nEmail, xa, xa0, o.ID, po.ID, pm.ID, u.ID, v.ID, s.ID}
+		o.Email, po.Email, pm.Email, u.Email, v.Email, sEmail, nEmail, xa, xa0, o.ID, po.ID, pm.ID, u.ID, v.ID, s.ID,
+		mg.Email, mg.ID, pv.Email, pv.ID}
 	w.secretsB = []string{w.orgB, w.pb, w.ib, nameB, "Borealis " + tag, ob.Email, bm.Email, xb, ob.ID, bm.ID}
 	return w
 }
@@ -125,7 +139,7 @@ type variant struct {
 
 func fixed(p string) func(*world, caller) string { return func(*world, caller) string { return p } }
 
-// Column order: owner, projOwner, projMember, orgUser, otherOrg, stranger, anon, unverified.
+// Column order: owner, manager, projOwner, projMember, projViewer, orgMember, otherOrg, stranger, anon, unverified.
 func authzVariants() []variant {
 	orgA := func(rest string) func(*world, caller) string {
 		return func(w *world, c caller) string { return "/orgs/" + w.orgA + rest }
@@ -146,43 +160,47 @@ func authzVariants() []variant {
 	}
 	return []variant{
 		{name: "healthz", route: "GET /healthz", path: fixed("/healthz"),
-			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200}},
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{name: "me", route: "GET /me", path: fixed("/me"),
-			want: [nCallers]int{200, 200, 200, 200, 200, 200, 401, 200}},
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200, 401, 200}},
 		{name: "create org", route: "POST /orgs", path: fixed("/orgs"), body: name,
-			want: [nCallers]int{201, 201, 201, 201, 201, 201, 401, 403}},
+			want: [nCallers]int{201, 201, 201, 201, 201, 201, 201, 201, 401, 403}},
 		{name: "list projects", route: "GET /orgs/{orgId}/projects", path: orgA("/projects"),
-			want: [nCallers]int{200, 200, 200, 200, 404, 404, 401, 404},
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 404, 404, 401, 404},
 			check: func(t *testing.T, w *world, c caller, body string) {
 				switch c {
-				case cProjOwner, cProjMember:
+				case cProjOwner, cProjMember, cProjViewer:
 					mustNotList(func(w *world) []string { return []string{w.p2} })(t, w, c, body)
+				case cOwner, cManager:
+					if !strings.Contains(body, w.p1) || !strings.Contains(body, w.p2) {
+						t.Errorf("%s does not see every project: %s", callerNames[c], body)
+					}
 				case cOrgUser:
 					mustNotList(func(w *world) []string { return []string{w.p1, w.p2} })(t, w, c, body)
 				}
 			}},
 		{name: "create project", route: "POST /orgs/{orgId}/projects", path: orgA("/projects"), body: name,
-			want: [nCallers]int{201, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{201, 201, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "invite to org only", route: "POST /orgs/{orgId}/invites", path: orgA("/invites"), body: newEmail,
-			want: [nCallers]int{201, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{201, 201, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "invite to P1", route: "POST /orgs/{orgId}/invites", path: orgA("/invites"),
 			body: func(w *world, _ caller) any {
 				return map[string]any{"emails": []string{testenv.Email("new")}, "projectIds": []string{w.p1}, "projectRole": "member"}
 			},
-			want: [nCallers]int{201, 201, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{201, 201, 201, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "invite to P1 as org owner", route: "POST /orgs/{orgId}/invites", path: orgA("/invites"),
 			body: func(w *world, _ caller) any {
 				return map[string]any{"emails": []string{testenv.Email("new")}, "orgRole": "owner",
 					"projectIds": []string{w.p1}, "projectRole": "member"}
 			},
-			want: [nCallers]int{201, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{201, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "invite to B's project", route: "POST /orgs/{orgId}/invites", path: orgA("/invites"),
 			body: func(w *world, _ caller) any {
 				return map[string]any{"emails": []string{testenv.Email("new")}, "projectIds": []string{w.pb}, "projectRole": "member"}
 			},
-			want: [nCallers]int{400, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{400, 400, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "list invites", route: "GET /orgs/{orgId}/invites", path: orgA("/invites?status=all"),
-			want: [nCallers]int{200, 200, 403, 403, 404, 404, 401, 404},
+			want: [nCallers]int{200, 200, 200, 403, 403, 403, 404, 404, 401, 404},
 			check: func(t *testing.T, w *world, c caller, body string) {
 				if c == cProjOwner {
 					// Project owners see only invites that touch their projects.
@@ -194,113 +212,196 @@ func authzVariants() []variant {
 			}},
 		{name: "revoke P1 invite", route: "DELETE /orgs/{orgId}/invites/{inviteId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia },
-			want: [nCallers]int{204, 204, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{204, 204, 204, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "revoke org-only invite", route: "DELETE /orgs/{orgId}/invites/{inviteId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia0 },
-			want: [nCallers]int{204, 404, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{204, 204, 404, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "revoke B's invite under A", route: "DELETE /orgs/{orgId}/invites/{inviteId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ib },
-			want: [nCallers]int{404, 404, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 404, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "resend P1 invite", route: "POST /orgs/{orgId}/invites/{inviteId}/resend",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia + "/resend" },
-			want: [nCallers]int{200, 200, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 200, 200, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "resend org-only invite", route: "POST /orgs/{orgId}/invites/{inviteId}/resend",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia0 + "/resend" },
-			want: [nCallers]int{200, 404, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 200, 404, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "resend B's invite under A", route: "POST /orgs/{orgId}/invites/{inviteId}/resend",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ib + "/resend" },
-			want: [nCallers]int{404, 404, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 404, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "preview", route: "POST /invites/preview", path: fixed("/invites/preview"),
 			body: func(w *world, _ caller) any { return map[string]string{"token": w.tokS} },
-			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200}},
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{name: "preview unknown token", route: "POST /invites/preview", path: fixed("/invites/preview"),
 			body: func(*world, caller) any { tok, _ := domain.NewToken(); return map[string]string{"token": tok} },
-			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404}},
+			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
 		{name: "accept the stranger's invite", route: "POST /invites/accept", path: fixed("/invites/accept"),
 			body: func(w *world, _ caller) any { return map[string]string{"token": w.tokS} },
-			want: [nCallers]int{403, 403, 403, 403, 403, 200, 401, 403}},
+			want: [nCallers]int{403, 403, 403, 403, 403, 403, 403, 200, 401, 403}},
 		{name: "accept the unverified address's invite", route: "POST /invites/accept", path: fixed("/invites/accept"),
 			body: func(w *world, _ caller) any { return map[string]string{"token": w.tokN} },
-			want: [nCallers]int{403, 403, 403, 403, 403, 403, 401, 403}},
+			want: [nCallers]int{403, 403, 403, 403, 403, 403, 403, 403, 401, 403}},
 		{name: "list members", route: "GET /orgs/{orgId}/members", path: orgA("/members"),
-			want: [nCallers]int{200, 200, 200, 200, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 404, 404, 401, 404}},
 		{name: "list members of unknown org", route: "GET /orgs/{orgId}/members",
 			path: fixed("/orgs/" + domain.NewID("org", time.Now()) + "/members"),
-			want: [nCallers]int{404, 404, 404, 404, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "make V owner", route: "PATCH /orgs/{orgId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/members/" + w.v.ID }, body: role("owner"),
-			want: [nCallers]int{200, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "make B's member owner under A", route: "PATCH /orgs/{orgId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/members/" + w.bm.ID }, body: role("owner"),
-			want: [nCallers]int{404, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "make self owner", route: "PATCH /orgs/{orgId}/members/{userId}",
 			path: func(w *world, c caller) string { return "/orgs/" + w.orgA + "/members/" + w.selfID(c) }, body: role("owner"),
-			want: [nCallers]int{200, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "demote self", route: "PATCH /orgs/{orgId}/members/{userId}",
-			path: func(w *world, c caller) string { return "/orgs/" + w.orgA + "/members/" + w.selfID(c) }, body: role("user"),
-			want: [nCallers]int{409, 403, 403, 403, 404, 404, 401, 404}},
+			path: func(w *world, c caller) string { return "/orgs/" + w.orgA + "/members/" + w.selfID(c) }, body: role("member"),
+			want: [nCallers]int{409, 200, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "remove V", route: "DELETE /orgs/{orgId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/members/" + w.v.ID },
-			want: [nCallers]int{204, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{204, 204, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "remove B's member under A", route: "DELETE /orgs/{orgId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/members/" + w.bm.ID },
-			want: [nCallers]int{404, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "leave", route: "DELETE /orgs/{orgId}/members/{userId}",
 			path: func(w *world, c caller) string { return "/orgs/" + w.orgA + "/members/" + w.selfID(c) },
-			want: [nCallers]int{409, 204, 204, 204, 404, 404, 401, 404}},
+			want: [nCallers]int{409, 204, 204, 204, 204, 204, 404, 404, 401, 404}},
 		{name: "list P1 members", route: "GET /orgs/{orgId}/projects/{projectId}/members",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members" },
-			want: [nCallers]int{200, 200, 200, 403, 404, 404, 401, 404},
+			want: [nCallers]int{200, 200, 200, 200, 200, 403, 404, 404, 401, 404},
 			check: func(t *testing.T, w *world, c caller, body string) {
 				mustNotList(func(w *world) []string { return []string{w.users[cOrgUser].Email} })(t, w, c, body)
 			}},
 		{name: "list P2 members", route: "GET /orgs/{orgId}/projects/{projectId}/members",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p2 + "/members" },
-			want: [nCallers]int{200, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 200, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "list B's project members under A", route: "GET /orgs/{orgId}/projects/{projectId}/members",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.pb + "/members" },
-			want: [nCallers]int{404, 404, 404, 404, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "make V P1 owner", route: "PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.v.ID },
-			body: role("owner"), want: [nCallers]int{200, 200, 403, 403, 404, 404, 401, 404}},
+			body: role("owner"), want: [nCallers]int{200, 200, 200, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "make V P2 owner (not in P2)", route: "PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p2 + "/members/" + w.v.ID },
-			body: role("owner"), want: [nCallers]int{404, 403, 403, 403, 404, 404, 401, 404}},
+			body: role("owner"), want: [nCallers]int{404, 404, 403, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "make B's member owner of B's project under A", route: "PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string {
 				return "/orgs/" + w.orgA + "/projects/" + w.pb + "/members/" + w.bm.ID
 			},
-			body: role("owner"), want: [nCallers]int{404, 404, 404, 404, 404, 404, 401, 404}},
+			body: role("owner"), want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "make B's member P1 owner", route: "PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string {
 				return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.bm.ID
 			},
-			body: role("owner"), want: [nCallers]int{404, 404, 403, 403, 404, 404, 401, 404}},
+			body: role("owner"), want: [nCallers]int{404, 404, 404, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "make self P1 owner", route: "PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, c caller) string {
 				return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.selfID(c)
 			},
-			body: role("owner"), want: [nCallers]int{200, 200, 403, 403, 404, 404, 401, 404}},
+			body: role("owner"), want: [nCallers]int{200, 404, 200, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "remove V from P1", route: "DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.v.ID },
-			want: [nCallers]int{204, 204, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{204, 204, 204, 403, 403, 403, 404, 404, 401, 404}},
 		{name: "leave P1", route: "DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, c caller) string {
 				return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.selfID(c)
 			},
-			want: [nCallers]int{204, 204, 204, 404, 404, 404, 401, 404}},
+			want: [nCallers]int{204, 404, 204, 204, 204, 404, 404, 404, 401, 404}},
 		{name: "remove B's member from B's project under A", route: "DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string {
 				return "/orgs/" + w.orgA + "/projects/" + w.pb + "/members/" + w.bm.ID
 			},
-			want: [nCallers]int{404, 404, 404, 404, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "remove B's member from P1", route: "DELETE /orgs/{orgId}/projects/{projectId}/members/{userId}",
 			path: func(w *world, _ caller) string {
 				return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.bm.ID
 			},
-			want: [nCallers]int{404, 404, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{404, 404, 404, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "invite as manager", route: "POST /orgs/{orgId}/invites", path: orgA("/invites"),
+			body: func(*world, caller) any {
+				return map[string]any{"emails": []string{testenv.Email("new")}, "orgRole": "manager"}
+			},
+			want: [nCallers]int{201, 201, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "invite to P1 with a role per project", route: "POST /orgs/{orgId}/invites", path: orgA("/invites"),
+			body: func(w *world, _ caller) any {
+				return map[string]any{"emails": []string{testenv.Email("new")}, "projects": []map[string]string{{"id": w.p1, "role": "viewer"}}}
+			},
+			want: [nCallers]int{201, 201, 201, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "edit P1 invite", route: "PATCH /orgs/{orgId}/invites/{inviteId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia },
+			body: func(w *world, _ caller) any {
+				return map[string]any{"projects": []map[string]string{{"id": w.p1, "role": "viewer"}}}
+			},
+			want: [nCallers]int{200, 200, 200, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "edit P1 invite to org owner", route: "PATCH /orgs/{orgId}/invites/{inviteId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia },
+			body: func(*world, caller) any { return map[string]any{"orgRole": "owner"} },
+			want: [nCallers]int{200, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "edit org-only invite to manager", route: "PATCH /orgs/{orgId}/invites/{inviteId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ia0 },
+			body: func(*world, caller) any { return map[string]any{"orgRole": "manager"} },
+			want: [nCallers]int{200, 200, 404, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "edit B's invite under A", route: "PATCH /orgs/{orgId}/invites/{inviteId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invites/" + w.ib },
+			body: func(*world, caller) any { return map[string]any{"expiresInDays": 3} },
+			want: [nCallers]int{404, 404, 404, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "make V manager", route: "PATCH /orgs/{orgId}/members/{userId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/members/" + w.v.ID }, body: role("manager"),
+			want: [nCallers]int{200, 200, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "make V P1 viewer", route: "PATCH /orgs/{orgId}/projects/{projectId}/members/{userId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/members/" + w.v.ID },
+			body: role("viewer"), want: [nCallers]int{200, 200, 200, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "org access", route: "GET /orgs/{orgId}/access", path: orgA("/access"),
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 404, 404, 401, 404},
+			check: func(t *testing.T, _ *world, c caller, body string) {
+				want := map[caller]string{cOwner: "owner", cManager: "manager"}[c]
+				if want == "" {
+					want = "member"
+				}
+				wantAccess(t, body, want, "org")
+			}},
+		{name: "P1 access", route: "GET /orgs/{orgId}/projects/{projectId}/access",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p1 + "/access" },
+			want: [nCallers]int{200, 200, 200, 200, 200, 404, 404, 404, 401, 404},
+			check: func(t *testing.T, _ *world, c caller, body string) {
+				switch c {
+				case cOwner, cManager:
+					wantAccess(t, body, "owner", "org")
+				case cProjOwner:
+					wantAccess(t, body, "owner", "project")
+				case cProjMember:
+					wantAccess(t, body, "member", "project")
+				case cProjViewer:
+					wantAccess(t, body, "viewer", "project")
+				}
+			}},
+		{name: "P2 access", route: "GET /orgs/{orgId}/projects/{projectId}/access",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.p2 + "/access" },
+			want: [nCallers]int{200, 200, 404, 404, 404, 404, 404, 404, 401, 404}},
+		{name: "B's project access under A", route: "GET /orgs/{orgId}/projects/{projectId}/access",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/projects/" + w.pb + "/access" },
+			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "audit", route: "GET /orgs/{orgId}/audit", path: orgA("/audit"),
-			want: [nCallers]int{200, 403, 403, 403, 404, 404, 401, 404}},
+			want: [nCallers]int{200, 200, 403, 403, 403, 403, 404, 404, 401, 404}},
+	}
+}
+
+// wantAccess checks an access answer's role, source and permissions (the
+// policy's permissions of that role).
+func wantAccess(t *testing.T, body, role, via string) {
+	t.Helper()
+	var a domain.Access
+	if err := json.Unmarshal([]byte(body), &a); err != nil {
+		t.Fatal(err)
+	}
+	var perms []domain.Permission
+	if via == "org" && !strings.Contains(body, "project:") {
+		perms = domain.OrgRole(role).Permissions()
+	} else {
+		perms = domain.ProjectRole(role).Permissions()
+	}
+	if a.Role != role || a.Via != via || !slices.Equal(a.Permissions, perms) {
+		t.Errorf("access %s, want role %s via %s with %v", body, role, via, perms)
 	}
 }
 
@@ -320,7 +421,7 @@ func (v variant) forbidden(w *world, c caller, status int) []string {
 		out = all
 	case v.route == "GET /me":
 		switch c {
-		case cOwner, cProjOwner, cProjMember, cOrgUser:
+		case cOwner, cManager, cProjOwner, cProjMember, cProjViewer, cOrgUser:
 			out = w.secretsB
 		case cOtherOrg:
 			out = w.secretsA

@@ -3,7 +3,7 @@ package integration
 // Benchmarks of what each operation costs, against the real local parts:
 // the real handlers (httpapi.API.Serve, the code each Lambda runs) over the
 // real AWS SDK clients, talking HTTP to the DynamoDB-compatible server and
-// the SES v2 emulator. SDK middleware added through app.NewClients counts
+// the SES v2 emulator. SDK middleware added through localserver.NewClients counts
 // and times every DynamoDB and SES call, so each benchmark reports
 //
 //	ddb-calls/op, ses-calls/op  calls the operation makes
@@ -32,15 +32,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/store"
 	"github.com/members-saas/members/tests/testenv"
@@ -65,7 +66,7 @@ var bmTokenRE = regexp.MustCompile(`/accept#token=([A-Za-z0-9_-]{43})`)
 // option installs the meter as the first Initialize step of every call, so
 // the time covers the whole SDK call: serialization, signing, retries, the
 // HTTP round trip and deserialization.
-func (m *bmMeter) option() func(*config.LoadOptions) error {
+func (m *bmMeter) option() func(*awsconfig.LoadOptions) error {
 	mw := middleware.InitializeMiddlewareFunc("benchMeter", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		start := time.Now()
 		out, md, err := next.HandleInitialize(ctx, in)
@@ -83,7 +84,7 @@ func (m *bmMeter) option() func(*config.LoadOptions) error {
 		}
 		return out, md, err
 	})
-	return config.WithAPIOptions([]func(*middleware.Stack) error{func(st *middleware.Stack) error {
+	return awsconfig.WithAPIOptions([]func(*middleware.Stack) error{func(st *middleware.Stack) error {
 		return st.Initialize.Add(mw, middleware.Before)
 	}})
 }
@@ -153,8 +154,8 @@ func (c bmCount) breakdown(per int) string {
 // bmStack holds the real clients (with the meter) for one benchmark;
 // table gives it a fresh table behind the real service and handlers.
 type bmStack struct {
-	cfg   app.Config
-	cl    app.Clients
+	cfg   config.Config
+	cl    localserver.Clients
 	log   *slog.Logger
 	meter *bmMeter
 	reqs  atomic.Int64
@@ -177,17 +178,56 @@ type bmTable struct {
 // would inflate its time, which DynamoDB's would not.
 const bmRotate = 25
 
+// BenchmarkAccess: the authorization checks a product's backend makes,
+// GET /orgs/{orgId}/access and GET /orgs/{orgId}/projects/{projectId}/access,
+// as a project member ("project") and as an org owner whose project access
+// comes from the org role ("via-org"). Target: 1 DynamoDB call each.
+func BenchmarkAccess(b *testing.B) {
+	for _, c := range []struct{ name, path string }{
+		{"org", "/orgs/{orgId}/access"},
+		{"project", "/orgs/{orgId}/projects/{projectId}/access"},
+		{"project-via-org", "/orgs/{orgId}/projects/{projectId}/access"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBmStack(b)
+			t := s.table(b)
+			u := t.owner
+			if c.name != "project-via-org" {
+				u = bmNewUser("member")
+				t.must(b, 200, "GET", "/me", nil, nil, &u, nil, nil)
+				t.must(b, 201, "POST", "/orgs/{orgId}/invites", map[string]string{"orgId": t.orgID}, nil, &t.owner,
+					map[string]any{"emails": []string{u.email}, "projects": []map[string]string{{"id": t.prjID, "role": "viewer"}}}, nil)
+			}
+			params := map[string]string{"orgId": t.orgID, "projectId": t.prjID}
+			var run bmRun
+			b.ResetTimer()
+			for range b.N {
+				run.measure(s.meter, func() time.Duration {
+					var a domain.Access
+					d := t.must(b, 200, "GET", c.path, params, nil, &u, nil, &a)
+					if a.Role == "" || len(a.Permissions) == 0 {
+						b.Fatalf("access %+v", a)
+					}
+					return d
+				})
+			}
+			b.StopTimer()
+			run.report(b, b.N, "op")
+		})
+	}
+}
+
 var bmSeq atomic.Int64
 
 func newBmStack(b *testing.B) *bmStack {
 	b.Helper()
 	sh := testenv.Parts(b)
 	m := newBmMeter()
-	c := app.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: sh.DynamoURL,
+	c := config.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: sh.DynamoURL,
 		SESEndpoint: sh.SES.URL, Region: "us-east-1",
 		// A cap never reached, so the counter call still happens as in production.
 		InviteEmailsPerHour: 1 << 30}
-	cl, err := app.NewClients(context.Background(), c, m.option())
+	cl, err := localserver.NewClients(context.Background(), c, m.option())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -204,7 +244,7 @@ func (s *bmStack) table(b *testing.B) *bmTable {
 	if _, err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
 		b.Fatal(err)
 	}
-	t := &bmTable{bmStack: s, api: httpapi.New(app.NewService(c, s.cl.DynamoDB, s.cl.SES, nil, s.log), s.log),
+	t := &bmTable{bmStack: s, api: httpapi.New(newService(c, s.cl, nil, s.log), s.log),
 		store: store.New(s.cl.DynamoDB, c.TableName), name: c.TableName}
 	t.owner = bmNewUser("owner")
 	t.must(b, 200, "GET", "/me", nil, nil, &t.owner, nil, nil)
@@ -418,7 +458,7 @@ func (t *bmTable) seedMembers(b *testing.B, n int) {
 	const tmpl = "seed-template-000000"
 	joined := time.Now().UTC()
 	m := domain.Membership{OrgID: t.orgID, OrgName: "Bench", UserID: tmpl, Email: tmpl + "@bench.test",
-		Role: domain.OrgUser, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
+		Role: domain.OrgMember, Projects: map[string]domain.ProjectRole{}, JoinedAt: joined}
 	if err := t.store.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: t.orgID, UserID: tmpl}, After: &m, Now: joined}); err != nil {
 		b.Fatal(err)
 	}

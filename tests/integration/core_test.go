@@ -94,13 +94,14 @@ func TestStoryNewInvitee(t *testing.T) {
 	token := env.LastInviteToken(t, invitee)
 
 	var prev struct {
-		OrgID, OrgName, InvitedBy, Email, OrgRole, ProjectRole string
-		Projects                                               []struct{ ID, Name string }
-		ExpiresAt                                              time.Time
+		OrgID, OrgName, InvitedBy, Email, OrgRole string
+		Projects                                  []inviteProject
+		ExpiresAt                                 time.Time
 	}
 	env.Must(t, 200, "POST", "/invites/preview", "", map[string]string{"token": token}, &prev)
 	if prev.OrgID != f.org.ID || prev.OrgName != "Acme" || prev.InvitedBy != f.owner.Email || prev.Email != invitee ||
-		prev.OrgRole != "user" || prev.ProjectRole != "member" || len(prev.Projects) != 2 || prev.Projects[0].Name != "Web" {
+		prev.OrgRole != "member" || len(prev.Projects) != 2 || prev.Projects[0].Name != "Web" ||
+		prev.Projects[0].Role != "member" || prev.Projects[1].Role != "member" {
 		t.Fatalf("preview %+v", prev)
 	}
 
@@ -110,12 +111,12 @@ func TestStoryNewInvitee(t *testing.T) {
 		Projects       []struct{ ID, Role string }
 	}
 	env.Must(t, 200, "POST", "/invites/accept", u.Token, map[string]string{"token": token}, &acc)
-	if acc.OrgID != f.org.ID || acc.OrgRole != "user" || len(acc.Projects) != 2 || acc.Projects[0].Role != "member" {
+	if acc.OrgID != f.org.ID || acc.OrgRole != "member" || len(acc.Projects) != 2 || acc.Projects[0].Role != "member" {
 		t.Fatalf("accept %+v", acc)
 	}
 
 	ms := f.members(t, u.Token)
-	if len(ms) != 2 || findMember(ms, invitee) == nil || findMember(ms, invitee).Role != "user" || findMember(ms, f.owner.Email).Role != "owner" {
+	if len(ms) != 2 || findMember(ms, invitee) == nil || findMember(ms, invitee).Role != "member" || findMember(ms, f.owner.Email).Role != "owner" {
 		t.Fatalf("members %+v", ms)
 	}
 	for _, p := range []projectResp{f.web, f.api} {
@@ -127,7 +128,7 @@ func TestStoryNewInvitee(t *testing.T) {
 	}
 	var me meResp
 	env.Must(t, 200, "GET", "/me", u.Token, nil, &me)
-	if me.User.Email != invitee || len(me.Orgs) != 1 || me.Orgs[0].Name != "Acme" || me.Orgs[0].Role != "user" || len(me.Projects) != 2 {
+	if me.User.Email != invitee || len(me.Orgs) != 1 || me.Orgs[0].Name != "Acme" || me.Orgs[0].Role != "member" || len(me.Projects) != 2 {
 		t.Fatalf("me %+v", me)
 	}
 	var projects struct {
@@ -167,7 +168,7 @@ func TestExistingAccountIsAddedAtOnce(t *testing.T) {
 	if res[0].Status != "added" || res[0].InviteID != "" {
 		t.Fatalf("results %+v", res)
 	}
-	if mm := findMember(f.members(t, f.owner.Token), u.Email); mm == nil || mm.Role != "user" {
+	if mm := findMember(f.members(t, f.owner.Token), u.Email); mm == nil || mm.Role != "member" {
 		t.Fatalf("not a member at once")
 	}
 	mails, _ := env.SES.Mails(u.Email)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/members-saas/members/shared/app"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/sesevents"
 	"github.com/members-saas/members/shared/store"
@@ -23,7 +22,7 @@ func sesNotification(t *testing.T, eventType string, inv domain.Invite, messageI
 	ev := map[string]any{
 		"eventType": eventType,
 		"mail": map[string]any{"timestamp": at.Format(time.RFC3339Nano), "messageId": messageID,
-			"tags": map[string][]string{"orgId": {inv.OrgID}, "inviteId": {inv.ID}, "mailId": {inv.MailID}}},
+			"tags": map[string][]string{sesevents.TagOrgID: {inv.OrgID}, sesevents.TagInviteID: {inv.ID}, sesevents.TagMailID: {inv.MailID}}},
 	}
 	switch eventType {
 	case "Delivery":
@@ -49,7 +48,7 @@ func TestDeliveryStateFollowsSESEvents(t *testing.T) {
 	e := newEnv(t, nil, testenv.Options{})
 	ctx := context.Background()
 	st := store.New(e.Stack.Clients.DynamoDB, e.Stack.Config.TableName)
-	svc := app.NewService(e.Stack.Config, e.Stack.Clients.DynamoDB, e.Stack.Clients.SES, nil, slog.New(slog.DiscardHandler))
+	svc := newService(e.Stack.Config, e.Stack.Clients, nil, slog.New(slog.DiscardHandler))
 	apply := func(eventType string, inv domain.Invite, messageID string) domain.Invite {
 		t.Helper()
 		ds, err := sesevents.FromSNS(sesNotification(t, eventType, inv, messageID, time.Now().UTC()))

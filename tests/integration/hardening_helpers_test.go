@@ -550,6 +550,13 @@ func checkInvariants(t testing.TB, items []item) {
 			}
 			if tok, ok := get("TOKEN#"+it.str("tokenHash"), "TOKEN"); !ok || tok.str("inviteId") != id {
 				t.Errorf("pending invite %s has no token item for its current token", id)
+			} else if snap, ok := tok["invite"].(map[string]any); ok {
+				// The optimistic accept grants the snapshot's terms: they are the invite's.
+				for _, a := range []string{"orgRole", "projectIds", "projectRoles", "projectRole", "rev", "expiresMs"} {
+					if fmt.Sprint(snap[a]) != fmt.Sprint(it[a]) {
+						t.Errorf("pending invite %s: its token's snapshot has %s %v, the invite %v", id, a, snap[a], it[a])
+					}
+				}
 			}
 		case strings.HasPrefix(pk, "ORG#") && strings.HasPrefix(sk, "OPEN#"):
 			email := strings.TrimPrefix(sk, "OPEN#")

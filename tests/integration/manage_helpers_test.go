@@ -281,7 +281,7 @@ func mgTwin(t *testing.T, env *testenv.Env) *testenv.Env {
 	c := env.Stack.Config
 	c.SESEndpoint = env.SES.URL
 	log := logging.New(io.Discard, slog.LevelError)
-	stack, err := localserver.Start(context.Background(), c, log)
+	stack, err := localserver.Start(context.Background(), c, log, nil)
 	if err != nil {
 		t.Fatalf("start twin stack: %v", err)
 	}

@@ -31,29 +31,29 @@ func TestManageListInvites(t *testing.T) {
 	if !bytes.Contains(raw.Body, []byte(`"nextCursor":null`)) {
 		t.Errorf("nextCursor is not null at the end: %s", raw.Body)
 	}
-	if !bytes.Contains(raw.Body, []byte(`"projectIds":[]`)) || !bytes.Contains(raw.Body, []byte(`"projectRole":null`)) {
-		t.Errorf("an invite without projects should have projectIds [] and projectRole null: %s", raw.Body)
+	if !bytes.Contains(raw.Body, []byte(`"projects":[]`)) || bytes.Contains(raw.Body, []byte(`"projectRole"`)) || bytes.Contains(raw.Body, []byte(`"projectIds"`)) {
+		t.Errorf("an invite without projects should have projects [] and no projectRole or projectIds: %s", raw.Body)
 	}
 	var def invitePage
 	raw.JSON(t, &def)
 	mgSameSet(t, "default (pending) list", mgIDs(def.Invites), []string{annID, bobID})
 	for _, inv := range def.Invites {
-		if inv.Status != "pending" || inv.Delivery != "sent" || inv.OrgRole != "user" || inv.InvitedBy != o.Owner.Email {
-			t.Errorf("invite %+v: want pending, sent, user, invited by %s", inv, o.Owner.Email)
+		if inv.Status != "pending" || inv.Delivery != "sent" || inv.OrgRole != "member" || inv.InvitedBy != o.Owner.Email {
+			t.Errorf("invite %+v: want pending, sent, member, invited by %s", inv, o.Owner.Email)
 		}
 		if inv.CreatedAt.IsZero() || time.Since(inv.CreatedAt).Abs() > time.Minute {
 			t.Errorf("createdAt %v is not about now", inv.CreatedAt)
 		}
 		switch inv.ID {
 		case annID:
-			if inv.Email != ann || len(inv.ProjectIDs) != 0 || inv.ProjectRole != nil {
+			if inv.Email != ann || len(inv.Projects) != 0 {
 				t.Errorf("ann's invite: %+v", inv)
 			}
 			if got := inv.ExpiresAt.Sub(inv.CreatedAt); got != 7*24*time.Hour {
 				t.Errorf("ann's invite lasts %v, want 7 days", got)
 			}
 		case bobID:
-			if inv.Email != bob || !slices.Equal(inv.ProjectIDs, []string{web}) || inv.ProjectRole == nil || *inv.ProjectRole != "member" {
+			if inv.Email != bob || !slices.Equal(inv.Projects, []inviteProject{{ID: web, Name: "Web", Role: "member"}}) {
 				t.Errorf("bob's invite: %+v", inv)
 			}
 			if got := inv.ExpiresAt.Sub(inv.CreatedAt); got != 3*24*time.Hour {
@@ -118,7 +118,7 @@ func TestManageListInvitesPaging(t *testing.T) {
 	tampered := []byte(first)
 	tampered[0] ^= 1
 	var membersCursor memberPage
-	o.member(t, "m1", "user", nil, "")
+	o.member(t, "m1", "member", nil, "")
 	env.Must(t, 200, "GET", o.path("/members?limit=1"), o.Owner.Token, nil, &membersCursor)
 	if membersCursor.NextCursor == nil {
 		t.Fatal("members list of 2 with limit 1 has no cursor")
@@ -168,9 +168,9 @@ func TestManageListInvitesScope(t *testing.T) {
 	env := testenv.New(t)
 	o := mgNewOrg(t, env, "Scope")
 	p1, p2 := o.project(t, "P1"), o.project(t, "P2")
-	po := o.member(t, "po", "user", []string{p1}, "owner")
-	pm := o.member(t, "pm", "user", []string{p1}, "member")
-	user := o.member(t, "user", "user", nil, "")
+	po := o.member(t, "po", "member", []string{p1}, "owner")
+	pm := o.member(t, "pm", "member", []string{p1}, "member")
+	user := o.member(t, "user", "member", nil, "") // an org member in no project
 
 	_, orgOnly := o.pending(t, "orgonly", nil)
 	_, onP1 := o.pending(t, "onp1", map[string]any{"projectIds": []string{p1}, "projectRole": "member"})
@@ -179,8 +179,10 @@ func TestManageListInvitesScope(t *testing.T) {
 	_, ownerOnP1 := o.pending(t, "owneronp1", map[string]any{"orgRole": "owner", "projectIds": []string{p1}, "projectRole": "member"})
 
 	mgSameSet(t, "org owner", o.inviteIDs(t, o.Owner.Token, "all", 100), []string{orgOnly, onP1, onP2, onBoth, ownerOnP1})
-	mgSameSet(t, "project owner of P1", o.inviteIDs(t, po.Token, "all", 100), []string{onP1, onBoth, ownerOnP1})
-	mgSameSet(t, "project owner of P1, pages of 1", o.inviteIDs(t, po.Token, "pending", 1), []string{onP1, onBoth, ownerOnP1})
+	// Project owners see the invites touching only their projects (onBoth
+	// also touches P2).
+	mgSameSet(t, "project owner of P1", o.inviteIDs(t, po.Token, "all", 100), []string{onP1, ownerOnP1})
+	mgSameSet(t, "project owner of P1, pages of 1", o.inviteIDs(t, po.Token, "pending", 1), []string{onP1, ownerOnP1})
 
 	wantProblem(t, env.Do(t, "GET", o.path("/invites"), pm.Token, nil), 403, "forbidden")
 	wantProblem(t, env.Do(t, "GET", o.path("/invites"), user.Token, nil), 403, "forbidden")
@@ -382,7 +384,7 @@ func TestManageRevokeInvite(t *testing.T) {
 	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+accID+"/resend"), o.Owner.Token, nil), 409, "invite_already_accepted")
 
 	// Wrong role and no membership.
-	user := o.member(t, "plain", "user", nil, "")
+	user := o.member(t, "plain", "member", nil, "")
 	wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+otherID), user.Token, nil), 403, "forbidden")
 	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+otherID+"/resend"), user.Token, nil), 403, "forbidden")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
@@ -409,8 +411,8 @@ func TestManageInvitesAsProjectOwner(t *testing.T) {
 	env := testenv.New(t)
 	o := mgNewOrg(t, env, "ProjOwner")
 	p1, p2 := o.project(t, "P1"), o.project(t, "P2")
-	po := o.member(t, "po", "user", []string{p1}, "owner")
-	pm := o.member(t, "pm", "user", []string{p1}, "member")
+	po := o.member(t, "po", "member", []string{p1}, "owner")
+	pm := o.member(t, "pm", "member", []string{p1}, "member")
 
 	_, onP1 := o.pending(t, "onp1", map[string]any{"projectIds": []string{p1}, "projectRole": "member"})
 	_, onP1b := o.pending(t, "onp1b", map[string]any{"projectIds": []string{p1}, "projectRole": "owner"})
@@ -436,13 +438,13 @@ func TestManageInvitesAsProjectOwner(t *testing.T) {
 	env.Must(t, 204, "DELETE", o.path("/invites/"+onP1), po.Token, nil, nil)
 	env.Must(t, 204, "DELETE", o.path("/invites/"+own.InviteID), po.Token, nil, nil)
 
-	// Touching their project, but beyond their power: 403.
-	for _, id := range []string{ownerRole, onBoth} {
+	// Touching only their project, but beyond their power: 403.
+	for _, id := range []string{ownerRole} {
 		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 403, "forbidden")
 		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 403, "forbidden")
 	}
-	// Not touching their projects: as if it did not exist.
-	for _, id := range []string{onP2, orgOnly} {
+	// Not touching only their projects: as if it did not exist.
+	for _, id := range []string{onBoth, onP2, orgOnly} {
 		wantProblem(t, env.Do(t, "DELETE", o.path("/invites/"+id), po.Token, nil), 404, "invite_not_found")
 		wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), po.Token, nil), 404, "invite_not_found")
 	}
@@ -462,7 +464,7 @@ func TestManageResendInvite(t *testing.T) {
 	var inv inviteView
 	env.Must(t, 200, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil, &inv)
 	if inv.ID != id || inv.Email != email || inv.Status != "pending" || inv.Delivery != "sent" ||
-		inv.OrgRole != "user" || !slices.Equal(inv.ProjectIDs, []string{web}) || inv.ProjectRole == nil || *inv.ProjectRole != "owner" ||
+		inv.OrgRole != "member" || !slices.Equal(inv.Projects, []inviteProject{{ID: web, Name: "Web", Role: "owner"}}) ||
 		inv.InvitedBy != o.Owner.Email || !inv.CreatedAt.Equal(first.CreatedAt) {
 		t.Fatalf("resent invite %+v, first %+v", inv, first)
 	}
@@ -488,7 +490,7 @@ func TestManageResendInvite(t *testing.T) {
 		Projects []struct{ ID, Role string }
 	}
 	env.Must(t, 200, "POST", "/invites/accept", u.Token, map[string]string{"token": tok2}, &acc)
-	if acc.OrgID != o.ID || acc.OrgRole != "user" || len(acc.Projects) != 1 || acc.Projects[0].Role != "owner" {
+	if acc.OrgID != o.ID || acc.OrgRole != "member" || len(acc.Projects) != 1 || acc.Projects[0].Role != "owner" {
 		t.Fatalf("accepted: %+v", acc)
 	}
 	wantProblem(t, env.Do(t, "POST", o.path("/invites/"+id+"/resend"), o.Owner.Token, nil), 409, "invite_already_accepted")
@@ -509,8 +511,8 @@ func TestManageSetOrgRole(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	o := mgNewOrg(t, env, "Roles")
-	b := o.member(t, "bea", "user", nil, "")
-	c := o.member(t, "cal", "user", nil, "")
+	b := o.member(t, "bea", "member", nil, "")
+	c := o.member(t, "cal", "member", nil, "")
 
 	var m member
 	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), o.Owner.Token, map[string]string{"role": "owner"}, &m)
@@ -524,26 +526,26 @@ func TestManageSetOrgRole(t *testing.T) {
 	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), o.Owner.Token, map[string]string{"role": "owner"}, &m)
 
 	// Two owners: one may demote the other, then the last one is stuck.
-	env.Must(t, 200, "PATCH", o.path("/members/"+o.Owner.ID), b.Token, map[string]string{"role": "user"}, &m)
-	if m.Role != "user" {
+	env.Must(t, 200, "PATCH", o.path("/members/"+o.Owner.ID), b.Token, map[string]string{"role": "member"}, &m)
+	if m.Role != "member" {
 		t.Fatalf("demoted: %+v", m)
 	}
-	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), b.Token, map[string]string{"role": "user"}), 409, "last_owner")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), b.Token, map[string]string{"role": "member"}), 409, "last_owner")
 	if ms := o.members(t, b.Token); mgOwners(ms) != 1 || mgFind(ms, b.ID).Role != "owner" {
 		t.Fatalf("after refused demotion: %+v", ms)
 	}
 	// The former owner has no say any more.
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), o.Owner.Token, map[string]string{"role": "owner"}), 403, "forbidden")
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+o.Owner.ID), o.Owner.Token, map[string]string{"role": "owner"}), 403, "forbidden")
-	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "user"}), 403, "forbidden")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "member"}), 403, "forbidden")
 
 	// Unknown member, bad bodies, outsiders.
-	wantProblem(t, env.Do(t, "PATCH", o.path("/members/usr_nobody"), b.Token, map[string]string{"role": "user"}), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/usr_nobody"), b.Token, map[string]string{"role": "member"}), 404, "member_not_found")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
 	env.Must(t, 200, "GET", "/me", outsider.Token, nil, nil)
-	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+outsider.ID), b.Token, map[string]string{"role": "user"}), 404, "member_not_found")
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+outsider.ID), b.Token, map[string]string{"role": "member"}), 404, "member_not_found")
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), outsider.Token, map[string]string{"role": "owner"}), 404, "org_not_found")
-	for _, body := range []any{map[string]string{"role": "admin"}, map[string]string{"role": "member"}, map[string]string{"role": ""}, map[string]any{}} {
+	for _, body := range []any{map[string]string{"role": "admin"}, map[string]string{"role": "user"}, map[string]string{"role": ""}, map[string]any{}} {
 		mgWantField(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, body), "role")
 	}
 	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), b.Token, map[string]any{"role": "owner", "x": 1}), 400, "invalid_request")
@@ -556,8 +558,8 @@ func TestManageSetOrgRole(t *testing.T) {
 	if len(me.Orgs) != 1 || me.Orgs[0].ID != o.ID || me.Orgs[0].Role != "owner" {
 		t.Fatalf("/me of the promoted member: %+v", me.Orgs)
 	}
-	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "user"}, nil)
-	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), c.Token, map[string]string{"role": "user"}), 409, "last_owner")
+	env.Must(t, 200, "PATCH", o.path("/members/"+b.ID), c.Token, map[string]string{"role": "member"}, nil)
+	wantProblem(t, env.Do(t, "PATCH", o.path("/members/"+c.ID), c.Token, map[string]string{"role": "member"}), 409, "last_owner")
 }
 
 // mgCall is a goroutine-safe request (no testing.T): status and body.
@@ -618,7 +620,7 @@ func TestManageConcurrentLastOwner(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	const rounds = 5
-	user := map[string]string{"role": "user"}
+	user := map[string]string{"role": "member"}
 	mutual409 := 0
 	for round := range rounds {
 		o := mgNewOrg(t, env, fmt.Sprintf("Race%d", round))
@@ -696,10 +698,10 @@ func TestManageRemoveMember(t *testing.T) {
 	env := testenv.New(t)
 	o := mgNewOrg(t, env, "Remove")
 	p1, p2 := o.project(t, "P1"), o.project(t, "P2")
-	b := o.member(t, "bea", "user", []string{p1}, "member")
+	b := o.member(t, "bea", "member", []string{p1}, "member")
 	env.Must(t, 201, "POST", o.path("/invites"), o.Owner.Token,
 		map[string]any{"emails": []string{b.Email}, "projectIds": []string{p2}, "projectRole": "owner"}, nil)
-	c := o.member(t, "cal", "user", nil, "")
+	c := o.member(t, "cal", "member", nil, "")
 
 	// b also belongs to another organization, which must not change.
 	other := mgNewOrg(t, env, "Elsewhere")
@@ -779,10 +781,10 @@ func TestManageProjectMembers(t *testing.T) {
 	env := testenv.New(t)
 	o := mgNewOrg(t, env, "Projects")
 	p, q := o.project(t, "P"), o.project(t, "Q")
-	po := o.member(t, "po", "user", []string{p}, "owner")
-	m1 := o.member(t, "m1", "user", []string{p}, "member")
-	m2 := o.member(t, "m2", "user", []string{p, q}, "member")
-	n := o.member(t, "n", "user", []string{q}, "member")
+	po := o.member(t, "po", "member", []string{p}, "owner")
+	m1 := o.member(t, "m1", "member", []string{p}, "member")
+	m2 := o.member(t, "m2", "member", []string{p, q}, "member")
+	n := o.member(t, "n", "member", []string{q}, "member")
 	pm := func(uid string) string { return o.path("/projects/" + p + "/members/" + uid) }
 	owner, memberRole := map[string]string{"role": "owner"}, map[string]string{"role": "member"}
 
@@ -798,7 +800,7 @@ func TestManageProjectMembers(t *testing.T) {
 	if me := mgMeOf(t, env, m1); len(me.Projects) != 1 || me.Projects[0].Role != "owner" {
 		t.Fatalf("/me after promotion: %+v", me.Projects)
 	}
-	if r := mgFind(o.members(t, m1.Token), m1.ID); r == nil || r.Role != "user" {
+	if r := mgFind(o.members(t, m1.Token), m1.ID); r == nil || r.Role != "member" {
 		t.Fatalf("a project promotion changed the org role: %+v", r)
 	}
 	env.Must(t, 200, "PATCH", pm(m1.ID), o.Owner.Token, memberRole, &got)
@@ -868,7 +870,7 @@ func TestManageAuditTrail(t *testing.T) {
 	env.Must(t, 200, "POST", o.path("/invites/"+xID+"/resend"), o.Owner.Token, nil, nil)
 	_, yID := o.pending(t, "yuri", nil)
 	env.Must(t, 204, "DELETE", o.path("/invites/"+yID), o.Owner.Token, nil, nil)
-	z := o.member(t, "zoe", "user", nil, "")
+	z := o.member(t, "zoe", "member", nil, "")
 	xu := env.SignIn(t, x)
 	env.Must(t, 200, "POST", "/invites/accept", xu.Token, map[string]string{"token": env.LastInviteToken(t, x)}, nil)
 	env.Must(t, 200, "PATCH", o.path("/members/"+z.ID), o.Owner.Token, map[string]string{"role": "owner"}, nil)
@@ -932,11 +934,11 @@ func TestManageAuditTrail(t *testing.T) {
 				t.Errorf("invite.revoked before/after: %+v / %+v", e.Before, e.After)
 			}
 		case "member.added":
-			if e.Before != nil || e.After["role"] != "user" {
+			if e.Before != nil || e.After["role"] != "member" {
 				t.Errorf("member.added before/after: %+v / %+v", e.Before, e.After)
 			}
 		case "member.role_changed":
-			if e.Target == z.ID && (e.Before["role"] != "user" || e.After["role"] != "owner") {
+			if e.Target == z.ID && (e.Before["role"] != "member" || e.After["role"] != "owner") {
 				t.Errorf("org role change before/after: %+v / %+v", e.Before, e.After)
 			}
 			if e.Target == xu.ID {
@@ -948,7 +950,7 @@ func TestManageAuditTrail(t *testing.T) {
 			}
 		case "member.removed":
 			bp, _ := e.Before["projects"].(map[string]any)
-			if e.Before["role"] != "user" || bp[p] != "owner" || e.After != nil {
+			if e.Before["role"] != "member" || bp[p] != "owner" || e.After != nil {
 				t.Errorf("member.removed before/after: %+v / %+v", e.Before, e.After)
 			}
 		}
@@ -973,7 +975,7 @@ func TestManageAuditTrail(t *testing.T) {
 	mgWantField(t, env.Do(t, "GET", o.path("/audit?limit=0"), o.Owner.Token, nil), "limit")
 
 	// Org owners only.
-	user := o.member(t, "plain", "user", []string{p}, "owner")
+	user := o.member(t, "plain", "member", []string{p}, "owner")
 	wantProblem(t, env.Do(t, "GET", o.path("/audit"), user.Token, nil), 403, "forbidden")
 	outsider := env.SignIn(t, testenv.Email("outsider"))
 	wantProblem(t, env.Do(t, "GET", o.path("/audit"), outsider.Token, nil), 404, "org_not_found")

@@ -286,7 +286,7 @@ func TestRaceOwnersDemoteEachOther(t *testing.T) {
 						target = me
 					}
 				}
-				resp, err := call(r.Env, "PATCH", "/orgs/"+orgID+"/members/"+target.ID, me.Token, map[string]string{"role": "user"})
+				resp, err := call(r.Env, "PATCH", "/orgs/"+orgID+"/members/"+target.ID, me.Token, map[string]string{"role": "member"})
 				out.add("owner", resp, err)
 			}))
 			out.clean(t)

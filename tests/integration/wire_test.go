@@ -20,16 +20,31 @@ type inviteResult struct {
 
 // inviteView is one invite of GET /orgs/{orgId}/invites (and resend's body).
 type inviteView struct {
-	ID          string    `json:"id"`
-	Email       string    `json:"email"`
-	OrgRole     string    `json:"orgRole"`
-	ProjectIDs  []string  `json:"projectIds"`
-	ProjectRole *string   `json:"projectRole"`
-	InvitedBy   string    `json:"invitedBy"`
-	CreatedAt   time.Time `json:"createdAt"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-	Status      string    `json:"status"`
-	Delivery    string    `json:"delivery"`
+	ID        string          `json:"id"`
+	Email     string          `json:"email"`
+	OrgRole   string          `json:"orgRole"`
+	Projects  []inviteProject `json:"projects"`
+	InvitedBy string          `json:"invitedBy"`
+	CreatedAt time.Time       `json:"createdAt"`
+	ExpiresAt time.Time       `json:"expiresAt"`
+	Status    string          `json:"status"`
+	Delivery  string          `json:"delivery"`
+}
+
+// inviteProject is a project of an invite view, preview or accept result.
+type inviteProject struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// roles maps each project of an invite to its role.
+func (v inviteView) roles() map[string]string {
+	out := map[string]string{}
+	for _, p := range v.Projects {
+		out[p.ID] = p.Role
+	}
+	return out
 }
 
 type invitePage struct {

@@ -25,7 +25,7 @@ func coldStartEnv(fn string) map[string]string {
 		"TABLE_NAME": "members-coldstart", "APP_BASE_URL": "http://console.test", "MAIL_FROM": mailFrom,
 		"DYNAMODB_ENDPOINT": "http://127.0.0.1:9", "SES_ENDPOINT": "http://127.0.0.1:9", "AWS_REGION": "us-east-1",
 		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_LAMBDA_FUNCTION_NAME": fn,
+		"AWS_LAMBDA_FUNCTION_NAME": fn, "EVENT_BUS_NAME": "members-coldstart", // publish-events: no Records, no call
 	}
 }
 

@@ -81,7 +81,7 @@ func Seed(ctx context.Context, st Seeder, now time.Time) error {
 	err = st.ApplyChange(ctx, domain.Change{
 		Before: domain.Membership{OrgID: ExampleOrgID, UserID: ExampleMemberID},
 		After: &domain.Membership{OrgID: ExampleOrgID, OrgName: ExampleOrgName, UserID: ExampleMemberID,
-			Email: ExampleMemberEmail, Role: domain.OrgUser,
+			Email: ExampleMemberEmail, Role: domain.OrgMember,
 			Projects: map[string]domain.ProjectRole{ExampleProjectID: domain.ProjectMemberRole}, JoinedAt: now},
 		ProjectNames: names, Now: now,
 		Audit: []domain.AuditEvent{audit(domain.AuditMemberAdded, ExampleMemberID)},
@@ -90,8 +90,8 @@ func Seed(ctx context.Context, st Seeder, now time.Time) error {
 		return fmt.Errorf("seed member: %w", err)
 	}
 	inv := domain.Invite{ID: ExampleInviteID, OrgID: ExampleOrgID, OrgName: ExampleOrgName, Email: ExampleInviteeEmail,
-		OrgRole: domain.OrgUser, ProjectIDs: []string{ExampleProjectID}, ProjectNames: names,
-		ProjectRole: domain.ProjectMemberRole, InvitedBy: ExampleOwnerID, InvitedByEmail: ExampleOwnerEmail,
+		OrgRole: domain.OrgMember, Projects: []domain.ProjectGrant{{ID: ExampleProjectID, Role: domain.ProjectMemberRole}}, ProjectNames: names,
+		InvitedBy: ExampleOwnerID, InvitedByEmail: ExampleOwnerEmail,
 		CreatedAt: now, ExpiresAt: now.AddDate(0, 0, domain.DefaultExpiryDays), ExpiresInDays: domain.DefaultExpiryDays,
 		Status: domain.InvitePending, Delivery: domain.DeliverySent, MessageID: ExampleInviteMessageID,
 		TokenHash: domain.HashToken(ExampleInviteToken), MailID: ExampleInviteMailID}

@@ -15,7 +15,8 @@ import (
 
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
 	rie "github.com/members-saas/members/tests/lambda"
 	"github.com/members-saas/members/tests/testenv"
@@ -106,7 +107,7 @@ func hostBinaries(t testing.TB) map[string]string {
 type localParts struct {
 	dynamoURL string
 	ses       *testenv.SES
-	clients   app.Clients
+	clients   localserver.Clients
 	close     func()
 }
 
@@ -126,7 +127,7 @@ func startParts(t testing.TB) *localParts {
 			defer mu.Unlock()
 			dyn.ServeHTTP(w, r)
 		}))
-		cl, err := app.NewClients(context.Background(), app.Config{DynamoEndpoint: srv.URL, SESEndpoint: ses.URL, Region: "us-east-1"})
+		cl, err := localserver.NewClients(context.Background(), config.Config{DynamoEndpoint: srv.URL, SESEndpoint: ses.URL, Region: "us-east-1"})
 		if err != nil {
 			srv.Close()
 			ses.Stop()
@@ -205,7 +206,8 @@ func readEvent(t testing.TB, name string) []byte {
 	return b
 }
 
-// httpEventFiles lists the API Gateway events (events/*.json but ses-*).
+// httpEventFiles lists the API Gateway events (events/*.json but ses-* and
+// stream-*).
 func httpEventFiles(t testing.TB) []string {
 	t.Helper()
 	all, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
@@ -214,7 +216,7 @@ func httpEventFiles(t testing.TB) []string {
 	}
 	var out []string
 	for _, f := range all {
-		if b := filepath.Base(f); !strings.HasPrefix(b, "ses-") {
+		if b := filepath.Base(f); !strings.HasPrefix(b, "ses-") && !strings.HasPrefix(b, "stream-") {
 			out = append(out, b)
 		}
 	}

@@ -34,12 +34,9 @@ import (
 	"github.com/members-saas/members/tests/testenv"
 )
 
-// Emulator is the command `make tools` installs with `go install`.
-const (
-	EmulatorName    = "aws-lambda-rie"
-	EmulatorModule  = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
-	EmulatorVersion = "v0.0.0-20261030222936-bef5c4ba774d"
-)
+// EmulatorName is the emulator's command; go.mod pins its version with a
+// tool directive, so `go tool aws-lambda-rie` runs it.
+const EmulatorName = "aws-lambda-rie"
 
 // InvokePath is the emulator's invoke endpoint (Lambda's Invoke API path).
 const InvokePath = "/2015-03-31/functions/function/invocations"
@@ -125,33 +122,24 @@ func Build(ctx context.Context, root, dir string, t Target, parallel int, pkgs .
 	return bins, nil
 }
 
-// FindEmulator returns the path of aws-lambda-rie: on PATH, else in
-// $(go env GOBIN) or $(go env GOPATH)/bin, where `make tools` puts it.
-// Returns an error saying how to install it.
+// FindEmulator returns the path of aws-lambda-rie at the version go.mod's
+// tool directive pins, building it into the go command's cache if need be
+// (`go tool -n aws-lambda-rie`, run in the module root). Returns an error
+// saying what failed.
 func FindEmulator() (string, error) {
-	if p, err := exec.LookPath(EmulatorName); err == nil {
-		return p, nil
+	root, err := ModuleRoot(context.Background())
+	if err != nil {
+		return "", err
 	}
-	var dirs []string
-	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if len(lines) > 0 && strings.TrimSpace(lines[0]) != "" {
-			dirs = append(dirs, strings.TrimSpace(lines[0]))
-		}
-		if len(lines) > 1 {
-			for _, gp := range filepath.SplitList(strings.TrimSpace(lines[1])) {
-				dirs = append(dirs, filepath.Join(gp, "bin"))
-			}
-		}
+	cmd := exec.Command("go", "tool", "-n", EmulatorName)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go tool -n %s (pinned by go.mod's tool directive): %v: %s", EmulatorName, err, strings.TrimSpace(stderr.String()))
 	}
-	for _, d := range dirs {
-		p := filepath.Join(d, EmulatorName)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s not found on PATH nor in %v: run `make tools` (go install %s@%s)",
-		EmulatorName, dirs, EmulatorModule, EmulatorVersion)
+	return strings.TrimSpace(string(out)), nil
 }
 
 // Options say which binary to run and how.

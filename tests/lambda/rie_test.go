@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/localserver"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/sesevents"
 	"github.com/members-saas/members/shared/store"
@@ -42,9 +45,6 @@ func TestBuildFlagsMatchMakefile(t *testing.T) {
 	rule := `CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -tags lambda.norpc`
 	if !strings.Contains(mk, rule) {
 		t.Errorf("Makefile's build rule no longer reads %q: update rie.BuildFlags and this test", rule)
-	}
-	if !strings.Contains(mk, rie.EmulatorVersion) {
-		t.Errorf("Makefile's tools target does not install aws-lambda-rie@%s", rie.EmulatorVersion)
 	}
 }
 
@@ -179,7 +179,7 @@ var expectations = map[string]expectation{
 		if b.User.ID != rie.ExampleMemberID || b.User.Email != rie.ExampleMemberEmail {
 			f.t.Errorf("user %+v", b.User)
 		}
-		if len(b.Orgs) != 1 || b.Orgs[0].ID != rie.ExampleOrgID || b.Orgs[0].Role != "user" {
+		if len(b.Orgs) != 1 || b.Orgs[0].ID != rie.ExampleOrgID || b.Orgs[0].Role != "member" {
 			f.t.Errorf("orgs %+v", b.Orgs)
 		}
 		if len(b.Projects) != 1 {
@@ -248,15 +248,14 @@ var expectations = map[string]expectation{
 		var b struct {
 			Invites []struct {
 				ID, Email, OrgRole, InvitedBy, Status, Delivery string
-				ProjectIDs                                      []string
-				ProjectRole                                     *string
+				Projects                                        []struct{ ID, Name, Role string }
 				CreatedAt, ExpiresAt                            time.Time
 			} `json:"invites"`
 			NextCursor *string `json:"nextCursor"`
 		}
 		f.json(&b)
 		if len(b.Invites) != 1 || b.Invites[0].ID != rie.ExampleInviteID || b.Invites[0].Status != "pending" ||
-			b.Invites[0].Email != rie.ExampleInviteeEmail {
+			b.Invites[0].Email != rie.ExampleInviteeEmail || len(b.Invites[0].Projects) != 1 || b.Invites[0].Projects[0].Role != "member" {
 			f.t.Errorf("invites %+v", b.Invites)
 		}
 	}},
@@ -275,8 +274,7 @@ var expectations = map[string]expectation{
 		check: func(f *fixture, before any) {
 			var v struct {
 				ID, Email, OrgRole, InvitedBy, Status, Delivery string
-				ProjectIDs                                      []string
-				ProjectRole                                     *string
+				Projects                                        []struct{ ID, Name, Role string }
 				CreatedAt, ExpiresAt                            time.Time
 			}
 			f.json(&v)
@@ -291,13 +289,12 @@ var expectations = map[string]expectation{
 	"POST /invites/preview": {status: 200, check: func(f *fixture, _ any) {
 		var v struct {
 			OrgID, OrgName, InvitedBy, Email, OrgRole, Status string
-			Projects                                          []struct{ ID, Name string }
-			ProjectRole                                       *string
+			Projects                                          []struct{ ID, Name, Role string }
 			ExpiresAt                                         time.Time
 		}
 		f.json(&v)
 		if v.OrgID != rie.ExampleOrgID || v.Email != rie.ExampleInviteeEmail || v.Status != "pending" ||
-			len(v.Projects) != 1 || v.Projects[0].Name != rie.ExampleProjectName {
+			len(v.Projects) != 1 || v.Projects[0].Name != rie.ExampleProjectName || v.Projects[0].Role != "member" {
 			f.t.Errorf("preview %+v", v)
 		}
 	}},
@@ -307,18 +304,18 @@ var expectations = map[string]expectation{
 			Projects       []struct{ ID, Role string }
 		}
 		f.json(&v)
-		if v.OrgID != rie.ExampleOrgID || v.OrgRole != "user" || len(v.Projects) != 1 || v.Projects[0].Role != "member" {
+		if v.OrgID != rie.ExampleOrgID || v.OrgRole != "member" || len(v.Projects) != 1 || v.Projects[0].Role != "member" {
 			f.t.Errorf("accept %+v", v)
 		}
 		m, err := f.st.GetMembership(context.Background(), rie.ExampleOrgID, rie.ExampleInviteeID)
-		if err != nil || m.Role != domain.OrgUser || m.Projects[rie.ExampleProjectID] != domain.ProjectMemberRole {
+		if err != nil || m.Role != domain.OrgMember || m.Projects[rie.ExampleProjectID] != domain.ProjectMemberRole {
 			f.t.Errorf("the invitee's membership: %+v, %v", m, err)
 		}
 	}},
 	"GET /orgs/{orgId}/members": {status: 200, check: func(f *fixture, _ any) {
 		var p memberPage
 		f.json(&p)
-		if got := roles(p.Members); len(got) != 2 || got[rie.ExampleOwnerEmail] != "owner" || got[rie.ExampleMemberEmail] != "user" {
+		if got := roles(p.Members); len(got) != 2 || got[rie.ExampleOwnerEmail] != "owner" || got[rie.ExampleMemberEmail] != "member" {
 			f.t.Errorf("members %+v", p.Members)
 		}
 	}},
@@ -353,6 +350,43 @@ var expectations = map[string]expectation{
 		m, err := f.st.GetMembership(context.Background(), rie.ExampleOrgID, rie.ExampleMemberID)
 		if _, in := m.Projects[rie.ExampleProjectID]; err != nil || in {
 			f.t.Errorf("membership after project removal: %+v, %v", m, err)
+		}
+	}},
+	"PATCH /orgs/{orgId}/invites/{inviteId}": {
+		status: 200,
+		before: func(f *fixture) any { return f.mails(rie.ExampleInviteeEmail) },
+		check: func(f *fixture, before any) {
+			var v struct {
+				ID, OrgRole, Status string
+				Projects            []struct{ ID, Role string }
+			}
+			f.json(&v)
+			if v.ID != rie.ExampleInviteID || v.OrgRole != "manager" || v.Status != "pending" || len(v.Projects) != 1 || v.Projects[0].Role != "viewer" {
+				f.t.Errorf("edited invite %+v", v)
+			}
+			// Same token: the mailed link now grants the edited terms.
+			inv, err := f.st.InviteByToken(context.Background(), domain.HashToken(rie.ExampleInviteToken))
+			if err != nil || inv.OrgRole != domain.OrgManager || inv.Projects[0].Role != domain.ProjectViewer {
+				f.t.Errorf("invite by the mailed token: %+v, %v", inv, err)
+			}
+			if n := f.mails(rie.ExampleInviteeEmail); n != before.(int) {
+				f.t.Errorf("an edit mailed the invitee (%d mails, want %d)", n, before.(int))
+			}
+		},
+	},
+	"GET /orgs/{orgId}/access": {status: 200, check: func(f *fixture, _ any) {
+		var a domain.Access
+		f.json(&a)
+		if a.Role != "member" || a.Via != "org" || !slices.Equal(a.Permissions, []domain.Permission{domain.PermOrgMembersRead}) {
+			f.t.Errorf("org access %+v", a)
+		}
+	}},
+	"GET /orgs/{orgId}/projects/{projectId}/access": {status: 200, check: func(f *fixture, _ any) {
+		var a domain.Access
+		f.json(&a)
+		if a.Role != "member" || a.Via != "project" || !slices.Contains(a.Permissions, domain.PermProjectWrite) ||
+			slices.Contains(a.Permissions, domain.PermProjectMembersManage) {
+			f.t.Errorf("project access %+v", a)
 		}
 	}},
 	"GET /orgs/{orgId}/audit": {status: 200, check: func(f *fixture, _ any) {
@@ -414,7 +448,29 @@ func TestEventsAgainstFunctions(t *testing.T) {
 				t.Errorf("no X-Request-Id header: %v", resp.Headers)
 			}
 			exp.check(f, before)
+			// AND the function wrote the request's metrics as one EMF line
+			lines := emfLines(t, fn0, 1)
+			if len(lines) != 1 || lines[0].Dimensions[metrics.DimFunction] != fn || lines[0].Values[string(metrics.Requests)] != 1 {
+				t.Errorf("EMF lines %+v, want one counting a request of %s", lines, fn)
+			}
 		})
+	}
+}
+
+// emfLines waits up to 5 s for n EMF lines in f's output (its stdout is
+// copied as it comes) and returns those there are, failing on invalid EMF.
+func emfLines(t *testing.T, f *rie.Function, n int) []testenv.EMF {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		lines, err := testenv.EMFLines(f.Logs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -508,7 +564,7 @@ func TestSESEventsFunction(t *testing.T) {
 			for _, d := range ds {
 				_, hash := domain.NewToken()
 				inv := domain.Invite{ID: d.InviteID, OrgID: d.OrgID, OrgName: "Acme", Email: "ada@example.org",
-					OrgRole: domain.OrgUser, InvitedBy: rie.ExampleOwnerID, InvitedByEmail: rie.ExampleOwnerEmail,
+					OrgRole: domain.OrgMember, InvitedBy: rie.ExampleOwnerID, InvitedByEmail: rie.ExampleOwnerEmail,
 					CreatedAt: now, ExpiresAt: now.AddDate(0, 0, 7), ExpiresInDays: 7, Status: domain.InvitePending,
 					Delivery: domain.DeliveryPending, TokenHash: hash, MailID: d.MailID}
 				ev := domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: d.OrgID, At: now, ActorID: rie.ExampleOwnerID,
@@ -533,6 +589,18 @@ func TestSESEventsFunction(t *testing.T) {
 					t.Errorf("invite %s: delivery %q, message %q (%v), want %q, %q", d.InviteID, inv.Delivery, inv.MessageID, err, d.Kind, d.MessageID)
 				}
 			}
+			// AND each invocation counted the event's outcome in one EMF line
+			want := map[string]metrics.Name{"ses-send.json": metrics.DeliverySent, "ses-delivery.json": metrics.DeliveryDelivered,
+				"ses-bounce.json": metrics.DeliveryBouncedPermanent, "ses-complaint.json": metrics.DeliveryComplained}[name]
+			lines := emfLines(t, f, 2)
+			for _, l := range lines {
+				if l.Dimensions[metrics.DimFunction] != routes.FnSESEvents || !maps.Equal(l.Values, map[string]float64{string(want): 1}) {
+					t.Errorf("EMF line %+v, want %s: 1 of %s", l, want, routes.FnSESEvents)
+				}
+			}
+			if len(lines) != 2 {
+				t.Errorf("%d EMF lines, want one per invocation", len(lines))
+			}
 		})
 	}
 }
@@ -548,7 +616,7 @@ func TestSeedTable(t *testing.T) {
 		t.Skip("set SEED_DYNAMODB_ENDPOINT and SEED_TABLE to seed the examples into a table")
 	}
 	ctx := context.Background()
-	cl, err := app.NewClients(ctx, app.Config{DynamoEndpoint: endpoint, Region: "us-east-1"})
+	cl, err := localserver.NewClients(ctx, config.Config{DynamoEndpoint: endpoint, Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

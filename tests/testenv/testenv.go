@@ -27,9 +27,10 @@ import (
 
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/members-saas/members/shared/app"
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 )
 
 // RepoRoot is the repository's top folder.
@@ -265,7 +266,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if table == "" {
 		table = fmt.Sprintf("members-%d-%d", os.Getpid(), tableSeq.Add(1))
 	}
-	c := app.Config{
+	c := config.Config{
 		TableName:               table,
 		AppBaseURL:              "http://console.test",
 		MailFrom:                "invites@members.test",
@@ -277,7 +278,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		OrgsPerUserPerDay:       o.OrgsPerUserPerDay,
 		ExistingAccounts:        o.ExistingAccounts,
 	}
-	stack, err := localserver.Start(context.Background(), c, log)
+	stack, err := localserver.Start(context.Background(), c, log, metrics.New(logs))
 	if err != nil {
 		t.Fatalf("start local stack: %v", err)
 	}

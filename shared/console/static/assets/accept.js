@@ -86,10 +86,10 @@ function renderPreview(focus = true) {
   byId('pv-org').textContent = preview.orgName;
   byId('pv-inviter').textContent = preview.invitedBy || 'someone';
   byId('pv-email').textContent = preview.email;
-  byId('pv-org-role').textContent = cap(preview.orgRole || 'user');
+  byId('pv-org-role').textContent = cap(preview.orgRole || 'member');
   const projects = preview.projects || [];
-  fill(byId('pv-projects'), projects.map((p) => h('li', { dataset: { testid: 'preview-project' } },
-    p.name, h('span', { class: 'muted' }, ` · ${cap(preview.projectRole)}`))));
+  fill(byId('pv-projects'), projects.map((p) => h('li', { dataset: { testid: 'preview-project', role: p.role } },
+    p.name, h('span', { class: 'muted' }, ` · ${cap(p.role)}`))));
   show(byId('pv-projects-row'), projects.length > 0);
   byId('pv-expires').textContent = formatDateTime(preview.expiresAt);
   byId('accept-error').textContent = '';
@@ -187,12 +187,12 @@ async function accept() {
 function showDone(res) {
   const org = preview.orgName;
   byId('done-org').textContent = org;
-  const role = res.orgRole || preview.orgRole || 'user';
-  byId('done-text').textContent = `You are now ${role === 'owner' ? 'an owner' : 'a member'} of ${org}` +
+  const role = res.orgRole || preview.orgRole || 'member';
+  byId('done-text').textContent = `You are now ${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role} of ${org}` +
     `${(res.projects || []).length ? ' with access to these projects:' : '.'}`;
   const names = new Map((preview.projects || []).map((p) => [p.id, p.name]));
   fill(byId('done-projects'), (res.projects || []).map((p) => h('li', {},
-    names.get(p.id) || p.id, h('span', { class: 'muted' }, ` · ${cap(p.role)}`))));
+    p.name || names.get(p.id) || p.id, h('span', { class: 'muted' }, ` · ${cap(p.role)}`))));
   const link = byId('done-open');
   link.href = `/?org=${encodeURIComponent(res.orgId || preview.orgId)}`;
   link.textContent = `Open ${org}`;

@@ -1,4 +1,4 @@
-package lambdaenv
+package config
 
 import (
 	"strings"
@@ -17,19 +17,19 @@ func TestLimitsFromEnv(t *testing.T) {
 		}
 		return m
 	}
-	c, err := ConfigFromEnv(env(base))
+	c, err := FromEnv(env(base))
 	if err != nil || c.UserInviteEmailsPerHour != 0 || c.OrgsPerUserPerDay != 0 || c.ExistingAccounts != "" {
 		t.Fatalf("unset: %+v %v (want zero: the domain's defaults)", c, err)
 	}
-	c, err = ConfigFromEnv(env(with(EnvUserInvitesPerHour, "50", EnvOrgsPerUserPerDay, "-1", EnvExistingAccounts, "invite")))
+	c, err = FromEnv(env(with(EnvUserInvitesPerHour, "50", EnvOrgsPerUserPerDay, "-1", EnvExistingAccounts, "invite")))
 	if err != nil || c.UserInviteEmailsPerHour != 50 || c.OrgsPerUserPerDay != -1 || c.ExistingAccounts != "invite" {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if s := ServiceConfig(c, nil, nil); s.UserInviteEmailsPerHour != 50 || s.OrgsPerUserPerDay != -1 || s.ExistingAccounts != "invite" {
+	if s := c.Service(nil, nil); s.UserInviteEmailsPerHour != 50 || s.OrgsPerUserPerDay != -1 || s.ExistingAccounts != "invite" {
 		t.Errorf("service config %+v", s)
 	}
 	for _, kv := range [][2]string{{EnvUserInvitesPerHour, "0"}, {EnvUserInvitesPerHour, "x"}, {EnvOrgsPerUserPerDay, "-2"}, {EnvExistingAccounts, "join"}} {
-		if _, err := ConfigFromEnv(env(with(kv[0], kv[1]))); err == nil || !strings.Contains(err.Error(), kv[0]) {
+		if _, err := FromEnv(env(with(kv[0], kv[1]))); err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("%s=%q: %v", kv[0], kv[1], err)
 		}
 	}

@@ -1,4 +1,4 @@
-package lambdaenv_test
+package awsenv_test
 
 import (
 	"os/exec"
@@ -27,7 +27,7 @@ func TestFunctionsLinkNoSizeTraps(t *testing.T) {
 	if err != nil || len(fns) == 0 {
 		t.Fatalf("no functions: %v", err)
 	}
-	mailers := map[string]bool{routes.FnInvite: true, routes.FnInvites: true}
+
 	banned := []string{"text/template", "html/template", "github.com/aws/aws-sdk-go-v2/config"}
 	for _, dir := range fns {
 		name := filepath.Base(dir)
@@ -48,8 +48,8 @@ func TestFunctionsLinkNoSizeTraps(t *testing.T) {
 					t.Errorf("functions/%s links %s", name, b)
 				}
 			}
-			if ses := deps["github.com/aws/aws-sdk-go-v2/service/sesv2"]; ses != mailers[name] {
-				t.Errorf("functions/%s links the SES v2 client: %v, want %v", name, ses, mailers[name])
+			if ses := deps["github.com/aws/aws-sdk-go-v2/service/sesv2"]; ses != routes.SendsMail(name) {
+				t.Errorf("functions/%s links the SES v2 client: %v, want %v", name, ses, routes.SendsMail(name))
 			}
 		})
 	}

@@ -1,0 +1,442 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// InviteInput is the body of POST /orgs/{orgId}/invites, as decoded. The
+// projects come either as ProjectIDs with one ProjectRole, or as Projects
+// with a role each; not both.
+type InviteInput struct {
+	Emails        []string       `json:"emails"`
+	OrgRole       string         `json:"orgRole"`
+	ProjectIDs    []string       `json:"projectIds"`
+	ProjectRole   string         `json:"projectRole"`
+	Projects      []ProjectInput `json:"projects"`
+	ExpiresInDays *int           `json:"expiresInDays"`
+}
+
+// ProjectInput is one project of an invite body with its role.
+type ProjectInput struct {
+	ID   string `json:"id"`
+	Role string `json:"role"`
+}
+
+type inviteRequest struct {
+	emails []string
+	// invalid holds malformed addresses: they fail on their own while the
+	// others are invited (one result per distinct address, in input order).
+	invalid map[string]*Error
+	order   []string
+	grant   Grant
+	// fields names the input field of each project of grant, for errors.
+	fields []string
+	days   int
+}
+
+func (in InviteInput) validate() (inviteRequest, error) {
+	v := Validation{}
+	r := inviteRequest{grant: Grant{OrgRole: lowestOrgRole()}, days: DefaultExpiryDays}
+	switch n := len(in.Emails); {
+	case n == 0:
+		v.Add("emails", "must list at least one address")
+	case n > MaxInviteEmails:
+		v.Add("emails", "must list at most %d addresses", MaxInviteEmails)
+	}
+	for i, e := range in.Emails {
+		if len(in.Emails) > MaxInviteEmails {
+			break
+		}
+		ne, why := NormalizeEmail(e)
+		if why != "" {
+			if r.invalid == nil {
+				r.invalid = map[string]*Error{}
+			}
+			key := strings.TrimSpace(e)
+			if _, dup := r.invalid[key]; !dup {
+				r.invalid[key] = &Error{Code: ECodeValidationFailed, Message: "this is not a valid email address",
+					Fields: []FieldError{{Field: fieldIndex("emails", i), Message: why}}}
+				r.order = append(r.order, key)
+			}
+			continue
+		}
+		if !slices.Contains(r.emails, ne) {
+			r.emails = append(r.emails, ne)
+			r.order = append(r.order, ne)
+		}
+	}
+	if len(r.emails) == 0 && len(r.invalid) > 0 {
+		for _, k := range r.order {
+			v.Fields = append(v.Fields, r.invalid[k].Fields...)
+		}
+	}
+	if in.OrgRole != "" {
+		r.grant.OrgRole = validOrgRole(&v, in.OrgRole)
+	}
+	r.grant.Projects, r.fields = validProjects(&v, in.ProjectIDs, in.ProjectRole, in.Projects)
+	if in.ExpiresInDays != nil {
+		r.days = validDays(&v, *in.ExpiresInDays)
+	}
+	return r, v.Err()
+}
+
+func validOrgRole(v *Validation, s string) OrgRole {
+	r := OrgRole(s)
+	if !r.Valid() {
+		v.Add("orgRole", "must be %s", orgRoleNames())
+	}
+	return r
+}
+
+func validDays(v *Validation, d int) int {
+	if d < 1 || d > MaxExpiryDays {
+		v.Add("expiresInDays", "must be from 1 to %d", MaxExpiryDays)
+	}
+	return d
+}
+
+// validProjects checks the projects of an invite body, given either as ids
+// with one role or as {id, role} pairs, and returns them without repeats
+// with the input field of each.
+func validProjects(v *Validation, ids []string, role string, projects []ProjectInput) ([]ProjectGrant, []string) {
+	if projects != nil && (ids != nil || role != "") {
+		v.Add("projects", "give either projects, or projectIds with projectRole, not both")
+		return nil, nil
+	}
+	var out []ProjectGrant
+	var fields []string
+	add := func(field, id string, r ProjectRole) {
+		if !ValidID(id) {
+			v.Add(field, "is not a project of this organization")
+			return
+		}
+		if i := slices.IndexFunc(out, func(g ProjectGrant) bool { return g.ID == id }); i >= 0 {
+			if out[i].Role != r {
+				v.Add(field, "names a project listed earlier with another role")
+			}
+			return
+		}
+		out = append(out, ProjectGrant{ID: id, Role: r})
+		fields = append(fields, field)
+	}
+	if projects != nil {
+		if len(projects) > MaxInviteProjects {
+			v.Add("projects", "must list at most %d projects", MaxInviteProjects)
+			return nil, nil
+		}
+		for i, p := range projects {
+			r := ProjectRole(p.Role)
+			if !r.Valid() {
+				v.Add(fieldIndex("projects", i)+".role", "must be %s", projectRoleNames())
+				continue
+			}
+			add(fieldIndex("projects", i)+".id", p.ID, r)
+		}
+		return out, fields
+	}
+	r := ProjectRole(role)
+	switch {
+	case role != "" && !r.Valid():
+		v.Add("projectRole", "must be %s", projectRoleNames())
+	case role == "" && len(ids) > 0:
+		v.Add("projectRole", "is required when projectIds is not empty")
+	}
+	if len(ids) > MaxInviteProjects {
+		v.Add("projectIds", "must list at most %d projects", MaxInviteProjects)
+		return nil, nil
+	}
+	for i, id := range ids {
+		add(fieldIndex("projectIds", i), id, r)
+	}
+	return out, fields
+}
+
+func fieldIndex(name string, i int) string {
+	return name + "[" + strconv.Itoa(i) + "]"
+}
+
+// InviteResult is the outcome for one address.
+type InviteResult struct {
+	Email     string     `json:"email"`
+	Status    string     `json:"status"` // invited, added, already_member, failed
+	InviteID  string     `json:"inviteId,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Delivery  Delivery   `json:"delivery,omitempty"`
+	Error     *Error     `json:"-"`
+}
+
+// Invite statuses of InviteResult.
+const (
+	ResultInvited       = "invited"
+	ResultAdded         = "added"
+	ResultAlreadyMember = "already_member"
+	ResultFailed        = "failed"
+)
+
+// errCannotGrant is the forbidden error of a grant the caller may not give.
+func errCannotGrant(m Membership, g Grant) error {
+	if needsOwnerAuthority(g.OrgRole) && !hasOrg(m, PermOrgOwnersManage) {
+		return errForbidden("inviting organization owners")
+	}
+	return errForbidden("inviting with these roles: invite to projects you own, with the lowest organization role, or ask an organization owner or manager")
+}
+
+// Invite invites each address: registered users get access at once
+// (added; with Config.ExistingAccounts "invite", a pending invite like
+// anyone else), others get a pending invite (invited); one result per
+// distinct address. Returns org_not_found, forbidden, validation_failed,
+// rate_limited.
+func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in InviteInput) ([]InviteResult, error) {
+	req, verr := in.validate()
+	if err := requireSignedIn(id); err != nil {
+		return nil, err
+	}
+	if !ValidID(orgID) {
+		return nil, errOrgNotFound()
+	}
+	// One consistent read for the caller's membership and, when the
+	// request is valid, the projects and each address's state.
+	var pids, emails []string
+	if verr == nil {
+		pids, emails = req.grant.ProjectIDs(), req.emails
+	}
+	pre, err := s.store.ReadForInvite(ctx, orgID, id.UserID, pids, emails)
+	if errors.Is(err, ErrNotFound) {
+		return nil, errOrgNotFound()
+	} else if err != nil {
+		return nil, storeErr(err)
+	}
+	m := pre.Membership
+	if verr != nil {
+		return nil, verr
+	}
+	if !canGrant(m, req.grant) {
+		return nil, errCannotGrant(m, req.grant)
+	}
+	v := Validation{}
+	for i, p := range req.grant.Projects {
+		if _, ok := pre.Projects[p.ID]; !ok {
+			v.Add(req.fields[i], "is not a project of this organization")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	ch, err := s.newCharge(orgID, id.UserID, len(req.emails)) // limits.go
+	if err != nil {
+		return nil, err
+	}
+	names := projectNames(pre.Projects)
+	results := make([]InviteResult, 0, len(req.order))
+	for _, email := range req.order {
+		if bad := req.invalid[email]; bad != nil {
+			results = append(results, InviteResult{Email: email, Status: ResultFailed, Error: bad})
+			continue
+		}
+		r, err := s.inviteOne(ctx, id, m, req, names, email, pre, ch)
+		if ErrorCode(err) == ECodeRateLimited {
+			return nil, err // only the first write carries the charge: nothing was written
+		}
+		if err != nil {
+			r = InviteResult{Email: email, Status: ResultFailed, Error: asError(err)}
+			s.cfg.Logger.ErrorContext(ctx, "invite failed", "org", orgID, "code", r.Error.Code, "err", err.Error())
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func projectNames(ps map[string]Project) map[string]string {
+	names := map[string]string{}
+	for pid, p := range ps {
+		names[pid] = p.Name
+	}
+	return names
+}
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}
+
+// inviteOne invites one address, starting from its state as pre read it
+// (a retry re-reads it). An open invite of the address is merged with the
+// request (see mergeGrants) and mailed with a new token.
+func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads, ch *charge) (InviteResult, error) {
+	if r, done, err := s.inviteExisting(ctx, id, m, req, names, email, pre, ch); done { // existing_accounts.go
+		return r, err
+	}
+	var inv Invite
+	var token string
+	first, reused := true, false
+	err := retry(func() error {
+		now := s.now()
+		token, reused = "", false
+		var openID string
+		var err error
+		if first {
+			first = false
+			if openID = pre.OpenInvites[email]; openID == "" {
+				err = ErrNotFound
+			}
+		} else {
+			openID, err = s.store.OpenInviteID(ctx, m.OrgID, email)
+		}
+		if errors.Is(err, ErrNotFound) {
+			inv = Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
+				OrgRole: req.grant.OrgRole, Projects: req.grant.Projects, ProjectNames: names,
+				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now,
+				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days}
+			token = inv.issueToken(now)
+			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)), ch.c)
+			if errors.Is(err, ErrExists) {
+				return ErrConflict // someone else opened one: refresh it instead
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		prev, err := s.store.GetInvite(ctx, m.OrgID, openID)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrConflict
+			}
+			return err
+		}
+		inv = prev
+		g := mergeGrants(prev.Grant(), req.grant)
+		inv.OrgRole, inv.Projects = g.OrgRole, g.Projects
+		inv.ProjectNames = mergeNames(prev.ProjectNames, names)
+		// Refreshing replaces the open invite's token, so the caller must be
+		// able to manage it as it stands, not only as merged: otherwise a
+		// project owner could take over an org owner's invite by merging.
+		if !canManageInvite(m, prev) || !canGrant(m, g) {
+			return Errorf(ECodeForbidden, "this address has an open invite you cannot change; ask an organization owner or manager")
+		}
+		if freshlyCovers(prev, req, now) {
+			reused = true // a concurrent or repeated request just mailed these terms
+			return nil
+		}
+		token = inv.issueToken(now)
+		inv.ExpiresInDays = req.days
+		inv.ExpiresAt = now.Add(time.Duration(req.days) * 24 * time.Hour)
+		inv.InvitedBy, inv.InvitedByEmail = id.UserID, id.Email
+		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
+			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
+	})
+	if !reused { // a reused invite was written and mailed by the request that issued it
+		if err := s.settle(ch, err); err != nil {
+			return InviteResult{}, storeErr(err)
+		}
+		inv.Delivery = s.sendInvite(ctx, inv, token)
+	}
+	exp := inv.ExpiresAt
+	return InviteResult{Email: email, Status: ResultInvited, InviteID: inv.ID, ExpiresAt: &exp, Delivery: inv.Delivery}, nil
+}
+
+// mergeGrants merges two grants to one address per project: the stronger
+// organization role; each project keeps the stronger of its two roles, and
+// a project only one side names keeps that side's role. a's projects come
+// first.
+func mergeGrants(a, b Grant) Grant {
+	out := Grant{OrgRole: a.OrgRole.Max(b.OrgRole), Projects: slices.Clone(a.Projects)}
+	for _, p := range b.Projects {
+		if i := slices.IndexFunc(out.Projects, func(q ProjectGrant) bool { return q.ID == p.ID }); i >= 0 {
+			out.Projects[i].Role = out.Projects[i].Role.Max(p.Role)
+		} else {
+			out.Projects = append(out.Projects, p)
+		}
+	}
+	return out
+}
+
+// covers reports whether g already grants at least what o does.
+func (g Grant) covers(o Grant) bool {
+	m := mergeGrants(g, o)
+	return m.OrgRole == g.OrgRole && slices.Equal(m.Projects, g.Projects)
+}
+
+// reuseWindow is how recently an open invite must have been issued for a
+// request with the same or narrower terms to reuse it instead of replacing
+// its token: concurrent or double-submitted invites of one address then
+// mail one working link instead of several dead ones.
+const reuseWindow = 10 * time.Second
+
+// freshlyCovers reports whether open invite prev was issued within
+// reuseWindow of now, was not left undelivered, and already grants at least
+// what req asks for, for at least as long.
+func freshlyCovers(prev Invite, req inviteRequest, now time.Time) bool {
+	issued := prev.ExpiresAt.Add(-time.Duration(prev.ExpiresInDays) * 24 * time.Hour)
+	return prev.Status == InvitePending && prev.Delivery != DeliveryFailed && prev.Delivery != DeliveryBounced &&
+		now.Sub(issued) <= reuseWindow && req.days <= prev.ExpiresInDays && prev.Grant().covers(req.grant)
+}
+
+func mergeNames(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// grantNow gives a registered user the request's access at once, merged
+// per project with what they have, and mails them.
+func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email, uid string, ch *charge) (InviteResult, error) {
+	status := ResultAlreadyMember
+	var after Membership
+	err := retry(func() error {
+		now := s.now()
+		target, err := s.store.GetMembership(ctx, m.OrgID, uid)
+		if errors.Is(err, ErrNotFound) {
+			target = Membership{OrgID: m.OrgID, OrgName: m.OrgName, UserID: uid, Email: email}
+		} else if err != nil {
+			return err
+		}
+		after = target.merged(req.grant)
+		if target.Exists() && target.sameAccess(after) {
+			status = ResultAlreadyMember
+			return nil
+		}
+		if !target.Exists() {
+			after.JoinedAt = now
+		}
+		action := AuditMemberAdded
+		if target.Exists() {
+			action = AuditMemberRole
+		}
+		status = ResultAdded
+		return s.store.ApplyChange(ctx, Change{Before: target, After: &after, ProjectNames: names, Now: now, Charge: ch.c,
+			Audit: []AuditEvent{s.audit(id, m.OrgID, action, uid, accessMap(target), accessMap(after))}})
+	})
+	if err != nil || status == ResultAdded { // already_member wrote nothing: the charge waits for a write
+		err = s.settle(ch, err)
+	}
+	if err != nil {
+		return InviteResult{}, storeErr(err)
+	}
+	res := InviteResult{Email: email, Status: status}
+	if status == ResultAdded {
+		mail := AddedMail{To: email, OrgName: m.OrgName, InviterEmail: id.Email, OrgRole: after.Role, Link: s.cfg.AppBaseURL + "/"}
+		for _, p := range req.grant.Projects {
+			mail.Projects = append(mail.Projects, MailProject{Name: names[p.ID], Role: after.Projects[p.ID]})
+		}
+		res.Delivery = DeliverySent
+		if _, err := s.mail.SendAdded(ctx, mail); err != nil {
+			res.Delivery = DeliveryFailed
+			s.cfg.Logger.WarnContext(ctx, "added email not sent", "org", m.OrgID, "user", uid, "err", err)
+		}
+	}
+	return res, nil
+}

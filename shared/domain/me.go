@@ -1,0 +1,100 @@
+package domain
+
+import "context"
+
+// MeView is GET /me.
+type MeView struct {
+	User     User        `json:"user"`
+	Orgs     []MeOrg     `json:"orgs"`
+	Projects []MeProject `json:"projects"`
+}
+
+// MeOrg is an organization in MeView with the caller's role there and
+// what it permits.
+type MeOrg struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Role        OrgRole      `json:"role"`
+	Permissions []Permission `json:"permissions"`
+}
+
+// MeProject is a project the caller is a member of, with their effective
+// role there (an organization owner or manager acts as its owner), what it
+// permits, and where it comes from.
+type MeProject struct {
+	ID          string       `json:"id"`
+	OrgID       string       `json:"orgId"`
+	Name        string       `json:"name"`
+	Role        ProjectRole  `json:"role"`
+	Permissions []Permission `json:"permissions"`
+	Via         string       `json:"via"`
+}
+
+// Me registers the caller if needed and returns their organizations and
+// the projects they have access to, each with their effective role, its
+// permissions and where it comes from: the projects they are members of,
+// and every project of an organization whose role acts on all of them
+// (owners and managers; one more store call per such organization).
+// Returns unauthorized, email_in_use.
+func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
+	u, err := s.Register(ctx, id)
+	if err != nil {
+		return MeView{}, err
+	}
+	orgs, projects, err := s.store.ListUserMemberships(ctx, id.UserID)
+	if err != nil {
+		return MeView{}, storeErr(err)
+	}
+	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}}
+	byOrg := map[string]*Membership{}
+	names := map[string]string{}
+	for _, o := range orgs {
+		m := Membership{OrgID: o.OrgID, OrgName: o.OrgName, UserID: id.UserID, Role: o.Role, Projects: map[string]ProjectRole{}}
+		byOrg[o.OrgID] = &m
+		a, _ := orgAccess(m)
+		v.Orgs = append(v.Orgs, MeOrg{ID: o.OrgID, Name: o.OrgName, Role: o.Role, Permissions: nonNil(a.Permissions)})
+	}
+	var order []ProjectMembership
+	for _, p := range projects {
+		m := byOrg[p.OrgID]
+		if m == nil { // the index has the project before the organization: show what is known
+			m = &Membership{OrgID: p.OrgID, UserID: id.UserID, Projects: map[string]ProjectRole{}}
+			byOrg[p.OrgID] = m
+		}
+		m.Projects[p.ProjectID] = p.Role
+		names[p.ProjectID] = p.ProjectName
+		order = append(order, p)
+	}
+	for _, o := range orgs {
+		m := byOrg[o.OrgID]
+		if !actsOnEveryProject(*m) {
+			continue
+		}
+		all, err := s.store.ListProjects(ctx, o.OrgID)
+		if err != nil {
+			return MeView{}, storeErr(err)
+		}
+		for _, p := range all {
+			if _, listed := names[p.ID]; !listed {
+				names[p.ID] = p.Name
+				order = append(order, ProjectMembership{OrgID: o.OrgID, ProjectID: p.ID, ProjectName: p.Name})
+			}
+		}
+	}
+	for _, p := range order {
+		a, ok := projectAccess(*byOrg[p.OrgID], p.ProjectID)
+		if !ok {
+			continue
+		}
+		v.Projects = append(v.Projects, MeProject{ID: p.ProjectID, OrgID: p.OrgID, Name: names[p.ProjectID],
+			Role: ProjectRole(a.Role), Permissions: a.Permissions, Via: a.Via})
+	}
+	return v, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,285 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+)
+
+func (m Membership) clone() Membership {
+	c := m
+	c.Projects = maps.Clone(m.Projects)
+	if c.Projects == nil {
+		c.Projects = map[string]ProjectRole{}
+	}
+	return c
+}
+
+// merged returns m with g granted on top, never downgrading a role it has:
+// the organization role and each project's role become the stronger of
+// the two.
+func (m Membership) merged(g Grant) Membership {
+	c := m.clone()
+	c.Role = m.Role.Max(g.OrgRole)
+	for _, p := range g.Projects {
+		c.Projects[p.ID] = c.Projects[p.ID].Max(p.Role)
+	}
+	return c
+}
+
+func (m Membership) sameAccess(o Membership) bool {
+	return m.Role == o.Role && maps.Equal(m.Projects, o.Projects)
+}
+
+// MemberPage is a page of members.
+type MemberPage struct {
+	Members    []Member `json:"members"`
+	NextCursor *string  `json:"nextCursor"`
+}
+
+// ListMembers lists an organization's members by user id. Needs
+// org:members:read. Returns org_not_found, forbidden, invalid_cursor.
+func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p Page) (MemberPage, error) {
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	if !canReadOrg(m) {
+		return MemberPage{}, errForbidden("listing members")
+	}
+	ms, next, err := page(s, "members/"+orgID, p, func(after string, limit int) ([]Member, string, error) {
+		return s.store.ListMembers(ctx, orgID, after, limit)
+	})
+	return MemberPage{Members: ms, NextCursor: next}, err
+}
+
+// ListProjectMembers lists a project's members. Needs
+// project:members:read in it (effective: org owners and managers have it
+// in every project). Returns org_not_found, project_not_found, forbidden.
+func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, projectID string, p Page) (MemberPage, error) {
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	if _, in := m.Projects[projectID]; !in {
+		if _, err := s.project(ctx, orgID, projectID); err != nil {
+			return MemberPage{}, err
+		}
+	}
+	if !canReadProjectMembers(m, projectID) {
+		return MemberPage{}, errForbidden("listing this project's members")
+	}
+	ms, next, err := page(s, "project-members/"+orgID+"/"+projectID, p, func(after string, limit int) ([]Member, string, error) {
+		return s.store.ListProjectMembers(ctx, orgID, projectID, after, limit)
+	})
+	return MemberPage{Members: ms, NextCursor: next}, err
+}
+
+// target loads another member of the organization. Returns member_not_found.
+func (s *Service) target(ctx context.Context, orgID, userID string) (Membership, error) {
+	if !ValidUserID(userID) {
+		return Membership{}, Errorf(ECodeMemberNotFound, "member not found")
+	}
+	t, err := s.store.GetMembership(ctx, orgID, userID)
+	if errors.Is(err, ErrNotFound) {
+		return t, Errorf(ECodeMemberNotFound, "member not found")
+	}
+	return t, storeErr(err)
+}
+
+func lastOwner(err error) error {
+	if errors.Is(err, ErrLastOwner) {
+		return Errorf(ECodeLastOwner, "an organization needs at least one owner; make someone else an owner first")
+	}
+	return err
+}
+
+func memberOf(m Membership) Member {
+	return Member{UserID: m.UserID, Email: m.Email, Role: string(m.Role), JoinedAt: m.JoinedAt}
+}
+
+// SetOrgRole changes a member's organization role. Changes among roles
+// that do not manage owners need org:members:manage; making or unmaking an
+// owner needs org:owners:manage. Pending invites the member sent that the
+// new role cannot grant are revoked in the same write. Returns
+// org_not_found, forbidden, member_not_found, validation_failed,
+// last_owner.
+func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, role string) (Member, error) {
+	r := OrgRole(role)
+	if !r.Valid() {
+		v := Validation{}
+		v.Add("role", "must be %s", orgRoleNames())
+		return Member{}, v.Err()
+	}
+	var out Member
+	err := retry(func() error {
+		m, err := s.membership(ctx, id, orgID)
+		if err != nil {
+			return err
+		}
+		if !hasOrg(m, PermOrgMembersManage) {
+			return errForbidden("changing organization roles")
+		}
+		t, err := s.target(ctx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		if !canSetOrgRole(m, t, r) {
+			return errForbidden("making, changing or removing organization owners")
+		}
+		after := t.clone()
+		after.Role = r
+		out = memberOf(after)
+		if t.Role == r {
+			return nil
+		}
+		return lastOwner(s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
+			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRole, userID, accessMap(t), accessMap(after))}}))
+	})
+	return out, storeErr(err)
+}
+
+// RemoveMember removes a member and their project memberships in the
+// organization: anyone may leave; removing others needs
+// org:members:manage, and org:owners:manage for owners. Their pending
+// invites are revoked in the same write. Returns org_not_found, forbidden,
+// member_not_found, last_owner.
+func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID string) error {
+	return storeErr(retry(func() error {
+		m, err := s.membership(ctx, id, orgID)
+		if err != nil {
+			return err
+		}
+		t := m
+		if userID != id.UserID {
+			if !hasOrg(m, PermOrgMembersManage) {
+				return errForbidden("removing other members")
+			}
+			if t, err = s.target(ctx, orgID, userID); err != nil {
+				return err
+			}
+		}
+		if !canRemoveMember(m, t) {
+			return errForbidden("removing organization owners")
+		}
+		return lastOwner(s.applyChange(ctx, id, Change{Before: t, After: nil, Now: s.now(),
+			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRemoved, userID, accessMap(t), nil)}}))
+	}))
+}
+
+// projectTarget checks the caller may manage projectID's members, or,
+// when self is true, is acting on themself, and loads the target's
+// membership. Returns org_not_found, project_not_found, forbidden,
+// member_not_found.
+func (s *Service) projectTarget(ctx context.Context, id Identity, orgID, projectID, userID string, self bool) (Membership, error) {
+	m, err := s.membership(ctx, id, orgID)
+	if err != nil {
+		return Membership{}, err
+	}
+	if _, err := s.project(ctx, orgID, projectID); err != nil {
+		return Membership{}, err
+	}
+	if !canManageProjectMembers(m, projectID) && !(self && userID == id.UserID) {
+		return Membership{}, errForbidden("managing this project's members")
+	}
+	t := m
+	if userID != id.UserID {
+		if t, err = s.target(ctx, orgID, userID); err != nil {
+			return Membership{}, err
+		}
+	}
+	if _, in := t.Projects[projectID]; !in {
+		return Membership{}, Errorf(ECodeMemberNotFound, "member not found in this project")
+	}
+	return t, nil
+}
+
+// SetProjectRole changes a member's project role. Needs
+// project:members:manage in the project. Pending invites the member sent
+// that the new role cannot grant are revoked in the same write. Returns
+// org_not_found, project_not_found, forbidden, member_not_found,
+// validation_failed.
+func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projectID, userID, role string) (Member, error) {
+	r := ProjectRole(role)
+	if !r.Valid() {
+		v := Validation{}
+		v.Add("role", "must be %s", projectRoleNames())
+		return Member{}, v.Err()
+	}
+	var out Member
+	err := retry(func() error {
+		t, err := s.projectTarget(ctx, id, orgID, projectID, userID, false)
+		if err != nil {
+			return err
+		}
+		after := t.clone()
+		after.Projects[projectID] = r
+		out = Member{UserID: t.UserID, Email: t.Email, Role: string(r), JoinedAt: t.JoinedAt}
+		if t.Projects[projectID] == r {
+			return nil
+		}
+		return s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
+			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRole, userID, accessMap(t), accessMap(after))}})
+	})
+	return out, storeErr(err)
+}
+
+// RemoveProjectMember removes a member from a project (with
+// project:members:manage there, or the member themself). Their pending
+// invites to it are revoked in the same write. Returns org_not_found,
+// project_not_found, forbidden, member_not_found.
+func (s *Service) RemoveProjectMember(ctx context.Context, id Identity, orgID, projectID, userID string) error {
+	return storeErr(retry(func() error {
+		t, err := s.projectTarget(ctx, id, orgID, projectID, userID, true)
+		if err != nil {
+			return err
+		}
+		after := t.clone()
+		delete(after.Projects, projectID)
+		return s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
+			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRemoved, userID, accessMap(t), accessMap(after))}})
+	}))
+}
+
+// applyChange writes c with the revocation of every pending invite
+// c.Before's user sent that c.After (nil: removed) can no longer grant:
+// invites die with their sender's authority, in the same transaction, so an
+// accept racing the change either lands first or finds the invite revoked.
+func (s *Service) applyChange(ctx context.Context, id Identity, c Change) error {
+	lost, err := s.lostInvites(ctx, c.Before, c.After)
+	if err != nil {
+		return err
+	}
+	for _, inv := range lost {
+		c.Revoke = append(c.Revoke, Revocation{Invite: inv,
+			Audit: s.audit(id, c.Before.OrgID, AuditInviteRevoked, inv.ID, inviteAudit(inv), map[string]any{"reason": ReasonSenderLostAccess})})
+	}
+	return s.store.ApplyChange(ctx, c)
+}
+
+// ReasonSenderLostAccess is the audit reason of invites revoked because
+// their sender can no longer grant them.
+const ReasonSenderLostAccess = "sender_lost_access"
+
+// lostInvites returns the pending invites of before's organization sent by
+// before's user that after (nil: none) may not grant.
+func (s *Service) lostInvites(ctx context.Context, before Membership, after *Membership) ([]Invite, error) {
+	var out []Invite
+	pos := ""
+	for {
+		invs, next, err := s.store.ListOpenInvites(ctx, before.OrgID, pos, MaxPageLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, inv := range invs {
+			if inv.InvitedBy == before.UserID && (after == nil || !canGrant(*after, inv.Grant())) {
+				out = append(out, inv)
+			}
+		}
+		if next == "" {
+			return slices.Clip(out), nil
+		}
+		pos = next
+	}
+}
