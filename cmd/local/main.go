@@ -42,9 +42,9 @@ func main() {
 	defer stack.Close()
 	stack.Server.Console = console.Handler(console.Config{Auth: console.AuthLocal})
 	// Membership events: GET /_local/events, and POSTed here when set.
-	stack.Events.ForwardURL = os.Getenv("LOCAL_EVENTS_URL")
+	stack.Events.ForwardURL = cfg.LocalEventsURL
 
-	ln, err := localserver.Listen(os.Getenv, port) // 127.0.0.1 unless HOST says otherwise
+	ln, err := localserver.Listen(cfg.Host, port) // 127.0.0.1 unless HOST says otherwise
 	if err != nil {
 		log.Error("listen", "err", err)
 		os.Exit(1)

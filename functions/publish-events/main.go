@@ -12,13 +12,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/publish"
 )
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	c, err := publish.ConfigFromEnv(nil)
+	c, err := config.PublishFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)

@@ -15,13 +15,10 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/eventbus"
 	"github.com/members-saas/members/shared/store"
 )
-
-// EnvEventBusName is the environment variable that names the bus for
-// functions/publish-events (shared/publish.ConfigFromEnv).
-const EnvEventBusName = "EVENT_BUS_NAME"
 
 // WebhookSecretHeader is the header in which EventBridge sends the webhook
 // secret with every POST to webhookUrl.
@@ -75,7 +72,7 @@ func NewEvents(scope constructs.Construct, id string, table awsdynamodb.Table, f
 	e.Bus = awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{
 		Description: jsii.String("Members: one event per audit event (source " + eventbus.Source + ")"),
 	})
-	fn.AddEnvironment(jsii.String(EnvEventBusName), e.Bus.EventBusName(), nil)
+	fn.AddEnvironment(jsii.String(config.EnvEventBusName), e.Bus.EventBusName(), nil)
 	e.Bus.GrantPutEventsTo(fn, nil)
 
 	e.DeadLetters = deadLetterQueue(c, "PublishDeadLetters")

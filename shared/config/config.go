@@ -28,6 +28,9 @@ const (
 	EnvRegion           = "AWS_REGION"
 	EnvCursorKey        = "CURSOR_KEY"
 	EnvInvitesPerHour   = "INVITES_PER_HOUR"
+	EnvEventBusName     = "EVENT_BUS_NAME"
+	EnvEventsEndpoint   = "EVENTS_ENDPOINT"
+	EnvLocalEventsURL   = "LOCAL_EVENTS_URL"
 	EnvPort             = "PORT"
 	EnvSESPort          = "SES_PORT"
 	EnvHost             = "HOST"
@@ -89,8 +92,14 @@ var Variables = []Variable{
 		Meaning: "organizations one person creates per UTC day (`-1`: no cap)"},
 	{Name: EnvExistingAccounts, UsedBy: []string{"functions", "local"}, DocDefault: "`" + domain.ExistingAccountsAdd + "`",
 		Meaning: "what inviting an address that has an account does: `add` (access at once) or `invite` (a normal invite); see [Abuse limits](#abuse-limits)"},
+	{Name: EnvEventBusName, UsedBy: []string{"publish-events"},
+		Meaning: "the EventBridge bus (name or ARN) membership events go to; required by publish-events"},
+	{Name: EnvEventsEndpoint, UsedBy: []string{"publish-events"},
+		Meaning: "an EventBridge stand-in (tests)"},
+	{Name: EnvLocalEventsURL, UsedBy: []string{"local"},
+		Meaning: "where the local server also POSTs each membership event (`GET /_local/events` lists them)"},
 	{Name: EnvPort, UsedBy: []string{"local"}, LocalDefault: "3000", Meaning: "the local server"},
-	{Name: EnvHost, UsedBy: []string{"local"}, DocDefault: "`" + DefaultHost + "`",
+	{Name: EnvHost, UsedBy: []string{"local"}, LocalDefault: DefaultHost,
 		Meaning: "the address the local server listens on; `/_local/token` mints tokens for anyone who can reach it, so keep it local"},
 	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "`8005`", Meaning: "the emulator's port"},
 }
@@ -117,6 +126,12 @@ type Config struct {
 	// ExistingAccounts is EXISTING_ACCOUNTS: add or invite ("": the
 	// service's default, add).
 	ExistingAccounts string
+	// LocalEventsURL is LOCAL_EVENTS_URL, read by Local only: where the
+	// local server POSTs each membership event.
+	LocalEventsURL string
+	// Host is HOST, read by Local only: the address the local server
+	// listens on (DefaultHost, this machine only, when unset).
+	Host string
 }
 
 func docInt(n int) string { return "`" + strconv.Itoa(n) + "`" }
@@ -208,7 +223,35 @@ func Local(getenv func(string) string) (c Config, port string, err error) {
 		}
 		return strings.ReplaceAll(localDefault(name), "$PORT", port)
 	})
+	c.LocalEventsURL = getenv(EnvLocalEventsURL)
+	if c.Host = getenv(EnvHost); c.Host == "" {
+		c.Host = localDefault(EnvHost)
+	}
 	return c, port, err
+}
+
+// Publish is the environment of functions/publish-events, which reads the
+// table's stream rather than the table.
+type Publish struct {
+	EventBusName   string // EVENT_BUS_NAME (required): the bus name or ARN
+	EventsEndpoint string // EVENTS_ENDPOINT (optional: a stand-in for EventBridge)
+	Region         string // AWS_REGION (default us-east-1)
+}
+
+// PublishFromEnv reads Publish from the environment (getenv is os.Getenv
+// when nil). Returns an error when EVENT_BUS_NAME is missing.
+func PublishFromEnv(getenv func(string) string) (Publish, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	p := Publish{EventBusName: getenv(EnvEventBusName), EventsEndpoint: getenv(EnvEventsEndpoint), Region: getenv(EnvRegion)}
+	if p.Region == "" {
+		p.Region = DefaultRegion
+	}
+	if p.EventBusName == "" {
+		return p, fmt.Errorf("missing environment variables: [%s]", EnvEventBusName)
+	}
+	return p, nil
 }
 
 func localDefault(name string) string {

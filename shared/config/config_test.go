@@ -38,7 +38,7 @@ func TestFromEnv(t *testing.T) {
 func TestLocal(t *testing.T) {
 	c, port, err := Local(env(map[string]string{}))
 	want := Config{TableName: "members", AppBaseURL: "http://localhost:3000", MailFrom: "invites@members.local",
-		SESEndpoint: "http://localhost:8005", Region: "us-east-1"}
+		SESEndpoint: "http://localhost:8005", Region: "us-east-1", Host: "127.0.0.1"}
 	if err != nil || port != "3000" || c != want {
 		t.Fatalf("Local() = %+v, %q, %v; want %+v", c, port, err, want)
 	}
@@ -58,10 +58,25 @@ func TestVariablesListed(t *testing.T) {
 		seen[v.Name] = true
 	}
 	var read []string
-	_, _ = FromEnv(func(name string) string { read = append(read, name); return "" })
+	record := func(name string) string { read = append(read, name); return "" }
+	_, _ = FromEnv(record)
+	_, _, _ = Local(record)
+	_, _ = PublishFromEnv(record)
 	for _, name := range read {
 		if !seen[name] {
-			t.Errorf("FromEnv reads %s, which Variables does not list", name)
+			t.Errorf("FromEnv, Local or PublishFromEnv reads %s, which Variables does not list", name)
 		}
+	}
+}
+
+func TestPublishFromEnv(t *testing.T) {
+	env := map[string]string{EnvEventBusName: "members-events", EnvEventsEndpoint: "http://127.0.0.1:9"}
+	got, err := PublishFromEnv(func(k string) string { return env[k] })
+	want := Publish{EventBusName: "members-events", EventsEndpoint: "http://127.0.0.1:9", Region: DefaultRegion}
+	if err != nil || got != want {
+		t.Errorf("PublishFromEnv = %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := PublishFromEnv(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), EnvEventBusName) {
+		t.Errorf("without a bus: err = %v, want one naming %s", err, EnvEventBusName)
 	}
 }

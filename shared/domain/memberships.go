@@ -164,7 +164,7 @@ func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID s
 			return errForbidden("removing organization owners")
 		}
 		return lastOwner(s.applyChange(ctx, id, Change{Before: t, After: nil, Now: s.now(),
-			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRemoved, userID, accessMap(t), nil)}}))
+			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), nil)}}))
 	}))
 }
 
@@ -238,8 +238,17 @@ func (s *Service) RemoveProjectMember(ctx context.Context, id Identity, orgID, p
 		after := t.clone()
 		delete(after.Projects, projectID)
 		return s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
-			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRemoved, userID, accessMap(t), accessMap(after))}})
+			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), accessMap(after))}})
 	}))
+}
+
+// removal is the audit action of taking userID out: member.left when the
+// caller leaves, member.removed when someone else removes them.
+func removal(id Identity, userID string) string {
+	if userID == id.UserID {
+		return AuditMemberLeft
+	}
+	return AuditMemberRemoved
 }
 
 // applyChange writes c with the revocation of every pending invite

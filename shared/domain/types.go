@@ -174,11 +174,15 @@ const (
 	AuditInviteRevoked  = "invite.revoked"
 	AuditInviteUpdated  = "invite.updated"
 	AuditInviteAccepted = "invite.accepted"
-	AuditMemberAdded    = "member.added"
-	AuditMemberRole     = "member.role_changed"
-	AuditMemberRemoved  = "member.removed"
-	AuditOrgCreated     = "org.created"
-	AuditProjectCreated = "project.created"
+	// AuditInviteDeliveryFailed: SES refused the invite email, or it
+	// bounced or drew a complaint (from SES's events); no user made it.
+	AuditInviteDeliveryFailed = "invite.delivery_failed"
+	AuditMemberAdded          = "member.added"
+	AuditMemberRole           = "member.role_changed"
+	AuditMemberRemoved        = "member.removed"
+	AuditMemberLeft           = "member.left" // removed by themself
+	AuditOrgCreated           = "org.created"
+	AuditProjectCreated       = "project.created"
 )
 
 // DeliveryEvent is an email delivery notification (from SES events).

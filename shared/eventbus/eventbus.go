@@ -25,26 +25,22 @@ const (
 	MaxBatchBytes   = 256 * 1024
 )
 
-// MemberLeft is the detail-type of a member.removed audit event whose actor
-// is the member: they left.
-const MemberLeft = "member.left"
-
 // DetailTypes are the detail-types Members publishes, one per audit action
 // (docs/events/<type>.schema.json). Actions not listed here, added later,
 // are published all the same under their own name.
 var DetailTypes = []string{
-	"org.created",
-	"project.created",
-	"invite.created",
-	"invite.updated",
-	"invite.resent",
-	"invite.revoked",
-	"invite.accepted",
-	"invite.delivery_failed",
-	"member.added",
-	"member.role_changed",
-	"member.removed",
-	MemberLeft,
+	domain.AuditOrgCreated,
+	domain.AuditProjectCreated,
+	domain.AuditInviteCreated,
+	domain.AuditInviteUpdated,
+	domain.AuditInviteResent,
+	domain.AuditInviteRevoked,
+	domain.AuditInviteAccepted,
+	domain.AuditInviteDeliveryFailed,
+	domain.AuditMemberAdded,
+	domain.AuditMemberRole,
+	domain.AuditMemberRemoved,
+	domain.AuditMemberLeft,
 }
 
 // Entry is one event to publish.
@@ -117,9 +113,6 @@ func FromAudit(ev domain.AuditEvent, targetEmail string) (Entry, error) {
 	switch d.Target.Type {
 	case "member":
 		d.Target.UserID = ev.Target
-		if ev.Action == domain.AuditMemberRemoved && ev.ActorID != "" && ev.ActorID == ev.Target {
-			d.Action = MemberLeft
-		}
 	case "invite":
 		d.Target.UserID, _ = after["userId"].(string)
 	}

@@ -51,10 +51,10 @@ func TestFromAuditMember(t *testing.T) {
 func TestFromAuditLeftAndInvites(t *testing.T) {
 	now := time.Now()
 	left, _ := eventbus.FromAudit(domain.AuditEvent{ID: "evt_2", OrgID: "org_1", At: now, ActorID: "u_ada",
-		Action: domain.AuditMemberRemoved, Target: "u_ada", Before: map[string]any{"role": "member"}}, "")
+		Action: domain.AuditMemberLeft, Target: "u_ada", Before: map[string]any{"role": "member"}}, "")
 	removed, _ := eventbus.FromAudit(domain.AuditEvent{ID: "evt_3", OrgID: "org_1", At: now, ActorID: "u_owner",
 		Action: domain.AuditMemberRemoved, Target: "u_ada"}, "")
-	if left.DetailType != eventbus.MemberLeft || removed.DetailType != domain.AuditMemberRemoved {
+	if left.DetailType != domain.AuditMemberLeft || removed.DetailType != domain.AuditMemberRemoved {
 		t.Errorf("self-removal %q, removal by another %q", left.DetailType, removed.DetailType)
 	}
 	inv, err := eventbus.FromAudit(domain.AuditEvent{ID: "evt_4", OrgID: "org_1", At: now, ActorID: "u_owner",

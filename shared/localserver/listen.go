@@ -7,14 +7,10 @@ import (
 	"github.com/members-saas/members/shared/config"
 )
 
-// Listen opens the local server's listener on host:port, host being HOST
-// from getenv or config.DefaultHost (this machine only). Returns the
-// listener, or the error of net.Listen.
-func Listen(getenv func(string) string, port string) (net.Listener, error) {
-	host := getenv(config.EnvHost)
-	if host == "" {
-		host = config.DefaultHost
-	}
+// Listen opens the local server's listener on host:port (host is
+// config.Config.Host: HOST, or config.DefaultHost, this machine only).
+// Returns the listener, or the error of net.Listen.
+func Listen(host, port string) (net.Listener, error) {
 	return net.Listen("tcp", net.JoinHostPort(host, port))
 }
 

@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/members-saas/members/shared/config"
 )
 
 // TestListenIsLoopbackUnlessHOSTSaysOtherwise: without HOST the local
@@ -11,7 +13,14 @@ import (
 // names /_local/token and the address.
 func TestListenIsLoopbackUnlessHOSTSaysOtherwise(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	ln, err := Listen(env(nil), "0")
+	listen := func(m map[string]string) (net.Listener, error) {
+		c, _, err := config.Local(env(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Listen(c.Host, "0")
+	}
+	ln, err := listen(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +29,7 @@ func TestListenIsLoopbackUnlessHOSTSaysOtherwise(t *testing.T) {
 	if !ip.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Errorf("default listener on %s, want 127.0.0.1", ip)
 	}
-	ln, err = Listen(env(map[string]string{"HOST": "0.0.0.0"}), "0")
+	ln, err = listen(map[string]string{"HOST": "0.0.0.0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ package publish
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,37 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/eventbus"
 )
-
-// Config is the environment of functions/publish-events.
-type Config struct {
-	EventBusName   string // EVENT_BUS_NAME (required): the bus name or ARN
-	EventsEndpoint string // EVENTS_ENDPOINT (optional: a stand-in for EventBridge)
-	Region         string // AWS_REGION (default us-east-1)
-}
-
-// ConfigFromEnv reads Config from the environment (getenv is os.Getenv when
-// nil). Returns an error when EVENT_BUS_NAME is missing.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	c := Config{EventBusName: getenv("EVENT_BUS_NAME"), EventsEndpoint: getenv("EVENTS_ENDPOINT"), Region: getenv("AWS_REGION")}
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	if c.EventBusName == "" {
-		return c, errors.New("missing environment variables: [EVENT_BUS_NAME]")
-	}
-	return c, nil
-}
 
 // Client is the EventBridge client for c: the execution role's credentials
 // from the environment (no SDK config loader, which would double the
 // binary), and c's endpoint, if any, with dummy credentials when none are
 // set.
-func Client(c Config) *eventbridge.Client {
+func Client(c config.Publish) *eventbridge.Client {
 	id, secret, session := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")
 	if id == "" && c.EventsEndpoint != "" {
 		id, secret = "local", "local"

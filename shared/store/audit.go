@@ -17,13 +17,6 @@ const (
 	TypeAudit = "audit"
 )
 
-// AuditInviteDeliveryFailed is the audit action of an invite email that
-// SES refused, or that bounced or drew a complaint (recorded from SES's
-// events); no user made it.
-// It belongs with domain's Audit* actions; it is here while the store is
-// the only one to write it.
-const AuditInviteDeliveryFailed = "invite.delivery_failed"
-
 // AuditRecord is an audit item as the table holds it: the event with its
 // organization (OrgID set), and the address of whom it is about, when the
 // store knew it (the member or the invitee).

@@ -67,7 +67,7 @@ func TestDeliveryFailureAudited(t *testing.T) {
 	}
 	evs, _, err := st.ListAudit(ctx, inv.OrgID, "", 10)
 	mustNil(t, err)
-	if len(evs) != 2 || evs[0].Action != store.AuditInviteDeliveryFailed || evs[0].Target != inv.ID || evs[0].ActorID != "" ||
+	if len(evs) != 2 || evs[0].Action != domain.AuditInviteDeliveryFailed || evs[0].Target != inv.ID || evs[0].ActorID != "" ||
 		evs[0].After["delivery"] != "bounced" || evs[0].Before["delivery"] != "pending" {
 		t.Errorf("audit trail %+v", evs)
 	}

@@ -180,7 +180,7 @@ func (st *Store) ListOpenInvites(ctx context.Context, orgID, after string, limit
 }
 
 // MarkSendFailed records that the email of token tokenHash was not taken
-// by SES, with its audit event (AuditInviteDeliveryFailed, by no user).
+// by SES, with its audit event (domain.AuditInviteDeliveryFailed, by no user).
 // Returns domain.ErrConflict when the invite has another token by now, or
 // an SES event already recorded its email (SES took it after all), and
 // domain.ErrNotFound for an unknown invite.
@@ -238,7 +238,7 @@ func (st *Store) RecordDeliveryEvent(ctx context.Context, ev domain.DeliveryEven
 const setDelivery = "SET delivery = :d, deliveryAt = :at, messageId = :m"
 
 // recordDeliveryFailure records a bounce or complaint together with its
-// audit event (AuditInviteDeliveryFailed, by no user), once: the same
+// audit event (domain.AuditInviteDeliveryFailed, by no user), once: the same
 // failure again changes nothing (domain.ErrConflict). It reads the invite
 // first for the address the event is about.
 func (st *Store) recordDeliveryFailure(ctx context.Context, ev domain.DeliveryEvent, cond string, vals map[string]types.AttributeValue) error {
@@ -286,7 +286,7 @@ func (st *Store) ListAudit(ctx context.Context, orgID, after string, limit int) 
 // deliveryFailedItem is the audit item of an invite email that failed
 // (ev without action), about the invitee's address email.
 func deliveryFailedItem(ev domain.AuditEvent, email string) auditItem {
-	ev.Action = AuditInviteDeliveryFailed
+	ev.Action = domain.AuditInviteDeliveryFailed
 	it := toAuditItem(ev)
 	it.TargetEmail = email
 	return it

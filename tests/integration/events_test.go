@@ -82,13 +82,15 @@ func TestMembershipEventsStory(t *testing.T) {
 	defer hookSrv.Close()
 	env.Stack.Events.ForwardURL = hookSrv.URL
 
-	// Organization A: a project, an invite resent then accepted, a
+	// Organization A: a project, an invite resent, edited, then accepted, a
 	// registered user added at once, role changes, an invite revoked, an
 	// invite that bounces, a member who leaves and one who is removed.
 	a := mgNewOrg(t, env, "events-a")
 	web := a.project(t, "Web")
 	adaEmail, adaInvite := a.pending(t, "events-ada", map[string]any{"projectIds": []string{web}, "projectRole": "member"})
 	env.Must(t, 200, "POST", a.path("/invites/"+adaInvite+"/resend"), a.Owner.Token, nil, nil)
+	env.Must(t, 200, "PATCH", a.path("/invites/"+adaInvite), a.Owner.Token,
+		map[string]any{"projects": []map[string]string{{"id": web, "role": "viewer"}}}, nil)
 	var secrets []string
 	for _, tok := range env.InviteLinks(t, adaEmail) {
 		secrets = append(secrets, tok, domain.HashToken(tok))
@@ -146,7 +148,7 @@ func TestMembershipEventsStory(t *testing.T) {
 			t.Errorf("org %s: events %v\nwant the audit trail %v", org.ID, byOrg[org.ID], trail)
 		}
 	}
-	wantA := []string{"org.created", "project.created", "invite.created", "invite.resent", "invite.accepted", "member.added",
+	wantA := []string{"org.created", "project.created", "invite.created", "invite.resent", "invite.updated", "invite.accepted", "member.added",
 		"member.added", "member.role_changed", "member.role_changed", "invite.created", "invite.revoked", "invite.created",
 		"invite.delivery_failed", "member.left", "member.removed"}
 	if !slices.Equal(typesA, wantA) {
