@@ -30,5 +30,8 @@ cat <<MSG
   SES inbox (emails):     ${SES_ENDPOINT}
   DynamoDB:               ${DYNAMODB_ENDPOINT:-embedded (in-process, data lost on exit)}
 
+  Listening on ${HOST:-127.0.0.1} only (HOST changes it): POST /_local/token
+  mints a valid token for any email address, for anyone who can reach it.
+
 MSG
 go run ./cmd/local

@@ -44,17 +44,23 @@ func main() {
 	// Membership events: GET /_local/events, and POSTed here when set.
 	stack.Events.ForwardURL = cfg.LocalEventsURL
 
-	srv := &http.Server{Addr: ":" + port, Handler: stack.Server, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := localserver.Listen(cfg.Host, port) // 127.0.0.1 unless HOST says otherwise
+	if err != nil {
+		log.Error("listen", "err", err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Handler: stack.Server, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	log.Info("members local server", "url", "http://localhost:"+port, "dynamodb", stack.DynamoEndpoint,
+	log.Info("members local server", "url", "http://localhost:"+port, "listen", ln.Addr().String(), "dynamodb", stack.DynamoEndpoint,
 		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL,
 		"events", "http://localhost:"+port+"/_local/events", "eventsForwardedTo", stack.Events.ForwardURL)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	log.Warn(localserver.TokenWarning(ln.Addr().String()))
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("serve", "err", err)
 		os.Exit(1)
 	}

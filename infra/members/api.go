@@ -72,6 +72,7 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 	})
 
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
+	byKey := map[string]constructs.IConstruct{} // route key → route, for setRouteThrottles
 	for _, r := range routes.Table {
 		in, ok := integrations[r.Function]
 		if !ok {
@@ -91,7 +92,9 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 		} else {
 			opts.Authorizer = awsapigatewayv2.NewHttpNoneAuthorizer()
 		}
-		a.HttpApi.AddRoutes(opts)
+		for _, route := range *a.HttpApi.AddRoutes(opts) {
+			byKey[r.Key()] = route
+		}
 	}
 
 	a.AccessLogs = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
@@ -121,6 +124,7 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 		ThrottlingRateLimit:  jsii.Number(apiRateLimit),
 		ThrottlingBurstLimit: jsii.Number(apiBurstLimit),
 	})
+	setRouteThrottles(stage, byKey) // throttle.go
 
 	a.URL = a.HttpApi.ApiEndpoint()
 	return a

@@ -91,6 +91,8 @@ type Config struct {
 	// secret whose value EventBridge sends in the WebhookSecretHeader header.
 	WebhookURL        string
 	WebhookSecretName string
+	// Limits are the abuse caps and EXISTING_ACCOUNTS (limits.go).
+	Limits Limits
 }
 
 // UsesOIDC reports whether an external OIDC issuer replaces Cognito.
@@ -121,6 +123,10 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	c.CognitoFeaturePlan = get(CtxCognitoFeaturePlan)
 	c.OIDCAudience = list(get(CtxOIDCAudience))
 	c.OIDCExtraOrigins = list(get(CtxOIDCExtraOrigins))
+	var err error
+	if c.Limits, err = limitsFromContext(get); err != nil { // limits.go
+		return c, err
+	}
 	return c.withDefaults()
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -34,6 +35,9 @@ type Console struct {
 	AccessLogs awss3.Bucket
 	// URL is the distribution's https URL (no trailing slash).
 	URL *string
+	// connectSrc is the pages' connect-src, the API origin a placeholder
+	// until Deploy knows it (console_csp.go).
+	connectSrc string
 }
 
 // ConsoleProps configures NewConsole.
@@ -92,7 +96,7 @@ const rewriteFunction = `function handler(event) {
 // or later, with props.WebACLARN behind that web ACL.
 func NewConsole(scope constructs.Construct, id string, props ConsoleProps) *Console {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	k := &Console{Construct: c}
+	k := &Console{Construct: c, connectSrc: connectSrcDirective(props)}
 
 	k.AccessLogs = awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -249,12 +253,18 @@ func (k *Console) Deploy(dir string, cfg console.Config, extra map[string]*strin
 	}
 	k.Files = awss3deployment.NewBucketDeployment(k.Construct, jsii.String("Files"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: k.Bucket,
-		Sources: &[]awss3deployment.ISource{
-			awss3deployment.Source_Asset(jsii.String(dir), nil),
-			awss3deployment.Source_JsonData(jsii.String("config.json"), doc, nil),
-			// The API's contract, next to the pages: <console>/openapi.yaml.
-			awss3deployment.Source_Data(jsii.String("openapi.yaml"), jsii.String(string(spec.OpenAPI)), nil),
-		},
+		// The pages come with the API's exact origin in a <meta> CSP
+		// (console_csp.go), in place of the files as built.
+		Sources: func() *[]awss3deployment.ISource {
+			src := []awss3deployment.ISource{
+				awss3deployment.Source_Asset(jsii.String(dir), &awss3assets.AssetOptions{Exclude: jsii.Strings(cspPages...)}),
+				awss3deployment.Source_JsonData(jsii.String("config.json"), doc, nil),
+				// The API's contract, next to the pages: <console>/openapi.yaml.
+				awss3deployment.Source_Data(jsii.String("openapi.yaml"), jsii.String(string(spec.OpenAPI)), nil),
+			}
+			src = append(src, k.pageSources(dir, cfg.APIBaseURL)...)
+			return &src
+		}(),
 		// File names carry no content hash, so browsers revalidate; the
 		// invalidation below refreshes the edge caches on every deploy.
 		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_NoCache()},

@@ -126,6 +126,9 @@ type FunctionsProps struct {
 	Mail       *Mail
 	AppBaseURL *string
 	MailFrom   string
+	// ExtraEnv is added to every function's environment (limits.go:
+	// the abuse limits and CURSOR_KEY).
+	ExtraEnv map[string]*string
 }
 
 // NewFunctions adds one function per FunctionNames entry: provided.al2023 on
@@ -148,6 +151,9 @@ func NewFunctions(scope constructs.Construct, id string, props FunctionsProps) (
 		config.EnvSESConfiguration: props.Mail.ConfigurationSet.ConfigurationSetName(),
 		config.EnvDynamoDBEndpoint: jsii.String(""),
 		config.EnvSESEndpoint:      jsii.String(""),
+	}
+	for k, v := range props.ExtraEnv {
+		env[k] = v
 	}
 
 	for _, name := range FunctionNames() {

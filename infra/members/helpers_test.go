@@ -47,6 +47,11 @@ var (
 		members.CtxConsoleCertificate: oidcCertificate,
 		members.CtxWebACL:             oidcWebACL,
 		members.CtxAlarmEmail:         "oncall@example.org",
+		// abuse limits (limits.go), so one variant shows them reaching the functions
+		members.CtxUserInvitesPerHour: "50",
+		members.CtxOrgsPerUserPerDay:  "3",
+		members.CtxExistingAccounts:   "invite",
+		members.CtxMailConcurrency:    "1",
 	}
 	oidcCertificate = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 	oidcWebACL      = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/members/a1b2c3d4-5678-90ab-cdef-0123456789ab"

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -47,6 +48,8 @@ type compliance struct {
 	// Functions are the Members functions, whose roles carry the X-Ray
 	// grants of active tracing.
 	Functions map[string]awslambda.Function
+	// CursorKey is the generated key of page cursors (limits.go).
+	CursorKey awssecretsmanager.Secret
 }
 
 // checkCompliance applies cdk-nag's AwsSolutionsChecks to stack as an
@@ -120,6 +123,14 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 		suppress(q, "SQS3", "This queue is itself a dead-letter queue: the on-failure destination of the stream's event source mapping "+
 			"(publish-events) or the webhook rule target's dead-letter queue; an alarm fires on its first message (docs/operations.md).")
 	}
+
+	// The cursor key reaches the functions through a dynamic reference,
+	// which CloudFormation resolves only when it deploys them: a rotated
+	// value would not reach them until the next deploy.
+	suppress(c.CursorKey, "SMG4", "The page-cursor HMAC key (CURSOR_KEY) is read through a CloudFormation dynamic reference, "+
+		"resolved only when the stack deploys, so a rotated value would not reach the functions until the next deploy, and "+
+		"Secrets Manager has no hosted rotation for a generic key. It signs only page cursors (no credentials, no data): "+
+		"a new value only makes cursors already handed out answer invalid_cursor. To rotate it, change the secret's value and redeploy.")
 
 	// The BucketDeployment's function is CDK's own (a singleton per stack):
 	// its runtime, managed policy and grants are CDK's to choose.

@@ -220,6 +220,7 @@ func TestNagSuppressedFindings(t *testing.T) {
 		"AwsSolutions-IAM4 Custom::CDKBucketDeployment/ServiceRole/Resource",
 		"AwsSolutions-IAM5 Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource",
 		"AwsSolutions-SQS3 Events/PublishDeadLetters/Resource",
+		"AwsSolutions-SMG4 CursorKey/Resource",
 	}
 	for _, fn := range members.FunctionNames() {
 		want = append(want, "AwsSolutions-IAM5 Functions/"+members.FunctionLogicalID(fn)+"Role/DefaultPolicy/Resource")

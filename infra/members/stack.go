@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/console"
 	"github.com/members-saas/members/shared/routes"
 )
@@ -92,12 +93,16 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 	}
 
 	auth := NewAuth(stack, "Auth", AuthProps{Config: cfg, ConsoleOrigins: origins})
+	extraEnv := cfg.Limits.env() // limits.go
+	cursorKey := NewCursorKey(stack, "CursorKey")
+	extraEnv[config.EnvCursorKey] = cursorKey.SecretValue().UnsafeUnwrap()
 	fns, err := NewFunctions(stack, "Functions", FunctionsProps{
 		AssetDir:   props.AssetDir,
 		Table:      table,
 		Mail:       mail,
 		AppBaseURL: appURL,
 		MailFrom:   cfg.MailFrom,
+		ExtraEnv:   extraEnv,
 	})
 	if err != nil {
 		return nil, err
@@ -126,7 +131,8 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		consoleCfg.CognitoDomain = *auth.HostedUIHost
 	}
 	site.Deploy(props.ConsoleDir, consoleCfg, extra)
-	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api, Functions: fns.ByName, Events: evs})
+	checkCompliance(stack, compliance{Config: cfg, Console: site, Auth: auth, API: api, Functions: fns.ByName, Events: evs,
+		CursorKey: cursorKey})
 
 	out := func(key string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(key), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})

@@ -83,6 +83,7 @@ func TestFunctions(t *testing.T) {
 	tableID, _ := s.only(t, "AWS::DynamoDB::Table")
 	setID, _ := s.only(t, "AWS::SES::ConfigurationSet")
 	distID, _ := s.only(t, "AWS::CloudFront::Distribution")
+	cursorKeyID, _ := s.only(t, "AWS::SecretsManager::Secret")
 
 	// WHEN we look at the functions built from functions/*
 	ours := 0
@@ -135,6 +136,8 @@ func TestFunctions(t *testing.T) {
 				// empty (= the SDK's endpoints), there for sam local --env-vars
 				"DYNAMODB_ENDPOINT": "",
 				"SES_ENDPOINT":      "",
+				// the deployment's own cursor key, by dynamic reference
+				"CURSOR_KEY": map[string]any{"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", ref(cursorKeyID), ":SecretString:::}}"}}},
 			}
 			if name == routes.FnPublishEvents { // it reads no table and sends no mail
 				busID, _ := s.only(t, "AWS::Events::EventBus")
@@ -595,9 +598,9 @@ func TestConsoleFilesAndConfig(t *testing.T) {
 	_, deploy := s.only(t, "Custom::CDKBucketDeployment")
 	p := props(deploy)
 
-	// THEN the files, config.json and openapi.yaml are deployed and the
-	// cache invalidated
-	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 3 {
+	// THEN the files, config.json, openapi.yaml and the two pages with
+	// their <meta> CSP are deployed and the cache invalidated
+	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 5 {
 		t.Errorf("bucket deployment = %s", js(p))
 	}
 

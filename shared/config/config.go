@@ -34,10 +34,20 @@ const (
 	EnvLocalEventsURL   = "LOCAL_EVENTS_URL"
 	EnvPort             = "PORT"
 	EnvSESPort          = "SES_PORT"
+	EnvHost             = "HOST"
+	// The abuse limits besides INVITES_PER_HOUR (domain/limits.go).
+	EnvUserInvitesPerHour = "USER_INVITES_PER_HOUR"
+	EnvOrgsPerUserPerDay  = "ORGS_PER_USER_PER_DAY"
+	EnvExistingAccounts   = "EXISTING_ACCOUNTS"
 )
 
 // DefaultRegion is the region when AWS_REGION is unset.
 const DefaultRegion = "us-east-1"
+
+// DefaultHost is where the local server listens unless HOST says
+// otherwise: this machine only, because POST /_local/token mints a valid
+// token for any address to anyone who can reach it.
+const DefaultHost = "127.0.0.1"
 
 // Variable documents one environment variable.
 type Variable struct {
@@ -74,11 +84,17 @@ var Variables = []Variable{
 	{Name: EnvRegion, UsedBy: []string{"functions", "local"}, DocDefault: "`" + DefaultRegion + "`",
 		Meaning: "the AWS region (Lambda sets it)"},
 	{Name: EnvCursorKey, UsedBy: []string{"functions", "local"}, DocDefault: "built-in",
-		Meaning: "HMAC key that makes page cursors tamper-evident"},
-	{Name: EnvInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: "`100`",
+		Meaning: "HMAC key that makes page cursors tamper-evident (the CDK stack sets a generated one per deployment)"},
+	{Name: EnvInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultInviteEmailsPerHour),
 		Meaning: "invite emails per organization per hour (`-1`: no cap)"},
-	{Name: EnvMailConcurrency, UsedBy: []string{"functions", "local"}, DocDefault: "`8`",
+	{Name: EnvMailConcurrency, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultMailConcurrency),
 		Meaning: "mails (and address writes) of one invite request in flight at once, 1–50; `1`: each address written and mailed before the next (see below)"},
+	{Name: EnvUserInvitesPerHour, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultUserInviteEmailsPerHour),
+		Meaning: "invite emails one person sends per hour across all their organizations (`-1`: no cap)"},
+	{Name: EnvOrgsPerUserPerDay, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultOrgsPerUserPerDay),
+		Meaning: "organizations one person creates per UTC day (`-1`: no cap)"},
+	{Name: EnvExistingAccounts, UsedBy: []string{"functions", "local"}, DocDefault: "`" + domain.ExistingAccountsAdd + "`",
+		Meaning: "what inviting an address that has an account does: `add` (access at once) or `invite` (a normal invite); see [Abuse limits](#abuse-limits)"},
 	{Name: EnvEventBusName, UsedBy: []string{"publish-events"},
 		Meaning: "the EventBridge bus (name or ARN) membership events go to; required by publish-events"},
 	{Name: EnvEventsEndpoint, UsedBy: []string{"publish-events"},
@@ -86,6 +102,8 @@ var Variables = []Variable{
 	{Name: EnvLocalEventsURL, UsedBy: []string{"local"},
 		Meaning: "where the local server also POSTs each membership event (`GET /_local/events` lists them)"},
 	{Name: EnvPort, UsedBy: []string{"local"}, LocalDefault: "3000", Meaning: "the local server"},
+	{Name: EnvHost, UsedBy: []string{"local"}, LocalDefault: DefaultHost,
+		Meaning: "the address the local server listens on; `/_local/token` mints tokens for anyone who can reach it, so keep it local"},
 	{Name: EnvSESPort, UsedBy: []string{"make local"}, DocDefault: "`8005`", Meaning: "the emulator's port"},
 }
 
@@ -105,10 +123,24 @@ type Config struct {
 	// MailConcurrency is MAIL_CONCURRENCY: the mails of one invite request
 	// in flight at once (0: the service's default, 8; at most 50).
 	MailConcurrency int
+	// UserInviteEmailsPerHour is USER_INVITES_PER_HOUR (0: the service's
+	// default, 200; -1: no cap).
+	UserInviteEmailsPerHour int
+	// OrgsPerUserPerDay is ORGS_PER_USER_PER_DAY (0: the service's
+	// default, 10; -1: no cap).
+	OrgsPerUserPerDay int
+	// ExistingAccounts is EXISTING_ACCOUNTS: add or invite ("": the
+	// service's default, add).
+	ExistingAccounts string
 	// LocalEventsURL is LOCAL_EVENTS_URL, read by Local only: where the
 	// local server POSTs each membership event.
 	LocalEventsURL string
+	// Host is HOST, read by Local only: the address the local server
+	// listens on (DefaultHost, this machine only, when unset).
+	Host string
 }
+
+func docInt(n int) string { return "`" + strconv.Itoa(n) + "`" }
 
 // FromEnv reads Config from the environment (getenv is os.Getenv when
 // nil). Returns an error naming every missing variable, or the first
@@ -137,21 +169,66 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if u, err := url.Parse(c.AppBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("%s must be an http(s) URL, got %q", EnvAppBaseURL, c.AppBaseURL)
 	}
-	if v := getenv(EnvInvitesPerHour); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n == 0 || n < -1 {
-			return c, fmt.Errorf("%s must be a positive number or -1, got %q", EnvInvitesPerHour, v)
+	for _, l := range []struct {
+		name string
+		dst  *int
+	}{
+		{EnvInvitesPerHour, &c.InviteEmailsPerHour},
+		{EnvUserInvitesPerHour, &c.UserInviteEmailsPerHour},
+		{EnvOrgsPerUserPerDay, &c.OrgsPerUserPerDay},
+	} {
+		n, err := ParseCap(l.name, getenv(l.name))
+		if err != nil {
+			return c, err
 		}
-		c.InviteEmailsPerHour = n
+		*l.dst = n
 	}
-	if v := getenv(EnvMailConcurrency); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > domain.MaxInviteEmails {
-			return c, fmt.Errorf("%s must be a number from 1 to %d, got %q", EnvMailConcurrency, domain.MaxInviteEmails, v)
-		}
-		c.MailConcurrency = n
+	var err error
+	if c.MailConcurrency, err = ParseMailConcurrency(EnvMailConcurrency, getenv(EnvMailConcurrency)); err != nil {
+		return c, err
 	}
-	return c, nil
+	c.ExistingAccounts, err = ParseExistingAccounts(EnvExistingAccounts, getenv(EnvExistingAccounts))
+	return c, err
+}
+
+// ParseCap parses v, the value of the cap named name (a variable, or the
+// CDK context key that sets it): a positive number, or -1 for no cap; ""
+// is 0, the service's default. Returns an error naming name.
+func ParseCap(name, v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n == 0 || n < -1 {
+		return 0, fmt.Errorf("%s must be a positive number or -1, got %q", name, v)
+	}
+	return n, nil
+}
+
+// ParseMailConcurrency parses v, the value of MAIL_CONCURRENCY (or of the
+// CDK context key name that sets it): a number from 1 to the most
+// addresses one invite request takes; "" is 0, the service's default.
+// Returns an error naming name.
+func ParseMailConcurrency(name, v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > domain.MaxInviteEmails {
+		return 0, fmt.Errorf("%s must be a number from 1 to %d, got %q", name, domain.MaxInviteEmails, v)
+	}
+	return n, nil
+}
+
+// ParseExistingAccounts checks v, the value of EXISTING_ACCOUNTS (or of
+// the CDK context key name that sets it): add, invite, or "" for the
+// service's default. Returns an error naming name.
+func ParseExistingAccounts(name, v string) (string, error) {
+	switch v {
+	case "", domain.ExistingAccountsAdd, domain.ExistingAccountsInvite:
+		return v, nil
+	}
+	return "", fmt.Errorf("%s must be %q or %q, got %q", name, domain.ExistingAccountsAdd, domain.ExistingAccountsInvite, v)
 }
 
 // Local reads the local server's Config and port: like FromEnv, with each
@@ -171,6 +248,9 @@ func Local(getenv func(string) string) (c Config, port string, err error) {
 		return strings.ReplaceAll(localDefault(name), "$PORT", port)
 	})
 	c.LocalEventsURL = getenv(EnvLocalEventsURL)
+	if c.Host = getenv(EnvHost); c.Host == "" {
+		c.Host = localDefault(EnvHost)
+	}
 	return c, port, err
 }
 
@@ -211,5 +291,7 @@ func localDefault(name string) string {
 // when nil).
 func (c Config) Service(now func() time.Time, log *slog.Logger) domain.Config {
 	return domain.Config{AppBaseURL: c.AppBaseURL, CursorKey: []byte(c.CursorKey), Now: now,
-		InviteEmailsPerHour: c.InviteEmailsPerHour, Logger: log, MailConcurrency: c.MailConcurrency}
+		InviteEmailsPerHour: c.InviteEmailsPerHour, UserInviteEmailsPerHour: c.UserInviteEmailsPerHour,
+		OrgsPerUserPerDay: c.OrgsPerUserPerDay, ExistingAccounts: c.ExistingAccounts, Logger: log,
+		MailConcurrency: c.MailConcurrency}
 }

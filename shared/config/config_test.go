@@ -45,7 +45,7 @@ func TestFromEnv(t *testing.T) {
 func TestLocal(t *testing.T) {
 	c, port, err := Local(env(map[string]string{}))
 	want := Config{TableName: "members", AppBaseURL: "http://localhost:3000", MailFrom: "invites@members.local",
-		SESEndpoint: "http://localhost:8005", Region: "us-east-1"}
+		SESEndpoint: "http://localhost:8005", Region: "us-east-1", Host: "127.0.0.1"}
 	if err != nil || port != "3000" || c != want {
 		t.Fatalf("Local() = %+v, %q, %v; want %+v", c, port, err, want)
 	}

@@ -47,7 +47,7 @@ type AuditPage struct {
 }
 
 // ListAudit lists the organization's audit trail, newest first. Needs
-// org:audit:read. Returns org_not_found, forbidden, validation_failed.
+// org:audit:read. Returns org_not_found, forbidden, invalid_cursor.
 func (s *Service) ListAudit(ctx context.Context, id Identity, orgID string, p Page) (AuditPage, error) {
 	m, err := s.membership(ctx, id, orgID)
 	if err != nil {

@@ -30,14 +30,13 @@ func (c cursorCodec) encode(scope, pos string) string {
 		base64.RawURLEncoding.EncodeToString(c.mac(scope, pos))
 }
 
-// decode returns the position a cursor names. It returns a validation error
+// decode returns the position a cursor names. It returns invalid_cursor
 // for any cursor this codec did not issue for scope.
 func (c cursorCodec) decode(scope, cursor string) (string, error) {
 	if cursor == "" {
 		return "", nil
 	}
-	bad := &Error{Code: ECodeValidationFailed, Message: "the request has invalid fields",
-		Fields: []FieldError{{Field: "cursor", Message: "is not a cursor from this list"}}}
+	bad := errInvalidCursor()
 	if len(cursor) > 1024 {
 		return "", bad
 	}
@@ -56,4 +55,13 @@ func (c cursorCodec) decode(scope, cursor string) (string, error) {
 		return "", bad
 	}
 	return string(pos), nil
+}
+
+// errInvalidCursor is the answer to any cursor the service did not issue
+// for the list asked for: garbled, truncated, forged, signed with another
+// key, or from another list or organization. It names the field, so a
+// client that shows field errors still can.
+func errInvalidCursor() *Error {
+	return &Error{Code: ECodeInvalidCursor, Message: "this cursor is not one this list issued; start again from the first page",
+		Fields: []FieldError{{Field: "cursor", Message: "is not a cursor from this list"}}}
 }

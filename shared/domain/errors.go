@@ -14,6 +14,7 @@ type Code string
 const (
 	ECodeInvalidRequest        Code = "invalid_request"
 	ECodeValidationFailed      Code = "validation_failed"
+	ECodeInvalidCursor         Code = "invalid_cursor"
 	ECodeUnauthorized          Code = "unauthorized"
 	ECodeForbidden             Code = "forbidden"
 	ECodeNotFound              Code = "not_found"

@@ -83,7 +83,7 @@ func FuzzNormalizeEmail(f *testing.F) {
 }
 
 func FuzzNormalizeName(f *testing.F) {
-	for _, s := range []string{"Acme", "  Acme Inc.  ", "", " ", "a\x00b", "a\x7fb", "\xff", "日本語",
+	for _, s := range []string{"Acme", "  Acme Inc.  ", "", " ", "a\x00b", "a\x7fb", "\xff", "日本語", "\u202eAcme", "\xff\u202e",
 		strings.Repeat("x", 100), strings.Repeat("x", 101), strings.Repeat("é", 100)} {
 		f.Add(s)
 	}
@@ -100,6 +100,9 @@ func FuzzNormalizeName(f *testing.F) {
 		}
 		if strings.ContainsFunc(n, unicode.IsControl) {
 			t.Fatalf("NormalizeName(%q) = %q: contains a control character", s, n)
+		}
+		if strings.ContainsFunc(n, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+			t.Fatalf("NormalizeName(%q) = %q: contains a bidi or other invisible formatting character", s, n)
 		}
 		if again, why := NormalizeName(n); again != n || why != "" {
 			t.Fatalf("not idempotent: %q then %q (%q)", n, again, why)
@@ -194,8 +197,8 @@ func FuzzCursor(f *testing.F) {
 		}
 		if got, err := c.decode(scope, string(m)); err == nil {
 			t.Fatalf("changed cursor %q (from %q) decoded to %q", m, cur, got)
-		} else if ErrorCode(err) != ECodeValidationFailed {
-			t.Fatalf("changed cursor: error %v, want validation_failed", err)
+		} else if ErrorCode(err) != ECodeInvalidCursor {
+			t.Fatalf("changed cursor: error %v, want invalid_cursor", err)
 		}
 	})
 }
@@ -223,8 +226,8 @@ func FuzzCursorDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, scope, cursor string) {
 		pos, err := c.decode(scope, cursor)
 		if err != nil {
-			if ErrorCode(err) != ECodeValidationFailed || pos != "" {
-				t.Fatalf("decode(%q) = %q, %v: want validation_failed and no position", cursor, pos, err)
+			if ErrorCode(err) != ECodeInvalidCursor || pos != "" {
+				t.Fatalf("decode(%q) = %q, %v: want invalid_cursor and no position", cursor, pos, err)
 			}
 			return
 		}
@@ -573,8 +576,8 @@ func TestCursorCodecCases(t *testing.T) {
 		if tc.ok != (err == nil) || got != tc.want {
 			t.Errorf("%s: decode = %q, %v; want %q (ok %v)", tc.name, got, err, tc.want, tc.ok)
 		}
-		if err != nil && ErrorCode(err) != ECodeValidationFailed {
-			t.Errorf("%s: code %s, want validation_failed", tc.name, ErrorCode(err))
+		if err != nil && ErrorCode(err) != ECodeInvalidCursor {
+			t.Errorf("%s: code %s, want invalid_cursor", tc.name, ErrorCode(err))
 		}
 	}
 	if _, err := (cursorCodec{key: []byte("k2")}).decode("members/org_1", cur); err == nil {

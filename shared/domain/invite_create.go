@@ -187,8 +187,10 @@ func errCannotGrant(m Membership, g Grant) error {
 }
 
 // Invite invites each address: registered users get access at once
-// (added), others get a pending invite (invited); one result per distinct
-// address. Returns org_not_found, forbidden, validation_failed, rate_limited.
+// (added; with Config.ExistingAccounts "invite", a pending invite like
+// anyone else), others get a pending invite (invited); one result per
+// distinct address. Returns org_not_found, forbidden, validation_failed,
+// rate_limited.
 func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in InviteInput) ([]InviteResult, error) {
 	req, verr := in.validate()
 	if err := requireSignedIn(id); err != nil {
@@ -225,7 +227,10 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	ch := s.newCharge(orgID, len(req.emails))
+	ch, err := s.newCharge(orgID, id.UserID, len(req.emails)) // limits.go
+	if err != nil {
+		return nil, err
+	}
 	names := projectNames(pre.Projects)
 	// The first write carries the request's charge, so addresses are
 	// written one by one until one write took it; then the others are
@@ -295,42 +300,13 @@ func asError(err error) *Error {
 	return Internal(err)
 }
 
-// charge carries a request's invite-email charge to its first write, so
-// the per-organization hourly cap costs no call of its own and a request
-// over the cap writes nothing.
-type charge struct{ c *RateCharge }
-
-// newCharge returns the charge of n invite emails (none when uncapped).
-func (s *Service) newCharge(orgID string, n int) *charge {
-	if s.cfg.InviteEmailsPerHour < 0 {
-		return &charge{}
-	}
-	return &charge{c: &RateCharge{OrgID: orgID, At: s.now(), N: n, Limit: s.cfg.InviteEmailsPerHour}}
-}
-
-// settle records the outcome of a write that carried ch.c: once one
-// succeeded, later writes carry nothing. It turns ErrRateLimited into the
-// rate_limited error.
-func (s *Service) settle(ch *charge, err error) error {
-	switch {
-	case err == nil:
-		ch.c = nil
-	case errors.Is(err, ErrRateLimited):
-		now := s.now()
-		next := now.Truncate(time.Hour).Add(time.Hour)
-		return &Error{Code: ECodeRateLimited, RetryAfterSeconds: int(next.Sub(now).Seconds()) + 1,
-			Message: "this organization has sent too many invites this hour; try again later"}
-	}
-	return err
-}
-
 // inviteOne invites one address, starting from its state as pre read it
 // (a retry re-reads it). An open invite of the address is merged with the
 // request (see mergeGrants) and gets a new token. It returns the mail
 // still to send, if any: it tells the result's delivery.
 func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, email string, pre InviteReads, ch *charge) (InviteResult, func() Delivery, error) {
-	if uid, ok := pre.UserIDs[email]; ok {
-		return s.grantNow(ctx, id, m, req, names, email, uid, ch)
+	if r, mail, done, err := s.inviteExisting(ctx, id, m, req, names, email, pre, ch); done { // existing_accounts.go
+		return r, mail, err
 	}
 	var inv Invite
 	var token string

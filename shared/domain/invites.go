@@ -93,7 +93,7 @@ func (f InviteFilter) match(inv Invite, now time.Time) bool {
 
 // ListInvites lists open invites the caller may manage: all of them with
 // org:invites:manage, for project owners those touching only their
-// projects. Returns org_not_found, forbidden, validation_failed.
+// projects. Returns org_not_found, forbidden, invalid_cursor.
 func (s *Service) ListInvites(ctx context.Context, id Identity, orgID string, f InviteFilter, p Page) (InvitePage, error) {
 	m, err := s.membership(ctx, id, orgID)
 	if err != nil {
@@ -193,10 +193,13 @@ func (s *Service) RevokeInvite(ctx context.Context, id Identity, orgID, inviteID
 func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID string) (InviteView, error) {
 	// The email is charged in the transaction that replaces the token, so
 	// a resend over the cap leaves the invite and its link as they were.
-	ch := s.newCharge(orgID, 1)
+	ch, err := s.newCharge(orgID, id.UserID, 1) // limits.go
+	if err != nil {
+		return InviteView{}, err
+	}
 	var inv Invite
 	var token string
-	err := retry(func() error {
+	err = retry(func() error {
 		_, prev, err := s.manageableInvite(ctx, id, orgID, inviteID)
 		if err != nil {
 			return err

@@ -28,8 +28,7 @@ func ParseEmailPrefix(s string) (string, error) {
 // SearchMembers lists an organization's members whose address starts with
 // prefix (from ParseEmailPrefix; "" for all), sorted by address. Needs
 // org:members:read, like ListMembers. A cursor works only with the prefix
-// it was issued for. Returns org_not_found, forbidden, validation_failed
-// (cursor).
+// it was issued for. Returns org_not_found, forbidden, invalid_cursor.
 func (s *Service) SearchMembers(ctx context.Context, id Identity, orgID, prefix string, p Page) (MemberPage, error) {
 	if err := s.authorizeMemberList(ctx, id, orgID); err != nil {
 		return MemberPage{}, err
@@ -42,7 +41,7 @@ func (s *Service) SearchMembers(ctx context.Context, id Identity, orgID, prefix 
 
 // SearchProjectMembers is SearchMembers for a project. Needs
 // project:members:read in it, like ListProjectMembers. Returns
-// org_not_found, project_not_found, forbidden, validation_failed (cursor).
+// org_not_found, project_not_found, forbidden, invalid_cursor.
 func (s *Service) SearchProjectMembers(ctx context.Context, id Identity, orgID, projectID, prefix string, p Page) (MemberPage, error) {
 	if err := s.authorizeProjectMemberList(ctx, id, orgID, projectID); err != nil {
 		return MemberPage{}, err

@@ -39,8 +39,7 @@ type MemberPage struct {
 }
 
 // ListMembers lists an organization's members by user id. Needs
-// org:members:read. Returns org_not_found, forbidden, validation_failed
-// (cursor).
+// org:members:read. Returns org_not_found, forbidden, invalid_cursor.
 func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p Page) (MemberPage, error) {
 	if err := s.authorizeMemberList(ctx, id, orgID); err != nil {
 		return MemberPage{}, err
@@ -53,7 +52,8 @@ func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p 
 
 // ListProjectMembers lists a project's members. Needs
 // project:members:read in it (effective: org owners and managers have it
-// in every project). Returns org_not_found, project_not_found, forbidden.
+// in every project). Returns org_not_found, project_not_found, forbidden,
+// invalid_cursor.
 func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, projectID string, p Page) (MemberPage, error) {
 	if err := s.authorizeProjectMemberList(ctx, id, orgID, projectID); err != nil {
 		return MemberPage{}, err

@@ -32,7 +32,7 @@ func (s *Service) nextCursor(scope, pos string) *string {
 }
 
 // page runs one store page request for p in scope: it decodes the
-// cursor (validation_failed for one not issued for scope), lists, and
+// cursor (invalid_cursor for one not issued for scope), lists, and
 // encodes the next cursor. items is never nil.
 func page[T any](s *Service, scope string, p Page, list func(after string, limit int) ([]T, string, error)) ([]T, *string, error) {
 	pos, err := s.cursors.decode(scope, p.Cursor)

@@ -181,9 +181,12 @@ type Revocation struct {
 // rides in the first write of a request, so a request over the limit
 // writes nothing.
 type RateCharge struct {
-	OrgID    string
+	OrgID    string // "" for no organization counter
 	At       time.Time
 	N, Limit int
+	// Users are per-user counters charged in the same write (limits.go);
+	// one over its limit fails the write with ErrUserRateLimited.
+	Users []UserRate
 }
 
 // Mailer sends the service's emails. Both methods return the provider's

@@ -20,6 +20,15 @@ type Config struct {
 	// InviteEmailsPerHour caps invite emails per organization per hour
 	// (default 100; negative: no cap).
 	InviteEmailsPerHour int
+	// UserInviteEmailsPerHour caps invite emails per inviting user per
+	// hour across all organizations (default 200; negative: no cap).
+	UserInviteEmailsPerHour int
+	// OrgsPerUserPerDay caps organizations one user creates per UTC day
+	// (default 10; negative: no cap).
+	OrgsPerUserPerDay int
+	// ExistingAccounts is what inviting an address that has an account
+	// does: ExistingAccountsAdd (default) or ExistingAccountsInvite.
+	ExistingAccounts string
 	// Logger receives operational logs (slog.Default when nil).
 	Logger *slog.Logger
 	// MailConcurrency bounds the mails of one invite request in flight at
@@ -52,9 +61,7 @@ func NewService(store Store, mailer Mailer, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.InviteEmailsPerHour == 0 {
-		cfg.InviteEmailsPerHour = 100
-	}
+	cfg = withLimitDefaults(cfg) // limits.go
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -175,7 +182,8 @@ func requireVerified(id Identity) error {
 }
 
 // CreateOrg creates an organization owned by the caller. Returns
-// validation_failed for a bad name, email_not_verified for unverified callers.
+// validation_failed for a bad name, email_not_verified for unverified
+// callers, rate_limited when the caller created too many today.
 func (s *Service) CreateOrg(ctx context.Context, id Identity, name string) (Org, error) {
 	n, why := NormalizeName(name)
 	if why != "" {
@@ -195,10 +203,11 @@ func (s *Service) CreateOrg(ctx context.Context, id Identity, name string) (Org,
 		Projects: map[string]ProjectRole{}, JoinedAt: now}
 	err := s.store.ApplyChange(ctx, Change{
 		Before: Membership{OrgID: org.ID, UserID: id.UserID}, After: &owner, CreateOrg: &org, Now: now,
-		Audit: []AuditEvent{s.audit(id, org.ID, AuditOrgCreated, org.ID, nil, map[string]any{"name": n})},
+		Charge: s.orgCreationCharge(id.UserID, now), // limits.go
+		Audit:  []AuditEvent{s.audit(id, org.ID, AuditOrgCreated, org.ID, nil, map[string]any{"name": n})},
 	})
 	if err != nil {
-		return Org{}, storeErr(err)
+		return Org{}, storeErr(s.orgCreationErr(err))
 	}
 	return org, nil
 }

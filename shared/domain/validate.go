@@ -46,10 +46,12 @@ func NormalizeEmail(s string) (string, string) {
 // MaxNameLen is the longest organization or project name, in characters.
 const MaxNameLen = 100
 
-// NormalizeName trims s and checks it is 1–100 characters without control
-// characters. It returns the name, or a client-safe reason.
+// NormalizeName drops invisible formatting characters from s (bidi
+// overrides, zero-width characters: text.go), trims it and checks it is
+// 1–100 characters without control characters. It returns the name, or a
+// client-safe reason.
 func NormalizeName(s string) (string, string) {
-	n := strings.TrimSpace(s)
+	n := strings.TrimSpace(stripInvisible(s))
 	switch {
 	case !utf8.ValidString(n):
 		return "", "is not valid UTF-8"

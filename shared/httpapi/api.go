@@ -150,6 +150,7 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op o
 		if rid != "" {
 			resp.Headers["X-Request-Id"] = rid
 		}
+		setResponseHeaders(resp.Headers) // headers.go
 		attrs := []any{"route", ev.RouteKey, "status", resp.StatusCode, "ms", time.Since(start).Milliseconds()}
 		if err != nil {
 			attrs = append(attrs, "code", domain.ErrorCode(err))

@@ -11,7 +11,7 @@ import (
 )
 
 func TestEveryCodeHasAStatus(t *testing.T) {
-	codes := []domain.Code{domain.ECodeInvalidRequest, domain.ECodeValidationFailed, domain.ECodeUnauthorized, domain.ECodeForbidden,
+	codes := []domain.Code{domain.ECodeInvalidRequest, domain.ECodeValidationFailed, domain.ECodeInvalidCursor, domain.ECodeUnauthorized, domain.ECodeForbidden,
 		domain.ECodeNotFound, domain.ECodeOrgNotFound, domain.ECodeProjectNotFound, domain.ECodeMemberNotFound,
 		domain.ECodeInviteNotFound, domain.ECodeInviteExpired, domain.ECodeInviteEmailMismatch, domain.ECodeEmailNotVerified,
 		domain.ECodeEmailInUse, domain.ECodeInviteAlreadyAccepted, domain.ECodeInviteNotPending, domain.ECodeLastOwner, domain.ECodeConflict, CodePayloadTooLarge,

@@ -22,6 +22,7 @@ const (
 var statusOf = map[domain.Code]int{
 	domain.ECodeInvalidRequest:        http.StatusBadRequest,
 	domain.ECodeValidationFailed:      http.StatusBadRequest,
+	domain.ECodeInvalidCursor:         http.StatusBadRequest,
 	domain.ECodeUnauthorized:          http.StatusUnauthorized,
 	domain.ECodeForbidden:             http.StatusForbidden,
 	domain.ECodeEmailNotVerified:      http.StatusForbidden,

@@ -182,15 +182,15 @@ func serveSpec(w http.ResponseWriter, r *http.Request) {
 
 func writeProblem(w http.ResponseWriter, err error) {
 	p := httpapi.ProblemOf(err)
+	setResponseHeaders(w)
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
+	setResponseHeaders(w)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(v)
 }
 
@@ -206,6 +206,12 @@ func decodeLocal(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+func setResponseHeaders(w http.ResponseWriter) {
+	for k, v := range httpapi.ResponseHeaders {
+		w.Header().Set(k, v)
+	}
 }
 
 // token: POST /_local/token {"email","emailVerified"} → {"token","userId"}.

@@ -1,5 +1,6 @@
 // Package logging builds the service's structured JSON logger. Every line
-// logged with a context carries that context's request id.
+// logged with a context carries that context's request id, and no line
+// carries an email address (redact.go).
 package logging
 
 import (
@@ -24,14 +25,21 @@ func RequestID(ctx context.Context) string {
 type handler struct{ slog.Handler }
 
 func (h handler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, redact(r.Message), r.PC) // redact.go: no addresses
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(redactAttr(a))
+		return true
+	})
 	if id := RequestID(ctx); id != "" {
-		r.AddAttrs(slog.String("requestId", id))
+		out.AddAttrs(slog.String("requestId", id))
 	}
-	return h.Handler.Handle(ctx, r)
+	return h.Handler.Handle(ctx, out)
 }
 
-func (h handler) WithAttrs(as []slog.Attr) slog.Handler { return handler{h.Handler.WithAttrs(as)} }
-func (h handler) WithGroup(g string) slog.Handler       { return handler{h.Handler.WithGroup(g)} }
+func (h handler) WithAttrs(as []slog.Attr) slog.Handler {
+	return handler{h.Handler.WithAttrs(redactAttrs(as))}
+}
+func (h handler) WithGroup(g string) slog.Handler { return handler{h.Handler.WithGroup(g)} }
 
 // New returns a JSON logger writing to w at level.
 func New(w io.Writer, level slog.Level) *slog.Logger {

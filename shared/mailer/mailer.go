@@ -98,7 +98,8 @@ func subjectLine(s string) string {
 // linker keep every exported method of every type in the binary (all of the
 // SES v2 and DynamoDB clients' operations), growing the functions that send
 // mail by 70%. Every value that comes from a request or the table goes
-// through esc (HTML) or subjectLine (subject); the link must be http(s).
+// through esc (HTML) or subjectLine (subject); the link must be http(s);
+// names go through inert, so no name is ever shown as a link.
 
 // esc escapes s for HTML text and quoted attribute values.
 func esc(s string) string { return html.EscapeString(s) }
@@ -140,8 +141,9 @@ func writeProjects(h, t *strings.Builder, intro string, ps []domain.MailProject)
 	h.WriteString("<p>" + esc(intro) + "</p>\n<ul>")
 	t.WriteString("\n" + intro + "\n")
 	for _, p := range ps {
-		h.WriteString("<li>" + esc(p.Name) + " — " + esc(article(p.Role)) + "</li>")
-		t.WriteString("- " + p.Name + " — " + article(p.Role) + "\n")
+		n := inert(p.Name)
+		h.WriteString("<li>" + esc(n) + " — " + esc(article(p.Role)) + "</li>")
+		t.WriteString("- " + n + " — " + article(p.Role) + "\n")
 	}
 	h.WriteString("</ul>\n")
 }
@@ -149,6 +151,7 @@ func writeProjects(h, t *strings.Builder, intro string, ps []domain.MailProject)
 // RenderInvite renders an invitation email.
 func RenderInvite(im domain.InviteMail) Message {
 	link, as := safeURL(im.Link), article(im.OrgRole)
+	im.OrgName = inert(im.OrgName) // inert.go: never a link
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(im.InviterEmail) + "</strong> invited you to join <strong>" + esc(im.OrgName) + "</strong> as " + as + ".</p>\n")
 	t.WriteString(im.InviterEmail + " invited you to join " + im.OrgName + " as " + as + ".\n")
@@ -163,6 +166,7 @@ func RenderInvite(im domain.InviteMail) Message {
 // RenderAdded renders the "you were added" email.
 func RenderAdded(am domain.AddedMail) Message {
 	link := safeURL(am.Link)
+	am.OrgName = inert(am.OrgName) // inert.go: never a link
 	var h, t strings.Builder
 	h.WriteString(htmlHead + "<p><strong>" + esc(am.InviterEmail) + "</strong> gave you access to <strong>" + esc(am.OrgName) + "</strong> (" + esc(string(am.OrgRole)) + ").</p>\n")
 	t.WriteString(am.InviterEmail + " gave you access to " + am.OrgName + " (" + string(am.OrgRole) + ").\n")

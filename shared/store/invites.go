@@ -283,20 +283,6 @@ func (st *Store) ListAudit(ctx context.Context, orgID, after string, limit int) 
 	return out, next, nil
 }
 
-// charge adds the rate counter update of c (nil: none) to the
-// transaction: ADD N to the hour's count on condition it stays within the
-// limit. Its failed condition means domain.ErrRateLimited.
-func (t *tx) charge(table string, c *domain.RateCharge) {
-	if c == nil {
-		return
-	}
-	hour := c.At.UTC().Truncate(time.Hour)
-	t.update(table, orgPK(c.OrgID), rateSK(hour), "ADD #c :n SET #ttl = :ttl", "attribute_not_exists(#c) OR #c <= :max",
-		map[string]string{"#c": "count", "#ttl": AttrTTL},
-		map[string]types.AttributeValue{":n": n(int64(c.N)), ":max": n(int64(c.Limit - c.N)),
-			":ttl": n(ttlAt(hour.Add(2 * time.Hour)))}, domain.ErrRateLimited)
-}
-
 // deliveryFailedItem is the audit item of an invite email that failed
 // (ev without action), about the invitee's address email.
 func deliveryFailedItem(ev domain.AuditEvent, email string) auditItem {

@@ -53,9 +53,8 @@ func (st *Store) searchMembers(ctx context.Context, pk, prefix, after string, li
 	if after != "" {
 		i := strings.LastIndexByte(after, ' ')
 		if i < 0 { // not a position this store issued (cursors are signed, so never)
-			v := domain.Validation{}
-			v.Add("cursor", "is not a cursor from this list")
-			return nil, "", v.Err()
+			return nil, "", &domain.Error{Code: domain.ECodeInvalidCursor, Message: "this cursor is not one this list issued; start again from the first page",
+				Fields: []domain.FieldError{{Field: "cursor", Message: "is not a cursor from this list"}}}
 		}
 		start = keyOf(pk, memberSK(after[i+1:]))
 		start[AttrGSI2PK], start[AttrGSI2SK] = s(pk), s(after)

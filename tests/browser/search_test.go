@@ -39,7 +39,7 @@ func TestBrowserMemberSearch(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	chromium := findChromium(t)
-	st := startStack(t, "INVITES_PER_HOUR=-1")
+	st := startStack(t, "INVITES_PER_HOUR=-1", "USER_INVITES_PER_HOUR=-1") // one owner seeds 240
 	out := outDir(t)
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()

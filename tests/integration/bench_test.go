@@ -246,8 +246,9 @@ func newBmStackSES(b *testing.B, sesURL string) *bmStack {
 	m := newBmMeter()
 	c := config.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: sh.DynamoURL,
 		SESEndpoint: sesURL, Region: "us-east-1",
-		// A cap never reached, so the counter call still happens as in production.
-		InviteEmailsPerHour: 1 << 30}
+		// Caps never reached, so the counters are still charged as in
+		// production (in the first write's transaction).
+		InviteEmailsPerHour: 1 << 30, UserInviteEmailsPerHour: 1 << 30, OrgsPerUserPerDay: 1 << 30}
 	cl, err := localserver.NewClients(context.Background(), c, m.option())
 	if err != nil {
 		b.Fatal(err)

@@ -530,15 +530,18 @@ func TestListMembersPaging(t *testing.T) {
 	}
 	cursor := *pages[len(pages)-2].Next // the last cursor followed
 	base := "/orgs/" + f.org.ID + "/members"
-	for _, q := range []string{"?limit=0", "?limit=101", "?limit=abc", "?cursor=garbage", "?cursor=" + cursor + "x"} {
+	for _, q := range []string{"?limit=0", "?limit=101", "?limit=abc"} {
 		wantProblem(t, env.Do(t, "GET", base+q, f.owner.Token, nil), 400, "validation_failed")
+	}
+	for _, q := range []string{"?cursor=garbage", "?cursor=" + cursor + "x"} {
+		wantProblem(t, env.Do(t, "GET", base+q, f.owner.Token, nil), 400, "invalid_cursor")
 	}
 	// A cursor from one organization is refused by another's list.
 	var p memberPage
 	env.Must(t, 200, "GET", base+"?limit=1", f.owner.Token, nil, &p)
 	var o2 orgResp
 	env.Must(t, 201, "POST", "/orgs", f.owner.Token, map[string]string{"name": "Second"}, &o2)
-	wantProblem(t, env.Do(t, "GET", "/orgs/"+o2.ID+"/members?cursor="+*p.NextCursor, f.owner.Token, nil), 400, "validation_failed")
+	wantProblem(t, env.Do(t, "GET", "/orgs/"+o2.ID+"/members?cursor="+*p.NextCursor, f.owner.Token, nil), 400, "invalid_cursor")
 }
 
 func TestRoutingAndRegistration(t *testing.T) {

@@ -40,8 +40,9 @@ import (
 type sesMode int32
 
 const (
-	sesAccept   sesMode = iota // 200 with a message id; the mail is recorded
-	sesThrottle                // 429 TooManyRequestsException, as SES does when over its sending rate
+	sesAccept      sesMode = iota // 200 with a message id; the mail is recorded
+	sesThrottle                   // 429 TooManyRequestsException, as SES does when over its sending rate
+	sesRejectNamed                // 400 MessageRejected quoting the addresses, as SES's sandbox does
 )
 
 // sesStub answers SES v2 SendEmail (POST /v2/email/outbound-emails) for the
@@ -105,7 +106,8 @@ func (s *sesStub) serve(w http.ResponseWriter, r *http.Request) {
 	if h := s.hook.Load(); h != nil {
 		(*h)()
 	}
-	refused := sesMode(s.mode.Load()) == sesThrottle
+	mode := sesMode(s.mode.Load())
+	refused := mode == sesThrottle || mode == sesRejectNamed
 	s.mu.Lock()
 	for _, to := range in.Destination.ToAddresses {
 		s.mails = append(s.mails, stubMail{To: strings.ToLower(to), Subject: in.Content.Simple.Subject.Data,
@@ -113,6 +115,13 @@ func (s *sesStub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
+	if mode == sesRejectNamed {
+		w.Header().Set("X-Amzn-Errortype", "MessageRejected")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = fmt.Fprintf(w, `{"message":"Email address is not verified. The following identities failed the check in region US-EAST-1: %s"}`,
+			strings.Join(in.Destination.ToAddresses, ", "))
+		return
+	}
 	if refused {
 		w.Header().Set("X-Amzn-Errortype", "TooManyRequestsException")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -316,9 +325,21 @@ func newEnv(t *testing.T, stub *sesStub, o testenv.Options) *testenv.Env {
 			toks = stub.allTokens()
 		}
 		assertNoSecrets(t, "log", e.LogText(), toks)
+		assertNoAddresses(t, "log", e.LogText())
 		assertNoSecrets(t, "table", itemsText(scanTable(t, e.Stack.Clients.DynamoDB, e.Stack.Config.TableName)), toks)
 	})
 	return e
+}
+
+// logAddressRE finds email addresses (the log may carry their hashes only).
+var logAddressRE = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`)
+
+// assertNoAddresses fails when text holds an email address.
+func assertNoAddresses(t testing.TB, what, text string) {
+	t.Helper()
+	if m := logAddressRE.FindAllString(text, 3); len(m) > 0 {
+		t.Errorf("%s carries email addresses %q", what, m)
+	}
 }
 
 // jwtRE finds JSON Web Tokens: a base64url JSON header, a dot, a JSON payload.

@@ -235,10 +235,15 @@ func mgMeOf(t *testing.T, env *testenv.Env, u testenv.User) meResp {
 	return me
 }
 
-// mgWantField checks a 400 validation_failed naming field.
+// mgWantField checks a 400 naming field: invalid_cursor for the cursor,
+// validation_failed for any other field.
 func mgWantField(t *testing.T, r testenv.Resp, field string) {
 	t.Helper()
-	p := wantProblem(t, r, 400, "validation_failed")
+	code := "validation_failed"
+	if field == "cursor" {
+		code = "invalid_cursor"
+	}
+	p := wantProblem(t, r, 400, code)
 	for _, e := range p.Errors {
 		if e.Field == field {
 			return

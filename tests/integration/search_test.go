@@ -89,15 +89,17 @@ func TestMemberSearch(t *testing.T) {
 	}
 
 	// Paging by hand: a full first page, a cursor; the cursor is bound to
-	// its prefix.
+	// its prefix (another search's or the plain list's is invalid_cursor).
 	p1 := result(owner.ListMembers(ctx, org.Id, client.MemberListOptions{Email: "ann", PageOptions: client.PageOptions{Limit: 4}})).ok(t)
 	if len(p1.Members) != 4 || p1.NextCursor == nil || p1.Members[0].Email != wantAnn[0] {
 		t.Fatalf("first page %+v", p1)
 	}
 	_, err := owner.ListMembers(ctx, org.Id, client.MemberListOptions{Email: "bob", PageOptions: client.PageOptions{Cursor: *p1.NextCursor}})
-	wantCode(t, err, 400, "validation_failed")
+	wantCode(t, err, 400, "invalid_cursor")
 	_, err = owner.ListMembers(ctx, org.Id, client.MemberListOptions{PageOptions: client.PageOptions{Cursor: *p1.NextCursor}})
-	wantCode(t, err, 400, "validation_failed")
+	wantCode(t, err, 400, "invalid_cursor")
+	_, err = owner.ListProjectMembers(ctx, org.Id, web.Id, client.MemberListOptions{Email: "ann", PageOptions: client.PageOptions{Cursor: *p1.NextCursor}})
+	wantCode(t, err, 400, "invalid_cursor")
 	// Bad prefixes and callers.
 	r := env.Do(t, "GET", "/orgs/"+org.Id+"/members?email=a%20b", ownerU.Token, nil)
 	if p := r.Problem(t); r.Status != 400 || p.Code != "validation_failed" || p.Errors[0].Field != "email" {

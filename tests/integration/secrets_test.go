@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/tests/testenv"
 )
 
@@ -75,6 +76,8 @@ func TestSecretsNeverStoredOrLogged(t *testing.T) {
 	logs := e.LogText()
 	assertNoSecrets(t, "stored items", itemsText(items), secrets)
 	assertNoSecrets(t, "log", logs, secrets)
+	assertNoSecrets(t, "log", logs, []string{o.Email, y.Email, x, z})
+	assertNoAddresses(t, "log", logs)
 	for _, a := range answers {
 		for _, tk := range append(xTokens, zTokens...) {
 			if strings.Contains(a, tk) {
@@ -110,5 +113,28 @@ func TestSecretsNeverStoredOrLogged(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAddressesNeverLogged: when SES refuses mails and quotes the refused
+// addresses in its error (as its sandbox does), the log says which invite
+// and which address (by hash) failed, but carries no address.
+func TestAddressesNeverLogged(t *testing.T) {
+	t.Parallel()
+	ses := newSESStub(t)
+	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL})
+	o, orgID := newOrg(t, e, "addrlog")
+	known := register(t, e, "addrknown")
+	ses.setMode(sesRejectNamed)
+	fresh := testenv.Email("addrfresh")
+	res := invite(t, e, o.Token, orgID, map[string]any{"emails": []string{fresh, known.Email}})
+	if res[fresh].Delivery != "failed" || res[known.Email].Delivery != "failed" {
+		t.Fatalf("results %+v, want both failed", res)
+	}
+	logs := e.LogText()
+	assertNoSecrets(t, "log", logs, []string{fresh, known.Email, o.Email})
+	assertNoAddresses(t, "log", logs)
+	if !strings.Contains(logs, logging.AddressHash(fresh)) || !strings.Contains(logs, "MessageRejected") {
+		t.Errorf("the log does not tell which address SES refused, by hash:\n%s", logs)
 	}
 }

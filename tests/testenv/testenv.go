@@ -212,6 +212,10 @@ type Options struct {
 	SESEndpoint string
 	// InvitesPerHour sets the per-organization invite cap (0: default).
 	InvitesPerHour int
+	// UserInvitesPerHour and OrgsPerUserPerDay set the per-user caps, and
+	// ExistingAccounts what inviting a registered address does (zero: default).
+	UserInvitesPerHour, OrgsPerUserPerDay int
+	ExistingAccounts                      string
 	// DynamoEndpoint overrides the shared DynamoDB-compatible server (e.g. a
 	// proxy in front of it that counts calls or injects faults).
 	DynamoEndpoint string
@@ -266,14 +270,17 @@ func New(t testing.TB, opts ...Options) *Env {
 		table = fmt.Sprintf("members-%d-%d", os.Getpid(), tableSeq.Add(1))
 	}
 	c := config.Config{
-		TableName:           table,
-		AppBaseURL:          "http://console.test",
-		MailFrom:            "invites@members.test",
-		DynamoEndpoint:      ddb,
-		SESEndpoint:         ses,
-		Region:              "us-east-1",
-		InviteEmailsPerHour: o.InvitesPerHour,
-		MailConcurrency:     o.MailConcurrency,
+		TableName:               table,
+		AppBaseURL:              "http://console.test",
+		MailFrom:                "invites@members.test",
+		DynamoEndpoint:          ddb,
+		SESEndpoint:             ses,
+		Region:                  "us-east-1",
+		InviteEmailsPerHour:     o.InvitesPerHour,
+		UserInviteEmailsPerHour: o.UserInvitesPerHour,
+		OrgsPerUserPerDay:       o.OrgsPerUserPerDay,
+		ExistingAccounts:        o.ExistingAccounts,
+		MailConcurrency:         o.MailConcurrency,
 	}
 	stack, err := localserver.Start(context.Background(), c, log, metrics.New(logs))
 	if err != nil {

@@ -126,6 +126,7 @@ const (
 	ErrorCodeEmailNotVerified      ErrorCode = "email_not_verified"
 	ErrorCodeForbidden             ErrorCode = "forbidden"
 	ErrorCodeInternalError         ErrorCode = "internal_error"
+	ErrorCodeInvalidCursor         ErrorCode = "invalid_cursor"
 	ErrorCodeInvalidRequest        ErrorCode = "invalid_request"
 	ErrorCodeInviteAlreadyAccepted ErrorCode = "invite_already_accepted"
 	ErrorCodeInviteEmailMismatch   ErrorCode = "invite_email_mismatch"
@@ -158,6 +159,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeForbidden:
 		return true
 	case ErrorCodeInternalError:
+		return true
+	case ErrorCodeInvalidCursor:
 		return true
 	case ErrorCodeInvalidRequest:
 		return true
@@ -1025,7 +1028,7 @@ type ListAuditParams struct {
 	// Limit Page size, 1–100 (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident.
+	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident. Any other cursor (garbled, truncated, forged, from another list, search or organization) is a 400 `invalid_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1037,7 +1040,7 @@ type ListInvitesParams struct {
 	// Limit Page size, 1–100 (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident.
+	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident. Any other cursor (garbled, truncated, forged, from another list, search or organization) is a 400 `invalid_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1087,7 +1090,7 @@ type ListMembersParams struct {
 	// Limit Page size, 1–100 (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident.
+	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident. Any other cursor (garbled, truncated, forged, from another list, search or organization) is a 400 `invalid_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1114,7 +1117,7 @@ type ListProjectMembersParams struct {
 	// Limit Page size, 1–100 (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident.
+	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident. Any other cursor (garbled, truncated, forged, from another list, search or organization) is a 400 `invalid_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -3983,6 +3986,11 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+// CreateOrgResponse429Headers the declared response headers of an HTTP 429 response for CreateOrg
+type CreateOrgResponse429Headers struct {
+	RetryAfter *int
+}
+
 // CreateOrgResponse503Headers the declared response headers of an HTTP 503 response for CreateOrg
 type CreateOrgResponse503Headers struct {
 	RetryAfter *int
@@ -4067,10 +4075,34 @@ type CreateOrgResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateOrgResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateOrgResponse503Headers
 }
@@ -4173,6 +4205,31 @@ func (r CreateOrgResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreateOrgResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateOrgResponse) GetApplicationproblemJSON429() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -8751,6 +8808,33 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8768,6 +8852,16 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateOrgResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateOrgResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
