@@ -76,7 +76,14 @@ export class MemberPager {
       empty.textContent = this.email ? `No members whose email starts with “${this.email}”.` : 'No members to show.';
       show(empty, members.length === 0);
     } catch (err) {
-      if (seq === this.seq) this.onError(err);
+      if (seq !== this.seq) return;
+      // A cursor the API no longer accepts (its key was rotated): the
+      // list starts again from its first page.
+      if (err?.code === 'invalid_cursor' && page > 0) {
+        this.first();
+        return;
+      }
+      this.onError(err);
     } finally {
       if (seq === this.seq) {
         card.removeAttribute('aria-busy');
