@@ -216,6 +216,9 @@ func problemOf(res *http.Response, b []byte) error {
 	case res.StatusCode == http.StatusUnauthorized:
 		// API Gateway's JWT authorizer answers {"message":"Unauthorized"}.
 		p.Code, p.Detail = "unauthorized", "a valid bearer token is required"
+	case res.StatusCode == http.StatusTooManyRequests:
+		// API Gateway's throttling answers {"message":"Too Many Requests"}.
+		p.Code, p.Detail = "rate_limited", "too many requests; try again later"
 	default:
 		p.Code, p.Detail = "unexpected_response", strings.TrimSpace(string(b[:min(len(b), 200)]))
 	}

@@ -609,16 +609,28 @@ func newBmListOrg(b *testing.B, s *bmStack, members int) *bmListOrg {
 
 // page lists one page of limit members (after cursor) and returns the handler time.
 func (o *bmListOrg) page(b *testing.B, limit int, cursor string) time.Duration {
-	q := map[string]string{"limit": fmt.Sprint(limit)}
+	d, _ := o.listPage(b, map[string]string{}, limit, cursor)
+	return d
+}
+
+// listPage runs GET /orgs/{orgId}/members with query q, limit and cursor,
+// fails unless the page is full, and returns the handler time and the
+// next cursor ("" at the end).
+func (o *bmListOrg) listPage(b *testing.B, q map[string]string, limit int, cursor string) (time.Duration, string) {
+	q["limit"] = fmt.Sprint(limit)
 	if cursor != "" {
 		q["cursor"] = cursor
 	}
 	var p bmPage
 	d := o.must(b, 200, "GET", "/orgs/{orgId}/members", map[string]string{"orgId": o.orgID}, q, &o.owner, nil, &p)
 	if len(p.Members) != limit {
-		b.Fatalf("page of %d members, want %d", len(p.Members), limit)
+		b.Fatalf("page of %d members (%v), want %d", len(p.Members), q, limit)
 	}
-	return d
+	next := ""
+	if p.NextCursor != nil {
+		next = *p.NextCursor
+	}
+	return d, next
 }
 
 var bmListOrgs struct {
@@ -683,20 +695,7 @@ func BenchmarkListMembers(b *testing.B) {
 // searchPage runs GET /orgs/{orgId}/members?email=<prefix>&limit=limit
 // (after cursor) and returns the handler time and the next cursor.
 func (o *bmListOrg) searchPage(b *testing.B, prefix string, limit int, cursor string) (time.Duration, string) {
-	q := map[string]string{"email": prefix, "limit": fmt.Sprint(limit)}
-	if cursor != "" {
-		q["cursor"] = cursor
-	}
-	var p bmPage
-	d := o.must(b, 200, "GET", "/orgs/{orgId}/members", map[string]string{"orgId": o.orgID}, q, &o.owner, nil, &p)
-	if len(p.Members) != limit {
-		b.Fatalf("search page of %d members, want %d", len(p.Members), limit)
-	}
-	next := ""
-	if p.NextCursor != nil {
-		next = *p.NextCursor
-	}
-	return d, next
+	return o.listPage(b, map[string]string{"email": prefix}, limit, cursor)
 }
 
 // BenchmarkSearchMembers: GET /orgs/{orgId}/members?email=seed-&limit=8 in
