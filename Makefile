@@ -15,7 +15,7 @@ help:
 	@echo "make test-unit - the fast tests: no Node, no Chromium, no emulator"
 	@echo "make bench   - run the benchmarks (see docs/benchmarks.md)"
 	@echo "make build   - build every Lambda as build/<fn>/bootstrap (linux/$(GOARCH_LAMBDA))"
-	@echo "make generate - rewrite the generated sections of README.md (tools/docgen)"
+	@echo "make generate - rewrite the generated sections of the docs (tools/docgen)"
 	@echo "make synth | deploy | diff | destroy - the CDK app (infra/)"
 
 ## deps: Node tools pinned in package-lock.json (SES emulator, CDK CLI).
@@ -45,8 +45,9 @@ test: deps
 
 ## test-unit: the fast tests for the edit-test loop: rules, handlers, store
 ## (embedded DynamoDB), mailer, routes, config, binary-size guards, generated
-## docs and layout. No Node, no Chromium, no emulator.
-UNIT_PKGS := ./shared/... ./tools/... ./tests/layout/
+## docs and layout, the OpenAPI contract and the generated client. No Node,
+## no Chromium, no emulator.
+UNIT_PKGS := ./shared/... ./tools/... ./tests/layout/ ./tests/contract/ ./client/...
 test-unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
 

@@ -76,7 +76,7 @@ type Detail struct {
 	ProjectIDs []string `json:"projectIds"`
 	// Before and After are the state before and after: for members
 	// {"role", "projects": {projectId: role}}, for invites {"email",
-	// "orgRole", "projectIds", "projectRole", "expiresAt", …}.
+	// "orgRole", "projects": {projectId: role}, "expiresAt", …}.
 	Before map[string]any `json:"before,omitempty"`
 	After  map[string]any `json:"after,omitempty"`
 }

@@ -87,7 +87,7 @@ var Table = []Route{
 	{"GET", "/healthz", OpHealthz, FnHealthz, false, "liveness"},
 	{"GET", "/me", OpGetMe, FnMe, true, "the caller, their organizations and projects (registers on first call)"},
 	{"POST", "/orgs", OpCreateOrg, FnOrgs, true, "create an organization; the caller becomes its owner"},
-	{"GET", "/orgs/{orgId}/projects", OpListProjects, FnOrgs, true, "projects of the organization the caller can see (owners see all)"},
+	{"GET", "/orgs/{orgId}/projects", OpListProjects, FnOrgs, true, "projects of the organization the caller can see (owners and managers see all)"},
 	{"POST", "/orgs/{orgId}/projects", OpCreateProject, FnOrgs, true, "create a project (org owners and managers)"},
 	{"POST", "/orgs/{orgId}/invites", OpCreateInvites, FnInvite, true, "invite 1–50 addresses to the organization and 0–50 of its projects"},
 	{"GET", "/orgs/{orgId}/invites", OpListInvites, FnInvites, true, "invites: pending, expired, failed or all (`status`), paged"},
