@@ -16,6 +16,10 @@ type MeOrg struct {
 	Name        string       `json:"name"`
 	Role        OrgRole      `json:"role"`
 	Permissions []Permission `json:"permissions"`
+	// GrantableOrgRoles are the organization roles the caller may give
+	// without naming a project: in an invite, and as a new role of the
+	// members whose rows say canManage. Strongest first; empty for none.
+	GrantableOrgRoles []OrgRole `json:"grantableOrgRoles"`
 }
 
 // MeProject is a project the caller is a member of, with their effective
@@ -28,11 +32,14 @@ type MeProject struct {
 	Role        ProjectRole  `json:"role"`
 	Permissions []Permission `json:"permissions"`
 	Via         string       `json:"via"`
+	// GrantableProjectRoles are the project roles the caller may give in
+	// the project (invites, role changes). Strongest first; empty for none.
+	GrantableProjectRoles []ProjectRole `json:"grantableProjectRoles"`
 }
 
 // Me registers the caller if needed and returns their organizations and
 // the projects they have access to, each with their effective role, its
-// permissions and where it comes from: the projects they are members of,
+// permissions, the roles they may give there, and where it comes from: the projects they are members of,
 // and every project of an organization whose role acts on all of them
 // (owners and managers; one more store call per such organization).
 // Returns unauthorized, email_in_use.
@@ -52,7 +59,8 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 		m := Membership{OrgID: o.OrgID, OrgName: o.OrgName, UserID: id.UserID, Role: o.Role, Projects: map[string]ProjectRole{}}
 		byOrg[o.OrgID] = &m
 		a, _ := orgAccess(m)
-		v.Orgs = append(v.Orgs, MeOrg{ID: o.OrgID, Name: o.OrgName, Role: o.Role, Permissions: nonNil(a.Permissions)})
+		v.Orgs = append(v.Orgs, MeOrg{ID: o.OrgID, Name: o.OrgName, Role: o.Role, Permissions: nonNil(a.Permissions),
+			GrantableOrgRoles: grantableOrgRoles(m)})
 	}
 	var order []ProjectMembership
 	for _, p := range projects {
@@ -82,12 +90,14 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 		}
 	}
 	for _, p := range order {
-		a, ok := projectAccess(*byOrg[p.OrgID], p.ProjectID)
+		m := *byOrg[p.OrgID]
+		a, ok := projectAccess(m, p.ProjectID)
 		if !ok {
 			continue
 		}
 		v.Projects = append(v.Projects, MeProject{ID: p.ProjectID, OrgID: p.OrgID, Name: names[p.ProjectID],
-			Role: ProjectRole(a.Role), Permissions: a.Permissions, Via: a.Via})
+			Role: ProjectRole(a.Role), Permissions: a.Permissions, Via: a.Via,
+			GrantableProjectRoles: grantableProjectRoles(m, p.ProjectID)})
 	}
 	return v, nil
 }

@@ -30,24 +30,26 @@ func ParseEmailPrefix(s string) (string, error) {
 // org:members:read, like ListMembers. A cursor works only with the prefix
 // it was issued for. Returns org_not_found, forbidden, invalid_cursor.
 func (s *Service) SearchMembers(ctx context.Context, id Identity, orgID, prefix string, p Page) (MemberPage, error) {
-	if err := s.authorizeMemberList(ctx, id, orgID); err != nil {
+	m, err := s.authorizeMemberList(ctx, id, orgID)
+	if err != nil {
 		return MemberPage{}, err
 	}
 	ms, next, err := page(s, "members-by-email/"+orgID+"/"+prefix, p, func(after string, limit int) ([]Member, string, error) {
 		return s.store.SearchMembers(ctx, orgID, prefix, after, limit)
 	})
-	return MemberPage{Members: ms, NextCursor: next}, err
+	return orgMemberPage(m, ms, next), err
 }
 
 // SearchProjectMembers is SearchMembers for a project. Needs
 // project:members:read in it, like ListProjectMembers. Returns
 // org_not_found, project_not_found, forbidden, invalid_cursor.
 func (s *Service) SearchProjectMembers(ctx context.Context, id Identity, orgID, projectID, prefix string, p Page) (MemberPage, error) {
-	if err := s.authorizeProjectMemberList(ctx, id, orgID, projectID); err != nil {
+	m, err := s.authorizeProjectMemberList(ctx, id, orgID, projectID)
+	if err != nil {
 		return MemberPage{}, err
 	}
 	ms, next, err := page(s, "project-members-by-email/"+orgID+"/"+projectID+"/"+prefix, p, func(after string, limit int) ([]Member, string, error) {
 		return s.store.SearchProjectMembers(ctx, orgID, projectID, prefix, after, limit)
 	})
-	return MemberPage{Members: ms, NextCursor: next}, err
+	return projectMemberPage(m, projectID, ms, next), err
 }

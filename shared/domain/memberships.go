@@ -38,62 +38,85 @@ type MemberPage struct {
 	NextCursor *string  `json:"nextCursor"`
 }
 
-// ListMembers lists an organization's members by user id. Needs
-// org:members:read. Returns org_not_found, forbidden, invalid_cursor.
+// ListMembers lists an organization's members by user id, each saying
+// whether the caller may manage them. Needs org:members:read. Returns
+// org_not_found, forbidden, invalid_cursor.
 func (s *Service) ListMembers(ctx context.Context, id Identity, orgID string, p Page) (MemberPage, error) {
-	if err := s.authorizeMemberList(ctx, id, orgID); err != nil {
+	m, err := s.authorizeMemberList(ctx, id, orgID)
+	if err != nil {
 		return MemberPage{}, err
 	}
 	ms, next, err := page(s, "members/"+orgID, p, func(after string, limit int) ([]Member, string, error) {
 		return s.store.ListMembers(ctx, orgID, after, limit)
 	})
-	return MemberPage{Members: ms, NextCursor: next}, err
+	return orgMemberPage(m, ms, next), err
 }
 
-// ListProjectMembers lists a project's members. Needs
-// project:members:read in it (effective: org owners and managers have it
-// in every project). Returns org_not_found, project_not_found, forbidden,
-// invalid_cursor.
+// ListProjectMembers lists a project's members, each saying whether the
+// caller may manage them. Needs project:members:read in it (effective: org
+// owners and managers have it in every project). Returns org_not_found,
+// project_not_found, forbidden, invalid_cursor.
 func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, projectID string, p Page) (MemberPage, error) {
-	if err := s.authorizeProjectMemberList(ctx, id, orgID, projectID); err != nil {
+	m, err := s.authorizeProjectMemberList(ctx, id, orgID, projectID)
+	if err != nil {
 		return MemberPage{}, err
 	}
 	ms, next, err := page(s, "project-members/"+orgID+"/"+projectID, p, func(after string, limit int) ([]Member, string, error) {
 		return s.store.ListProjectMembers(ctx, orgID, projectID, after, limit)
 	})
-	return MemberPage{Members: ms, NextCursor: next}, err
+	return projectMemberPage(m, projectID, ms, next), err
+}
+
+// orgMemberPage is a page of the organization's members ms, each with
+// canManage for the caller m.
+func orgMemberPage(m Membership, ms []Member, next *string) MemberPage {
+	for i := range ms {
+		ms[i].CanManage = canManageMember(m, Membership{UserID: ms[i].UserID, Role: OrgRole(ms[i].Role)})
+	}
+	return MemberPage{Members: ms, NextCursor: next}
+}
+
+// projectMemberPage is a page of project pid's members ms, each with
+// canManage for the caller m.
+func projectMemberPage(m Membership, pid string, ms []Member, next *string) MemberPage {
+	can := canManageProjectMembers(m, pid)
+	for i := range ms {
+		ms[i].CanManage = can
+	}
+	return MemberPage{Members: ms, NextCursor: next}
 }
 
 // authorizeMemberList checks that the caller may list the organization's
-// members (org:members:read). Returns org_not_found, forbidden.
-func (s *Service) authorizeMemberList(ctx context.Context, id Identity, orgID string) error {
+// members (org:members:read) and returns their membership. Returns
+// org_not_found, forbidden.
+func (s *Service) authorizeMemberList(ctx context.Context, id Identity, orgID string) (Membership, error) {
 	m, err := s.membership(ctx, id, orgID)
 	if err != nil {
-		return err
+		return Membership{}, err
 	}
 	if !canReadOrg(m) {
-		return errForbidden("listing members")
+		return Membership{}, errForbidden("listing members")
 	}
-	return nil
+	return m, nil
 }
 
 // authorizeProjectMemberList checks that the caller may list the
-// project's members (project:members:read, effective). Returns
-// org_not_found, project_not_found, forbidden.
-func (s *Service) authorizeProjectMemberList(ctx context.Context, id Identity, orgID, projectID string) error {
+// project's members (project:members:read, effective) and returns their
+// membership. Returns org_not_found, project_not_found, forbidden.
+func (s *Service) authorizeProjectMemberList(ctx context.Context, id Identity, orgID, projectID string) (Membership, error) {
 	m, err := s.membership(ctx, id, orgID)
 	if err != nil {
-		return err
+		return Membership{}, err
 	}
 	if _, in := m.Projects[projectID]; !in {
 		if _, err := s.project(ctx, orgID, projectID); err != nil {
-			return err
+			return Membership{}, err
 		}
 	}
 	if !canReadProjectMembers(m, projectID) {
-		return errForbidden("listing this project's members")
+		return Membership{}, errForbidden("listing this project's members")
 	}
-	return nil
+	return m, nil
 }
 
 // target loads another member of the organization. Returns member_not_found.
@@ -113,6 +136,15 @@ func lastOwner(err error) error {
 		return Errorf(ECodeLastOwner, "an organization needs at least one owner; make someone else an owner first")
 	}
 	return err
+}
+
+// actorAfter is the caller m once target has become after: after itself
+// when the caller changes their own role.
+func actorAfter(m, after Membership) Membership {
+	if m.UserID == after.UserID {
+		return after
+	}
+	return m
 }
 
 func memberOf(m Membership) Member {
@@ -151,6 +183,7 @@ func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, ro
 		after := t.clone()
 		after.Role = r
 		out = memberOf(after)
+		out.CanManage = canManageMember(actorAfter(m, after), after)
 		if t.Role == r {
 			return nil
 		}
@@ -235,7 +268,10 @@ func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projec
 		}
 		after := t.clone()
 		after.Projects[projectID] = r
-		out = Member{UserID: t.UserID, Email: t.Email, Role: string(r), JoinedAt: t.JoinedAt}
+		out = Member{UserID: t.UserID, Email: t.Email, Role: string(r), JoinedAt: t.JoinedAt,
+			// projectTarget let the caller manage the project's members; only
+			// a change of their own role can take that away.
+			CanManage: t.UserID != id.UserID || canManageProjectMembers(after, projectID)}
 		if t.Projects[projectID] == r {
 			return nil
 		}

@@ -266,7 +266,8 @@ func canReadProjectMembers(m Membership, pid string) bool {
 	return hasProject(m, pid, PermProjectMembersRead)
 }
 
-// canManageProjectMembers: invite to pid, change roles in it, remove from it.
+// canManageProjectMembers: invite to pid, change roles in it, remove from
+// it: also what canManage says in every row of pid's member list.
 func canManageProjectMembers(m Membership, pid string) bool {
 	return hasProject(m, pid, PermProjectMembersManage)
 }
@@ -352,6 +353,42 @@ func canSetOrgRole(m, target Membership, r OrgRole) bool {
 		return hasOrg(m, PermOrgOwnersManage)
 	}
 	return hasOrg(m, PermOrgMembersManage)
+}
+
+// canManageMember: change target's organization role and remove them
+// from the organization: what canManage says in a row of the
+// organization's member list. The roles it may be given are
+// grantableOrgRoles (anyone may still leave: canRemoveMember).
+func canManageMember(m, target Membership) bool {
+	return hasOrg(m, PermOrgMembersManage) && canSetOrgRole(m, target, lowestOrgRole())
+}
+
+// grantableOrgRoles lists, strongest first, the organization roles m may
+// give without naming a project: in an invite and as a manageable
+// member's new role (canManageMember). GET /me gives it to the console,
+// which holds no copy of these rules.
+func grantableOrgRoles(m Membership) []OrgRole {
+	out := []OrgRole{}
+	for _, p := range orgPolicies {
+		if canGrant(m, Grant{OrgRole: p.Role}) {
+			out = append(out, p.Role)
+		}
+	}
+	return out
+}
+
+// grantableProjectRoles lists, strongest first, the project roles m may
+// give in project pid: in an invite and as a member's new role there.
+// With project:members:manage in pid that is every project role.
+func grantableProjectRoles(m Membership, pid string) []ProjectRole {
+	out := []ProjectRole{}
+	if !canManageProjectMembers(m, pid) {
+		return out
+	}
+	for _, p := range projectPolicies {
+		out = append(out, p.Role)
+	}
+	return out
 }
 
 // canRemoveMember: remove target from the organization (anyone may leave).

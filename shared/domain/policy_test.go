@@ -237,3 +237,76 @@ func TestOnlyThePolicyComparesRoles(t *testing.T) {
 		t.Fatalf("checked %d files: the test is not looking at the domain", checked)
 	}
 }
+
+// TestGrantableRoles pins what GET /me tells the console each role may
+// give: organization roles without naming a project, and project roles.
+func TestGrantableRoles(t *testing.T) {
+	po := Membership{Role: OrgMember, Projects: map[string]ProjectRole{"a": ProjectOwner, "b": ProjectMemberRole, "v": ProjectViewer}}
+	for _, c := range []struct {
+		m    Membership
+		want []OrgRole
+	}{
+		{Membership{Role: OrgOwner}, []OrgRole{OrgOwner, OrgManager, OrgMember}},
+		{Membership{Role: OrgManager}, []OrgRole{OrgManager, OrgMember}},
+		{Membership{Role: OrgMember}, []OrgRole{}},
+		{po, []OrgRole{}}, // only together with their projects: the invite dialog offers no org role
+		{Membership{}, []OrgRole{}},
+	} {
+		if got := grantableOrgRoles(c.m); got == nil || !slices.Equal(got, c.want) {
+			t.Errorf("%q: grantableOrgRoles = %#v, want %v", c.m.Role, got, c.want)
+		}
+	}
+	all := []ProjectRole{ProjectOwner, ProjectMemberRole, ProjectViewer}
+	for _, c := range []struct {
+		name string
+		m    Membership
+		pid  string
+		want []ProjectRole
+	}{
+		{"org owner", Membership{Role: OrgOwner}, "x", all},
+		{"org manager, viewer of p", Membership{Role: OrgManager, Projects: map[string]ProjectRole{"v": ProjectViewer}}, "v", all},
+		{"project owner", po, "a", all},
+		{"project member", po, "b", []ProjectRole{}},
+		{"project viewer", po, "v", []ProjectRole{}},
+		{"not in the project", po, "x", []ProjectRole{}},
+	} {
+		if got := grantableProjectRoles(c.m, c.pid); got == nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s: grantableProjectRoles = %#v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestCanManageMember: a member list row's canManage is exactly "the
+// caller may give this member some other role and remove them", and the
+// roles they may give such a member are grantableOrgRoles — the console
+// offers those in the row's picker and needs no rule of its own.
+func TestCanManageMember(t *testing.T) {
+	roles := []OrgRole{OrgOwner, OrgManager, OrgMember}
+	for _, cr := range roles {
+		for _, tr := range roles {
+			caller := Membership{UserID: "c", Role: cr}
+			target := Membership{UserID: "t", Role: tr}
+			var settable []OrgRole
+			for _, r := range roles {
+				// SetOrgRole's two checks.
+				if hasOrg(caller, PermOrgMembersManage) && canSetOrgRole(caller, target, r) {
+					settable = append(settable, r)
+				}
+			}
+			// RemoveMember's two checks.
+			removable := hasOrg(caller, PermOrgMembersManage) && canRemoveMember(caller, target)
+			can := canManageMember(caller, target)
+			if can != removable || can != (len(settable) > 0) {
+				t.Errorf("%s on %s: canManage %v, may remove %v, may set %v", cr, tr, can, removable, settable)
+			}
+			if can && !slices.Equal(settable, grantableOrgRoles(caller)) {
+				t.Errorf("%s on %s: may set %v, grantableOrgRoles %v", cr, tr, settable, grantableOrgRoles(caller))
+			}
+		}
+	}
+	owner, manager, member := Membership{UserID: "o", Role: OrgOwner}, Membership{UserID: "m", Role: OrgManager}, Membership{UserID: "u", Role: OrgMember}
+	if !canManageMember(owner, owner) || !canManageMember(manager, manager) || canManageMember(member, member) ||
+		canManageMember(manager, owner) || !canManageMember(owner, manager) {
+		t.Error("canManageMember on the table's cases")
+	}
+}

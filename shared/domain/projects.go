@@ -33,11 +33,13 @@ func (s *Service) CreateProject(ctx context.Context, id Identity, orgID, name st
 }
 
 // ProjectView is one row of GET /orgs/{orgId}/projects: a project with the
-// caller's effective role there.
+// caller's effective role there and the project roles they may give in it
+// (as in GET /me).
 type ProjectView struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Access
+	GrantableProjectRoles []ProjectRole `json:"grantableProjectRoles"`
 }
 
 // ListProjects returns the projects the caller has access to: all of them
@@ -55,7 +57,7 @@ func (s *Service) ListProjects(ctx context.Context, id Identity, orgID string) (
 	out := []ProjectView{}
 	for _, p := range all {
 		if a, ok := projectAccess(m, p.ID); ok {
-			out = append(out, ProjectView{ID: p.ID, Name: p.Name, Access: a})
+			out = append(out, ProjectView{ID: p.ID, Name: p.Name, Access: a, GrantableProjectRoles: grantableProjectRoles(m, p.ID)})
 		}
 	}
 	return out, nil

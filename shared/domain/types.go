@@ -58,6 +58,10 @@ type Member struct {
 	Email    string    `json:"email"`
 	Role     string    `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
+	// CanManage tells the caller whether they may change this member's
+	// role and remove them (policy.go: canManageMember, or
+	// canManageProjectMembers in a project's list).
+	CanManage bool `json:"canManage"`
 }
 
 // InviteStatus is the stored lifecycle state of an invite.

@@ -233,9 +233,12 @@ func TestBrowserInviteFlow(t *testing.T) {
 
 // TestBrowserRolesPerProject: an owner invites, through the dialog, a
 // manager and a viewer with different roles per project; each then sees
-// only the controls their permissions (from GET /me and the project list)
-// allow: the manager manages members, projects and invitations but not the
-// owner; the viewer manages nothing and can only leave.
+// only the controls their permissions allow, as the API says them (GET /me
+// and the project list: permissions and the roles the caller may grant;
+// each member row's canManage): the manager manages members, projects and
+// invitations but not the owner; the viewer manages nothing and can only
+// leave, except in the project they own, where they may give every
+// project role.
 func TestBrowserRolesPerProject(t *testing.T) {
 	st, b := startBrowserTest(t)
 
@@ -271,12 +274,20 @@ func TestBrowserRolesPerProject(t *testing.T) {
 	roleIn := func(project string) string {
 		return fmt.Sprintf(`[data-testid="invite-project-role-select"][data-project-name=%q]`, project)
 	}
+	// offers waits until the select matching css offers exactly roles, in order.
+	offers := func(css, roles string) chromedp.Action[chromedp.Void] {
+		return waitJS(`[...(document.querySelector(%s)?.options || [])].map((o) => o.value).join() === %s`, css, roles)
+	}
 	invite := func(email, orgRole, alphaRole, betaRole string) {
 		owner.do("invite "+email,
 			chromedp.Click(tid("invite-open")),
 			chromedp.WaitVisible(tid("invite-dialog")),
 			// The owner may give every organization role.
 			waitJS(`[...document.querySelector('[data-testid="invite-org-role"]').options].map((o) => o.value).join() === "member,manager,owner"`),
+			// And every project role in every project.
+			offers(roleIn("Alpha"), "owner,member,viewer"),
+			offers(roleIn("Beta"), "owner,member,viewer"),
+			offers(`[data-testid="invite-project-role"]`, "owner,member,viewer"),
 			selectOption(`[data-testid="invite-org-role"]`, orgRole),
 			chromedp.Click(projectBox("Alpha")),
 			chromedp.Click(projectBox("Beta")),
@@ -392,7 +403,8 @@ func TestBrowserRolesPerProject(t *testing.T) {
 	viewer.do("see Beta's members as its owner",
 		selectOption(`[data-testid="members-scope"]`, viewer.projectID("Beta")),
 		waitJS(`document.querySelector('[data-testid="member-row"][data-email=%s]')?.dataset.role === "owner"`, viewerEmail),
-		waitJS(`!!document.querySelector('[data-testid="member-row"][data-email=%s] select[data-testid="member-role"]')`, managerEmail),
+		offers(fmt.Sprintf(`[data-testid="member-row"][data-email=%q] select[data-testid="member-role"]`, managerEmail), "owner,member,viewer"),
+		waitJS(`!!document.querySelector('[data-testid="member-row"][data-email=%s] [data-testid="member-remove"]')`, managerEmail),
 	)
 	viewer.do("open the invite dialog as a project owner",
 		chromedp.Click(tid("invite-open")),
@@ -400,6 +412,8 @@ func TestBrowserRolesPerProject(t *testing.T) {
 		// No organization role to pick; only Beta, the project they own.
 		waitJS(`document.querySelector('#invite-org-role-field').hidden`),
 		waitJS(`[...document.querySelectorAll('[data-testid="invite-project"]')].map((c) => c.dataset.projectName).join() === "Beta"`),
+		offers(roleIn("Beta"), "owner,member,viewer"),
+		offers(`[data-testid="invite-project-role"]`, "owner,member,viewer"),
 	)
 	viewer.shot("roles-viewer-invite-dialog")
 	viewer.do("close the dialog", chromedp.Click(tid("invite-cancel")), chromedp.WaitNotVisible(tid("invite-dialog")))

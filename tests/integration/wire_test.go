@@ -58,6 +58,8 @@ type member struct {
 	Email    string    `json:"email"`
 	Role     string    `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
+	// CanManage: the caller may change this member's role and remove them.
+	CanManage bool `json:"canManage"`
 }
 
 type memberPage struct {
@@ -72,14 +74,16 @@ type meResp struct {
 		Email string `json:"email"`
 	} `json:"user"`
 	Orgs []struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-		Role string `json:"role"`
+		ID                string   `json:"id"`
+		Name              string   `json:"name"`
+		Role              string   `json:"role"`
+		GrantableOrgRoles []string `json:"grantableOrgRoles"`
 	} `json:"orgs"`
 	Projects []struct {
-		ID    string `json:"id"`
-		OrgID string `json:"orgId"`
-		Name  string `json:"name"`
-		Role  string `json:"role"`
+		ID                    string   `json:"id"`
+		OrgID                 string   `json:"orgId"`
+		Name                  string   `json:"name"`
+		Role                  string   `json:"role"`
+		GrantableProjectRoles []string `json:"grantableProjectRoles"`
 	} `json:"projects"`
 }

@@ -515,6 +515,17 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// GrantableOrgRoles The organization roles the caller may give without naming a
+// project, strongest first (empty for none): as the `orgRole` of an
+// invite, and as the new role of a member whose row in the member
+// list says `canManage`. A project owner may still invite with org
+// role `member` together with their projects. Clients offer these
+// and hold no copy of the rules.
+type GrantableOrgRoles = []OrgRole
+
+// GrantableProjectRoles The project roles the caller may give in this project (in invites and as a member's new role), strongest first; empty for none.
+type GrantableProjectRoles = []ProjectRole
+
 // Id An id this service issued (prefix, underscore, base32).
 //
 // Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -591,6 +602,14 @@ type InviteResultStatus string
 // Me defines model for Me.
 type Me struct {
 	Orgs []struct {
+		// GrantableOrgRoles The organization roles the caller may give without naming a
+		// project, strongest first (empty for none): as the `orgRole` of an
+		// invite, and as the new role of a member whose row in the member
+		// list says `canManage`. A project owner may still invite with org
+		// role `member` together with their projects. Clients offer these
+		// and hold no copy of the rules.
+		GrantableOrgRoles GrantableOrgRoles `json:"grantableOrgRoles"`
+
 		// Id An id this service issued (prefix, underscore, base32).
 		//
 		// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -606,6 +625,9 @@ type Me struct {
 
 	// Projects Every project the caller has access to, with their effective role there (an organization owner or manager acts as owner of every project, via org).
 	Projects []struct {
+		// GrantableProjectRoles The project roles the caller may give in this project (in invites and as a member's new role), strongest first; empty for none.
+		GrantableProjectRoles GrantableProjectRoles `json:"grantableProjectRoles"`
+
 		// Id An id this service issued (prefix, underscore, base32).
 		//
 		// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -631,8 +653,10 @@ type Me struct {
 
 // Member defines model for Member.
 type Member struct {
-	Email    string    `json:"email"`
-	JoinedAt time.Time `json:"joinedAt"`
+	// CanManage Whether the caller may change this member's role (in an organization list to one of their `grantableOrgRoles`, in a project list to one of the project's `grantableProjectRoles`) and remove them; anyone may remove themself (leave). In a role change's answer, whether they still may.
+	CanManage bool      `json:"canManage"`
+	Email     string    `json:"email"`
+	JoinedAt  time.Time `json:"joinedAt"`
 
 	// Role The organization role (owner, manager, member) or, in a project list, the project role (owner, member, viewer).
 	Role MemberRole `json:"role"`
@@ -751,6 +775,9 @@ type ProjectRole string
 
 // ProjectView A project the caller has access to, with their effective role there.
 type ProjectView struct {
+	// GrantableProjectRoles The project roles the caller may give in this project (in invites and as a member's new role), strongest first; empty for none.
+	GrantableProjectRoles GrantableProjectRoles `json:"grantableProjectRoles"`
+
 	// Id An id this service issued (prefix, underscore, base32).
 	//
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r

@@ -1,7 +1,8 @@
 // What the Users tab's parts share: the page state, the API with the
 // session, messages, the confirm dialog, and what the caller may do, read
-// only from the permissions the API gives (GET /me and
-// GET /orgs/{orgId}/projects): this file holds no copy of the rules.
+// only from what the API gives (GET /me and GET /orgs/{orgId}/projects:
+// permissions and the roles the caller may grant; each member row's
+// canManage): this file holds no copy of the rules.
 
 import { ApiError, request, seg } from './api.js';
 import { clearSession, getSession } from './auth.js';
@@ -10,9 +11,9 @@ import { announce, byId, show } from './dom.js';
 export const PAGE_SIZE = 50;
 
 export const state = {
-  me: null, // GET /me: {user, orgs, projects}, each org and project with role and permissions
+  me: null, // GET /me: {user, orgs, projects}, each org and project with role, permissions and grantable roles
   orgId: '',
-  projects: [], // GET /orgs/{orgId}/projects: the projects the caller has access to, with role and permissions
+  projects: [], // GET /orgs/{orgId}/projects: the projects the caller has access to, with role, permissions and grantable roles
   scope: '', // '' = the organization, else a project id
   invitesCursor: null,
   loadSeq: 0, // drops answers of a previous organization
@@ -113,16 +114,28 @@ export function projectName(id) {
 }
 
 /**
- * The roles the caller may give: organization roles (owner only with
- * org:owners:manage) or project roles, strongest first. The names are the
- * API's vocabulary; who may give them comes from the permissions.
+ * The organization roles the caller may give without naming a project (in
+ * an invite, and to a member whose row says canManage), strongest first:
+ * GET /me's grantableOrgRoles.
  */
-export function assignableOrgRoles(forInvite) {
-  const can = forInvite ? orgCan('org:invites:manage') : orgCan('org:members:manage');
-  if (!can) return [];
-  return [...(orgCan('org:owners:manage') ? ['owner'] : []), 'manager', 'member'];
+export function grantableOrgRoles() {
+  return currentOrg()?.grantableOrgRoles || [];
 }
-export const PROJECT_ROLES = ['owner', 'member', 'viewer'];
+
+/** The project roles the caller may give in project id, strongest first: its grantableProjectRoles. */
+export function grantableProjectRoles(id) {
+  return projectAccess(id)?.grantableProjectRoles || [];
+}
+
+/** The organization's projects in which the caller may give roles, by name. */
+export function grantableProjects() {
+  return state.projects.filter((p) => grantableProjectRoles(p.id).length > 0).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The role a picker of roles (strongest first) starts on: member when offered, else the weakest. */
+export function defaultRole(roles) {
+  return roles.includes('member') ? 'member' : roles[roles.length - 1] || '';
+}
 
 /** The hint shown for each role in pickers. */
 export const roleHints = {

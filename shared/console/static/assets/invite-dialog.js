@@ -1,6 +1,7 @@
-// The invite dialog: addresses, an organization role (offered only with
-// the permission to give it), and projects each with its own role (only
-// projects whose members the caller manages). Sends
+// The invite dialog: addresses, an organization role (offered only when
+// GET /me says the caller may grant some: grantableOrgRoles), and projects
+// each with its own role (the projects and roles the API says the caller
+// may grant: grantableProjectRoles). Sends
 // {emails, orgRole?, projects: [{id, role}], expiresInDays}. The same
 // dialog edits a pending invitation (PATCH): its link keeps working and
 // grants the new terms.
@@ -8,7 +9,7 @@
 import { ApiError, sentence } from './api.js';
 import { badge, byId, cap, fill, formatDateTime, h, show } from './dom.js';
 import {
-  PROJECT_ROLES, api, assignableOrgRoles, currentOrg, orgPath, projectsWhere, roleHints, say,
+  api, currentOrg, defaultRole, grantableOrgRoles, grantableProjectRoles, grantableProjects, orgPath, roleHints, say,
 } from './context.js';
 import { loadInvites } from './invites-table.js';
 import { loadMembers } from './members-table.js';
@@ -57,8 +58,8 @@ export function openInviteDialog() {
   show(byId('invite-emails-field'));
   byId('invite-expires-label').textContent = 'Link valid for (days)';
   byId('invite-submit').textContent = 'Invite';
-  const orgRoles = assignableOrgRoles(true);
-  const projects = projectsWhere('project:members:manage');
+  const orgRoles = grantableOrgRoles();
+  const projects = grantableProjects();
   const orgWide = orgRoles.length > 0;
 
   byId('invite-title').textContent = `Invite users to ${currentOrg().name}`;
@@ -67,24 +68,30 @@ export function openInviteDialog() {
     : 'You can invite people to the projects you own.';
   const roleSelect = byId('invite-org-role');
   fill(roleSelect, [...orgRoles].reverse().map((r) => h('option', { value: r }, cap(r))));
-  roleSelect.value = 'member';
+  roleSelect.value = defaultRole(orgRoles);
   byId('invite-org-role-hint').textContent = orgRoles.map((r) => `${cap(r)}: ${roleHints[r]}`).join(' ');
   show(byId('invite-org-role-field'), orgWide);
 
-  fill(byId('invite-projects'), projects.map((p, i) => h('div', { class: 'check check-role' },
-    h('input', {
-      type: 'checkbox', id: `invite-project-${i}`, value: p.id, name: 'projectIds',
-      dataset: { testid: 'invite-project', projectName: p.name },
-    }),
-    h('label', { for: `invite-project-${i}` }, p.name),
-    h('select', {
-      class: 'select-small', 'aria-label': `Role in ${p.name}`, disabled: true,
-      dataset: { testid: 'invite-project-role-select', projectName: p.name },
-    }, PROJECT_ROLES.map((r) => h('option', { value: r, selected: r === 'member' }, cap(r)))))));
+  fill(byId('invite-projects'), projects.map((p, i) => {
+    const roles = grantableProjectRoles(p.id);
+    return h('div', { class: 'check check-role' },
+      h('input', {
+        type: 'checkbox', id: `invite-project-${i}`, value: p.id, name: 'projectIds',
+        dataset: { testid: 'invite-project', projectName: p.name },
+      }),
+      h('label', { for: `invite-project-${i}` }, p.name),
+      h('select', {
+        class: 'select-small', 'aria-label': `Role in ${p.name}`, disabled: true,
+        dataset: { testid: 'invite-project-role-select', projectName: p.name },
+      }, roles.map((r) => h('option', { value: r, selected: r === defaultRole(roles) }, cap(r)))));
+  }));
   byId('invite-projects-hint').textContent = projects.length === 0
     ? 'This organization has no projects yet: invitees join the organization only.'
     : orgWide ? 'Optional: leave all unchecked to invite to the organization only.' : 'Pick at least one project.';
-  byId('invite-project-role').value = 'member';
+  // The "every picked project" role offers what the caller may grant in any of them.
+  const anyRoles = [...new Set(projects.flatMap((p) => grantableProjectRoles(p.id)))];
+  fill(byId('invite-project-role'), anyRoles.map((r) => h('option', { value: r }, cap(r))));
+  byId('invite-project-role').value = defaultRole(anyRoles);
   syncProjectRoles();
   byId('invite-emails').value = '';
   byId('invite-expires').value = '7';
@@ -113,10 +120,12 @@ export function syncProjectRoles() {
   byId('invite-project-role').disabled = !any;
 }
 
-/** The "all projects" role sets the role of every project (each can still be changed). */
+/** The "all projects" role sets the role of every project that offers it (each can still be changed). */
 export function applyRoleToAll() {
   const role = byId('invite-project-role').value;
-  for (const s of byId('invite-projects').querySelectorAll('select')) s.value = role;
+  for (const s of byId('invite-projects').querySelectorAll('select')) {
+    if ([...s.options].some((o) => o.value === role)) s.value = role;
+  }
 }
 
 const fieldIds = {
@@ -135,7 +144,7 @@ export async function submitInvite(ev) {
   const emails = parseEmails(byId('invite-emails').value);
   const projects = pickedProjects();
   const days = Number(byId('invite-expires').value || 7);
-  const orgWide = assignableOrgRoles(true).length > 0;
+  const orgWide = grantableOrgRoles().length > 0;
   const fail = (id, message) => {
     errorEl.textContent = message;
     const el = byId(id);
@@ -180,7 +189,7 @@ async function submitEdit(inv) {
   const projects = pickedProjects();
   const raw = byId('invite-expires').value.trim();
   const body = { projects };
-  if (assignableOrgRoles(true).length > 0) body.orgRole = byId('invite-org-role').value;
+  if (grantableOrgRoles().length > 0) body.orgRole = byId('invite-org-role').value;
   if (raw) body.expiresInDays = Number(raw);
   const submit = byId('invite-submit');
   submit.disabled = true;

@@ -1,12 +1,14 @@
 // The members table: the organization's members, or one project's, with
-// role pickers and remove / leave buttons where the caller's permissions
-// allow them. Its search box and pages are member-search.js.
+// role pickers and remove buttons on the rows the API says the caller may
+// manage (canManage), offering the roles it says they may grant, and a
+// leave button on their own row. Its search box and pages are
+// member-search.js.
 
 import { badge, byId, cap, fill, h, show, timeEl } from './dom.js';
 import { MemberPager } from './member-search.js';
 import {
-  PAGE_SIZE, PROJECT_ROLES, api, assignableOrgRoles, clearError, confirmAction, currentOrg, hooks, orgCan,
-  orgPath, projectCan, projectName, say, showError, state,
+  PAGE_SIZE, api, clearError, confirmAction, currentOrg, grantableOrgRoles, grantableProjectRoles, hooks,
+  orgPath, projectName, say, showError, state,
 } from './context.js';
 
 let pager; // MemberPager (member-search.js): the search box and the pages
@@ -38,12 +40,10 @@ function memberPath(userId) {
   return state.scope ? orgPath('projects', state.scope, 'members', userId) : orgPath('members', userId);
 }
 
-/** The roles the caller may set for member m in the current scope (none: read-only). */
+/** The roles the caller may set for member m in the current scope (none: read-only), as the API says. */
 function rolesFor(m) {
-  if (state.scope) return projectCan(state.scope, 'project:members:manage') ? PROJECT_ROLES : [];
-  const roles = assignableOrgRoles(false);
-  // An owner's role is changed only by those who may give the owner role.
-  return roles.includes(m.role) ? roles : [];
+  if (!m.canManage) return [];
+  return state.scope ? grantableProjectRoles(state.scope) : grantableOrgRoles();
 }
 
 function memberRow(m) {
@@ -63,9 +63,8 @@ function memberRow(m) {
     roleCell = badge(cap(m.role), m.role === 'owner' ? 'accent' : 'neutral', { dataset: { testid: 'member-role' } });
   }
 
-  const remove = state.scope ? projectCan(state.scope, 'project:members:manage') : orgCan('org:members:manage') && roles.length > 0;
   let action = null;
-  if (remove || self) {
+  if (m.canManage || self) {
     action = h('button', {
       type: 'button', class: 'btn btn-quiet btn-small btn-danger-text', dataset: { testid: 'member-remove' },
       'aria-label': self ? `Leave ${state.scope ? `project ${projectName(state.scope)}` : currentOrg().name}` : `Remove ${m.email}`,
