@@ -235,11 +235,9 @@ func TestFunctionResourceWildcards(t *testing.T) {
 			}
 			for _, fn := range members.FunctionNames() {
 				// WHEN we collect the actions of the role's statements on "*"
-				p := props(s.resource(t, members.FunctionLogicalID(fn), "AWS::Lambda::Function"))
-				roleID, _ := path(p, "Role", "Fn::GetAtt", 0).(string)
 				var got []string
 				seen := map[string]bool{}
-				for _, st := range s.roleStatements(roleID) {
+				for _, st := range s.roleStatements(s.functionRoleID(t, fn)) {
 					if !slices.Contains(asSlice(st["Resource"]), any("*")) {
 						continue
 					}
