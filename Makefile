@@ -73,11 +73,12 @@ vet:
 	$(GO) vet ./...
 
 ## CDK app (infra/, cdk.json). The CLI is pinned in package-lock.json.
-## Context (sesIdentity, mailFrom, consoleOrigin, oidcIssuer, oidcAudience,
-## cognitoDomainPrefix, consoleDomain, consoleCertificateArn, webAclArn,
-## cognitoFeaturePlan) comes from cdk.context.json or CDK_ARGS, e.g.
+## Context values (the SES identity and sender, the console's domain, an OIDC
+## issuer, alarmEmail, the webhook, abuse limits, …) come from
+## cdk.context.json or CDK_ARGS, e.g.
 ##   make deploy CDK_ARGS="-c sesIdentity=example.com -c mailFrom=no-reply@example.com"
-## See docs/deploy.md.
+## docs/deploy.md, "2. Choose the context values", lists every key (a test
+## checks it against the Ctx* constants of infra/members); assetDir is set here.
 CDK := node_modules/.bin/cdk
 CDK_OUT ?= cdk.out
 CDK_ARGS ?=

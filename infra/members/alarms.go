@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/members-saas/members/shared/routes"
 )
 
 // Alarm thresholds. docs/operations.md (the runbook) gives the reasoning;
@@ -33,6 +35,15 @@ const (
 	sesBounceRate        = 0.02   // SES reviews the account at 5%, and pauses sending at 10%
 	sesComplaintRate     = 0.0005 // SES reviews the account at 0.1%, and pauses sending at 0.5%
 	sesReputationPeriodH = 1      // SES updates the reputation metrics about hourly
+	// publish-events normally reads a record a second or two after the
+	// write (a 1 s batching window, one PutEvents call). A poison record's
+	// retries clear within minutes (FunctionErrors and the dead-letter
+	// queue's alarm report those); an age over 5 minutes for 15 minutes in
+	// a row is a backlog: events reach the bus and webhook late. The
+	// stream keeps records 24 h and the mapping gives them up to the DLQ
+	// at 23 h (events.go), so this leaves most of a day to act.
+	streamIteratorAgeMinutes = 5
+	streamIteratorAgePeriods = 3
 )
 
 // alarmPeriod is the period of every alarm but the SES reputation ones.
@@ -59,6 +70,7 @@ const (
 	AlarmTableSystemErrors = "TableSystemErrors"
 	AlarmSESBounceRate     = "SesBounceRate"
 	AlarmSESComplaintRate  = "SesComplaintRate"
+	AlarmStreamIteratorAge = "StreamIteratorAge"
 	// OutAlarmTopic is the stack output with the alarm topic's ARN.
 	OutAlarmTopic = "AlarmTopic"
 )
@@ -83,6 +95,8 @@ func AlarmDocs() []AlarmDoc {
 		{AlarmTableSystemErrors, "AWS/DynamoDB SystemErrors, summed over the store's operations", fmt.Sprintf("≥ %d in 5 minutes", tableSystemErrors)},
 		{AlarmSESBounceRate, "AWS/SES Reputation.BounceRate (maximum), the account", fmt.Sprintf("> %g%% in an hour", sesBounceRate*100)},
 		{AlarmSESComplaintRate, "AWS/SES Reputation.ComplaintRate (maximum), the account", fmt.Sprintf("> %g%% in an hour", sesComplaintRate*100)},
+		{AlarmStreamIteratorAge, "AWS/Lambda IteratorAge (maximum), publish-events (the table stream's event source mapping)",
+			fmt.Sprintf("> %d minutes in %d consecutive 5-minute periods", streamIteratorAgeMinutes, streamIteratorAgePeriods)},
 	}
 }
 
@@ -183,6 +197,12 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms
 		props.Table.MetricSystemErrorsForOperations(&awsdynamodb.SystemErrorsForOperationsMetricOptions{
 			Operations: ops, Statistic: jsii.String("Sum"), Period: alarmPeriod,
 		}), tableSystemErrors, gte, 1)
+
+	// IteratorAge is in milliseconds.
+	add(AlarmStreamIteratorAge, fmt.Sprintf("publish-events is more than %d minutes behind the table's stream: membership events are late.", streamIteratorAgeMinutes),
+		props.Functions[routes.FnPublishEvents].Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{
+			Statistic: jsii.String("Maximum"), Period: alarmPeriod,
+		}), streamIteratorAgeMinutes*60*1000, gt, streamIteratorAgePeriods)
 
 	reputation := func(name string) awscloudwatch.Metric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{

@@ -72,7 +72,7 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 	})
 
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
-	byKey := map[string]constructs.IConstruct{} // route key → route, for setRouteThrottles
+	byOp := map[routes.Op]constructs.IConstruct{} // operation → route, for setRouteThrottles
 	for _, r := range routes.Table {
 		in, ok := integrations[r.Function]
 		if !ok {
@@ -93,7 +93,7 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 			opts.Authorizer = awsapigatewayv2.NewHttpNoneAuthorizer()
 		}
 		for _, route := range *a.HttpApi.AddRoutes(opts) {
-			byKey[r.Key()] = route
+			byOp[r.Op] = route
 		}
 	}
 
@@ -124,7 +124,7 @@ func NewAPI(scope constructs.Construct, id string, props APIProps) *API {
 		ThrottlingRateLimit:  jsii.Number(apiRateLimit),
 		ThrottlingBurstLimit: jsii.Number(apiBurstLimit),
 	})
-	setRouteThrottles(stage, byKey) // throttle.go
+	setRouteThrottles(stage, byOp) // throttle.go
 
 	a.URL = a.HttpApi.ApiEndpoint()
 	return a

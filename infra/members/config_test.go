@@ -1,9 +1,15 @@
 package members_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -163,5 +169,72 @@ func TestMissingBootstrapIsAnError(t *testing.T) {
 	// THEN it says which function and what to run
 	if err == nil || !strings.Contains(err.Error(), `"ses-events"`) || !strings.Contains(err.Error(), "make build") && strings.Contains(err.Error(), "functions/ses-events") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestContextKeysDoc: docs/deploy.md's context table has a row for every
+// context key the app reads (the Ctx* constants of infra/members) and for
+// no other.
+func TestContextKeysDoc(t *testing.T) {
+	// GIVEN the Ctx* constants of the package's source
+	var keys []string
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range file.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if !strings.HasPrefix(n.Name, "Ctx") || i >= len(vs.Values) {
+						continue
+					}
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						v, _ := strconv.Unquote(lit.Value)
+						keys = append(keys, v)
+					}
+				}
+			}
+		}
+	}
+	if len(keys) < 19 {
+		t.Fatalf("only %d Ctx* constants found: %v", len(keys), keys)
+	}
+
+	// WHEN we read the first column of the table in section 2
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "## 2. Choose the context values")
+	if i < 0 {
+		t.Fatal("docs/deploy.md has no section 2. Choose the context values")
+	}
+	section := doc[i+3:]
+	section = section[:strings.Index(section, "\n## ")]
+	var rows []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Za-z]+)` \\|").FindAllStringSubmatch(section, -1) {
+		rows = append(rows, m[1])
+	}
+
+	// THEN they are the same keys
+	sort.Strings(keys)
+	sort.Strings(rows)
+	if !reflect.DeepEqual(keys, rows) {
+		t.Errorf("docs/deploy.md context table %v\nCtx* constants %v", rows, keys)
 	}
 }

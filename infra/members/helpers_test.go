@@ -282,6 +282,14 @@ func strs(v any) []string {
 	return out
 }
 
+// functionRoleID returns the logical id of function name's role.
+func (s *synthesized) functionRoleID(t *testing.T, name string) string {
+	t.Helper()
+	p := props(s.resource(t, members.FunctionLogicalID(name), "AWS::Lambda::Function"))
+	id, _ := path(p, "Role", "Fn::GetAtt", 0).(string)
+	return id
+}
+
 // roleStatements returns the IAM statements attached to the role with
 // logical id roleID through AWS::IAM::Policy resources and inline policies.
 func (s *synthesized) roleStatements(roleID string) []map[string]any {

@@ -45,8 +45,8 @@ type compliance struct {
 	// Events are the membership events' constructs, whose dead-letter
 	// queues are destinations, not queues with a redrive policy.
 	Events *Events
-	// Functions are the Members functions, whose roles carry the X-Ray
-	// grants of active tracing.
+	// Functions are the Members functions, whose roles carry the grants
+	// on "*" of resourceWildcardReason.
 	Functions map[string]awslambda.Function
 	// CursorKey is the generated key of page cursors (limits.go).
 	CursorKey awssecretsmanager.Secret
@@ -92,23 +92,25 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 		}
 	}
 
+	if err := validatePublicRoutes(publicRoutes); err != nil {
+		panic("members: " + err.Error())
+	}
 	for _, n := range *c.API.HttpApi.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if !*awsapigatewayv2.CfnRoute_IsCfnRoute(n) {
 			continue
 		}
-		key := *n.(awsapigatewayv2.CfnRoute).RouteKey()
-		if reason, ok := publicRoutes[key]; ok && isPublic(key) {
+		r, ok := routeByKey(*n.(awsapigatewayv2.CfnRoute).RouteKey())
+		if reason, public := publicRoutes[r.Op]; ok && !r.Auth && public {
 			suppress(n, "APIG4", reason)
 		}
 	}
 
-	// Active tracing (docs/operations.md#tracing) grants each function's
-	// role xray:PutTraceSegments and xray:PutTelemetryRecords, which have no
-	// resource-level permissions: "*" is the only resource they take.
+	// The functions' roles hold a few actions that take no resource but
+	// "*" (resourceWildcardReason says which and why); TestFunctionResourceWildcards
+	// fails on any other action on "*".
 	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
 		suppress(c.Functions[name].Role().Node().TryFindChild(jsii.String("DefaultPolicy")), "IAM5",
-			"Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, "+
-				"so CDK grants them on \"*\" (AWS's own managed policy AWSXRayDaemonWriteAccess does the same).", "Resource::*")
+			resourceWildcardReason(name), "Resource::*")
 	}
 
 	// The membership events' dead-letter queues are on-failure destinations
@@ -146,13 +148,55 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 }
 
 // publicRoutes are why routes without an authorizer (routes.Table's Auth
-// false) are public; a public route missing here fails synthesis
-// (AwsSolutions-APIG4).
-var publicRoutes = map[string]string{
-	"GET /healthz": "Public by design: a liveness probe for load balancers and monitors, without a token; " +
+// false) are public, by operation. A public route missing here fails
+// synthesis (AwsSolutions-APIG4); an entry whose operation has no public
+// route makes checkCompliance panic (validatePublicRoutes).
+var publicRoutes = map[routes.Op]string{
+	routes.OpHealthz: "Public by design: a liveness probe for load balancers and monitors, without a token; " +
 		"it reads nothing and returns only {\"status\":\"ok\"}.",
-	"POST /invites/preview": "Public by design: the invite link's landing page shows the invite to a recipient " +
+	routes.OpPreviewInvite: "Public by design: the invite link's landing page shows the invite to a recipient " +
 		"who may not have an account yet; the invite token in the body is the credential and only its holder sees the invite.",
+}
+
+// validatePublicRoutes returns an error naming an operation of reasons
+// that routes.Table has no route for, or whose route requires a token: a
+// reason for a route that is not public would hide a stale entry.
+func validatePublicRoutes(reasons map[routes.Op]string) error {
+	for _, op := range slices.Sorted(maps.Keys(reasons)) {
+		r, ok := routeOf(op)
+		if !ok {
+			return fmt.Errorf("publicRoutes names %s, which has no route in shared/routes.Table", op)
+		}
+		if r.Auth {
+			return fmt.Errorf("publicRoutes names %s, but its route %s requires a token (Auth)", op, r.Key())
+		}
+	}
+	return nil
+}
+
+// tracingWildcard is why every function's role holds X-Ray actions on "*":
+// active tracing (docs/operations.md#tracing).
+const tracingWildcard = "Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, " +
+	"so CDK grants them on \"*\" (AWS's own managed policy AWSXRayDaemonWriteAccess does the same)."
+
+// streamListWildcard is why publish-events' role holds dynamodb:ListStreams
+// on "*": CDK's DynamoEventSource grants it there (Table.grantStreamRead),
+// because ListStreams takes no resource but "*".
+const streamListWildcard = "Also dynamodb:ListStreams, for the table stream's event source mapping: CDK's DynamoEventSource grants it on \"*\" because " +
+	"ListStreams supports no resource-level permissions (IAM Service Authorization Reference; AWS's managed policy " +
+	"AWSLambdaDynamoDBExecutionRole does the same). It returns stream ARNs only, no items; the stream reads " +
+	"(dynamodb:DescribeStream, GetRecords, GetShardIterator) are granted on this table's stream ARN only."
+
+// resourceWildcardReason is the reason of the IAM5 suppression on function
+// fn's role policy: every action the role holds on Resource "*", and why.
+// A grant on "*" this does not name must not be added silently:
+// TestFunctionResourceWildcards checks each "*" statement's actions
+// against a table and against this reason.
+func resourceWildcardReason(fn string) string {
+	if fn == routes.FnPublishEvents {
+		return tracingWildcard + " " + streamListWildcard
+	}
+	return tracingWildcard
 }
 
 // bucketDeploymentWildcards are the wildcard findings (AwsSolutions-IAM5)
@@ -169,14 +213,15 @@ var bucketDeploymentWildcards = []any{
 	"Resource::*",
 }
 
-// isPublic reports whether routes.Table has the route key without Auth.
-func isPublic(key string) bool {
+// routeByKey returns the route of routes.Table with the API Gateway route
+// key ("GET /healthz").
+func routeByKey(key string) (routes.Route, bool) {
 	for _, r := range routes.Table {
 		if r.Key() == key {
-			return !r.Auth
+			return r, true
 		}
 	}
-	return false
+	return routes.Route{}, false
 }
 
 // suppress accepts the finding of rule (without the pack's prefix: "S1")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/members-saas/members/infra/members"
+	"github.com/members-saas/members/shared/routes"
 )
 
 var variants = []struct {
@@ -162,24 +164,25 @@ func TestNagFixedFindings(t *testing.T) {
 	}
 	// The functions' index/* grants are fixed (each index by name, for the
 	// functions that query it: TestFunctionPermissions). What IAM5 still
-	// finds on a function's policy is only active tracing's X-Ray grant on
-	// "*", suppressed for exactly that finding.
-	xray := map[string]bool{}
+	// finds on a function's policy is only its grants on "*" (X-Ray, and
+	// ListStreams for publish-events: TestFunctionResourceWildcards),
+	// suppressed for exactly that finding.
+	star := map[string]bool{}
 	for _, sup := range members.Suppressions(s.stack) {
 		if sup.Rule == members.NagPack+"-IAM5" && strings.HasPrefix(sup.Path, "Functions/") {
 			if fmt.Sprint(sup.AppliesTo) != "[Resource::*]" {
-				t.Errorf("IAM5 on %s is suppressed for %v, want only the X-Ray grant [Resource::*]", sup.Path, sup.AppliesTo)
+				t.Errorf("IAM5 on %s is suppressed for %v, want only the grants on \"*\" [Resource::*]", sup.Path, sup.AppliesTo)
 			}
-			xray[sup.Path] = true
+			star[sup.Path] = true
 		}
 	}
 	for _, fn := range members.FunctionNames() {
 		res := "Functions/" + members.FunctionLogicalID(fn) + "Role/DefaultPolicy/Resource"
-		if !xray[res] {
-			t.Errorf("%s: no X-Ray IAM5 suppression", res)
+		if !star[res] {
+			t.Errorf("%s: no IAM5 suppression for its grants on \"*\"", res)
 		}
 		if got := compliance(rows, "IAM5", res); strings.Join(got, ",") != "Suppressed" {
-			t.Errorf("IAM5 on %s: %v, want Suppressed (X-Ray only)", res, got)
+			t.Errorf("IAM5 on %s: %v, want Suppressed (Resource::* only)", res, got)
 		}
 	}
 	for rule, resources := range want {
@@ -197,6 +200,78 @@ func TestNagFixedFindings(t *testing.T) {
 		if got := compliance(rows, rule, "Console/Distribution/Resource"); strings.Join(got, ",") != "Compliant" {
 			t.Errorf("OIDC variant: %s on the distribution: %v, want Compliant", rule, got)
 		}
+	}
+}
+
+// resourceWildcardActions are the only actions a function's role may hold
+// on Resource "*": X-Ray's (active tracing) for every function, and
+// dynamodb:ListStreams for publish-events (its stream's event source
+// mapping). None of them supports resource-level permissions. A new grant
+// on "*" fails TestFunctionResourceWildcards until it is added here and
+// named in the reason of the role's IAM5 suppression (nag.go).
+func resourceWildcardActions(fn string) []string {
+	actions := []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+	if fn == routes.FnPublishEvents {
+		actions = append(actions, "dynamodb:ListStreams")
+	}
+	sort.Strings(actions)
+	return actions
+}
+
+// TestFunctionResourceWildcards: every statement of a function's role on
+// Resource "*" holds only the actions of resourceWildcardActions, and the
+// IAM5 suppression that accepts the role's "*" names each of them in its
+// reason, so that a reviewer reading the reason sees every action on "*".
+func TestFunctionResourceWildcards(t *testing.T) {
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			// GIVEN a synthesized stack and its suppressions by resource
+			s := v.s(t)
+			reasons := map[string]string{}
+			for _, sup := range members.Suppressions(s.stack) {
+				if sup.Rule == members.NagPack+"-IAM5" {
+					reasons[sup.Path] = sup.Reason
+				}
+			}
+			for _, fn := range members.FunctionNames() {
+				// WHEN we collect the actions of the role's statements on "*"
+				var got []string
+				seen := map[string]bool{}
+				for _, st := range s.roleStatements(s.functionRoleID(t, fn)) {
+					if !slices.Contains(asSlice(st["Resource"]), any("*")) {
+						continue
+					}
+					if st["Effect"] != "Allow" {
+						t.Errorf("%s: %s statement on \"*\": %s", fn, st["Effect"], js(st))
+					}
+					for _, a := range strs(st["Action"]) {
+						if !seen[a] {
+							seen[a] = true
+							got = append(got, a)
+						}
+					}
+				}
+				sort.Strings(got)
+
+				// THEN they are exactly the function's allowed actions
+				want := resourceWildcardActions(fn)
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: actions on \"*\" %v, want %v", fn, got, want)
+				}
+				// AND the suppression's reason names each of them
+				res := "Functions/" + members.FunctionLogicalID(fn) + "Role/DefaultPolicy/Resource"
+				reason, ok := reasons[res]
+				if !ok {
+					t.Errorf("%s: no IAM5 suppression on %s", fn, res)
+					continue
+				}
+				for _, a := range got {
+					if !strings.Contains(reason, a) {
+						t.Errorf("%s: the IAM5 reason does not name %s: %q", fn, a, reason)
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -1,9 +1,12 @@
 package members_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -777,4 +780,50 @@ func TestTemplateMatchesIdiom(t *testing.T) {
 		s.tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(float64(len(routes.Table))))
 		s.tpl.AllResourcesProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{"PayloadFormatVersion": "2.0"})
 	})
+}
+
+// TestPermissionsDoc: docs/deploy.md's Permissions note names exactly the
+// functions whose role may only read the table, and those with no
+// permission on it, as the template grants them.
+func TestPermissionsDoc(t *testing.T) {
+	// GIVEN the default stack
+	s := defaultStack(t)
+	// WHEN we sort the functions by what their roles may do to the table
+	var readers, none []string
+	for _, name := range members.FunctionNames() {
+		actions, _ := actionsOn(s.roleStatements(s.functionRoleID(t, name)), "dynamodb:")
+		switch {
+		case !slices.Contains(actions, "dynamodb:GetItem"):
+			none = append(none, name)
+		case !slices.Contains(actions, "dynamodb:PutItem") && !slices.Contains(actions, "dynamodb:UpdateItem") &&
+			!slices.Contains(actions, "dynamodb:DeleteItem"):
+			readers = append(readers, name)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Join(strings.Fields(string(b)), " ")
+	names := func(sentence *regexp.Regexp) []string {
+		m := sentence.FindStringSubmatch(doc)
+		if m == nil {
+			t.Fatalf("docs/deploy.md has no sentence %s", sentence)
+		}
+		var out []string
+		for _, n := range regexp.MustCompile("`([a-z-]+)`").FindAllStringSubmatch(m[1], -1) {
+			out = append(out, n[1])
+		}
+		sort.Strings(out)
+		return out
+	}
+	sort.Strings(readers)
+	sort.Strings(none)
+	// THEN the docs list the same functions
+	if got := names(regexp.MustCompile("((?:`[a-z-]+`(?:, | and ))+`[a-z-]+`) may only read the table")); !slices.Equal(got, readers) {
+		t.Errorf("docs/deploy.md: %v may only read the table; the template: %v", got, readers)
+	}
+	if got := names(regexp.MustCompile("((?:`[a-z-]+`(?:, | and ))+`[a-z-]+`) have no permission on it")); !slices.Equal(got, none) {
+		t.Errorf("docs/deploy.md: %v have no permission on the table; the template: %v", got, none)
+	}
 }
