@@ -85,10 +85,10 @@ func (h StreamHandler) Handle(ctx context.Context, payload json.RawMessage) (eve
 		h.Log.ErrorContext(ctx, "events not published", "published", n, "pending", len(entries)-n,
 			"sequenceNumber", seqs[failed], "err", err)
 	}
-	h.Log.InfoContext(ctx, "stream batch", "records", len(batch.Records), "published", n)
 	if err := h.Metrics.Emit(routes.FnPublishEvents, c, nil); err != nil {
 		h.Log.WarnContext(ctx, "metrics not written", "err", err)
 	}
+	h.Log.InfoContext(ctx, "stream batch", "records", len(batch.Records), "published", n)
 	if failed < 0 {
 		return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}, nil
 	}
