@@ -85,7 +85,7 @@ var Catalog = []Metric{
 	{DeliveryBouncedTransient, "ses-events", "SES Bounce events of type Transient or Undetermined (soft bounces)"},
 	{DeliveryComplained, "ses-events", "SES Complaint events: the recipient marked the mail as spam"},
 	{EventsPublished, "publish-events", "membership events EventBridge accepted"},
-	{EventsFailed, "publish-events", "membership events an invocation could not publish: refused by EventBridge after retries (with the batch's events after them), or an audit record that could not be read; Lambda retries from the first, so one event may count more than once"},
+	{EventsFailed, "publish-events", "membership events an invocation could not publish: refused by EventBridge after retries (with the batch's events after them), or a stream record that could not be read or mapped to its event (poison); Lambda retries from the first, so one event may count more than once"},
 }
 
 // Counts are metric values of one event (a request, a batch of SES events).
