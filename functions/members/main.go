@@ -25,7 +25,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	aws := awsenv.AWS(cfg)
+	aws := awsenv.AWS(cfg.Region, cfg.DynamoEndpoint, cfg.SESEndpoint)
 	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
 	mail := awsenv.NoMail
 	svc := domain.NewService(db, mail, cfg.Service(nil, log))

@@ -12,19 +12,24 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/members-saas/members/shared/awsenv"
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/publish"
 )
 
 func main() {
 	log := logging.New(os.Stdout, slog.LevelInfo)
-	c, err := config.PublishFromEnv(os.Getenv)
+	cfg, err := config.PublishFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	p := &publish.Publisher{API: publish.Client(c), Bus: c.EventBusName, Log: log, Retries: 3}
-	h := publish.StreamHandler{Publisher: p, Log: log}
+	aws := awsenv.AWS(cfg.Region, cfg.EventsEndpoint)
+	bus := publish.Client(aws, cfg.EventsEndpoint)
+	p := &publish.Publisher{API: bus, Bus: cfg.EventBusName, Log: log, Retries: 3}
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	h := publish.StreamHandler{Publisher: p, Log: log, Metrics: met}
 	lambda.Start(h.Handle)
 }

@@ -2,14 +2,16 @@
 // environment: the region and the execution role's credentials, which
 // Lambda puts in the environment. It avoids the SDK's config loader
 // (profiles, SSO, IMDS), which a function never needs and which would
-// double its binary size, and it links no SES client: functions that send
-// mail add one with mailer.SESClient.
+// double its binary size. It links no SES or EventBridge client, which
+// would grow every function that imports it: the functions that send mail
+// add one with mailer.SESClient, publish-events with publish.Client.
 package awsenv
 
 import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -19,15 +21,16 @@ import (
 	"github.com/members-saas/members/shared/domain"
 )
 
-// AWS is the AWS configuration of a Lambda function: c's region and the
-// credentials in the environment. With a custom endpoint and no
-// credentials, dummy ones are used (emulators only need a signature).
-func AWS(c config.Config) aws.Config {
+// AWS is the AWS configuration of a Lambda function: region and the
+// credentials in the environment. endpoints are the custom endpoints its
+// clients use (empty: AWS's); with one set and no credentials in the
+// environment, dummy ones are used (emulators only need a signature).
+func AWS(region string, endpoints ...string) aws.Config {
 	id, secret, session := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")
-	if id == "" && (c.DynamoEndpoint != "" || c.SESEndpoint != "") {
+	if id == "" && slices.ContainsFunc(endpoints, func(e string) bool { return e != "" }) {
 		id, secret = "local", "local"
 	}
-	return aws.Config{Region: c.Region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, session))}
+	return aws.Config{Region: region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, session))}
 }
 
 // DynamoDB returns the DynamoDB client at c's endpoint, if any.

@@ -18,7 +18,8 @@ import (
 //   - the SDK's config loader (profiles, SSO, IMDS), which a Lambda does
 //     not need: its credentials are in the environment.
 //
-// Only functions that send mail may link the SES v2 client.
+// Only functions that send mail may link the SES v2 client, and only
+// publish-events the EventBridge client (each adds ~0.2–0.9 MB).
 func TestFunctionsLinkNoSizeTraps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -50,6 +51,9 @@ func TestFunctionsLinkNoSizeTraps(t *testing.T) {
 			}
 			if ses := deps["github.com/aws/aws-sdk-go-v2/service/sesv2"]; ses != routes.SendsMail(name) {
 				t.Errorf("functions/%s links the SES v2 client: %v, want %v", name, ses, routes.SendsMail(name))
+			}
+			if eb := deps["github.com/aws/aws-sdk-go-v2/service/eventbridge"]; eb != (name == routes.FnPublishEvents) {
+				t.Errorf("functions/%s links the EventBridge client: %v, want %v", name, eb, name == routes.FnPublishEvents)
 			}
 		})
 	}

@@ -101,24 +101,26 @@ func acceptInto(id Identity, m Membership, inv Invite, now time.Time) (Membershi
 }
 
 // Accept joins the caller to the invite's organization and projects,
-// merged per project with any access they have. Accepting again as the
-// same user returns the same result. Returns unauthorized,
+// merged per project with any access they have. joined is true when this
+// call made the caller a member of the organization (false when they
+// already were and only gained access, and when accepting again as the
+// same user, which returns the same result). Returns unauthorized,
 // invite_not_found (also for revoked invites), invite_email_mismatch,
 // invite_expired, invite_already_accepted (by another account),
 // email_in_use.
-func (s *Service) Accept(ctx context.Context, id Identity, token string) (AcceptView, error) {
+func (s *Service) Accept(ctx context.Context, id Identity, token string) (out AcceptView, joined bool, err error) {
 	if err := requireSignedIn(id); err != nil {
-		return AcceptView{}, err
+		return AcceptView{}, false, err
 	}
 	hash, err := tokenParse(token)
 	if err != nil {
-		return AcceptView{}, err
+		return AcceptView{}, false, err
 	}
 	if out, done, err := s.acceptNewMember(ctx, id, hash); done {
-		return out, err
+		return out, err == nil, err
 	}
-	var out AcceptView
 	err = retry(func() error {
+		joined = false
 		// One read for the token, one for the invite, the caller's profile
 		// and membership; the write below is conditioned on all of them.
 		pre, err := s.store.ReadForAccept(ctx, hash, id.UserID)
@@ -162,15 +164,16 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (Accept
 			ProjectNames: inv.ProjectNames, Now: now, Audit: evs}); err != nil {
 			return err
 		}
-		out = acceptView(inv)
+		out, joined = acceptView(inv), !m.Exists()
 		return nil
 	})
-	return out, storeErr(err)
+	return out, joined, storeErr(err)
 }
 
 // acceptNewMember is the common case of Accept in two store calls: the
 // token's snapshot of the invite, then one transaction that registers the
-// caller, makes them a new member and marks the invite accepted, all
+// caller, makes them a new member (so a success joined them) and marks the
+// invite accepted, all
 // conditioned (the invite still pending with this token, these terms
 // (its Rev) and unexpired, no membership yet, the email not another
 // account's). done is false when the case is not the common one or a

@@ -154,18 +154,18 @@ func memberOf(m Membership) Member {
 // SetOrgRole changes a member's organization role. Changes among roles
 // that do not manage owners need org:members:manage; making or unmaking an
 // owner needs org:owners:manage. Pending invites the member sent that the
-// new role cannot grant are revoked in the same write. Returns
-// org_not_found, forbidden, member_not_found, validation_failed,
-// last_owner.
-func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, role string) (Member, error) {
+// new role cannot grant are revoked in the same write; revoked is how
+// many. Returns org_not_found, forbidden, member_not_found,
+// validation_failed, last_owner.
+func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, role string) (out Member, revoked int, err error) {
 	r := OrgRole(role)
 	if !r.Valid() {
 		v := Validation{}
 		v.Add("role", "must be %s", orgRoleNames())
-		return Member{}, v.Err()
+		return Member{}, 0, v.Err()
 	}
-	var out Member
-	err := retry(func() error {
+	err = retry(func() error {
+		revoked = 0
 		m, err := s.membership(ctx, id, orgID)
 		if err != nil {
 			return err
@@ -187,19 +187,21 @@ func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, ro
 		if t.Role == r {
 			return nil
 		}
-		return lastOwner(s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
-			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRole, userID, accessMap(t), accessMap(after))}}))
+		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
+			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRole, userID, accessMap(t), accessMap(after))}})
+		return lastOwner(err)
 	})
-	return out, storeErr(err)
+	return out, revoked, storeErr(err)
 }
 
 // RemoveMember removes a member and their project memberships in the
 // organization: anyone may leave; removing others needs
 // org:members:manage, and org:owners:manage for owners. Their pending
-// invites are revoked in the same write. Returns org_not_found, forbidden,
-// member_not_found, last_owner.
-func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID string) error {
-	return storeErr(retry(func() error {
+// invites are revoked in the same write; revoked is how many. Returns
+// org_not_found, forbidden, member_not_found, last_owner.
+func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID string) (revoked int, err error) {
+	err = retry(func() error {
+		revoked = 0
 		m, err := s.membership(ctx, id, orgID)
 		if err != nil {
 			return err
@@ -216,9 +218,11 @@ func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID s
 		if !canRemoveMember(m, t) {
 			return errForbidden("removing organization owners")
 		}
-		return lastOwner(s.applyChange(ctx, id, Change{Before: t, After: nil, Now: s.now(),
-			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), nil)}}))
-	}))
+		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: nil, Now: s.now(),
+			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), nil)}})
+		return lastOwner(err)
+	})
+	return revoked, storeErr(err)
 }
 
 // projectTarget checks the caller may manage projectID's members, or,
@@ -250,18 +254,18 @@ func (s *Service) projectTarget(ctx context.Context, id Identity, orgID, project
 
 // SetProjectRole changes a member's project role. Needs
 // project:members:manage in the project. Pending invites the member sent
-// that the new role cannot grant are revoked in the same write. Returns
-// org_not_found, project_not_found, forbidden, member_not_found,
-// validation_failed.
-func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projectID, userID, role string) (Member, error) {
+// that the new role cannot grant are revoked in the same write; revoked is
+// how many. Returns org_not_found, project_not_found, forbidden,
+// member_not_found, validation_failed.
+func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projectID, userID, role string) (out Member, revoked int, err error) {
 	r := ProjectRole(role)
 	if !r.Valid() {
 		v := Validation{}
 		v.Add("role", "must be %s", projectRoleNames())
-		return Member{}, v.Err()
+		return Member{}, 0, v.Err()
 	}
-	var out Member
-	err := retry(func() error {
+	err = retry(func() error {
+		revoked = 0
 		t, err := s.projectTarget(ctx, id, orgID, projectID, userID, false)
 		if err != nil {
 			return err
@@ -275,27 +279,31 @@ func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projec
 		if t.Projects[projectID] == r {
 			return nil
 		}
-		return s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
+		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
 			Audit: []AuditEvent{s.audit(id, orgID, AuditMemberRole, userID, accessMap(t), accessMap(after))}})
+		return err
 	})
-	return out, storeErr(err)
+	return out, revoked, storeErr(err)
 }
 
 // RemoveProjectMember removes a member from a project (with
 // project:members:manage there, or the member themself). Their pending
-// invites to it are revoked in the same write. Returns org_not_found,
-// project_not_found, forbidden, member_not_found.
-func (s *Service) RemoveProjectMember(ctx context.Context, id Identity, orgID, projectID, userID string) error {
-	return storeErr(retry(func() error {
+// invites to it are revoked in the same write; revoked is how many.
+// Returns org_not_found, project_not_found, forbidden, member_not_found.
+func (s *Service) RemoveProjectMember(ctx context.Context, id Identity, orgID, projectID, userID string) (revoked int, err error) {
+	err = retry(func() error {
+		revoked = 0
 		t, err := s.projectTarget(ctx, id, orgID, projectID, userID, true)
 		if err != nil {
 			return err
 		}
 		after := t.clone()
 		delete(after.Projects, projectID)
-		return s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
+		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
 			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), accessMap(after))}})
-	}))
+		return err
+	})
+	return revoked, storeErr(err)
 }
 
 // removal is the audit action of taking userID out: member.left when the
@@ -311,16 +319,20 @@ func removal(id Identity, userID string) string {
 // c.Before's user sent that c.After (nil: removed) can no longer grant:
 // invites die with their sender's authority, in the same transaction, so an
 // accept racing the change either lands first or finds the invite revoked.
-func (s *Service) applyChange(ctx context.Context, id Identity, c Change) error {
+// It returns how many invites it revoked (0 with an error).
+func (s *Service) applyChange(ctx context.Context, id Identity, c Change) (int, error) {
 	lost, err := s.lostInvites(ctx, c.Before, c.After)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, inv := range lost {
 		c.Revoke = append(c.Revoke, Revocation{Invite: inv,
 			Audit: s.audit(id, c.Before.OrgID, AuditInviteRevoked, inv.ID, inviteAudit(inv), map[string]any{"reason": ReasonSenderLostAccess})})
 	}
-	return s.store.ApplyChange(ctx, c)
+	if err := s.store.ApplyChange(ctx, c); err != nil {
+		return 0, err
+	}
+	return len(lost), nil
 }
 
 // ReasonSenderLostAccess is the audit reason of invites revoked because

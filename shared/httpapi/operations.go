@@ -45,6 +45,15 @@ func counted(r response, names ...metrics.Name) response {
 	return r
 }
 
+// plus returns r also counting n of name.
+func plus(r response, name metrics.Name, n int) response {
+	if r.counts == nil {
+		r.counts = metrics.Counts{}
+	}
+	r.counts.Add(name, float64(n))
+	return r
+}
+
 func page(r *request) (domain.Page, error) {
 	return domain.ParsePage(r.query("limit"), r.query("cursor"))
 }
@@ -142,7 +151,7 @@ func (a *API) operations() map[routes.Op]operation {
 				return response{}, err
 			}
 			v, err := s.UpdateInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"), e)
-			return ok(v), err
+			return counted(ok(v), metrics.InvitesUpdated), err
 		},
 		routes.OpRevokeInvite: func(ctx context.Context, r *request) (response, error) {
 			return counted(noContent, metrics.InvitesRevoked), s.RevokeInvite(ctx, r.id, r.path("orgId"), r.path("inviteId"))
@@ -170,8 +179,12 @@ func (a *API) operations() map[routes.Op]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			v, err := s.Accept(ctx, r.id, str(b.Token))
-			return counted(ok(v), metrics.InvitesAccepted, metrics.MembersAdded), err
+			v, joined, err := s.Accept(ctx, r.id, str(b.Token))
+			resp := counted(ok(v), metrics.InvitesAccepted)
+			if joined {
+				resp.counts.Add(metrics.MembersAdded, 1)
+			}
+			return resp, err
 		},
 		routes.OpListMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
@@ -189,11 +202,12 @@ func (a *API) operations() map[routes.Op]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			m, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), str(b.Role))
-			return ok(m), err
+			m, revoked, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), str(b.Role))
+			return plus(ok(m), metrics.InvitesRevoked, revoked), err
 		},
 		routes.OpRemoveMember: func(ctx context.Context, r *request) (response, error) {
-			return counted(noContent, metrics.MembersRemoved), s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
+			revoked, err := s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
+			return plus(counted(noContent, metrics.MembersRemoved), metrics.InvitesRevoked, revoked), err
 		},
 		routes.OpListProjectMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
@@ -211,11 +225,12 @@ func (a *API) operations() map[routes.Op]operation {
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			m, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), str(b.Role))
-			return ok(m), err
+			m, revoked, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), str(b.Role))
+			return plus(ok(m), metrics.InvitesRevoked, revoked), err
 		},
 		routes.OpRemoveProjectMember: func(ctx context.Context, r *request) (response, error) {
-			return counted(noContent, metrics.ProjectMembersRemoved), s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
+			revoked, err := s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
+			return plus(counted(noContent, metrics.ProjectMembersRemoved), metrics.InvitesRevoked, revoked), err
 		},
 		routes.OpListAudit: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)

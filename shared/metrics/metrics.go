@@ -36,6 +36,7 @@ const (
 	InvitesCreated        Name = "InvitesCreated"
 	InvitesResent         Name = "InvitesResent"
 	InvitesRevoked        Name = "InvitesRevoked"
+	InvitesUpdated        Name = "InvitesUpdated"
 	InvitesAccepted       Name = "InvitesAccepted"
 	MembersAdded          Name = "MembersAdded"
 	MembersRemoved        Name = "MembersRemoved"
@@ -48,6 +49,9 @@ const (
 	DeliveryBouncedPermanent Name = "DeliveryBouncedPermanent"
 	DeliveryBouncedTransient Name = "DeliveryBouncedTransient"
 	DeliveryComplained       Name = "DeliveryComplained"
+
+	EventsPublished Name = "EventsPublished"
+	EventsFailed    Name = "EventsFailed"
 )
 
 // Metric describes one metric of Catalog.
@@ -67,9 +71,10 @@ var Catalog = []Metric{
 	{RateLimited, "every HTTP function", "requests refused with 429 rate_limited"},
 	{InvitesCreated, "invite", "invites created for addresses without an account (status invited)"},
 	{InvitesResent, "invites", "invites resent with a new token"},
-	{InvitesRevoked, "invites", "invites revoked"},
-	{InvitesAccepted, "accept", "invites accepted"},
-	{MembersAdded, "invite, accept", "people given access: existing accounts added at once by an invite (status added), and accepted invites"},
+	{InvitesRevoked, "invites, members, project-members", "invites revoked: by a person (DELETE of the invite), and the pending invites of a sender whose role change or removal took away the authority to grant them (reason sender_lost_access)"},
+	{InvitesUpdated, "invites", "pending invites edited (roles, projects or expiry; same link)"},
+	{InvitesAccepted, "accept", "invites accepted (accepting again as the same account counts again)"},
+	{MembersAdded, "invite, accept", "people given access: existing accounts added at once by an invite (status added, including members who gain projects), and accepts that made someone a member of the organization"},
 	{MembersRemoved, "members", "members removed from an organization (or who left it)"},
 	{ProjectMembersRemoved, "project-members", "members removed from a project (or who left it)"},
 	{EmailsSent, "invite, invites", "invite and added mails SES accepted (SendEmail succeeded)"},
@@ -79,6 +84,8 @@ var Catalog = []Metric{
 	{DeliveryBouncedPermanent, "ses-events", "SES Bounce events of type Permanent (hard bounces: what SES's bounce rate counts)"},
 	{DeliveryBouncedTransient, "ses-events", "SES Bounce events of type Transient or Undetermined (soft bounces)"},
 	{DeliveryComplained, "ses-events", "SES Complaint events: the recipient marked the mail as spam"},
+	{EventsPublished, "publish-events", "membership events EventBridge accepted"},
+	{EventsFailed, "publish-events", "membership events an invocation could not publish: refused by EventBridge after retries (with the batch's events after them), or a stream record that could not be read or mapped to its event (poison); Lambda retries from the first, so one event may count more than once"},
 }
 
 // Counts are metric values of one event (a request, a batch of SES events).

@@ -8,31 +8,22 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/eventbus"
 )
 
-// Client is the EventBridge client for c: the execution role's credentials
-// from the environment (no SDK config loader, which would double the
-// binary), and c's endpoint, if any, with dummy credentials when none are
-// set.
-func Client(c config.Publish) *eventbridge.Client {
-	id, secret, session := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")
-	if id == "" && c.EventsEndpoint != "" {
-		id, secret = "local", "local"
-	}
-	cfg := aws.Config{Region: c.Region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, session))}
-	return eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) {
-		if c.EventsEndpoint != "" {
-			o.BaseEndpoint = aws.String(c.EventsEndpoint)
+// Client returns the EventBridge client at endpoint ("": AWS's) with
+// awsCfg's region and credentials (awsenv.AWS). It is here rather than in
+// awsenv so that only publish-events links EventBridge.
+func Client(awsCfg aws.Config, endpoint string) *eventbridge.Client {
+	return eventbridge.NewFromConfig(awsCfg, func(o *eventbridge.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
 }

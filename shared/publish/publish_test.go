@@ -1,9 +1,14 @@
 package publish_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +18,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/members-saas/members/shared/eventbus"
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/publish"
 )
 
@@ -97,5 +103,49 @@ func TestPublishStopsAtRefusedBatch(t *testing.T) {
 	// batch 2 sent once and retried twice for its refused entry; batch 3 never sent
 	if len(f.calls) != 4 || !slices.Equal(f.calls[3], []string{`"13"`}) {
 		t.Errorf("calls %v", f.calls)
+	}
+}
+
+// streamOf is a stream event of n copies of events/stream-audit-insert.json's
+// record, with sequence numbers 1…n.
+func streamOf(t *testing.T, n int) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "stream-audit-insert.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ Records []map[string]any }
+	if err := json.Unmarshal(b, &ev); err != nil || len(ev.Records) != 1 {
+		t.Fatalf("sample: %v", err)
+	}
+	var recs []any
+	for i := range n {
+		var r map[string]any
+		raw, _ := json.Marshal(ev.Records[0])
+		_ = json.Unmarshal(raw, &r)
+		r["dynamodb"].(map[string]any)["SequenceNumber"] = fmt.Sprint(i + 1)
+		recs = append(recs, r)
+	}
+	out, _ := json.Marshal(map[string]any{"Records": recs})
+	return out
+}
+
+// An invocation writes one EMF line: the events published, and those
+// EventBridge kept refusing with the ones after them.
+func TestStreamHandlerCountsEvents(t *testing.T) {
+	f := &fakeBus{refuse: func(call int, _ string) bool { return call >= 1 }} // the second batch, every time
+	var buf bytes.Buffer
+	h := publish.StreamHandler{Publisher: &publish.Publisher{API: f, Bus: "bus", Retries: 2, Backoff: noWait},
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: metrics.New(&buf)}
+	resp, err := h.Handle(context.Background(), streamOf(t, 12))
+	if err != nil || len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "11" {
+		t.Fatalf("Handle = %+v, %v; want record 11 reported", resp, err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("EMF line %q: %v", buf.String(), err)
+	}
+	if line["Function"] != "publish-events" || line["EventsPublished"] != 10.0 || line["EventsFailed"] != 2.0 {
+		t.Errorf("EMF line %s", buf.String())
 	}
 }

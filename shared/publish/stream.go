@@ -14,6 +14,8 @@ import (
 
 	"github.com/members-saas/members/shared/eventbus"
 	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/shared/store"
 )
 
@@ -21,6 +23,9 @@ import (
 type StreamHandler struct {
 	Publisher *Publisher
 	Log       *slog.Logger
+	// Metrics gets one EMF line per invocation (EventsPublished,
+	// EventsFailed); nil writes none.
+	Metrics *metrics.Sink
 }
 
 // entryOf is an entry and the stream record it came from.
@@ -37,7 +42,8 @@ type entryOf struct {
 // failure (ReportBatchItemFailures), so Lambda retries from it, bisects,
 // and finally sends it to the dead-letter queue. A record whose events
 // EventBridge keeps refusing is reported the same way. The error result
-// is only for a payload that is not a stream event at all.
+// is only for a payload that is not a stream event at all. The events
+// published and those not published are counted in one EMF line.
 func (h StreamHandler) Handle(ctx context.Context, payload json.RawMessage) (events.DynamoDBEventResponse, error) {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		ctx = logging.WithRequestID(ctx, lc.AwsRequestID)
@@ -69,10 +75,18 @@ func (h StreamHandler) Handle(ctx context.Context, payload json.RawMessage) (eve
 	}
 	n, err := h.Publisher.Publish(ctx, list)
 	failed := poison
+	c := metrics.Counts{metrics.EventsPublished: float64(n)}
+	if poison >= 0 {
+		c.Add(metrics.EventsFailed, 1)
+	}
 	if err != nil && n < len(entries) {
 		failed = entries[n].record
+		c.Add(metrics.EventsFailed, float64(len(entries)-n))
 		h.Log.ErrorContext(ctx, "events not published", "published", n, "pending", len(entries)-n,
 			"sequenceNumber", seqs[failed], "err", err)
+	}
+	if err := h.Metrics.Emit(routes.FnPublishEvents, c, nil); err != nil {
+		h.Log.WarnContext(ctx, "metrics not written", "err", err)
 	}
 	h.Log.InfoContext(ctx, "stream batch", "records", len(batch.Records), "published", n)
 	if failed < 0 {

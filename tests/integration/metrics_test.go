@@ -6,20 +6,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 	"github.com/members-saas/members/tests/testenv"
 )
 
 // TestBusinessMetrics runs the story (invite a new address and an existing
-// account, accept, revoke, remove, hit the hourly cap) on the local stack
+// account, accept, revoke, remove, edit an invite, remove a member whose
+// invites die with their authority, hit the hourly cap) on the local stack
 // and reads the EMF lines from its log: each is valid EMF in the Members
 // namespace with the one Function dimension, the counts per function are
 // what happened, and no line carries an address, an id or a token.
 func TestBusinessMetrics(t *testing.T) {
 	t.Parallel()
-	// GIVEN a local stack whose organizations may mail 4 invites an hour
-	e := testenv.New(t, testenv.Options{InvitesPerHour: 4})
+	// GIVEN a local stack whose organizations may mail 5 invites an hour
+	e := testenv.New(t, testenv.Options{InvitesPerHour: 5})
 	owner, orgID := newOrg(t, e, "metrics")
 	var web struct{ ID string }
 	e.Must(t, 201, "POST", "/orgs/"+orgID+"/projects", owner.Token, map[string]string{"name": "Web"}, &web)
@@ -41,26 +43,89 @@ func TestBusinessMetrics(t *testing.T) {
 	e.Must(t, 204, "DELETE", "/orgs/"+orgID+"/invites/"+bobInvite, owner.Token, nil, nil)
 	// AND the new member is removed
 	e.Must(t, 204, "DELETE", "/orgs/"+orgID+"/members/"+ada.ID, owner.Token, nil, nil)
-	// AND two more addresses go over the cap of 4
+	// AND the existing account, made owner of the project, invites two
+	// addresses to it
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/projects/"+web.ID+"/members/"+grace.ID, owner.Token, map[string]string{"role": "owner"}, nil)
+	carol, dan := testenv.Email("carol"), testenv.Email("dan")
+	sent := invite(t, e, grace.Token, orgID, map[string]any{"emails": []string{carol, dan}, "projectIds": []string{web.ID}, "projectRole": "member"})
+	// AND the owner edits one of those invites
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/invites/"+sent[carol].InviteID, owner.Token, map[string]any{"expiresInDays": 3}, nil)
+	// AND removes their sender, which revokes both (sender_lost_access)
+	e.Must(t, 204, "DELETE", "/orgs/"+orgID+"/members/"+grace.ID, owner.Token, nil, nil)
+	for _, a := range []string{carol, dan} {
+		if st := storedInviteStatus(t, e, orgID, sent[a].InviteID); st != "revoked" {
+			t.Fatalf("%s's invite is %s after its sender's removal, want revoked", a, st)
+		}
+	}
+	// AND two more addresses go over the cap of 5
 	assertRateLimited(t, "over the cap", e.Do(t, "POST", "/orgs/"+orgID+"/invites", owner.Token,
 		map[string]any{"emails": []string{testenv.Email("c"), testenv.Email("d")}}))
 
 	// THEN every EMF line is valid, has only the Function dimension and
 	// names no person, organization or token
-	got := emfTotals(t, e, orgID, web.ID, ada.ID, grace.ID, owner.ID, bobInvite, tok)
+	got := emfTotals(t, e, orgID, web.ID, ada.ID, grace.ID, owner.ID, bobInvite, tok,
+		sent[carol].InviteID, sent[dan].InviteID)
 
 	// AND the counts per function are what happened
 	want := map[string]map[string]float64{
-		routes.FnOrgs:    {"Requests": 2},
-		routes.FnMe:      {"Requests": 1},
-		routes.FnInvite:  {"Requests": 3, "InvitesCreated": 2, "MembersAdded": 1, "EmailsSent": 3, "RateLimited": 1, "ClientErrors": 1},
-		routes.FnAccept:  {"Requests": 1, "InvitesAccepted": 1, "MembersAdded": 1},
-		routes.FnInvites: {"Requests": 1, "InvitesRevoked": 1},
-		routes.FnMembers: {"Requests": 1, "MembersRemoved": 1},
+		routes.FnOrgs:           {"Requests": 2},
+		routes.FnMe:             {"Requests": 1},
+		routes.FnInvite:         {"Requests": 4, "InvitesCreated": 4, "MembersAdded": 1, "EmailsSent": 5, "RateLimited": 1, "ClientErrors": 1},
+		routes.FnAccept:         {"Requests": 1, "InvitesAccepted": 1, "MembersAdded": 1},
+		routes.FnInvites:        {"Requests": 2, "InvitesRevoked": 1, "InvitesUpdated": 1},
+		routes.FnMembers:        {"Requests": 2, "MembersRemoved": 2, "InvitesRevoked": 2},
+		routes.FnProjectMembers: {"Requests": 1},
 		// The local stack emulates SES's Send event for every mail it takes.
-		routes.FnSESEvents: {"DeliverySent": 3},
+		routes.FnSESEvents: {"DeliverySent": 5},
 	}
 	wantTotals(t, got, want)
+}
+
+// TestBusinessMetricsOfAccepts: MembersAdded counts an accept that made
+// someone a member of the organization, not one that gave a member more
+// projects (InvitesAccepted counts both); a role change that takes away
+// the authority to grant a pending invite counts it revoked.
+func TestBusinessMetricsOfAccepts(t *testing.T) {
+	t.Parallel()
+	// GIVEN a local stack where inviting an existing account sends a
+	// normal invite
+	e := testenv.New(t, testenv.Options{ExistingAccounts: domain.ExistingAccountsInvite})
+	owner, orgID := newOrg(t, e, "accepts")
+	var web struct{ ID string }
+	e.Must(t, 201, "POST", "/orgs/"+orgID+"/projects", owner.Token, map[string]string{"name": "Web"}, &web)
+	ada := e.SignIn(t, testenv.Email("ada"))
+
+	// WHEN a new address accepts an invite to the organization
+	if r := invite(t, e, owner.Token, orgID, map[string]any{"emails": []string{ada.Email}}); r[ada.Email].Status != "invited" {
+		t.Fatalf("first invite %+v", r)
+	}
+	first := e.LastInviteToken(t, ada.Email)
+	e.Must(t, 200, "POST", "/invites/accept", ada.Token, map[string]string{"token": first}, nil)
+	// AND, a member now, accepts an invite that makes them the project's owner
+	r := invite(t, e, owner.Token, orgID, map[string]any{"emails": []string{ada.Email}, "projectIds": []string{web.ID}, "projectRole": "owner"})
+	if r[ada.Email].Status != "invited" {
+		t.Fatalf("second invite %+v", r)
+	}
+	second := e.LastInviteToken(t, ada.Email)
+	e.Must(t, 200, "POST", "/invites/accept", ada.Token, map[string]string{"token": second}, nil)
+	// AND invites an address to the project, then is made its viewer,
+	// which revokes that invite (sender_lost_access)
+	carol := testenv.Email("carol")
+	sent := invite(t, e, ada.Token, orgID, map[string]any{"emails": []string{carol}, "projectIds": []string{web.ID}, "projectRole": "member"})
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/projects/"+web.ID+"/members/"+ada.ID, owner.Token, map[string]string{"role": "viewer"}, nil)
+	if st := storedInviteStatus(t, e, orgID, sent[carol].InviteID); st != "revoked" {
+		t.Fatalf("the invite is %s after its sender lost the project, want revoked", st)
+	}
+
+	// THEN the counts per function are what happened
+	got := emfTotals(t, e, orgID, web.ID, ada.ID, owner.ID, first, second, r[ada.Email].InviteID, sent[carol].InviteID)
+	wantTotals(t, got, map[string]map[string]float64{
+		routes.FnOrgs:           {"Requests": 2},
+		routes.FnInvite:         {"Requests": 3, "InvitesCreated": 3, "EmailsSent": 3},
+		routes.FnAccept:         {"Requests": 2, "InvitesAccepted": 2, "MembersAdded": 1},
+		routes.FnProjectMembers: {"Requests": 1, "InvitesRevoked": 1},
+		routes.FnSESEvents:      {"DeliverySent": 3},
+	})
 }
 
 // TestBusinessMetricsOfFailures: mail SES refuses counts as EmailsFailed
@@ -104,6 +169,19 @@ func TestBusinessMetricsOfFailures(t *testing.T) {
 		routes.FnProjectMembers: {"Requests": 1, "ProjectMembersRemoved": 1},
 		routes.FnMembers:        {"Requests": 1, "ServerErrors": 1},
 	})
+}
+
+// storedInviteStatus reads an invite's status from the table (the API
+// lists no revoked invites), without a request that would be counted.
+func storedInviteStatus(t *testing.T, e *testenv.Env, orgID, inviteID string) string {
+	t.Helper()
+	for _, it := range queryPK(t, e.Stack.Clients.DynamoDB, e.Stack.Config.TableName, "ORG#"+orgID) {
+		if it.str("sk") == "INVITE#"+inviteID {
+			return it.str("status")
+		}
+	}
+	t.Fatalf("invite %s not stored", inviteID)
+	return ""
 }
 
 // emfTotals reads e's log: every EMF line must be valid, in the Members

@@ -45,13 +45,7 @@ func projectRoles(ps []inviteProject) map[string]string {
 // (revoked and accepted invites are not listed by the API).
 func (o *mgOrg) rlStatus(t *testing.T, id string) string {
 	t.Helper()
-	for _, it := range queryPK(t, o.env.Stack.Clients.DynamoDB, o.env.Stack.Config.TableName, "ORG#"+o.ID) {
-		if it.str("sk") == "INVITE#"+id {
-			return it.str("status")
-		}
-	}
-	t.Fatalf("invite %s not stored", id)
-	return ""
+	return storedInviteStatus(t, o.env, o.ID, id)
 }
 
 // rlInvite finds one open invite of the organization by id.

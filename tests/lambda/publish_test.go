@@ -8,8 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
+	rie "github.com/members-saas/members/tests/lambda"
+	"github.com/members-saas/members/tests/testenv"
 )
 
 // eventBridge is a stand-in for EventBridge's PutEvents (AWS JSON 1.1
@@ -96,11 +100,14 @@ func TestPublishEventsFunction(t *testing.T) {
 		fail       func(call, entry int) string
 		wantTypes  [][]string // detail-types per PutEvents call
 		wantFailed string     // the reported sequence number
+		wantEMF    metrics.Counts
 	}{
-		{name: "audit insert", file: "stream-audit-insert.json", wantTypes: [][]string{{"member.added"}}},
+		{name: "audit insert", file: "stream-audit-insert.json", wantTypes: [][]string{{"member.added"}},
+			wantEMF: metrics.Counts{metrics.EventsPublished: 1}},
 		{name: "non-audit records ignored", file: "stream-ignored.json"},
 		{name: "malformed record reported, the one before published", file: "stream-malformed.json",
-			wantTypes: [][]string{{"invite.created"}}, wantFailed: "4400000000000000000006"},
+			wantTypes: [][]string{{"invite.created"}}, wantFailed: "4400000000000000000006",
+			wantEMF: metrics.Counts{metrics.EventsPublished: 1, metrics.EventsFailed: 1}},
 		{name: "refused entry retried", file: "stream-audit-insert.json",
 			fail: func(call, _ int) string {
 				if call == 0 {
@@ -108,10 +115,12 @@ func TestPublishEventsFunction(t *testing.T) {
 				}
 				return ""
 			},
-			wantTypes: [][]string{{"member.added"}, {"member.added"}}},
+			wantTypes: [][]string{{"member.added"}, {"member.added"}},
+			wantEMF:   metrics.Counts{metrics.EventsPublished: 1}},
 		{name: "entry refused every time reported", file: "stream-audit-insert.json",
 			fail:      func(int, int) string { return "InternalFailure" },
-			wantTypes: [][]string{{"member.added"}, {"member.added"}, {"member.added"}, {"member.added"}}, wantFailed: "4400000000000000000001"},
+			wantTypes: [][]string{{"member.added"}, {"member.added"}, {"member.added"}, {"member.added"}}, wantFailed: "4400000000000000000001",
+			wantEMF: metrics.Counts{metrics.EventsFailed: 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -158,7 +167,44 @@ func TestPublishEventsFunction(t *testing.T) {
 			if js(types) != js(c.wantTypes) {
 				t.Errorf("PutEvents calls %v, want %v", types, c.wantTypes)
 			}
+			// AND the invocation's counts are one EMF line (none when it
+			// had no events), written before its "stream batch" log line
+			checkPublishEMF(t, f, c.wantEMF)
 		})
+	}
+}
+
+// checkPublishEMF waits for f's "stream batch" log line and checks that
+// f wrote the EMF line of want before it: publish-events' function, the
+// Function dimension only, want's counts and no properties; or none when
+// want is empty.
+func checkPublishEMF(t *testing.T, f *rie.Function, want metrics.Counts) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(f.Logs(), `"msg":"stream batch"`) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	logs := f.Logs()
+	lines, err := testenv.EMFLines(logs[:max(strings.Index(logs, `"msg":"stream batch"`), 0)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, l := range lines {
+		if l.Namespace != metrics.Namespace || len(l.Dimensions) != 1 || l.Dimensions[metrics.DimFunction] != routes.FnPublishEvents ||
+			len(l.Properties) != 0 {
+			t.Errorf("EMF line %+v", l)
+		}
+		for k, v := range l.Values {
+			got[k] += v
+		}
+	}
+	wantV := map[string]float64{}
+	for k, v := range want {
+		wantV[string(k)] = v
+	}
+	if len(lines) != min(len(want), 1) || js(got) != js(wantV) {
+		t.Errorf("EMF lines %+v, want one with %v", lines, want)
 	}
 }
 
