@@ -30,6 +30,7 @@ const (
 	WidgetDelivery       = "Delivery outcomes (SES events)"
 	WidgetSESReputation  = "SES reputation (account)"
 	WidgetThrottles      = "Throttles: Lambda, DynamoDB, rate-limited requests"
+	WidgetEvents         = "Membership events: published, failed, stream lag (ms, right)"
 	dashboardWidgetWidth = 12
 	dashboardWidgetRows  = 6
 )
@@ -124,7 +125,9 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 		{
 			graph(WidgetInvites, []awscloudwatch.IMetric{invited, accepted,
 				emf(metrics.MembersAdded, routes.FnInvite, "existing accounts added"),
-				emf(metrics.InvitesRevoked, routes.FnInvites, "revoked")}, nil),
+				emf(metrics.InvitesRevoked, routes.FnInvites, "revoked"),
+				emf(metrics.InvitesRevoked, routes.FnMembers, "revoked: sender left the org or lost its role"),
+				emf(metrics.InvitesRevoked, routes.FnProjectMembers, "revoked: sender left a project or lost its role")}, nil),
 			awscloudwatch.NewSingleValueWidget(&awscloudwatch.SingleValueWidgetProps{
 				Title: jsii.String(WidgetConversion), Metrics: &[]awscloudwatch.IMetric{conversion},
 				Width: jsii.Number(dashboardWidgetWidth), Height: jsii.Number(dashboardWidgetRows),
@@ -153,7 +156,15 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) a
 					Operations: &tableOperations, Statistic: jsii.String("Sum"), Period: period, Label: jsii.String("DynamoDB throttled requests"),
 				})), rateLimited),
 		},
-		{graph(WidgetFunctionP99, fnP99, nil)},
+		{
+			graph(WidgetFunctionP99, fnP99, nil),
+			graph(WidgetEvents, []awscloudwatch.IMetric{
+				emf(metrics.EventsPublished, routes.FnPublishEvents, "published"),
+				emf(metrics.EventsFailed, routes.FnPublishEvents, "failed (retried, then dead-lettered)"),
+			}, []awscloudwatch.IMetric{props.Functions[routes.FnPublishEvents].Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{
+				Statistic: jsii.String("Maximum"), Period: period, Label: jsii.String("stream iterator age (max)"),
+			})}),
+		},
 	}
 	widgets := make([]*[]awscloudwatch.IWidget, len(rows))
 	for i := range rows {

@@ -247,7 +247,7 @@ func TestDashboard(t *testing.T) {
 	// THEN it has every widget, by title
 	for _, title := range []string{members.WidgetAlarms, members.WidgetAPI, members.WidgetLatency, members.WidgetRequestsPerFn,
 		members.WidgetErrorsPerFn, members.WidgetFunctionP99, members.WidgetInvites, members.WidgetConversion, members.WidgetMail,
-		members.WidgetDelivery, members.WidgetSESReputation, members.WidgetThrottles} {
+		members.WidgetDelivery, members.WidgetSESReputation, members.WidgetThrottles, members.WidgetEvents} {
 		if !strings.Contains(body, js(title)[1:len(js(title))-1]) {
 			t.Errorf("no widget %q", title)
 		}
@@ -263,12 +263,19 @@ func TestDashboard(t *testing.T) {
 	// AND invites sent vs accepted, mail and delivery outcomes, throttles and latency percentiles
 	for _, m := range []metrics.Name{metrics.InvitesCreated, metrics.InvitesAccepted, metrics.EmailsSent, metrics.EmailsFailed,
 		metrics.DeliverySent, metrics.DeliveryDelivered, metrics.DeliveryBouncedPermanent, metrics.DeliveryBouncedTransient,
-		metrics.DeliveryComplained, metrics.RateLimited} {
+		metrics.DeliveryComplained, metrics.RateLimited, metrics.InvitesRevoked, metrics.EventsPublished, metrics.EventsFailed} {
 		if !strings.Contains(body, `\"`+string(m)+`\"`) {
 			t.Errorf("no %s", m)
 		}
 	}
-	for _, s := range []string{`100 * accepted / invited`, `\"AWS/Lambda\",\"Throttles\"`, `\"ThrottledRequests\"`,
+	// AND invites revoked with their sender count wherever a membership
+	// change revokes them
+	for _, fn := range []string{routes.FnInvites, routes.FnMembers, routes.FnProjectMembers} {
+		if !strings.Contains(body, `[\"Members\",\"`+string(metrics.InvitesRevoked)+`\",\"Function\",\"`+fn+`\"`) {
+			t.Errorf("no %s of %s", metrics.InvitesRevoked, fn)
+		}
+	}
+	for _, s := range []string{`\"IteratorAge\"`, `100 * accepted / invited`, `\"AWS/Lambda\",\"Throttles\"`, `\"ThrottledRequests\"`,
 		`\"stat\":\"p50\"`, `\"stat\":\"p90\"`, `\"stat\":\"p99\"`, `Reputation.BounceRate`, `Reputation.ComplaintRate`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("dashboard lacks %s", s)
