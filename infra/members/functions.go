@@ -83,12 +83,14 @@ var fnSpecs = map[string]fnSpec{
 // indexReaders are the functions that query an index of the table, with
 // the indexes each queries: GET /me lists the caller's memberships from
 // gsi1 (shared/store's ListUserMemberships); the member lists search by
-// address in gsi2 (SearchMembers, SearchProjectMembers). The others get no
-// permission on any index.
+// address in gsi2 (SearchMembers, SearchProjectMembers); a role change or
+// removal finds the pending invites its member sent in gsi1
+// (ListPendingInvitesBySender). The others get no permission on any index.
 var indexReaders = map[string][]string{
 	routes.FnMe:             {store.IndexGSI1},
 	routes.FnListMembers:    {store.IndexGSI2},
-	routes.FnProjectMembers: {store.IndexGSI2},
+	routes.FnMembers:        {store.IndexGSI1},
+	routes.FnProjectMembers: {store.IndexGSI1, store.IndexGSI2},
 }
 
 // FunctionNames returns every function the stack deploys: those of the HTTP

@@ -388,13 +388,15 @@ func TestFunctionPermissions(t *testing.T) {
 	setID, _ := s.only(t, "AWS::SES::ConfigurationSet")
 	identityID, _ := s.only(t, "AWS::SES::EmailIdentity")
 
-	// The table, and by name the index a function queries: gsi1 for GET
-	// /me, gsi2 for the member lists (search by address); no function may
-	// use every index ("/index/*").
+	// The table, and by name the indexes a function queries: gsi1 for GET
+	// /me and for the invites a changed member sent (role changes,
+	// removals), gsi2 for the member lists (search by address); no function
+	// may use every index ("/index/*").
 	wantTableResources := func(name string) []string {
 		want := []string{js(getAtt(tableID, "Arn"))}
-		index := map[string]string{routes.FnMe: "gsi1", routes.FnListMembers: "gsi2", routes.FnProjectMembers: "gsi2"}[name]
-		if index != "" {
+		indexes := map[string][]string{routes.FnMe: {"gsi1"}, routes.FnListMembers: {"gsi2"},
+			routes.FnMembers: {"gsi1"}, routes.FnProjectMembers: {"gsi1", "gsi2"}}[name]
+		for _, index := range indexes {
 			want = append(want, js(map[string]any{"Fn::Join": []any{"", []any{getAtt(tableID, "Arn"), "/index/" + index}}}))
 		}
 		sort.Strings(want)

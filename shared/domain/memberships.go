@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"slices"
 )
 
 func (m Membership) clone() Membership {
@@ -340,23 +339,18 @@ func (s *Service) applyChange(ctx context.Context, id Identity, c Change) (int, 
 const ReasonSenderLostAccess = "sender_lost_access"
 
 // lostInvites returns the pending invites of before's organization sent by
-// before's user that after (nil: none) may not grant.
+// before's user that after (nil: none) may not grant. It reads that user's
+// pending invites only, not the organization's.
 func (s *Service) lostInvites(ctx context.Context, before Membership, after *Membership) ([]Invite, error) {
-	var out []Invite
-	pos := ""
-	for {
-		invs, next, err := s.store.ListOpenInvites(ctx, before.OrgID, pos, MaxPageLimit)
-		if err != nil {
-			return nil, err
-		}
-		for _, inv := range invs {
-			if inv.InvitedBy == before.UserID && (after == nil || !canGrant(*after, inv.Grant())) {
-				out = append(out, inv)
-			}
-		}
-		if next == "" {
-			return slices.Clip(out), nil
-		}
-		pos = next
+	invs, err := s.store.ListPendingInvitesBySender(ctx, before.OrgID, before.UserID)
+	if err != nil {
+		return nil, err
 	}
+	var out []Invite
+	for _, inv := range invs {
+		if after == nil || !canGrant(*after, inv.Grant()) {
+			out = append(out, inv)
+		}
+	}
+	return out, nil
 }

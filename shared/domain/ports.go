@@ -75,6 +75,9 @@ type Store interface {
 	OpenInviteID(ctx context.Context, orgID, email string) (string, error)
 	// ListOpenInvites returns up to limit open invites after position after.
 	ListOpenInvites(ctx context.Context, orgID, after string, limit int) ([]Invite, string, error)
+	// ListPendingInvitesBySender returns the pending invites (expired or
+	// not) of organization orgID that userID sent, reading only those.
+	ListPendingInvitesBySender(ctx context.Context, orgID, userID string) ([]Invite, error)
 	// MarkSendFailed records that the provider refused the email of token
 	// tokenHash, unless the invite has another token or a delivery event
 	// already said more (then ErrConflict).

@@ -84,6 +84,14 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	} else if n > 0 {
 		log.Info("indexed existing members by address", "items", n)
 	}
+	// Likewise its pending invites by sender (gsi1), so a change of their
+	// sender's membership finds them.
+	if n, err := store.BackfillSenderIndex(ctx, cl.DynamoDB, c.TableName); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("index pending invites by sender: %w", err)
+	} else if n > 0 {
+		log.Info("indexed existing pending invites by sender", "items", n)
+	}
 	auth, err := NewAuthorizer(LocalIssuer, LocalAudience)
 	if err != nil {
 		st.Close()

@@ -14,6 +14,7 @@ import (
 
 func tokenFor(inv domain.Invite) tokenItem {
 	snap := toInviteItem(inv)
+	snap.GSI1PK, snap.GSI1SK = "", "" // a snapshot is no index entry
 	return tokenItem{key: key{tokenPK(inv.TokenHash), skToken}, Type: "token", OrgID: inv.OrgID, InviteID: inv.ID,
 		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention)), Invite: &snap}
 }
@@ -82,12 +83,13 @@ func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.
 }
 
 // revoke adds to t the revocation of inv: the invite item marked revoked
-// (on condition it is pending with its token), its token and claim deleted.
+// (on condition it is pending with its token) and taken out of its
+// sender's pending invites (gsi1), its token and claim deleted.
 func (st *Store) revoke(t *tx, inv domain.Invite) {
-	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev", "#st = :pending AND tokenHash = :h",
-		map[string]string{"#st": "status"},
-		map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
-			":h": s(inv.TokenHash)}, domain.ErrConflict)
+	vals := map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
+		":h": s(inv.TokenHash)}
+	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev"+unindexSent(inv, vals), "#st = :pending AND tokenHash = :h",
+		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)

@@ -82,6 +82,10 @@ type projectMemberItem struct {
 
 type inviteItem struct {
 	key
+	// GSI1PK and GSI1SK (senderGSI, sentGSI) are set while the invite is
+	// pending: gsi1 then lists it among its sender's pending invites.
+	GSI1PK       string            `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK       string            `dynamodbav:"gsi1sk,omitempty"`
 	Type         string            `dynamodbav:"type"`
 	InviteID     string            `dynamodbav:"inviteId"`
 	OrgID        string            `dynamodbav:"orgId"`
@@ -190,12 +194,16 @@ func toInviteItem(inv domain.Invite) inviteItem {
 	for _, p := range inv.Projects {
 		roles[p.ID] = string(p.Role)
 	}
-	return inviteItem{key: key{orgPK(inv.OrgID), inviteSK(inv.ID)}, Type: "invite", InviteID: inv.ID, OrgID: inv.OrgID,
+	it := inviteItem{key: key{orgPK(inv.OrgID), inviteSK(inv.ID)}, Type: "invite", InviteID: inv.ID, OrgID: inv.OrgID,
 		OrgName: inv.OrgName, Email: inv.Email, OrgRole: string(inv.OrgRole), ProjectIDs: nilIfEmpty(inv.ProjectIDs()),
 		ProjectNames: nilIfEmptyMap(inv.ProjectNames), ProjectRoles: nilIfEmptyMap(roles), Rev: inv.Rev, InvitedBy: inv.InvitedBy,
 		InvitedByEmail: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
 		ExpiresInDays: inv.ExpiresInDays, ExpiresMs: inv.ExpiresAt.UnixMilli(), Status: string(inv.Status), Delivery: string(inv.Delivery),
 		MessageID: inv.MessageID, TokenHash: inv.TokenHash, MailID: inv.MailID, TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+	if inv.Status == domain.InvitePending {
+		it.GSI1PK, it.GSI1SK = senderGSI(inv.InvitedBy), sentGSI(inv.OrgID, inv.ID)
+	}
+	return it
 }
 
 func (it inviteItem) domain() domain.Invite {

@@ -52,9 +52,18 @@ func auditSK(eventID string) string     { return preAudit + eventID }
 func rateSK(hour time.Time) string      { return preRate + hour.UTC().Format("2006010215") }
 
 // gsi1 keys: a user's memberships, organizations then projects.
-func userGSI(userID string) string               { return "USER#" + userID }
-func orgGSI(orgID string) string                 { return preOrgGSI + orgID }
-func projectGSI(orgID, projectID string) string  { return preProject + orgID + "#" + projectID }
+func userGSI(userID string) string              { return "USER#" + userID }
+func orgGSI(orgID string) string                { return preOrgGSI + orgID }
+func projectGSI(orgID, projectID string) string { return preProject + orgID + "#" + projectID }
+
+// gsi1 keys of an invite: its sender's pending invites, by organization
+// (SENDER# never collides with a user's USER# partition); an accepted or
+// revoked invite's sort key moves out of their range (senders.go).
+func senderGSI(userID string) string         { return "SENDER#" + userID }
+func sentGSI(orgID, inviteID string) string  { return sentPrefix(orgID) + inviteID }
+func sentPrefix(orgID string) string         { return preOrgGSI + orgID + "#" + preInvite }
+func endedGSI(orgID, inviteID string) string { return "ENDED#" + sentGSI(orgID, inviteID) }
+
 func trimPrefix(s, prefix string) (string, bool) { return strings.CutPrefix(s, prefix) }
 func ttlAt(t time.Time) int64                    { return t.Unix() }
 func itoa64(n int64) string                      { return strconv.FormatInt(n, 10) }

@@ -145,7 +145,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			set += ", resultProjects = :rp"
 			vals[":rp"] = &types.AttributeValueMemberM{Value: rp}
 		}
-		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set,
+		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set+unindexSent(*inv, vals),
 			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs AND "+revCondition(inv.Rev, vals),
 			map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/shared/config"
@@ -32,6 +33,14 @@ func TestMain(m *testing.M) {
 // newStore returns a Store over a fresh table on the embedded server.
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
+	st, _, _ := newStoreDB(t)
+	return st
+}
+
+// newStoreDB is newStore with the DynamoDB client and the table's name,
+// for tests that look at items as stored.
+func newStoreDB(t *testing.T) (*store.Store, *dynamodb.Client, string) {
+	t.Helper()
 	c := config.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: dynamoURL, Region: "us-east-1"}
 	cl, err := localserver.NewClients(context.Background(), c)
 	if err != nil {
@@ -40,7 +49,7 @@ func newStore(t *testing.T) *store.Store {
 	if _, err := store.EnsureTable(context.Background(), cl.DynamoDB, c.TableName); err != nil {
 		t.Fatal(err)
 	}
-	return store.New(cl.DynamoDB, c.TableName)
+	return store.New(cl.DynamoDB, c.TableName), cl.DynamoDB, c.TableName
 }
 
 func mustNil(t *testing.T, err error) {

@@ -82,13 +82,17 @@ func (m *bmMeter) option() func(*awsconfig.LoadOptions) error {
 		// Items read, for the list benchmarks: a Query's ScannedCount (what
 		// it read before any filter; the local server reports none, but
 		// the member lists filter nothing, so it is the items returned),
-		// a GetItem's one item.
+		// a GetItem's one item, a BatchGetItem's items.
 		switch r := out.Result.(type) {
 		case *dynamodb.QueryOutput:
 			m.calls[bmItemsRead] += max(int(r.ScannedCount), len(r.Items))
 		case *dynamodb.GetItemOutput:
 			if r.Item != nil {
 				m.calls[bmItemsRead]++
+			}
+		case *dynamodb.BatchGetItemOutput:
+			for _, items := range r.Responses {
+				m.calls[bmItemsRead] += len(items)
 			}
 		}
 		if se, ok := in.Parameters.(*sesv2.SendEmailInput); ok && err == nil && se.Content != nil && se.Content.Simple != nil &&
@@ -736,4 +740,73 @@ func BenchmarkSearchMembers(b *testing.B) {
 			b.Logf("b.N=%d, per page at 10k: %s", b.N, rl.calls.breakdown(b.N))
 		})
 	}
+}
+
+// bmInvitesOrg is an organization where a manager sent 2 pending invites
+// and the owner sent others more.
+type bmInvitesOrg struct {
+	*bmTable
+	manager bmUser
+}
+
+func newBmInvitesOrg(b *testing.B, s *bmStack, others int) *bmInvitesOrg {
+	b.Helper()
+	t := s.table(b)
+	o := &bmInvitesOrg{bmTable: t, manager: bmNewUser("manager")}
+	t.must(b, 200, "GET", "/me", nil, nil, &o.manager, nil, nil)
+	org := map[string]string{"orgId": t.orgID}
+	t.must(b, 201, "POST", "/orgs/{orgId}/invites", org, nil, &t.owner,
+		map[string]any{"emails": []string{o.manager.email}, "orgRole": "manager"}, nil)
+	t.must(b, 201, "POST", "/orgs/{orgId}/invites", org, nil, &o.manager,
+		map[string]any{"emails": []string{bmNewUser("sent").email, bmNewUser("sent").email}}, nil)
+	for sent := 0; sent < others; sent += 50 {
+		emails := make([]string, min(50, others-sent))
+		for j := range emails {
+			emails[j] = bmNewUser("other").email
+		}
+		t.invite(b, emails...)
+	}
+	return o
+}
+
+// changeRole makes the manager an owner (i even) or a manager again (i
+// odd): a role change that keeps their invites, so every one finds them.
+func (o *bmInvitesOrg) changeRole(b *testing.B, i int) time.Duration {
+	role := []string{"owner", "manager"}[i%2]
+	var m struct{ Role string }
+	d := o.must(b, 200, "PATCH", "/orgs/{orgId}/members/{userId}", map[string]string{"orgId": o.orgID, "userId": o.manager.id},
+		nil, &o.owner, map[string]string{"role": role}, &m)
+	if m.Role != role {
+		b.Fatalf("role %q, want %q", m.Role, role)
+	}
+	return d
+}
+
+// BenchmarkRoleChangeWithInvites: PATCH /orgs/{orgId}/members/{userId} of
+// a manager who sent 2 pending invites, in an organization where others
+// sent 10 and one where they sent 1,000, interleaved. Every role change
+// looks for the invites its member sent (they die with their sender's
+// authority); it reads those only. Reports the items DynamoDB read per
+// change at both sizes (target: the same), the DynamoDB calls and the
+// handler times.
+func BenchmarkRoleChangeWithInvites(b *testing.B) {
+	s := newBmStack(b)
+	small, large := newBmInvitesOrg(b, s, 10), newBmInvitesOrg(b, s, 1_000)
+	var rs, rl bmRun
+	b.ResetTimer()
+	for i := range b.N {
+		rs.measure(s.meter, func() time.Duration { return small.changeRole(b, i) })
+		rl.measure(s.meter, func() time.Duration { return large.changeRole(b, i) })
+	}
+	b.StopTimer()
+	f := float64(b.N)
+	b.ReportMetric(float64(rs.calls.calls[bmItemsRead])/f, "items-read/op@10")
+	b.ReportMetric(float64(rl.calls.calls[bmItemsRead])/f, "items-read/op@1k")
+	ns, _ := rs.calls.service("DynamoDB")
+	nl, _ := rl.calls.service("DynamoDB")
+	b.ReportMetric(float64(ns)/f, "ddb-calls/op@10")
+	b.ReportMetric(float64(nl)/f, "ddb-calls/op@1k")
+	b.ReportMetric(rs.handler.Seconds()*1e3/f, "ms/op@10")
+	b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/op@1k")
+	b.Logf("b.N=%d, per change at 1k: %s", b.N, rl.calls.breakdown(b.N))
 }
