@@ -727,17 +727,8 @@ func BenchmarkSearchMembers(b *testing.B) {
 				rl.measure(large.meter, func() time.Duration { d, _ := large.searchPage(b, prefix, limit, cursor); return d })
 			}
 			b.StopTimer()
-			f := float64(b.N)
-			b.ReportMetric(float64(rs.calls.calls[bmItemsRead])/f, "items-read/page@10")
-			b.ReportMetric(float64(rl.calls.calls[bmItemsRead])/f, "items-read/page@10k")
-			ns, _ := rs.calls.service("DynamoDB")
-			nl, _ := rl.calls.service("DynamoDB")
-			b.ReportMetric(float64(ns)/f, "ddb-calls/op@10")
-			b.ReportMetric(float64(nl)/f, "ddb-calls/op@10k")
-			b.ReportMetric(rs.handler.Seconds()*1e3/f, "ms/page@10")
-			b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/page@10k")
+			reportSizes(b, rs, rl, "page", "10", "10k")
 			b.ReportMetric(rl.handler.Seconds()/rs.handler.Seconds(), "ratio-10k/10")
-			b.Logf("b.N=%d, per page at 10k: %s", b.N, rl.calls.breakdown(b.N))
 		})
 	}
 }
@@ -799,14 +790,22 @@ func BenchmarkRoleChangeWithInvites(b *testing.B) {
 		rl.measure(s.meter, func() time.Duration { return large.changeRole(b, i) })
 	}
 	b.StopTimer()
+	reportSizes(b, rs, rl, "op", "10", "1k")
+}
+
+// reportSizes reports, per b.N operations (per: "op" or "page"), the items
+// read, DynamoDB calls and handler time of the runs at a small and a large
+// size, named by their sizes, and logs the large run's calls.
+func reportSizes(b *testing.B, rs, rl bmRun, per, small, large string) {
+	b.Helper()
 	f := float64(b.N)
-	b.ReportMetric(float64(rs.calls.calls[bmItemsRead])/f, "items-read/op@10")
-	b.ReportMetric(float64(rl.calls.calls[bmItemsRead])/f, "items-read/op@1k")
+	b.ReportMetric(float64(rs.calls.calls[bmItemsRead])/f, "items-read/"+per+"@"+small)
+	b.ReportMetric(float64(rl.calls.calls[bmItemsRead])/f, "items-read/"+per+"@"+large)
 	ns, _ := rs.calls.service("DynamoDB")
 	nl, _ := rl.calls.service("DynamoDB")
-	b.ReportMetric(float64(ns)/f, "ddb-calls/op@10")
-	b.ReportMetric(float64(nl)/f, "ddb-calls/op@1k")
-	b.ReportMetric(rs.handler.Seconds()*1e3/f, "ms/op@10")
-	b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/op@1k")
-	b.Logf("b.N=%d, per change at 1k: %s", b.N, rl.calls.breakdown(b.N))
+	b.ReportMetric(float64(ns)/f, "ddb-calls/op@"+small)
+	b.ReportMetric(float64(nl)/f, "ddb-calls/op@"+large)
+	b.ReportMetric(rs.handler.Seconds()*1e3/f, "ms/"+per+"@"+small)
+	b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/"+per+"@"+large)
+	b.Logf("b.N=%d, per %s at %s: %s", b.N, per, large, rl.calls.breakdown(b.N))
 }
