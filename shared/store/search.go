@@ -71,12 +71,40 @@ func BackfillEmailIndex(ctx context.Context, db interface {
 	dynamodb.ScanAPIClient
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }, table string) (int, error) {
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+	return backfill(ctx, db, &dynamodb.ScanInput{
 		TableName:                 &table,
 		FilterExpression:          aws.String("begins_with(sk, :m) AND attribute_not_exists(gsi2pk) AND attribute_exists(email)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":m": s(preMember)},
 		ProjectionExpression:      aws.String("pk, sk, email, userId"),
+	}, func(it map[string]types.AttributeValue) (bool, error) {
+		pk, _ := it[AttrPK].(*types.AttributeValueMemberS)
+		sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
+		email, _ := it["email"].(*types.AttributeValueMemberS)
+		uid, _ := it["userId"].(*types.AttributeValueMemberS)
+		if pk == nil || sk == nil || email == nil || uid == nil {
+			return false, nil
+		}
+		_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &table, Key: keyOf(pk.Value, sk.Value),
+			UpdateExpression:    aws.String("SET gsi2pk = :pk, gsi2sk = :sk"),
+			ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(gsi2pk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": s(pk.Value), ":sk": s(byEmailSK(email.Value, uid.Value))},
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) { // removed or indexed meanwhile
+			return false, nil
+		}
+		return err == nil, classify(err, nil)
 	})
+}
+
+// backfill scans the table with in (an admin task, never a request path)
+// and calls index for every item the scan returns. Returns how many items
+// index updated, and the first error of the scan or of index.
+func backfill(ctx context.Context, db dynamodb.ScanAPIClient, in *dynamodb.ScanInput,
+	index func(map[string]types.AttributeValue) (bool, error)) (int, error) {
+	p := dynamodb.NewScanPaginator(db, in)
 	n := 0
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -84,27 +112,12 @@ func BackfillEmailIndex(ctx context.Context, db interface {
 			return n, classify(err, nil)
 		}
 		for _, it := range page.Items {
-			pk, _ := it[AttrPK].(*types.AttributeValueMemberS)
-			sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
-			email, _ := it["email"].(*types.AttributeValueMemberS)
-			uid, _ := it["userId"].(*types.AttributeValueMemberS)
-			if pk == nil || sk == nil || email == nil || uid == nil {
-				continue
+			done, err := index(it)
+			if err != nil {
+				return n, err
 			}
-			_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: &table, Key: keyOf(pk.Value, sk.Value),
-				UpdateExpression:    aws.String("SET gsi2pk = :pk, gsi2sk = :sk"),
-				ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(gsi2pk)"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":pk": s(pk.Value), ":sk": s(byEmailSK(email.Value, uid.Value))},
-			})
-			var ccf *types.ConditionalCheckFailedException
-			switch {
-			case err == nil:
+			if done {
 				n++
-			case errors.As(err, &ccf): // removed or indexed meanwhile
-			default:
-				return n, classify(err, nil)
 			}
 		}
 	}

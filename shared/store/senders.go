@@ -100,29 +100,12 @@ func BackfillSenderIndex(ctx context.Context, db interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }, table string) (int, error) {
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+	return backfill(ctx, db, &dynamodb.ScanInput{
 		TableName:                 &table,
 		FilterExpression:          aws.String("begins_with(sk, :i) AND #st = :pending AND attribute_not_exists(gsi1pk)"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":i": s(preInvite), ":pending": s(string(domain.InvitePending))},
-	})
-	n := 0
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return n, classify(err, nil)
-		}
-		for _, raw := range page.Items {
-			done, err := indexSender(ctx, db, table, raw)
-			if err != nil {
-				return n, err
-			}
-			if done {
-				n++
-			}
-		}
-	}
-	return n, nil
+	}, func(raw map[string]types.AttributeValue) (bool, error) { return indexSender(ctx, db, table, raw) })
 }
 
 // mutableInvite are the attributes a request may change on a pending
