@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -30,23 +28,10 @@ import (
 // credentials again, the accept page's callback, a refused sign-in and a
 // forged callback. No token may appear in any URL either server sees.
 func TestBrowserOIDCSignIn(t *testing.T) {
-	ci := os.Getenv("CI") == "true"
-	if testing.Short() && !ci {
+	if testing.Short() && !inCI() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	chromium := os.Getenv("CHROMIUM")
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if chromium != "" {
-			break
-		}
-		chromium, _ = exec.LookPath(name)
-	}
-	if chromium == "" {
-		if ci {
-			t.Fatal("no Chromium found (install the Debian package chromium, or set CHROMIUM)")
-		}
-		t.Skip("no Chromium found (fails when CI=true)")
-	}
+	chromium := findChromium(t)
 
 	// GIVEN a provider and a console in OIDC mode that trusts it
 	op := newFakeOP(t)
