@@ -24,6 +24,7 @@ const (
 	EnvMailFrom         = "MAIL_FROM"
 	EnvSESConfiguration = "SES_CONFIGURATION_SET"
 	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
+	EnvDynamoDBData     = "DYNAMODB_DATA"
 	EnvSESEndpoint      = "SES_ENDPOINT"
 	EnvRegion           = "AWS_REGION"
 	EnvCursorKey        = "CURSOR_KEY"
@@ -77,8 +78,10 @@ var Variables = []Variable{
 		Meaning: "sender address (an SES identity in AWS)"},
 	{Name: EnvSESConfiguration, UsedBy: []string{"functions"},
 		Meaning: "configuration set for delivery events"},
-	{Name: EnvDynamoDBEndpoint, UsedBy: []string{"functions", "local"}, DocDefault: "embedded server",
-		Meaning: "e.g. `http://localhost:8000` for DynamoDB Local"},
+	{Name: EnvDynamoDBEndpoint, UsedBy: []string{"functions", "local"}, DocDefault: "DynamoDB Local, started by `make local`",
+		Meaning: "another DynamoDB: e.g. `http://localhost:8000` for DynamoDB Local in Docker; unset in AWS"},
+	{Name: EnvDynamoDBData, UsedBy: []string{"local"}, DocDefault: "in memory",
+		Meaning: "a folder where the DynamoDB Local that `make local` starts keeps its data across restarts (`-dbPath`)"},
 	{Name: EnvSESEndpoint, UsedBy: []string{"functions", "local"}, LocalDefault: "http://localhost:8005",
 		Meaning: "the SES v2 emulator"},
 	{Name: EnvRegion, UsedBy: []string{"functions", "local"}, DocDefault: "`" + DefaultRegion + "`",
@@ -113,7 +116,7 @@ type Config struct {
 	AppBaseURL       string // APP_BASE_URL (required): the console origin for links
 	MailFrom         string // MAIL_FROM (required)
 	ConfigurationSet string // SES_CONFIGURATION_SET (optional)
-	DynamoEndpoint   string // DYNAMODB_ENDPOINT (optional: DynamoDB Local, minidyn)
+	DynamoEndpoint   string // DYNAMODB_ENDPOINT (optional: DynamoDB Local in Docker, …)
 	SESEndpoint      string // SES_ENDPOINT (optional: the SES v2 emulator)
 	Region           string // AWS_REGION (default us-east-1)
 	CursorKey        string // CURSOR_KEY (optional: signs pagination cursors)
@@ -132,6 +135,9 @@ type Config struct {
 	// ExistingAccounts is EXISTING_ACCOUNTS: add or invite ("": the
 	// service's default, add).
 	ExistingAccounts string
+	// DynamoData is DYNAMODB_DATA, read by Local only: where the DynamoDB
+	// Local it starts keeps its data ("": in memory).
+	DynamoData string
 	// LocalEventsURL is LOCAL_EVENTS_URL, read by Local only: where the
 	// local server POSTs each membership event.
 	LocalEventsURL string
@@ -248,6 +254,7 @@ func Local(getenv func(string) string) (c Config, port string, err error) {
 		return strings.ReplaceAll(localDefault(name), "$PORT", port)
 	})
 	c.LocalEventsURL = getenv(EnvLocalEventsURL)
+	c.DynamoData = getenv(EnvDynamoDBData)
 	if c.Host = getenv(EnvHost); c.Host == "" {
 		c.Host = localDefault(EnvHost)
 	}

@@ -56,5 +56,10 @@ func NewClients(ctx context.Context, c config.Config, opts ...func(*awsconfig.Lo
 	if err != nil {
 		return Clients{}, err
 	}
-	return Clients{DynamoDB: awsenv.DynamoDB(awsCfg, c), SES: mailer.SESClient(awsCfg, c.SESEndpoint)}, nil
+	return ClientsOf(awsCfg, c), nil
+}
+
+// ClientsOf builds the AWS clients for c at its endpoints from awsCfg.
+func ClientsOf(awsCfg aws.Config, c config.Config) Clients {
+	return Clients{DynamoDB: awsenv.DynamoDB(awsCfg, c), SES: mailer.SESClient(awsCfg, c.SESEndpoint)}
 }

@@ -10,26 +10,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/members-saas/members/shared/domain"
-	"github.com/members-saas/members/shared/eventbus"
 	"github.com/members-saas/members/shared/httpapi"
-	"github.com/members-saas/members/shared/store"
+	"github.com/members-saas/members/shared/publish"
 )
 
-// EventLog emulates the path of membership events for the local stack. In
-// AWS, every audit item the table commits reaches functions/publish-events
-// through the table's DynamoDB stream, which puts one event per item on
-// the EventBridge bus. The local stack has no stream, so EventLog watches
-// the DynamoDB client instead: after each PutItem, TransactWriteItems or
-// BatchWriteItem that succeeded (committed), it picks the audit items out
-// of the request and maps them the way publish-events does
-// (store.AuditFromItem, then eventbus.FromAudit). It keeps the events in
-// memory (GET /_local/events) and, with ForwardURL set, POSTs each one
-// there in order, as an EventBridge rule's HTTP target would receive it.
+// EventLog is the local stand-in for the EventBridge bus. In AWS, every
+// audit item the table commits reaches functions/publish-events through
+// the table's DynamoDB stream, and publish-events puts one event per item
+// on the bus. Locally the stack reads the table's stream itself
+// (StreamReader, DynamoDB Local's streams endpoint) and runs the same
+// publish-events code (publish.StreamHandler and publish.Publisher) with
+// EventLog as its bus: PutEvents keeps the events in memory (GET
+// /_local/events) and, with ForwardURL set, POSTs each one there in order,
+// as an EventBridge rule's HTTP target would receive it.
 type EventLog struct {
 	Log *slog.Logger
 	// ForwardURL (LOCAL_EVENTS_URL) receives each event as a JSON POST.
@@ -59,62 +57,31 @@ type Event struct {
 // localAccount stands in for the AWS account id in local events.
 const localAccount = "000000000000"
 
-// AddMiddleware adds the observer to an SDK client's stack (pass it with
-// config.WithAPIOptions); operations other than the three writes pass by.
-func (l *EventLog) AddMiddleware(s *middleware.Stack) error {
-	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("MembersLocalEvents",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			out, md, err := next.HandleInitialize(ctx, in)
-			if err == nil {
-				l.observe(ctx, in.Parameters)
-			}
-			return out, md, err
-		}), middleware.After)
+// PutEvents records each entry as the event EventBridge would deliver
+// (its id is the audit event's, detail.eventId) and answers each entry
+// with that id. It refuses none.
+func (l *EventLog) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	out := &eventbridge.PutEventsOutput{Entries: make([]ebtypes.PutEventsResultEntry, len(in.Entries))}
+	for i, e := range in.Entries {
+		var d struct {
+			EventID string `json:"eventId"`
+		}
+		_ = json.Unmarshal([]byte(aws.ToString(e.Detail)), &d)
+		at := time.Now()
+		if e.Time != nil {
+			at = *e.Time
+		}
+		l.add(ctx, Event{Version: "0", ID: d.EventID, DetailType: aws.ToString(e.DetailType), Source: aws.ToString(e.Source),
+			Account: localAccount, Time: at.UTC().Format(time.RFC3339), Region: "local", Resources: []string{},
+			Detail: json.RawMessage(aws.ToString(e.Detail))})
+		out.Entries[i].EventId = aws.String(d.EventID)
+	}
+	return out, nil
 }
 
-// observe records the audit items a committed write request put.
-func (l *EventLog) observe(ctx context.Context, params any) {
-	var items []map[string]types.AttributeValue
-	switch in := params.(type) {
-	case *dynamodb.PutItemInput:
-		items = append(items, in.Item)
-	case *dynamodb.TransactWriteItemsInput:
-		for _, ti := range in.TransactItems {
-			if ti.Put != nil {
-				items = append(items, ti.Put.Item)
-			}
-		}
-	case *dynamodb.BatchWriteItemInput:
-		for _, reqs := range in.RequestItems {
-			for _, r := range reqs {
-				if r.PutRequest != nil {
-					items = append(items, r.PutRequest.Item)
-				}
-			}
-		}
-	default:
-		return
-	}
-	for _, item := range items {
-		if !store.IsAuditItem(item) {
-			continue
-		}
-		rec, err := store.AuditFromItem(item)
-		if err == nil {
-			var e eventbus.Entry
-			if e, err = eventbus.FromAudit(rec.AuditEvent, rec.TargetEmail); err == nil {
-				l.add(ctx, e)
-				continue
-			}
-		}
-		// publish-events would report it and Lambda would end it in the DLQ.
-		l.Log.ErrorContext(ctx, "poison audit item: no event published", "err", err)
-	}
-}
+var _ publish.API = (*EventLog)(nil)
 
-func (l *EventLog) add(ctx context.Context, e eventbus.Entry) {
-	ev := Event{Version: "0", ID: e.EventID, DetailType: e.DetailType, Source: e.Source, Account: localAccount,
-		Time: e.Time.UTC().Format(time.RFC3339), Region: "local", Resources: []string{}, Detail: e.Detail}
+func (l *EventLog) add(ctx context.Context, ev Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, ev)
@@ -197,6 +164,15 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if s.Events == nil {
 		writeJSON(w, map[string]any{"events": []Event{}})
 		return
+	}
+	// Read the stream up to now first: the list has every write committed
+	// before this request.
+	if s.Stream != nil {
+		if err := s.Stream.Sync(r.Context()); err != nil {
+			s.Stream.Log.ErrorContext(r.Context(), "table stream not read", "err", err)
+			writeProblem(w, domain.Errorf(domain.ECodeServiceUnavailable, "the table's stream could not be read; try again"))
+			return
+		}
 	}
 	evs, err := s.Events.Since(r.URL.Query().Get("since"))
 	if err != nil {

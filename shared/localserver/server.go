@@ -35,8 +35,9 @@ type Server struct {
 	API     *httpapi.API
 	Auth    *Authorizer
 	Clock   *Clock
-	Console http.Handler // serves non-API GET paths; nil: 404
-	Events  *EventLog    // GET /_local/events
+	Console http.Handler  // serves non-API GET paths; nil: 404
+	Events  *EventLog     // GET /_local/events
+	Stream  *StreamReader // read up to now before GET /_local/events answers
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -4,19 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/smithy-go/middleware"
-	miniserver "github.com/truora/minidyn/server"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/dynamolocal"
 	"github.com/members-saas/members/shared/httpapi"
 	"github.com/members-saas/members/shared/mailer"
 	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/publish"
 	"github.com/members-saas/members/shared/store"
 )
 
@@ -26,58 +24,61 @@ const (
 	LocalAudience = "members-console"
 )
 
-// Stack is everything `make local` runs in this process: the embedded
-// DynamoDB-compatible server (unless an endpoint is given), the table, the
+// Stack is everything `make local` runs in this process: DynamoDB Local
+// (unless an endpoint is given), the table and its stream's reader, the
 // service and the local API Gateway.
 type Stack struct {
 	Server         *Server
 	Config         config.Config
 	Clients        Clients
 	DynamoEndpoint string
-	// Events are the membership events the table's stream would publish.
-	Events  *EventLog
+	// DynamoLocal is the DynamoDB Local process Start ran (nil with an endpoint).
+	DynamoLocal *dynamolocal.Server
+	// Events are the membership events the table's stream published.
+	Events *EventLog
+	// Stream reads the table's stream into Events.
+	Stream  *StreamReader
 	closers []func()
 }
 
 // Start builds the stack for c the way a function's main does
 // (configuration → AWS clients → store → mailer → service → handler), with
 // the emulated authorizer, clock and SES events around it. With
-// c.DynamoEndpoint empty it serves minidyn on a loopback port; it creates
-// the table when missing. The API and the emulated SES events write their
-// metrics to met (nil: none).
+// c.DynamoEndpoint empty it runs DynamoDB Local (dynamolocal: in memory,
+// or in c.DynamoData) on a loopback port until Close; it creates the
+// table when missing and reads its stream through the code publish-events
+// runs into Events. The API, the emulated SES events and the stream's
+// handler write their metrics to met (nil: none). Returns an error when a
+// part does not start (dynamolocal.ErrNoJava, dynamolocal.ErrNoJar, the
+// table, its stream).
 func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.Sink) (*Stack, error) {
 	st := &Stack{Config: c}
 	if c.DynamoEndpoint == "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		dl, err := dynamolocal.Start(ctx, dynamolocal.Options{DataDir: c.DynamoData})
 		if err != nil {
-			return nil, fmt.Errorf("listen for embedded DynamoDB: %w", err)
+			return nil, err
 		}
-		srv := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		st.closers = append(st.closers, func() { _ = srv.Close() })
-		c.DynamoEndpoint = "http://" + ln.Addr().String()
+		st.DynamoLocal = dl
+		st.closers = append(st.closers, dl.Stop)
+		c.DynamoEndpoint = dl.URL
 		st.Config = c
 	}
 	st.DynamoEndpoint = c.DynamoEndpoint
-	// Committed audit items become events, as the stream makes them in AWS.
-	st.Events = &EventLog{Log: log}
-	st.closers = append(st.closers, st.Events.Close)
-	cl, err := NewClients(ctx, c, awsconfig.WithAPIOptions([]func(*middleware.Stack) error{st.Events.AddMiddleware}))
+	awsCfg, err := AWS(ctx, c)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	cl := ClientsOf(awsCfg, c)
 	st.Clients = cl
-	ttlErr, err := store.EnsureTable(ctx, cl.DynamoDB, c.TableName)
-	if err != nil {
+	_, describeErr := cl.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(c.TableName)})
+	existed := describeErr == nil
+	if err := store.EnsureTable(ctx, cl.DynamoDB, c.TableName); err != nil {
 		st.Close()
 		return nil, err
 	}
-	if ttlErr != nil {
-		log.Info("TTL not enabled on this DynamoDB server; expiry is enforced on read anyway", "err", ttlErr.Error())
-	}
-	// A table kept from before member search (DynamoDB Local) gets its
-	// memberships indexed by address; a new table has none to index.
+	// A table kept from before member search gets its memberships indexed
+	// by address; a new table has none to index.
 	if n, err := store.BackfillEmailIndex(ctx, cl.DynamoDB, c.TableName); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("index members by address: %w", err)
@@ -92,6 +93,21 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	} else if n > 0 {
 		log.Info("indexed existing pending invites by sender", "items", n)
 	}
+	// Committed audit items become events through the table's stream and
+	// the publish-events code, with the event log as the bus.
+	arn, err := LatestStreamARN(ctx, cl.DynamoDB, c.TableName)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.Events = &EventLog{Log: log}
+	st.closers = append(st.closers, st.Events.Close)
+	handler := publish.StreamHandler{Publisher: &publish.Publisher{API: st.Events, Bus: "local", Log: log}, Log: log, Metrics: met}
+	st.Stream = &StreamReader{API: StreamClient(awsCfg, c.DynamoEndpoint), StreamARN: arn, Region: c.Region,
+		Handle: handler.Handle, Log: log, FromLatest: existed}
+	st.Stream.Start()
+	// Stop reading the stream before the event log and DynamoDB Local.
+	st.closers = append([]func(){st.Stream.Close}, st.closers...)
 	auth, err := NewAuthorizer(LocalIssuer, LocalAudience)
 	if err != nil {
 		st.Close()
@@ -104,11 +120,11 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
 	svc := domain.NewService(db, mail, c.Service(clock.Now, log))
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events}
+	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream}
 	return st, nil
 }
 
-// Close stops the embedded servers.
+// Close stops reading the stream, then DynamoDB Local when Start ran it.
 func (s *Stack) Close() {
 	for _, c := range s.closers {
 		c()

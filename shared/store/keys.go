@@ -59,10 +59,9 @@ func projectGSI(orgID, projectID string) string { return preProject + orgID + "#
 // gsi1 keys of an invite: its sender's pending invites, by organization
 // (SENDER# never collides with a user's USER# partition); an accepted or
 // revoked invite's sort key moves out of their range (senders.go).
-func senderGSI(userID string) string         { return "SENDER#" + userID }
-func sentGSI(orgID, inviteID string) string  { return sentPrefix(orgID) + inviteID }
-func sentPrefix(orgID string) string         { return preOrgGSI + orgID + "#" + preInvite }
-func endedGSI(orgID, inviteID string) string { return "ENDED#" + sentGSI(orgID, inviteID) }
+func senderGSI(userID string) string        { return "SENDER#" + userID }
+func sentGSI(orgID, inviteID string) string { return sentPrefix(orgID) + inviteID }
+func sentPrefix(orgID string) string        { return preOrgGSI + orgID + "#" + preInvite }
 
 func trimPrefix(s, prefix string) (string, bool) { return strings.CutPrefix(s, prefix) }
 func ttlAt(t time.Time) int64                    { return t.Unix() }

@@ -4,29 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/dynamolocal"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
 )
 
-// dynamoURL is an embedded DynamoDB-compatible server (minidyn over HTTP),
+// dynamoURL is AWS's DynamoDB Local (one process, from node_modules),
 // shared by the tests of this package; each uses its own table.
 var dynamoURL string
 
 func TestMain(m *testing.M) {
-	srv := httptest.NewServer(miniserver.NewServer())
+	srv, err := dynamolocal.Start(context.Background(), dynamolocal.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "store tests:", err)
+		os.Exit(1)
+	}
 	dynamoURL = srv.URL
 	code := m.Run()
-	srv.Close()
+	srv.Stop()
 	os.Exit(code)
 }
 
@@ -41,15 +45,26 @@ func newStore(t *testing.T) *store.Store {
 // for tests that look at items as stored.
 func newStoreDB(t *testing.T) (*store.Store, *dynamodb.Client, string) {
 	t.Helper()
-	c := config.Config{TableName: fmt.Sprintf("store-%s-%d", t.Name(), time.Now().UnixNano()), DynamoEndpoint: dynamoURL, Region: "us-east-1"}
+	c := config.Config{TableName: tableName(t), DynamoEndpoint: dynamoURL, Region: "us-east-1"}
 	cl, err := localserver.NewClients(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.EnsureTable(context.Background(), cl.DynamoDB, c.TableName); err != nil {
+	if err := store.EnsureTable(context.Background(), cl.DynamoDB, c.TableName); err != nil {
 		t.Fatal(err)
 	}
 	return store.New(cl.DynamoDB, c.TableName), cl.DynamoDB, c.TableName
+}
+
+// tableName is a fresh table name for t, in the characters DynamoDB allows.
+func tableName(t *testing.T) string {
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '-'
+	}, t.Name())
+	return fmt.Sprintf("store-%.200s-%d", name, time.Now().UnixNano())
 }
 
 func mustNil(t *testing.T, err error) {

@@ -94,6 +94,22 @@ func TestPendingInvitesBySender(t *testing.T) {
 	// Revoked: likewise.
 	mustNil(t, st.RevokeInvite(ctx, a2, domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: org, At: now}))
 	want(org, "user-a", a3.ID, expired.ID)
+	// Both left gsi1 (a sparse index): no gsi1 key is left on their items.
+	for _, ended := range []domain.Invite{a1, a2} {
+		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, ConsistentRead: aws.Bool(true),
+			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "ORG#" + org},
+				"sk": &types.AttributeValueMemberS{Value: "INVITE#" + ended.ID}}})
+		mustNil(t, err)
+		if out.Item == nil {
+			t.Fatalf("invite %s not stored", ended.ID)
+		}
+		if _, ok := out.Item["gsi1pk"]; ok {
+			t.Errorf("ended invite %s still has gsi1pk", ended.ID)
+		}
+		if _, ok := out.Item["gsi1sk"]; ok {
+			t.Errorf("ended invite %s still has gsi1sk", ended.ID)
+		}
+	}
 	// Revoked by a membership change (sender lost access): likewise.
 	mustNil(t, st.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: org, UserID: "user-c"},
 		After: &domain.Membership{OrgID: org, UserID: "user-c", Email: "c@x.test", Role: domain.OrgMember, JoinedAt: now}, Now: now,

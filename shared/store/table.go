@@ -17,6 +17,7 @@ type TableAdmin interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	UpdateTimeToLive(context.Context, *dynamodb.UpdateTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
 	UpdateTable(context.Context, *dynamodb.UpdateTableInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error)
+	DescribeTimeToLive(context.Context, *dynamodb.DescribeTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
 }
 
 // CreateTableInput is the table's schema, the same the CDK app deploys.
@@ -45,6 +46,9 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 		}, gsi2()},
+		// New images, as the deployed table's stream (infra): publish-events
+		// reads the audit items from it.
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
 	}
 }
 
@@ -66,17 +70,34 @@ func gsi2() types.GlobalSecondaryIndex {
 // list shows.
 var GSI2Attributes = []string{"userId", "email", "role", "joinedAt"}
 
-// EnsureTable creates the table when it is missing and waits until it is
-// active, then enables TTL. It is for local runs and tests; in AWS the CDK
-// app owns the table. A server without UpdateTimeToLive (minidyn) is fine:
-// expiry is enforced on read anyway. Returns the TTL error, if any, as
-// ttlErr so callers can log it.
+// EnsureTable creates the table when it is missing (with its stream of
+// new images, as deployed), waits until it and its indexes are active, and
+// enables TTL on AttrTTL. It is for local runs and tests; in AWS the CDK
+// app owns the table.
 //
-// A table made before gsi2 existed (e.g. in DynamoDB Local) gets it added;
-// store.BackfillEmailIndex then indexes the memberships already there.
-func EnsureTable(ctx context.Context, db TableAdmin, name string) (ttlErr error, err error) {
+// A table made by an older version (e.g. kept in DynamoDB Local's data
+// folder) gets what it lacks: gsi2 (store.BackfillEmailIndex then indexes
+// the memberships already there), the stream, TTL. Returns the first
+// DynamoDB error, wrapped with what it was doing.
+func EnsureTable(ctx context.Context, db TableAdmin, name string) error {
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-	if err == nil && desc.Table != nil && !hasIndex(desc.Table, IndexGSI2) {
+	var nf *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		if _, err := db.CreateTable(ctx, CreateTableInput(name)); err != nil {
+			var inUse *types.ResourceInUseException
+			if !errors.As(err, &inUse) {
+				return fmt.Errorf("create table %s: %w", name, err)
+			}
+		}
+		if err := waitActive(ctx, db, name); err != nil {
+			return err
+		}
+		return enableTTL(ctx, db, name)
+	case err != nil:
+		return fmt.Errorf("describe table %s: %w", name, err)
+	}
+	if !hasIndex(desc.Table, IndexGSI2) {
 		in := CreateTableInput(name)
 		g := gsi2()
 		if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
@@ -84,47 +105,65 @@ func EnsureTable(ctx context.Context, db TableAdmin, name string) (ttlErr error,
 			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
 				IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection}}},
 		}); err != nil {
-			return nil, fmt.Errorf("add %s to table %s: %w", IndexGSI2, name, err)
-		}
-		return nil, waitActive(ctx, db, name)
-	}
-	var nf *types.ResourceNotFoundException
-	switch {
-	case errors.As(err, &nf):
-		if _, err := db.CreateTable(ctx, CreateTableInput(name)); err != nil {
-			var inUse *types.ResourceInUseException
-			if !errors.As(err, &inUse) {
-				return nil, fmt.Errorf("create table %s: %w", name, err)
-			}
+			return fmt.Errorf("add %s to table %s: %w", IndexGSI2, name, err)
 		}
 		if err := waitActive(ctx, db, name); err != nil {
-			return nil, err
+			return err
 		}
-		_, ttlErr = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(AttrTTL), Enabled: aws.Bool(true)}})
-		return ttlErr, nil
-	case err != nil:
-		return nil, fmt.Errorf("describe table %s: %w", name, err)
 	}
-	return nil, nil
+	if s := desc.Table.StreamSpecification; s == nil || !aws.ToBool(s.StreamEnabled) {
+		if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
+			StreamSpecification: CreateTableInput(name).StreamSpecification}); err != nil {
+			return fmt.Errorf("enable the stream of table %s: %w", name, err)
+		}
+		if err := waitActive(ctx, db, name); err != nil {
+			return err
+		}
+	}
+	ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("describe TTL of table %s: %w", name, err)
+	}
+	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus == types.TimeToLiveStatusDisabled {
+		return enableTTL(ctx, db, name)
+	}
+	return nil
 }
 
-// waitActive polls until the table is ACTIVE. A server that reports no
-// status at all (minidyn) counts as active: its tables are usable at once.
+// enableTTL has DynamoDB delete items once their AttrTTL has passed (the
+// store also ignores them on read until then).
+func enableTTL(ctx context.Context, db TableAdmin, name string) error {
+	if _, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(AttrTTL), Enabled: aws.Bool(true)}}); err != nil {
+		return fmt.Errorf("enable TTL on table %s: %w", name, err)
+	}
+	return nil
+}
+
+// waitActive polls until the table and its indexes are ACTIVE.
 func waitActive(ctx context.Context, db TableAdmin, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for {
 		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		if err == nil && out.Table != nil && (out.Table.TableStatus == types.TableStatusActive || out.Table.TableStatus == "") {
+		if err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive && indexesActive(out.Table) {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wait for table %s: %w", name, errors.Join(ctx.Err(), err))
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+func indexesActive(t *types.TableDescription) bool {
+	for _, g := range t.GlobalSecondaryIndexes {
+		if g.IndexStatus != types.IndexStatusActive {
+			return false
+		}
+	}
+	return true
 }
 
 func hasIndex(t *types.TableDescription, name string) bool {

@@ -267,7 +267,7 @@ func (s *bmStack) table(b *testing.B) *bmTable {
 	b.Helper()
 	c := s.cfg
 	c.TableName = fmt.Sprintf("bench-%d-%d", os.Getpid(), bmSeq.Add(1))
-	if _, err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
+	if err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
 		b.Fatal(err)
 	}
 	t := &bmTable{bmStack: s, api: httpapi.New(newService(c, s.cl, nil, s.log), s.log),

@@ -7,22 +7,21 @@ import (
 	"testing"
 	"time"
 
-	miniserver "github.com/truora/minidyn/server"
-
 	"github.com/members-saas/members/tests/testenv"
 )
 
-// failTable makes the shared DynamoDB-compatible server answer every call
-// on this test's table (and only it: other tests share the server) with an
-// InternalServerError until the returned func, also run at cleanup, clears it.
+// failTable makes the fault proxy in front of the shared DynamoDB Local
+// answer every call on this test's table (and only it: other tests share
+// the server) with an InternalServerError until the returned func, also
+// run at cleanup, clears it.
 func failTable(t *testing.T, e *testenv.Env) (clear func()) {
 	t.Helper()
 	table := e.Stack.Config.TableName
 	var once sync.Once
 	clear = func() {
-		once.Do(func() { e.Dynamo.EmulateFailureForTable(table, miniserver.FailureConditionNone) })
+		once.Do(func() { e.Faults.Fail(table, testenv.FaultNone) })
 	}
-	e.Dynamo.EmulateFailureForTable(table, miniserver.FailureConditionInternalServerError)
+	e.Faults.Fail(table, testenv.FaultInternal)
 	t.Cleanup(clear)
 	return clear
 }
@@ -377,9 +376,9 @@ func TestFailureMidOperation(t *testing.T) {
 	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, MailConcurrency: 1})
 	o, orgID := newOrg(t, e, "midop")
 	table := e.Stack.Config.TableName
-	clear := func() { e.Dynamo.EmulateFailureForTable(table, miniserver.FailureConditionNone) }
+	clear := func() { e.Faults.Fail(table, testenv.FaultNone) }
 	t.Cleanup(clear)
-	failDuringSend := func() { e.Dynamo.EmulateFailureForTable(table, miniserver.FailureConditionInternalServerError) }
+	failDuringSend := func() { e.Faults.Fail(table, testenv.FaultInternal) }
 	ses.onSend(failDuringSend)
 	first, second := testenv.Email("first"), testenv.Email("second")
 	res := invite(t, e, o.Token, orgID, map[string]any{"emails": []string{first, second}})

@@ -3,8 +3,6 @@ package lambda_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/localserver"
@@ -102,7 +98,7 @@ func hostBinaries(t testing.TB) map[string]string {
 	return bins
 }
 
-// localParts are the DynamoDB-compatible server and the SES emulator the
+// localParts are DynamoDB Local and the SES emulator the
 // functions reach over loopback.
 type localParts struct {
 	dynamoURL string
@@ -119,22 +115,20 @@ func startParts(t testing.TB) *localParts {
 			partsErr = err
 			return
 		}
-		// minidyn's server is not safe for concurrent requests (its table
-		// map is unguarded), and the functions run in parallel.
-		dyn, mu := miniserver.NewServer(), &sync.Mutex{}
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			defer mu.Unlock()
-			dyn.ServeHTTP(w, r)
-		}))
-		cl, err := localserver.NewClients(context.Background(), config.Config{DynamoEndpoint: srv.URL, SESEndpoint: ses.URL, Region: "us-east-1"})
+		dyn, err := testenv.StartDynamo()
 		if err != nil {
-			srv.Close()
 			ses.Stop()
 			partsErr = err
 			return
 		}
-		parts = &localParts{dynamoURL: srv.URL, ses: ses, clients: cl, close: func() { srv.Close(); ses.Stop() }}
+		cl, err := localserver.NewClients(context.Background(), config.Config{DynamoEndpoint: dyn.URL, SESEndpoint: ses.URL, Region: "us-east-1"})
+		if err != nil {
+			dyn.Stop()
+			ses.Stop()
+			partsErr = err
+			return
+		}
+		parts = &localParts{dynamoURL: dyn.URL, ses: ses, clients: cl, close: func() { dyn.Stop(); ses.Stop() }}
 	})
 	if partsErr != nil {
 		t.Fatalf("local parts: %v", partsErr)
@@ -146,7 +140,7 @@ func startParts(t testing.TB) *localParts {
 func (p *localParts) newTable(t testing.TB) (string, *store.Store) {
 	t.Helper()
 	name := fmt.Sprintf("members-rie-%d-%d", os.Getpid(), tableSeq.Add(1))
-	if _, err := store.EnsureTable(context.Background(), p.clients.DynamoDB, name); err != nil {
+	if err := store.EnsureTable(context.Background(), p.clients.DynamoDB, name); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	return name, store.New(p.clients.DynamoDB, name)

@@ -3,6 +3,7 @@ package lambda_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 	rie "github.com/members-saas/members/tests/lambda"
@@ -249,5 +254,91 @@ func TestPublishEventsWithoutBusFailsInit(t *testing.T) {
 	}
 	if logs := f.Logs(); !strings.Contains(logs, `"msg":"configuration"`) || !strings.Contains(logs, "EVENT_BUS_NAME") {
 		t.Errorf("logs do not name EVENT_BUS_NAME:\n%s", logs)
+	}
+}
+
+// The publish-events function under the runtime emulator, invoked with
+// records read from the real stream of a DynamoDB Local table (as
+// make local reads it, through localserver.StreamReader): every audit item
+// the seed wrote becomes one PutEvents entry, in the stream's order, and
+// the other items written with them are skipped.
+func TestPublishEventsFromLocalStream(t *testing.T) {
+	emulator(t)
+	p := startParts(t)
+	table, st := p.newTable(t)
+	ctx := context.Background()
+	if err := rie.Seed(ctx, st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	arn, err := localserver.LatestStreamARN(ctx, p.clients.DynamoDB, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsCfg, err := localserver.AWS(ctx, config.Config{DynamoEndpoint: p.dynamoURL, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payloads []json.RawMessage
+	reader := &localserver.StreamReader{API: localserver.StreamClient(awsCfg, p.dynamoURL), StreamARN: arn, Region: "us-east-1",
+		Log: slog.New(slog.DiscardHandler),
+		Handle: func(_ context.Context, b json.RawMessage) (events.DynamoDBEventResponse, error) {
+			payloads = append(payloads, b)
+			return events.DynamoDBEventResponse{}, nil
+		}}
+	if err := reader.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(payloads) == 0 {
+		t.Fatal("nothing read from the table's stream")
+	}
+	var wantAudit int
+	for _, b := range payloads {
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range ev.Records {
+			if r.EventName != "INSERT" || r.EventSource != "aws:dynamodb" || r.Change.SequenceNumber == "" || r.Change.StreamViewType != "NEW_IMAGE" {
+				t.Errorf("stream record %+v", r)
+			}
+			if v, ok := r.Change.NewImage["type"]; ok && v.DataType() == events.DataTypeString && v.String() == "audit" {
+				wantAudit++
+			}
+		}
+	}
+	if wantAudit < 4 {
+		t.Fatalf("%d audit items in the stream, want the seed's (at least 4)", wantAudit)
+	}
+
+	eb := &eventBridge{}
+	srv := httptest.NewServer(eb)
+	defer srv.Close()
+	f := start(t, routes.FnPublishEvents, map[string]string{
+		"EVENT_BUS_NAME": testBus, "EVENTS_ENDPOINT": srv.URL, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
+		"AWS_LAMBDA_FUNCTION_NAME": routes.FnPublishEvents, "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
+	})
+	for _, b := range payloads {
+		res, err := f.Invoke(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"batchItemFailures":[]`) {
+			t.Fatalf("emulator status %d, payload %s", res.Status, res.Body)
+		}
+	}
+	calls, bad := eb.recorded()
+	if len(bad) > 0 {
+		t.Errorf("requests the stand-in did not understand: %v", bad)
+	}
+	var got int
+	for _, call := range calls {
+		for _, e := range call {
+			checkEntry(t, e)
+			got++
+		}
+	}
+	if got != wantAudit {
+		t.Errorf("%d events published, want one per audit item (%d)", got, wantAudit)
 	}
 }

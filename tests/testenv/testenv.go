@@ -1,5 +1,6 @@
-// Package testenv runs the real local parts for tests: a DynamoDB-compatible
-// server over HTTP (minidyn, reached with the real AWS SDK), the SES v2
+// Package testenv runs the real local parts for tests: AWS's DynamoDB Local
+// (one process per test binary, reached with the real AWS SDK through a
+// fault-injecting proxy), the SES v2
 // emulator (aws-ses-v2-local, reached with the real SES v2 client), and the
 // local API Gateway serving the real handlers. Each Env gets a fresh table.
 package testenv
@@ -26,10 +27,9 @@ import (
 	"testing"
 	"time"
 
-	miniserver "github.com/truora/minidyn/server"
-
 	"github.com/members-saas/members/client"
 	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/dynamolocal"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/logging"
 	"github.com/members-saas/members/shared/metrics"
@@ -154,14 +154,18 @@ func (s *SES) Mails(to string) ([]Mail, error) {
 	return out, nil
 }
 
-// Shared holds the processes one test binary shares: one DynamoDB-compatible
-// server (each Env uses its own table) and one SES emulator (each test uses
-// its own addresses).
+// Shared holds the processes one test binary shares: one DynamoDB Local
+// (each Env uses its own table) behind a fault proxy, and one SES emulator
+// (each test uses its own addresses).
 type Shared struct {
-	Dynamo    *miniserver.Server
+	// DynamoURL is the fault proxy's endpoint, the one Envs use.
 	DynamoURL string
-	SES       *SES
-	close     func()
+	// Faults fails chosen tables' requests (see FaultProxy.Fail).
+	Faults *FaultProxy
+	// Dynamo is the DynamoDB Local process itself (Dynamo.URL bypasses the proxy).
+	Dynamo *dynamolocal.Server
+	SES    *SES
+	close  func()
 }
 
 var (
@@ -183,39 +187,47 @@ func Main(m *testing.M) {
 // Parts returns the shared processes, starting them on first use.
 func Parts(t testing.TB) *Shared {
 	t.Helper()
-	sharedOnce.Do(func() {
-		ses, err := StartSES()
-		if err != nil {
-			sharedErr = err
-			return
-		}
-		dyn := miniserver.NewServer()
-		srv := httptest.NewServer(tableLocked{h: dyn})
-		shared = &Shared{Dynamo: dyn, DynamoURL: srv.URL, SES: ses, close: func() { srv.Close(); ses.Stop() }}
-	})
+	sharedOnce.Do(func() { shared, sharedErr = startShared() })
 	if sharedErr != nil {
 		t.Fatalf("test environment: %v", sharedErr)
 	}
 	return shared
 }
 
-// tableLocked serializes minidyn's table-level operations against all
-// others: its CreateTable writes the table map without the lock that item
-// operations take, so parallel tests creating tables race with each other.
-type tableLocked struct{ h http.Handler }
-
-var dynamoTables sync.RWMutex
-
-func (l tableLocked) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch op := r.Header.Get("X-Amz-Target"); {
-	case strings.HasSuffix(op, ".CreateTable"), strings.HasSuffix(op, ".UpdateTable"), strings.HasSuffix(op, ".DeleteTable"):
-		dynamoTables.Lock()
-		defer dynamoTables.Unlock()
-	default:
-		dynamoTables.RLock()
-		defer dynamoTables.RUnlock()
+// StartDynamo starts DynamoDB Local, in memory, from the repository's
+// node_modules (or $DYNAMODB_LOCAL_JAR).
+func StartDynamo() (*dynamolocal.Server, error) {
+	jar, err := dynamolocal.FindJar(RepoRoot())
+	if err != nil {
+		return nil, err
 	}
-	l.h.ServeHTTP(w, r)
+	return dynamolocal.Start(context.Background(), dynamolocal.Options{Jar: jar})
+}
+
+// startShared starts DynamoDB Local and the SES emulator side by side.
+func startShared() (*Shared, error) {
+	var (
+		dyn    *dynamolocal.Server
+		dynErr error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { dyn, dynErr = StartDynamo() })
+	ses, sesErr := StartSES()
+	wg.Wait()
+	if err := errors.Join(dynErr, sesErr); err != nil {
+		dyn.Stop()
+		ses.Stop()
+		return nil, err
+	}
+	fp, err := NewFaultProxy(dyn.URL)
+	if err != nil {
+		dyn.Stop()
+		ses.Stop()
+		return nil, err
+	}
+	srv := httptest.NewServer(fp)
+	return &Shared{DynamoURL: srv.URL, Faults: fp, Dynamo: dyn, SES: ses,
+		close: func() { srv.Close(); dyn.Stop(); ses.Stop() }}, nil
 }
 
 // Env is one test's view: a fresh table, the local API server, a clock.
