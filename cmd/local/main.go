@@ -1,7 +1,9 @@
 // Command local runs the whole Members API on this machine: the route
 // table served the way API Gateway serves it (JWT authorizer emulated), the
-// same handler code the Lambdas run, an embedded DynamoDB-compatible server
-// unless DYNAMODB_ENDPOINT is set, SES through SES_ENDPOINT, and the console.
+// same handler code the Lambdas run, AWS's DynamoDB Local (started as a
+// child process, stopped on exit) unless DYNAMODB_ENDPOINT is set, the
+// table's stream read into membership events, SES through SES_ENDPOINT,
+// and the console.
 package main
 
 import (
@@ -56,7 +58,15 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	log.Info("members local server", "url", "http://localhost:"+port, "listen", ln.Addr().String(), "dynamodb", stack.DynamoEndpoint,
+	dynamo := "DYNAMODB_ENDPOINT"
+	if dl := stack.DynamoLocal; dl != nil {
+		dynamo = "DynamoDB Local " + dl.Version + ", in memory"
+		if cfg.DynamoData != "" {
+			dynamo = "DynamoDB Local " + dl.Version + ", data in " + cfg.DynamoData
+		}
+	}
+	log.Info("members local server", "url", "http://localhost:"+port, "listen", ln.Addr().String(),
+		"dynamodb", stack.DynamoEndpoint, "dynamodbIs", dynamo,
 		"ses", cfg.SESEndpoint, "table", cfg.TableName, "appBaseUrl", cfg.AppBaseURL,
 		"events", "http://localhost:"+port+"/_local/events", "eventsForwardedTo", stack.Events.ForwardURL)
 	log.Warn(localserver.TokenWarning(ln.Addr().String()))

@@ -47,8 +47,8 @@ type Stack struct {
 // c.DynamoEndpoint empty it runs DynamoDB Local (dynamolocal: in memory,
 // or in c.DynamoData) on a loopback port until Close; it creates the
 // table when missing and reads its stream through the code publish-events
-// runs into Events. The API, the emulated SES events and the stream's
-// handler write their metrics to met (nil: none). Returns an error when a
+// runs into Events. The API and the emulated SES events write their
+// metrics to met (nil: none). Returns an error when a
 // part does not start (dynamolocal.ErrNoJava, dynamolocal.ErrNoJar, the
 // table, its stream).
 func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.Sink) (*Stack, error) {
@@ -102,7 +102,9 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	}
 	st.Events = &EventLog{Log: log}
 	st.closers = append(st.closers, st.Events.Close)
-	handler := publish.StreamHandler{Publisher: &publish.Publisher{API: st.Events, Bus: "local", Log: log}, Log: log, Metrics: met}
+	// Its EventsPublished/EventsFailed counts are not written: they would
+	// land in met at the poller's pace, between the requests' own.
+	handler := publish.StreamHandler{Publisher: &publish.Publisher{API: st.Events, Bus: "local", Log: log}, Log: log}
 	st.Stream = &StreamReader{API: StreamClient(awsCfg, c.DynamoEndpoint), StreamARN: arn, Region: c.Region,
 		Handle: handler.Handle, Log: log, FromLatest: existed}
 	st.Stream.Start()

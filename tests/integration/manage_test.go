@@ -1,7 +1,7 @@
 package integration
 
 // Invite management and member administration (issue 3), driven over HTTP
-// through the local API Gateway against minidyn and the SES emulator.
+// through the local API Gateway against DynamoDB Local and the SES emulator.
 
 import (
 	"bytes"
