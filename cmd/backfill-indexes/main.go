@@ -2,8 +2,9 @@
 // keys that index needs (docs/data-model.md): memberships stored before
 // member search get their gsi2 keys (members by address), pending invites
 // stored before invites were indexed by sender get their gsi1 keys (so a
-// change of their sender's membership finds them). Run it once after a
-// deploy that adds either, with credentials that may scan, read and write
+// change of their sender's membership finds them), organizations made
+// before project catalogs get a complete one (so GET /me reads all their
+// projects in one batch). Run it once after a deploy that adds any of them, with credentials that may scan, read and write
 // the table:
 //
 //	TABLE_NAME=<table> AWS_REGION=<region> go run ./cmd/backfill-indexes
@@ -45,6 +46,10 @@ func main() {
 	if err == nil {
 		n, err = store.BackfillSenderIndex(ctx, db, c.TableName)
 		fmt.Printf("indexed %d pending invites by sender\n", n)
+	}
+	if err == nil {
+		n, err = store.BackfillProjectCatalogs(ctx, db, c.TableName)
+		fmt.Printf("completed %d project catalogs\n", n)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backfill-indexes:", err)

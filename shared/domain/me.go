@@ -73,19 +73,25 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 		names[p.ProjectID] = p.ProjectName
 		order = append(order, p)
 	}
+	// Organizations where the role reaches every project: their projects,
+	// in one batch read for all of them.
+	var every []string
 	for _, o := range orgs {
-		m := byOrg[o.OrgID]
-		if !actsOnEveryProject(*m) {
-			continue
+		if actsOnEveryProject(*byOrg[o.OrgID]) {
+			every = append(every, o.OrgID)
 		}
-		all, err := s.store.ListProjects(ctx, o.OrgID)
+	}
+	if len(every) > 0 {
+		all, err := s.store.ListProjectsOfOrgs(ctx, every)
 		if err != nil {
 			return MeView{}, storeErr(err)
 		}
-		for _, p := range all {
-			if _, listed := names[p.ID]; !listed {
-				names[p.ID] = p.Name
-				order = append(order, ProjectMembership{OrgID: o.OrgID, ProjectID: p.ID, ProjectName: p.Name})
+		for _, orgID := range every {
+			for _, p := range all[orgID] {
+				if _, listed := names[p.ID]; !listed {
+					names[p.ID] = p.Name
+					order = append(order, ProjectMembership{OrgID: orgID, ProjectID: p.ID, ProjectName: p.Name})
+				}
 			}
 		}
 	}

@@ -17,6 +17,10 @@ type Store interface {
 	SaveUser(ctx context.Context, u User, prevEmail string) error
 	// ListProjects returns every project of an organization, by id.
 	ListProjects(ctx context.Context, orgID string) ([]Project, error)
+	// ListProjectsOfOrgs returns the projects (id, organization, name) of
+	// each organization in orgIDs, by id, in a number of calls that does
+	// not grow with len(orgIDs) up to 100.
+	ListProjectsOfOrgs(ctx context.Context, orgIDs []string) (map[string][]Project, error)
 	// GetProjects returns the projects among ids that exist in the organization.
 	GetProjects(ctx context.Context, orgID string, ids []string) (map[string]Project, error)
 

@@ -93,6 +93,13 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	} else if n > 0 {
 		log.Info("indexed existing pending invites by sender", "items", n)
 	}
+	// And its organizations get complete project catalogs (GET /me).
+	if n, err := store.BackfillProjectCatalogs(ctx, cl.DynamoDB, c.TableName); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("complete project catalogs: %w", err)
+	} else if n > 0 {
+		log.Info("completed project catalogs", "organizations", n)
+	}
 	// Committed audit items become events through the table's stream and
 	// the publish-events code, with the event log as the bus.
 	arn, err := LatestStreamARN(ctx, cl.DynamoDB, c.TableName)

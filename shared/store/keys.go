@@ -30,6 +30,7 @@ const (
 	skUser     = "USER"
 	skMeta     = "META"
 	skToken    = "TOKEN"
+	skCatalog  = "PROJECTS"
 	preMember  = "MEMBER#"
 	preProject = "PROJECT#"
 	preInvite  = "INVITE#"
@@ -56,12 +57,22 @@ func userGSI(userID string) string              { return "USER#" + userID }
 func orgGSI(orgID string) string                { return preOrgGSI + orgID }
 func projectGSI(orgID, projectID string) string { return preProject + orgID + "#" + projectID }
 
-// gsi1 keys of an invite: its sender's pending invites, by organization
-// (SENDER# never collides with a user's USER# partition); an accepted or
-// revoked invite's sort key moves out of their range (senders.go).
+// gsi1 keys of a pending invite: its sender's pending invites, by
+// organization (SENDER# never collides with a user's USER# partition); an
+// accepted or revoked invite loses both keys and leaves the index
+// (senders.go).
 func senderGSI(userID string) string        { return "SENDER#" + userID }
 func sentGSI(orgID, inviteID string) string { return sentPrefix(orgID) + inviteID }
 func sentPrefix(orgID string) string        { return preOrgGSI + orgID + "#" + preInvite }
+
+// catalogAttr is the attribute of an organization's project catalog item
+// (pk ORG#<orgId>, sk PROJECTS) that holds a project's name.
+func catalogAttr(projectID string) string { return catalogPrefix + projectID }
+
+const (
+	catalogPrefix   = "p_"
+	catalogComplete = "complete" // true: every project of the organization is listed
+)
 
 func trimPrefix(s, prefix string) (string, bool) { return strings.CutPrefix(s, prefix) }
 func ttlAt(t time.Time) int64                    { return t.Unix() }

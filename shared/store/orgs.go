@@ -33,6 +33,119 @@ func (st *Store) ListProjects(ctx context.Context, orgID string) ([]domain.Proje
 	return out, nil
 }
 
+// ListProjectsOfOrgs returns the projects (id, organization and name; no
+// creation time) of each organization in orgIDs, by id. It reads the
+// organizations' project catalogs (pk ORG#<orgId>, sk PROJECTS) in one
+// BatchGetItem per 100, so GET /me costs the same few calls for an owner
+// of 50 organizations as of one. An organization whose catalog is not
+// complete (made before catalogs and not yet backfilled:
+// BackfillProjectCatalogs) is read with ListProjects instead. Returns
+// classified DynamoDB errors.
+func (st *Store) ListProjectsOfOrgs(ctx context.Context, orgIDs []string) (map[string][]domain.Project, error) {
+	keys := make([]key, 0, len(orgIDs))
+	for _, id := range orgIDs {
+		keys = append(keys, key{orgPK(id), skCatalog})
+	}
+	items, err := st.getMany(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]domain.Project, len(orgIDs))
+	for _, id := range orgIDs {
+		raw := items[key{orgPK(id), skCatalog}]
+		if done, _ := raw[catalogComplete].(*types.AttributeValueMemberBOOL); done == nil || !done.Value {
+			ps, err := st.ListProjects(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out[id] = ps
+			continue
+		}
+		ps := []domain.Project{}
+		for a, v := range raw {
+			pid, ok := strings.CutPrefix(a, catalogPrefix)
+			name, isS := v.(*types.AttributeValueMemberS)
+			if ok && isS {
+				ps = append(ps, domain.Project{ID: pid, OrgID: id, Name: name.Value})
+			}
+		}
+		slices.SortFunc(ps, func(a, b domain.Project) int { return strings.Compare(a.ID, b.ID) })
+		out[id] = ps
+	}
+	return out, nil
+}
+
+// BackfillProjectCatalogs completes the project catalog of every
+// organization made before catalogs existed: it scans the table (an admin
+// task, never a request path) for project items and sets each one's name
+// in its organization's catalog, then marks the catalog of every
+// organization complete. A project created meanwhile writes its own entry,
+// so it is safe while the service runs, and safe to run again. It returns
+// how many catalogs it completed.
+func BackfillProjectCatalogs(ctx context.Context, db interface {
+	dynamodb.ScanAPIClient
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}, table string) (int, error) {
+	setName := func(orgID, projectID, name string) error {
+		_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table, Key: keyOf(orgPK(orgID), skCatalog),
+			UpdateExpression:          aws.String("SET #p = if_not_exists(#p, :name), orgId = :org, #type = :type"),
+			ExpressionAttributeNames:  map[string]string{"#p": catalogAttr(projectID), "#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":name": s(name), ":org": s(orgID), ":type": s("projectCatalog")}})
+		return classify(err, nil)
+	}
+	// Orgs whose catalog is not complete, from their META items.
+	var orgs []string
+	if _, err := backfill(ctx, db, &dynamodb.ScanInput{TableName: &table,
+		FilterExpression:          aws.String("sk = :meta AND begins_with(pk, :org)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":meta": s(skMeta), ":org": s("ORG#")},
+		ProjectionExpression:      aws.String("orgId"),
+	}, func(raw map[string]types.AttributeValue) (bool, error) {
+		if id, ok := raw["orgId"].(*types.AttributeValueMemberS); ok {
+			orgs = append(orgs, id.Value)
+		}
+		return false, nil
+	}); err != nil {
+		return 0, err
+	}
+	if len(orgs) == 0 {
+		return 0, nil
+	}
+	if _, err := backfill(ctx, db, &dynamodb.ScanInput{TableName: &table,
+		FilterExpression:          aws.String("begins_with(sk, :p) AND begins_with(pk, :org)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(preProject), ":org": s("ORG#")},
+		ProjectionExpression:      aws.String("orgId, projectId, #n"),
+		ExpressionAttributeNames:  map[string]string{"#n": "name"},
+	}, func(raw map[string]types.AttributeValue) (bool, error) {
+		var it projectItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return false, err
+		}
+		if it.OrgID == "" || it.ProjectID == "" {
+			return false, nil
+		}
+		return false, setName(it.OrgID, it.ProjectID, it.Name)
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, org := range orgs {
+		_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table, Key: keyOf(orgPK(org), skCatalog),
+			UpdateExpression:          aws.String("SET #c = :t, orgId = :org, #type = :type"),
+			ConditionExpression:       aws.String("attribute_not_exists(#c) OR #c = :f"),
+			ExpressionAttributeNames:  map[string]string{"#c": catalogComplete, "#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false}, ":org": s(org), ":type": s("projectCatalog")}})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) { // complete already
+			continue
+		}
+		if err != nil {
+			return n, classify(err, nil)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // GetProjects returns the projects among ids that exist in the organization.
 func (st *Store) GetProjects(ctx context.Context, orgID string, ids []string) (map[string]domain.Project, error) {
 	keys := make([]key, 0, len(ids))
@@ -85,6 +198,14 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		}
 		t.put(st.table, orgItem{key: key{orgPK(o.ID), skMeta}, Type: "org", OrgID: o.ID, Name: o.Name,
 			CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, Owners: owners}, condNew, nil, nil, domain.ErrExists)
+		// The project catalog starts complete: the organization has no
+		// project yet, or only the one created with it.
+		cat := map[string]types.AttributeValue{AttrPK: s(orgPK(o.ID)), AttrSK: s(skCatalog), "type": s("projectCatalog"),
+			"orgId": s(o.ID), catalogComplete: &types.AttributeValueMemberBOOL{Value: true}}
+		if p := c.CreateProject; p != nil {
+			cat[catalogAttr(p.ID)] = s(p.Name)
+		}
+		t.putRaw(st.table, cat, condNew, domain.ErrExists)
 	} else if wasOwner != isOwner {
 		if isOwner {
 			t.update(st.table, orgPK(orgID), skMeta, "SET owners = owners + :one", "attribute_exists(pk)", nil,
@@ -98,6 +219,11 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		p := c.CreateProject
 		t.put(st.table, projectItem{key: key{orgPK(orgID), projectSK(p.ID)}, Type: "project", OrgID: orgID,
 			ProjectID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt}, condNew, nil, nil, domain.ErrExists)
+		if c.CreateOrg == nil { // else it is in the new catalog already
+			t.update(st.table, orgPK(orgID), skCatalog, "SET #p = :name, orgId = :org, #type = :type", "",
+				map[string]string{"#p": catalogAttr(p.ID), "#type": "type"},
+				map[string]types.AttributeValue{":name": s(p.Name), ":org": s(orgID), ":type": s("projectCatalog")}, nil)
+		}
 	}
 
 	revCond := map[string]types.AttributeValue{":rev": n(b.Rev)}

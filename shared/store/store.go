@@ -141,6 +141,17 @@ func (t *tx) put(table string, v any, cond string, names map[string]string, vals
 	t.kinds = append(t.kinds, kind)
 }
 
+// putRaw is put of an item already in attribute values, on condition cond
+// (no names or values).
+func (t *tx) putRaw(table string, item map[string]types.AttributeValue, cond string, kind error) {
+	p := &types.Put{TableName: aws.String(table), Item: item}
+	if cond != "" {
+		p.ConditionExpression = aws.String(cond)
+	}
+	t.items = append(t.items, types.TransactWriteItem{Put: p})
+	t.kinds = append(t.kinds, kind)
+}
+
 func (t *tx) update(table, pk, sk, expr, cond string, names map[string]string, vals map[string]types.AttributeValue, kind error) {
 	u := &types.Update{TableName: aws.String(table), Key: keyOf(pk, sk), UpdateExpression: aws.String(expr),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals}
