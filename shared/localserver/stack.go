@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
@@ -71,50 +69,34 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	}
 	cl := ClientsOf(awsCfg, c)
 	st.Clients = cl
-	_, describeErr := cl.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(c.TableName)})
-	existed := describeErr == nil
-	if err := store.EnsureTable(ctx, cl.DynamoDB, c.TableName); err != nil {
-		st.Close()
-		return nil, err
-	}
-	// A table kept from before member search gets its memberships indexed
-	// by address; a new table has none to index.
-	if n, err := store.BackfillEmailIndex(ctx, cl.DynamoDB, c.TableName); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("index members by address: %w", err)
-	} else if n > 0 {
-		log.Info("indexed existing members by address", "items", n)
-	}
-	// Likewise its pending invites by sender (gsi1), so a change of their
-	// sender's membership finds them.
-	if n, err := store.BackfillSenderIndex(ctx, cl.DynamoDB, c.TableName); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("index pending invites by sender: %w", err)
-	} else if n > 0 {
-		log.Info("indexed existing pending invites by sender", "items", n)
-	}
-	// And its organizations get complete project catalogs (GET /me).
-	if n, err := store.BackfillProjectCatalogs(ctx, cl.DynamoDB, c.TableName); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("complete project catalogs: %w", err)
-	} else if n > 0 {
-		log.Info("completed project catalogs", "organizations", n)
-	}
-	// Committed audit items become events through the table's stream and
-	// the publish-events code, with the event log as the bus.
-	arn, err := LatestStreamARN(ctx, cl.DynamoDB, c.TableName)
+	tbl, err := store.EnsureTable(ctx, cl.DynamoDB, c.TableName)
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if !tbl.Created { // a new table has nothing to backfill
+		if err := backfill(ctx, cl, c.TableName, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	// Committed audit items become events through the table's stream and
+	// the publish-events code, with the event log as the bus.
+	if tbl.StreamARN == "" {
+		st.Close()
+		return nil, fmt.Errorf("table %s has no stream", c.TableName)
 	}
 	st.Events = &EventLog{Log: log}
 	st.closers = append(st.closers, st.Events.Close)
 	// Its EventsPublished/EventsFailed counts are not written: they would
 	// land in met at the poller's pace, between the requests' own.
 	handler := publish.StreamHandler{Publisher: &publish.Publisher{API: st.Events, Bus: "local", Log: log}, Log: log}
-	st.Stream = &StreamReader{API: StreamClient(awsCfg, c.DynamoEndpoint), StreamARN: arn, Region: c.Region,
-		Handle: handler.Handle, Log: log, FromLatest: existed}
-	st.Stream.Start()
+	st.Stream = &StreamReader{API: StreamClient(awsCfg, c.DynamoEndpoint), StreamARN: tbl.StreamARN, Region: c.Region,
+		Handle: handler.Handle, Log: log, FromLatest: !tbl.Created}
+	if err := st.Stream.Start(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("read the stream of table %s: %w", c.TableName, err)
+	}
 	// Stop reading the stream before the event log and DynamoDB Local.
 	st.closers = append([]func(){st.Stream.Close}, st.closers...)
 	auth, err := NewAuthorizer(LocalIssuer, LocalAudience)
@@ -131,6 +113,29 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	pub.Record = svc.RecordDelivery
 	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream}
 	return st, nil
+}
+
+// backfill gives the items of a table kept from an older version what
+// this one reads: memberships indexed by address, pending invites by
+// sender, organizations a complete project catalog.
+func backfill(ctx context.Context, cl Clients, table string, log *slog.Logger) error {
+	for _, b := range []struct {
+		what string
+		run  func() (int, error)
+	}{
+		{"members indexed by address", func() (int, error) { return store.BackfillEmailIndex(ctx, cl.DynamoDB, table) }},
+		{"pending invites indexed by sender", func() (int, error) { return store.BackfillSenderIndex(ctx, cl.DynamoDB, table) }},
+		{"project catalogs completed", func() (int, error) { return store.BackfillProjectCatalogs(ctx, cl.DynamoDB, table) }},
+	} {
+		n, err := b.run()
+		if err != nil {
+			return fmt.Errorf("backfill %s: %w", b.what, err)
+		}
+		if n > 0 {
+			log.Info("backfilled a table from an older version", "what", b.what, "items", n)
+		}
+	}
+	return nil
 }
 
 // Close stops reading the stream, then DynamoDB Local when Start ran it.

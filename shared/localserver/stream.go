@@ -71,8 +71,16 @@ type shardState struct {
 // batchSize is GetRecords' limit, the deployed mapping's batch size order.
 const batchSize = 100
 
-// Start polls the stream in the background until Close.
-func (r *StreamReader) Start() {
+// Start takes the shards' iterators (so FromLatest means the records
+// written after Start returns), then polls the stream in the background
+// until Close. Returns the Streams API's error.
+func (r *StreamReader) Start(ctx context.Context) error {
+	r.mu.Lock()
+	err := r.discover(ctx)
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	r.stop, r.done = make(chan struct{}), make(chan struct{})
 	iv := r.Interval
 	if iv == 0 {
@@ -95,6 +103,7 @@ func (r *StreamReader) Start() {
 			}
 		}
 	}()
+	return nil
 }
 
 // Close stops polling after the read under way.

@@ -50,7 +50,7 @@ func newStoreDB(t *testing.T) (*store.Store, *dynamodb.Client, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.EnsureTable(context.Background(), cl.DynamoDB, c.TableName); err != nil {
+	if _, err := store.EnsureTable(context.Background(), cl.DynamoDB, c.TableName); err != nil {
 		t.Fatal(err)
 	}
 	return store.New(cl.DynamoDB, c.TableName), cl.DynamoDB, c.TableName

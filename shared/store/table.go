@@ -77,27 +77,59 @@ var GSI2Attributes = []string{"userId", "email", "role", "joinedAt"}
 //
 // A table made by an older version (e.g. kept in DynamoDB Local's data
 // folder) gets what it lacks: gsi2 (store.BackfillEmailIndex then indexes
-// the memberships already there), the stream, TTL. Returns the first
-// DynamoDB error, wrapped with what it was doing.
-func EnsureTable(ctx context.Context, db TableAdmin, name string) error {
+// the memberships already there), the stream, TTL. It returns what it
+// found or made, and the first DynamoDB error, wrapped with what it was
+// doing.
+func EnsureTable(ctx context.Context, db TableAdmin, name string) (Table, error) {
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	var nf *types.ResourceNotFoundException
 	switch {
 	case errors.As(err, &nf):
-		if _, err := db.CreateTable(ctx, CreateTableInput(name)); err != nil {
-			var inUse *types.ResourceInUseException
-			if !errors.As(err, &inUse) {
-				return fmt.Errorf("create table %s: %w", name, err)
+		out, err := db.CreateTable(ctx, CreateTableInput(name))
+		var inUse *types.ResourceInUseException
+		switch {
+		case errors.As(err, &inUse): // made meanwhile by another process
+			return ensureExisting(ctx, db, name)
+		case err != nil:
+			return Table{}, fmt.Errorf("create table %s: %w", name, err)
+		}
+		t := Table{Created: true, StreamARN: aws.ToString(out.TableDescription.LatestStreamArn)}
+		if out.TableDescription.TableStatus != types.TableStatusActive || !indexesActive(out.TableDescription) {
+			if err := waitActive(ctx, db, name); err != nil {
+				return t, err
 			}
 		}
-		if err := waitActive(ctx, db, name); err != nil {
-			return err
-		}
-		return enableTTL(ctx, db, name)
+		return t, enableTTL(ctx, db, name)
 	case err != nil:
-		return fmt.Errorf("describe table %s: %w", name, err)
+		return Table{}, fmt.Errorf("describe table %s: %w", name, err)
 	}
-	if !hasIndex(desc.Table, IndexGSI2) {
+	return ensureDescribed(ctx, db, name, desc.Table)
+}
+
+// Table is what EnsureTable found or made.
+type Table struct {
+	// Created is true when EnsureTable created the table (it is empty).
+	Created bool
+	// StreamARN is the table's stream (LatestStreamArn).
+	StreamARN string
+}
+
+// ensureExisting is EnsureTable of a table that exists.
+func ensureExisting(ctx context.Context, db TableAdmin, name string) (Table, error) {
+	if err := waitActive(ctx, db, name); err != nil {
+		return Table{}, err
+	}
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		return Table{}, fmt.Errorf("describe table %s: %w", name, err)
+	}
+	return ensureDescribed(ctx, db, name, desc.Table)
+}
+
+// ensureDescribed adds to the existing table desc what it lacks.
+func ensureDescribed(ctx context.Context, db TableAdmin, name string, desc *types.TableDescription) (Table, error) {
+	t := Table{StreamARN: aws.ToString(desc.LatestStreamArn)}
+	if !hasIndex(desc, IndexGSI2) {
 		in := CreateTableInput(name)
 		g := gsi2()
 		if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
@@ -105,29 +137,31 @@ func EnsureTable(ctx context.Context, db TableAdmin, name string) error {
 			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
 				IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection}}},
 		}); err != nil {
-			return fmt.Errorf("add %s to table %s: %w", IndexGSI2, name, err)
+			return t, fmt.Errorf("add %s to table %s: %w", IndexGSI2, name, err)
 		}
 		if err := waitActive(ctx, db, name); err != nil {
-			return err
+			return t, err
 		}
 	}
-	if s := desc.Table.StreamSpecification; s == nil || !aws.ToBool(s.StreamEnabled) {
-		if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
-			StreamSpecification: CreateTableInput(name).StreamSpecification}); err != nil {
-			return fmt.Errorf("enable the stream of table %s: %w", name, err)
+	if s := desc.StreamSpecification; s == nil || !aws.ToBool(s.StreamEnabled) {
+		out, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
+			StreamSpecification: CreateTableInput(name).StreamSpecification})
+		if err != nil {
+			return t, fmt.Errorf("enable the stream of table %s: %w", name, err)
 		}
+		t.StreamARN = aws.ToString(out.TableDescription.LatestStreamArn)
 		if err := waitActive(ctx, db, name); err != nil {
-			return err
+			return t, err
 		}
 	}
 	ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
-		return fmt.Errorf("describe TTL of table %s: %w", name, err)
+		return t, fmt.Errorf("describe TTL of table %s: %w", name, err)
 	}
 	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus == types.TimeToLiveStatusDisabled {
-		return enableTTL(ctx, db, name)
+		return t, enableTTL(ctx, db, name)
 	}
-	return nil
+	return t, nil
 }
 
 // enableTTL has DynamoDB delete items once their AttrTTL has passed (the

@@ -2,11 +2,15 @@ package integration
 
 // Benchmarks of what each operation costs, against the real local parts:
 // the real handlers (httpapi.API.Serve, the code each Lambda runs) over the
-// real AWS SDK clients, talking HTTP to the DynamoDB-compatible server and
-// the SES v2 emulator. SDK middleware added through localserver.NewClients counts
+// real AWS SDK clients, talking HTTP to AWS's DynamoDB Local and the SES
+// v2 emulator. SDK middleware added through localserver.NewClients counts
 // and times every DynamoDB and SES call, so each benchmark reports
 //
 //	ddb-calls/op, ses-calls/op  calls the operation makes
+//	rcu/op, wcu/op              DynamoDB read and write capacity units it
+//	                            consumed (ReturnConsumedCapacity INDEXES,
+//	                            as DynamoDB Local computes them: indexes
+//	                            and transactions' double cost included)
 //	handler-ms/op               time inside the handler
 //	ddb-ms/op, ses-ms/op        time inside those SDK calls
 //	overhead-x                  handler time / DynamoDB time (target ≤ 1.5)
@@ -21,6 +25,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -64,6 +69,80 @@ func newBmMeter() *bmMeter {
 // bmItemsRead is the meter's key for items read (not a service call).
 const bmItemsRead = "items-read"
 
+// The meter's keys for capacity units, in hundredths (calls is a count).
+const (
+	bmRCU = "rcu-centi"
+	bmWCU = "wcu-centi"
+)
+
+// askCapacity sets ReturnConsumedCapacity on a DynamoDB input that has it.
+func askCapacity(params any) {
+	const x = ddbtypes.ReturnConsumedCapacityIndexes
+	switch in := params.(type) {
+	case *dynamodb.GetItemInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.BatchGetItemInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.QueryInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.ScanInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.TransactGetItemsInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.PutItemInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.UpdateItemInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.DeleteItemInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.BatchWriteItemInput:
+		in.ReturnConsumedCapacity = x
+	case *dynamodb.TransactWriteItemsInput:
+		in.ReturnConsumedCapacity = x
+	}
+}
+
+// consumed returns the capacity units an output reports and whether they
+// are read units (else write units).
+func consumed(result any) (units float64, read bool) {
+	var cs []ddbtypes.ConsumedCapacity
+	switch r := result.(type) {
+	case *dynamodb.GetItemOutput:
+		cs, read = append(cs, deref(r.ConsumedCapacity)...), true
+	case *dynamodb.BatchGetItemOutput:
+		cs, read = r.ConsumedCapacity, true
+	case *dynamodb.QueryOutput:
+		cs, read = append(cs, deref(r.ConsumedCapacity)...), true
+	case *dynamodb.ScanOutput:
+		cs, read = append(cs, deref(r.ConsumedCapacity)...), true
+	case *dynamodb.TransactGetItemsOutput:
+		cs, read = r.ConsumedCapacity, true
+	case *dynamodb.PutItemOutput:
+		cs = deref(r.ConsumedCapacity)
+	case *dynamodb.UpdateItemOutput:
+		cs = deref(r.ConsumedCapacity)
+	case *dynamodb.DeleteItemOutput:
+		cs = deref(r.ConsumedCapacity)
+	case *dynamodb.BatchWriteItemOutput:
+		cs = r.ConsumedCapacity
+	case *dynamodb.TransactWriteItemsOutput:
+		cs = r.ConsumedCapacity
+	}
+	for _, c := range cs {
+		if c.CapacityUnits != nil {
+			units += *c.CapacityUnits
+		}
+	}
+	return units, read
+}
+
+func deref(c *ddbtypes.ConsumedCapacity) []ddbtypes.ConsumedCapacity {
+	if c == nil {
+		return nil
+	}
+	return []ddbtypes.ConsumedCapacity{*c}
+}
+
 var bmTokenRE = regexp.MustCompile(`/accept#token=([A-Za-z0-9_-]{43})`)
 
 // option installs the meter as the first Initialize step of every call, so
@@ -71,6 +150,7 @@ var bmTokenRE = regexp.MustCompile(`/accept#token=([A-Za-z0-9_-]{43})`)
 // HTTP round trip and deserialization.
 func (m *bmMeter) option() func(*awsconfig.LoadOptions) error {
 	mw := middleware.InitializeMiddlewareFunc("benchMeter", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		askCapacity(in.Parameters)
 		start := time.Now()
 		out, md, err := next.HandleInitialize(ctx, in)
 		d := time.Since(start)
@@ -79,13 +159,17 @@ func (m *bmMeter) option() func(*awsconfig.LoadOptions) error {
 		defer m.mu.Unlock()
 		m.calls[key]++
 		m.spent[key] += d
+		if u, read := consumed(out.Result); read {
+			m.calls[bmRCU] += int(math.Round(u * 100))
+		} else {
+			m.calls[bmWCU] += int(math.Round(u * 100))
+		}
 		// Items read, for the list benchmarks: a Query's ScannedCount (what
-		// it read before any filter; the local server reports none, but
-		// the member lists filter nothing, so it is the items returned),
-		// a GetItem's one item, a BatchGetItem's items.
+		// it read before any filter), a GetItem's one item, a
+		// BatchGetItem's items.
 		switch r := out.Result.(type) {
 		case *dynamodb.QueryOutput:
-			m.calls[bmItemsRead] += max(int(r.ScannedCount), len(r.Items))
+			m.calls[bmItemsRead] += int(r.ScannedCount)
 		case *dynamodb.GetItemOutput:
 			if r.Item != nil {
 				m.calls[bmItemsRead]++
@@ -147,6 +231,13 @@ func (c bmCount) add(o bmCount) bmCount {
 	return c
 }
 
+// reportUnits reports the read and write capacity units per op (f ops),
+// with suffix after the unit's name (e.g. "@10k").
+func (c bmCount) reportUnits(b *testing.B, f float64, per, suffix string) {
+	b.ReportMetric(float64(c.calls[bmRCU])/100/f, "rcu/"+per+suffix)
+	b.ReportMetric(float64(c.calls[bmWCU])/100/f, "wcu/"+per+suffix)
+}
+
 // service sums calls and time of one service ("DynamoDB", "SESv2").
 func (c bmCount) service(name string) (int, time.Duration) {
 	n, d := 0, time.Duration(0)
@@ -163,7 +254,9 @@ func (c bmCount) service(name string) (int, time.Duration) {
 func (c bmCount) breakdown(per int) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(c.calls)) {
-		if c.calls[k] > 0 {
+		if k == bmRCU || k == bmWCU {
+			parts = append(parts, fmt.Sprintf("%s %g", strings.TrimSuffix(k, "-centi"), float64(c.calls[k])/100/float64(per)))
+		} else if c.calls[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%s ×%g", k, float64(c.calls[k])/float64(per)))
 		}
 	}
@@ -267,7 +360,7 @@ func (s *bmStack) table(b *testing.B) *bmTable {
 	b.Helper()
 	c := s.cfg
 	c.TableName = fmt.Sprintf("bench-%d-%d", os.Getpid(), bmSeq.Add(1))
-	if err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
+	if _, err := store.EnsureTable(context.Background(), s.cl.DynamoDB, c.TableName); err != nil {
 		b.Fatal(err)
 	}
 	t := &bmTable{bmStack: s, api: httpapi.New(newService(c, s.cl, nil, s.log), s.log),
@@ -369,6 +462,7 @@ func (r *bmRun) report(b *testing.B, n int, per string) {
 	sesN, sesD := r.calls.service("SESv2")
 	f := float64(n)
 	b.ReportMetric(float64(ddbN)/f, "ddb-calls/"+per)
+	r.calls.reportUnits(b, f, per, "")
 	b.ReportMetric(float64(sesN)/f, "ses-calls/"+per)
 	b.ReportMetric(r.handler.Seconds()*1e3/f, "handler-ms/"+per)
 	b.ReportMetric(ddbD.Seconds()*1e3/f, "ddb-ms/"+per)
@@ -689,6 +783,8 @@ func BenchmarkListMembers(b *testing.B) {
 			ns, ds := rs.calls.service("DynamoDB")
 			b.ReportMetric(float64(nl)/f, "ddb-calls/op")
 			b.ReportMetric(float64(ns)/f, "ddb-calls/op@10")
+			rl.calls.reportUnits(b, f, "page", "@10k")
+			rs.calls.reportUnits(b, f, "page", "@10")
 			b.ReportMetric(rl.handler.Seconds()/dl.Seconds(), "overhead-x")
 			b.ReportMetric(rs.handler.Seconds()/ds.Seconds(), "overhead-x@10")
 			b.Logf("b.N=%d, per page at 10k: %s", b.N, rl.calls.breakdown(b.N))
@@ -805,7 +901,125 @@ func reportSizes(b *testing.B, rs, rl bmRun, per, small, large string) {
 	nl, _ := rl.calls.service("DynamoDB")
 	b.ReportMetric(float64(ns)/f, "ddb-calls/op@"+small)
 	b.ReportMetric(float64(nl)/f, "ddb-calls/op@"+large)
+	rs.calls.reportUnits(b, f, per, "@"+small)
+	rl.calls.reportUnits(b, f, per, "@"+large)
 	b.ReportMetric(rs.handler.Seconds()*1e3/f, "ms/"+per+"@"+small)
 	b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/"+per+"@"+large)
 	b.Logf("b.N=%d, per %s at %s: %s", b.N, per, large, rl.calls.breakdown(b.N))
+}
+
+// BenchmarkLargeOrg: an organization of 100,000 members (one table,
+// built once; DynamoDB Local holds it, so every figure is at that size):
+// the first page of members (limit 100), the last page by cursor (the
+// cursor 100 members before the end), a search page
+// (?email=seed-&limit=8: 99,999 addresses match), and the removal of a
+// manager who sent 2 pending invites (revoked with the removal; a fresh
+// manager each time, prepared with the timer stopped). Reports DynamoDB
+// calls, capacity units, items read and handler time per operation.
+func BenchmarkLargeOrg(b *testing.B) {
+	large := bmLargeFixture(b)
+	org := map[string]string{"orgId": large.orgID}
+	cases := []struct {
+		name string
+		op   func(b *testing.B) time.Duration
+	}{
+		{"first-page", func(b *testing.B) time.Duration { return large.page(b, 100, "") }},
+		{"last-page", func(b *testing.B) time.Duration {
+			d, next := large.listPage(b, map[string]string{}, 100, large.cursor)
+			if next != "" {
+				b.Fatal("the page after the cursor 100 members before the end is not the last")
+			}
+			return d
+		}},
+		{"search-page", func(b *testing.B) time.Duration { d, _ := large.searchPage(b, "seed-", 8, ""); return d }},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var run bmRun
+			b.ResetTimer()
+			for range b.N {
+				run.measure(large.meter, func() time.Duration { return c.op(b) })
+			}
+			b.StopTimer()
+			run.report(b, b.N, "op")
+			b.ReportMetric(float64(run.calls.calls[bmItemsRead])/float64(b.N), "items-read/op")
+		})
+	}
+	b.Run("remove-member-with-invites", func(b *testing.B) {
+		var run bmRun
+		b.ResetTimer()
+		for range b.N {
+			b.StopTimer()
+			mgr := bmNewUser("manager")
+			large.must(b, 200, "GET", "/me", nil, nil, &mgr, nil, nil)
+			large.must(b, 201, "POST", "/orgs/{orgId}/invites", org, nil, &large.owner,
+				map[string]any{"emails": []string{mgr.email}, "orgRole": "manager"}, nil)
+			sent := []string{bmNewUser("sent").email, bmNewUser("sent").email}
+			large.must(b, 201, "POST", "/orgs/{orgId}/invites", org, nil, &mgr, map[string]any{"emails": sent}, nil)
+			b.StartTimer()
+			run.measure(large.meter, func() time.Duration {
+				return large.must(b, 204, "DELETE", "/orgs/{orgId}/members/{userId}",
+					map[string]string{"orgId": large.orgID, "userId": mgr.id}, nil, &large.owner, nil, nil)
+			})
+		}
+		b.StopTimer()
+		run.report(b, b.N, "op")
+		b.ReportMetric(float64(run.calls.calls[bmItemsRead])/float64(b.N), "items-read/op")
+	})
+}
+
+var bmLarge struct {
+	once sync.Once
+	org  *bmListOrg
+}
+
+// bmLargeFixture returns the organization of 100,000 members, built once.
+func bmLargeFixture(b *testing.B) *bmListOrg {
+	b.Helper()
+	bmLarge.once.Do(func() {
+		start := time.Now()
+		bmLarge.org = newBmListOrg(b, newBmStack(b), 100_000)
+		b.Logf("built the 100,000-member organization in %s", time.Since(start).Round(time.Second))
+	})
+	if bmLarge.org == nil {
+		b.Fatal("the 100,000-member organization failed to build")
+	}
+	return bmLarge.org
+}
+
+// BenchmarkMeManyOrgs: GET /me of a user who owns 50 organizations with
+// 2 projects each (their owner role reaches every project, so /me lists
+// all 100), beside one who owns 1, interleaved. Target: the same number of
+// DynamoDB calls at both sizes (was 1 + 1 per organization).
+func BenchmarkMeManyOrgs(b *testing.B) {
+	s := newBmStack(b)
+	t := s.table(b) // the owner of t owns 1 organization with 1 project
+	many := bmNewUser("owner50")
+	t.must(b, 200, "GET", "/me", nil, nil, &many, nil, nil)
+	for i := range 50 {
+		var org struct{ ID string }
+		t.must(b, 201, "POST", "/orgs", nil, nil, &many, map[string]string{"name": fmt.Sprintf("Org %d", i)}, &org)
+		for _, p := range []string{"Web", "API"} {
+			t.must(b, 201, "POST", "/orgs/{orgId}/projects", map[string]string{"orgId": org.ID}, nil, &many, map[string]string{"name": p}, nil)
+		}
+	}
+	me := func(u *bmUser, orgs, projects int) time.Duration {
+		var v struct {
+			Orgs     []struct{ ID string }
+			Projects []struct{ ID string }
+		}
+		d := t.must(b, 200, "GET", "/me", nil, nil, u, nil, &v)
+		if len(v.Orgs) != orgs || len(v.Projects) != projects {
+			b.Fatalf("GET /me lists %d organizations and %d projects, want %d and %d", len(v.Orgs), len(v.Projects), orgs, projects)
+		}
+		return d
+	}
+	var rs, rl bmRun
+	b.ResetTimer()
+	for range b.N {
+		rs.measure(s.meter, func() time.Duration { return me(&t.owner, 1, 1) })
+		rl.measure(s.meter, func() time.Duration { return me(&many, 50, 100) })
+	}
+	b.StopTimer()
+	reportSizes(b, rs, rl, "op", "1", "50")
 }

@@ -140,7 +140,7 @@ func startParts(t testing.TB) *localParts {
 func (p *localParts) newTable(t testing.TB) (string, *store.Store) {
 	t.Helper()
 	name := fmt.Sprintf("members-rie-%d-%d", os.Getpid(), tableSeq.Add(1))
-	if err := store.EnsureTable(context.Background(), p.clients.DynamoDB, name); err != nil {
+	if _, err := store.EnsureTable(context.Background(), p.clients.DynamoDB, name); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	return name, store.New(p.clients.DynamoDB, name)

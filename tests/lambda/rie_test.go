@@ -620,7 +620,7 @@ func TestSeedTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.EnsureTable(ctx, cl.DynamoDB, table); err != nil {
+	if _, err := store.EnsureTable(ctx, cl.DynamoDB, table); err != nil {
 		t.Fatal(err)
 	}
 	if err := rie.Seed(ctx, store.New(cl.DynamoDB, table), time.Now()); err != nil {

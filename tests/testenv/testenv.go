@@ -485,3 +485,14 @@ func (e *Env) Client(t testing.TB, u User) *client.Client {
 	}
 	return c
 }
+
+// HTTPGet is a GET of url that gives up after 2 s; it returns the status.
+func HTTPGet(url string) (int, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	r, err := c.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	r.Body.Close()
+	return r.StatusCode, nil
+}
