@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/dynamolocal"

@@ -59,7 +59,9 @@ func TestLocalStackKeepsDataInDynamoDBData(t *testing.T) {
 	st2, e2 := start()
 	defer st2.Close()
 	o2 := e2.SignIn(t, owner.Email)
-	var me struct{ Orgs []struct{ ID, Name, Role string } }
+	var me struct {
+		Orgs []struct{ ID, Name, Role string }
+	}
 	e2.Must(t, 200, "GET", "/me", o2.Token, nil, &me)
 	if len(me.Orgs) != 1 || me.Orgs[0].ID != org.ID || me.Orgs[0].Name != "Kept" || me.Orgs[0].Role != "owner" {
 		t.Fatalf("after a restart over the same DYNAMODB_DATA: %+v", me)
