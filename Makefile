@@ -65,7 +65,7 @@ generate:
 BENCH ?= .
 BENCHTIME ?= 1s
 bench: deps
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout 60m ./...
 
 ## fuzz: each fuzz target for FUZZTIME (CI: a short, fixed time); seeds live in testdata/fuzz/.
 FUZZTIME ?= 10s

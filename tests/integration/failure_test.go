@@ -415,3 +415,46 @@ func TestFailureMidOperation(t *testing.T) {
 	e.Must(t, 200, "POST", "/invites/accept", u.Token, map[string]string{"token": ses.lastToken(t, first)}, nil)
 	invariants(t, e)
 }
+
+// TestFailureDynamoThrottledAndConflicting: the fault proxy fails only the
+// writes of this test's table, with DynamoDB's throttling error
+// (ProvisionedThroughputExceededException, retried by the SDK) and then
+// with a TransactionCanceledException whose reasons are
+// TransactionConflict (a write racing each transaction). Reads still
+// work; every write route answers a 503 problem with Retry-After and no
+// internal detail; nothing is written; once the writes pass again the same
+// requests work.
+func TestFailureDynamoThrottledAndConflicting(t *testing.T) {
+	t.Parallel()
+	ses := newSESStub(t)
+	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL})
+	f := newFailureFixture(t, e, ses)
+	db, table := e.Stack.Clients.DynamoDB, e.Stack.Config.TableName
+	writes := []string{"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+	for _, c := range []struct {
+		name  string
+		fault testenv.Fault
+		ops   []string
+	}{
+		{"throttled", testenv.FaultThrottle, writes},
+		{"transaction conflicts", testenv.FaultTxCanceled, []string{"TransactWriteItems"}},
+	} {
+		before := scanTable(t, db, table)
+		e.Faults.Fail(table, c.fault, c.ops...)
+		assertUnavailable(t, c.name+": accept", e.Do(t, "POST", "/invites/accept", f.invitee.Token, map[string]string{"token": f.token}), table)
+		assertUnavailable(t, c.name+": role change", e.Do(t, "PATCH", "/orgs/"+f.orgID+"/members/"+f.member.ID, f.owner.Token,
+			map[string]string{"role": "manager"}), table)
+		assertUnavailable(t, c.name+": new project", e.Do(t, "POST", "/orgs/"+f.orgID+"/projects", f.owner.Token,
+			map[string]string{"name": "Q"}), table)
+		// Reads are not failed: the member list still answers.
+		e.Must(t, 200, "GET", "/orgs/"+f.orgID+"/members", f.owner.Token, nil, nil)
+		e.Faults.Fail(table, testenv.FaultNone)
+		if d := diffItems(withoutRate(before), withoutRate(scanTable(t, db, table))); d != "" {
+			t.Errorf("%s: failed writes left items behind:\n%s", c.name, d)
+		}
+	}
+	invariants(t, e)
+	e.Must(t, 200, "POST", "/invites/accept", f.invitee.Token, map[string]string{"token": f.token}, nil)
+	e.Must(t, 200, "PATCH", "/orgs/"+f.orgID+"/members/"+f.member.ID, f.owner.Token, map[string]string{"role": "manager"}, nil)
+	invariants(t, e)
+}
