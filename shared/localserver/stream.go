@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
@@ -308,18 +307,4 @@ func attr(v stypes.AttributeValue) events.DynamoDBAttributeValue {
 		return events.NewMapAttribute(image(v.Value))
 	}
 	return events.NewNullAttribute()
-}
-
-// LatestStreamARN returns the table's stream, or an error when it has none.
-func LatestStreamARN(ctx context.Context, db interface {
-	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
-}, table string) (string, error) {
-	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
-	if err != nil {
-		return "", fmt.Errorf("describe table %s: %w", table, err)
-	}
-	if out.Table == nil || aws.ToString(out.Table.LatestStreamArn) == "" {
-		return "", fmt.Errorf("table %s has no stream", table)
-	}
-	return aws.ToString(out.Table.LatestStreamArn), nil
 }

@@ -88,7 +88,7 @@ func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.
 func (st *Store) revoke(t *tx, inv domain.Invite) {
 	vals := map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
 		":h": s(inv.TokenHash)}
-	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev"+unindexSent(inv, vals), "#st = :pending AND tokenHash = :h",
+	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev"+unindexSent, "#st = :pending AND tokenHash = :h",
 		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
@@ -154,10 +154,7 @@ func (st *Store) ListOpenInvites(ctx context.Context, orgID, after string, limit
 	in := st.beginsWith(orgPK(orgID), preInvite)
 	in.Limit = aws.Int32(int32(limit))
 	in.FilterExpression = aws.String("#st = :pending")
-	if in.ExpressionAttributeNames == nil {
-		in.ExpressionAttributeNames = map[string]string{}
-	}
-	in.ExpressionAttributeNames["#st"] = "status"
+	in.ExpressionAttributeNames = map[string]string{"#st": "status"}
 	in.ExpressionAttributeValues[":pending"] = s(string(domain.InvitePending))
 	if after != "" {
 		in.ExclusiveStartKey = keyOf(orgPK(orgID), inviteSK(after))

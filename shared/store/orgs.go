@@ -93,37 +93,27 @@ func BackfillProjectCatalogs(ctx context.Context, db interface {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":name": s(name), ":org": s(orgID), ":type": s("projectCatalog")}})
 		return classify(err, nil)
 	}
-	// Orgs whose catalog is not complete, from their META items.
+	// One scan of the organizations' META items (every organization) and
+	// project items (each name goes into its catalog as it is read).
 	var orgs []string
 	if _, err := backfill(ctx, db, &dynamodb.ScanInput{TableName: &table,
-		FilterExpression:          aws.String("sk = :meta AND begins_with(pk, :org)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":meta": s(skMeta), ":org": s("ORG#")},
-		ProjectionExpression:      aws.String("orgId"),
-	}, func(raw map[string]types.AttributeValue) (bool, error) {
-		if id, ok := raw["orgId"].(*types.AttributeValueMemberS); ok {
-			orgs = append(orgs, id.Value)
-		}
-		return false, nil
-	}); err != nil {
-		return 0, err
-	}
-	if len(orgs) == 0 {
-		return 0, nil
-	}
-	if _, err := backfill(ctx, db, &dynamodb.ScanInput{TableName: &table,
-		FilterExpression:          aws.String("begins_with(sk, :p) AND begins_with(pk, :org)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(preProject), ":org": s("ORG#")},
-		ProjectionExpression:      aws.String("orgId, projectId, #n"),
+		FilterExpression:          aws.String("begins_with(pk, :org) AND (sk = :meta OR begins_with(sk, :p))"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":org": s("ORG#"), ":meta": s(skMeta), ":p": s(preProject)},
+		ProjectionExpression:      aws.String("sk, orgId, projectId, #n"),
 		ExpressionAttributeNames:  map[string]string{"#n": "name"},
 	}, func(raw map[string]types.AttributeValue) (bool, error) {
 		var it projectItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return false, err
 		}
-		if it.OrgID == "" || it.ProjectID == "" {
-			return false, nil
+		switch {
+		case it.OrgID == "":
+		case it.SK == skMeta:
+			orgs = append(orgs, it.OrgID)
+		case it.ProjectID != "":
+			return false, setName(it.OrgID, it.ProjectID, it.Name)
 		}
-		return false, setName(it.OrgID, it.ProjectID, it.Name)
+		return false, nil
 	}); err != nil {
 		return 0, err
 	}
@@ -271,7 +261,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			set += ", resultProjects = :rp"
 			vals[":rp"] = &types.AttributeValueMemberM{Value: rp}
 		}
-		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set+unindexSent(*inv, vals),
+		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set+unindexSent,
 			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs AND "+revCondition(inv.Rev, vals),
 			map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,

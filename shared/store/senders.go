@@ -22,12 +22,9 @@ import (
 // invites only, whether the organization has 10 invites or 10,000
 // (BenchmarkRoleChangeWithInvites).
 
-// unindexSent is the update clause (" REMOVE gsi1pk, gsi1sk", after a SET
-// clause) that takes inv out of its sender's pending invites. vals is
-// unused: the clause has no values.
-func unindexSent(domain.Invite, map[string]types.AttributeValue) string {
-	return " REMOVE " + AttrGSI1PK + ", " + AttrGSI1SK
-}
+// unindexSent is the update clause, after a SET clause, that takes an
+// invite out of its sender's pending invites.
+const unindexSent = " REMOVE " + AttrGSI1PK + ", " + AttrGSI1SK
 
 // ListPendingInvitesBySender returns the pending invites (expired or not)
 // of organization orgID that userID sent. It finds them in gsi1 (every

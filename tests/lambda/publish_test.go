@@ -17,6 +17,7 @@ import (
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
+	"github.com/members-saas/members/shared/store"
 	rie "github.com/members-saas/members/tests/lambda"
 	"github.com/members-saas/members/tests/testenv"
 )
@@ -85,6 +86,15 @@ func (eb *eventBridge) recorded() ([][]putEntry, []string) {
 	return append([][]putEntry{}, eb.calls...), append([]string{}, eb.bad...)
 }
 
+// publishEnv is publish-events' environment with the EventBridge stand-in at url.
+func publishEnv(url string) map[string]string {
+	return map[string]string{
+		"EVENT_BUS_NAME": testBus, "EVENTS_ENDPOINT": url, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
+		"AWS_LAMBDA_FUNCTION_NAME": routes.FnPublishEvents, "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
+	}
+}
+
 const testBus = "arn:aws:events:us-east-1:123456789012:event-bus/MembersEventsBus"
 
 // The publish-events function under the runtime emulator, talking with the
@@ -133,11 +143,7 @@ func TestPublishEventsFunction(t *testing.T) {
 			eb := &eventBridge{fail: c.fail}
 			srv := httptest.NewServer(eb)
 			defer srv.Close()
-			f := start(t, routes.FnPublishEvents, map[string]string{
-				"EVENT_BUS_NAME": testBus, "EVENTS_ENDPOINT": srv.URL, "AWS_REGION": "us-east-1",
-				"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
-				"AWS_LAMBDA_FUNCTION_NAME": routes.FnPublishEvents, "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
-			})
+			f := start(t, routes.FnPublishEvents, publishEnv(srv.URL))
 			res, err := f.Invoke(context.Background(), readEvent(t, c.file))
 			if err != nil {
 				t.Fatal(err)
@@ -270,10 +276,11 @@ func TestPublishEventsFromLocalStream(t *testing.T) {
 	if err := rie.Seed(ctx, st, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	arn, err := localserver.LatestStreamARN(ctx, p.clients.DynamoDB, table)
+	tbl, err := store.EnsureTable(ctx, p.clients.DynamoDB, table) // made by newTable: this only reads its stream ARN
 	if err != nil {
 		t.Fatal(err)
 	}
+	arn := tbl.StreamARN
 	awsCfg, err := localserver.AWS(ctx, config.Config{DynamoEndpoint: p.dynamoURL, Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -313,11 +320,7 @@ func TestPublishEventsFromLocalStream(t *testing.T) {
 	eb := &eventBridge{}
 	srv := httptest.NewServer(eb)
 	defer srv.Close()
-	f := start(t, routes.FnPublishEvents, map[string]string{
-		"EVENT_BUS_NAME": testBus, "EVENTS_ENDPOINT": srv.URL, "AWS_REGION": "us-east-1",
-		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
-		"AWS_LAMBDA_FUNCTION_NAME": routes.FnPublishEvents, "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
-	})
+	f := start(t, routes.FnPublishEvents, publishEnv(srv.URL))
 	for _, b := range payloads {
 		res, err := f.Invoke(ctx, b)
 		if err != nil {
