@@ -338,9 +338,15 @@ func newBmStack(b *testing.B) *bmStack {
 // newBmStackSES is newBmStack sending mail to sesURL.
 func newBmStackSES(b *testing.B, sesURL string) *bmStack {
 	b.Helper()
-	sh := testenv.Parts(b)
+	return newBmStackAt(b, testenv.Parts(b).DynamoURL, sesURL)
+}
+
+// newBmStackAt is newBmStack over the DynamoDB at dynamoURL, sending mail
+// to sesURL.
+func newBmStackAt(b *testing.B, dynamoURL, sesURL string) *bmStack {
+	b.Helper()
 	m := newBmMeter()
-	c := config.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: sh.DynamoURL,
+	c := config.Config{AppBaseURL: "http://console.test", MailFrom: "invites@members.test", DynamoEndpoint: dynamoURL,
 		SESEndpoint: sesURL, Region: "us-east-1",
 		// Caps never reached, so the counters are still charged as in
 		// production (in the first write's transaction).

@@ -178,10 +178,28 @@ var (
 // Main is for TestMain: it runs the tests and stops the shared processes.
 func Main(m *testing.M) {
 	code := m.Run()
+	atExit.Lock()
+	for _, f := range atExit.fns {
+		f()
+	}
+	atExit.Unlock()
 	if shared != nil {
 		shared.close()
 	}
 	os.Exit(code)
+}
+
+var atExit struct {
+	sync.Mutex
+	fns []func()
+}
+
+// AtExit runs f when Main's tests are over, before the shared processes
+// stop: for processes a test starts once for the whole binary.
+func AtExit(f func()) {
+	atExit.Lock()
+	atExit.fns = append(atExit.fns, f)
+	atExit.Unlock()
 }
 
 // Parts returns the shared processes, starting them on first use.
