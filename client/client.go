@@ -29,6 +29,8 @@ type (
 	Me            = oapi.Me
 	User          = oapi.User
 	Org           = oapi.Org
+	// OrgView is an organization with its seats and the caller's role.
+	OrgView = oapi.OrgView
 	Project       = oapi.Project
 	ProjectView   = oapi.ProjectView
 	InviteResult  = oapi.InviteResult
@@ -79,6 +81,7 @@ const (
 	PermOrgProjectsCreate    Permission = oapi.OrgProjectsCreate
 	PermOrgInvitesManage     Permission = oapi.OrgInvitesManage
 	PermOrgAuditRead         Permission = oapi.OrgAuditRead
+	PermOrgSeatsManage       Permission = oapi.OrgSeatsManage
 	PermProjectMembersRead   Permission = oapi.ProjectMembersRead
 	PermProjectMembersManage Permission = oapi.ProjectMembersManage
 	PermProjectWrite         Permission = oapi.ProjectWrite

@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"iter"
 	"net/http"
 
@@ -30,6 +32,42 @@ func (c *Client) GetMe(ctx context.Context) (Me, error) {
 func (c *Client) CreateOrg(ctx context.Context, name string) (Org, error) {
 	res, err := c.raw.CreateOrg(ctx, oapi.CreateOrgJSONRequestBody{Name: name})
 	return result[Org](res, err, http.StatusCreated)
+}
+
+// GetOrg returns the organization with its seats: SeatLimit (nil: none),
+// SeatsUsed and the counts behind it.
+func (c *Client) GetOrg(ctx context.Context, orgID string) (OrgView, error) {
+	res, err := c.raw.GetOrg(ctx, orgID)
+	return result[OrgView](res, err, http.StatusOK)
+}
+
+// SeatSettings is the body of UpdateOrg: nil fields stay as they are;
+// NoSeatLimit removes the limit (SeatLimit must then be nil).
+type SeatSettings struct {
+	SeatLimit                *int
+	NoSeatLimit              bool
+	SeatsCountPendingInvites *bool
+}
+
+// UpdateOrg sets the organization's seat limit and whether pending invites
+// take seats (owners). A *Problem with code forbidden for other roles.
+func (c *Client) UpdateOrg(ctx context.Context, orgID string, u SeatSettings) (OrgView, error) {
+	body := map[string]any{}
+	switch {
+	case u.NoSeatLimit:
+		body["seatLimit"] = nil
+	case u.SeatLimit != nil:
+		body["seatLimit"] = *u.SeatLimit
+	}
+	if u.SeatsCountPendingInvites != nil {
+		body["seatsCountPendingInvites"] = *u.SeatsCountPendingInvites
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return OrgView{}, err
+	}
+	res, err := c.raw.UpdateOrgWithBody(ctx, orgID, "application/json", bytes.NewReader(b))
+	return result[OrgView](res, err, http.StatusOK)
 }
 
 // ListProjects returns the organization's projects the caller has access

@@ -31,6 +31,16 @@ const (
 	ECodeLastOwner             Code = "last_owner"
 	ECodeConflict              Code = "conflict"
 	ECodeRateLimited           Code = "rate_limited"
+	// ECodeSeatLimit: adding the member (or, when pending invites take
+	// seats, the invite) would pass the organization's seat limit.
+	ECodeSeatLimit Code = "seat_limit"
+	// ECodeLinkExpired: an invite link expired, was disabled or is used up.
+	ECodeLinkExpired Code = "link_expired"
+	// ECodeLinkNotFound: no invite link has this token.
+	ECodeLinkNotFound Code = "link_not_found"
+	// ECodeEmailDomainNotAllowed: the caller's address is outside the
+	// invite link's allowed domains.
+	ECodeEmailDomainNotAllowed Code = "email_domain_not_allowed"
 	ECodeServiceUnavailable    Code = "service_unavailable"
 	ECodeInternalError         Code = "internal_error"
 )
@@ -120,4 +130,7 @@ var (
 	ErrThrottled = errors.New("store throttled")
 	// ErrRateLimited: a RateCharge would pass its limit; nothing was written.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrSeatLimit: the change would pass the organization's seat limit
+	// (its seat counter's condition failed); nothing was written.
+	ErrSeatLimit = errors.New("seat limit")
 )

@@ -328,7 +328,7 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 			inv = Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
 				OrgRole: req.grant.OrgRole, Projects: req.grant.Projects, ProjectNames: names,
 				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now,
-				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days}
+				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days, HoldsSeat: true}
 			token = inv.issueToken(now)
 			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)), ch.c)
 			if errors.Is(err, ErrExists) {

@@ -29,12 +29,15 @@ type Permission string
 
 // Permissions.
 const (
-	PermOrgMembersRead       Permission = "org:members:read"
-	PermOrgMembersManage     Permission = "org:members:manage"
-	PermOrgOwnersManage      Permission = "org:owners:manage"
-	PermOrgProjectsCreate    Permission = "org:projects:create"
-	PermOrgInvitesManage     Permission = "org:invites:manage"
-	PermOrgAuditRead         Permission = "org:audit:read"
+	PermOrgMembersRead    Permission = "org:members:read"
+	PermOrgMembersManage  Permission = "org:members:manage"
+	PermOrgOwnersManage   Permission = "org:owners:manage"
+	PermOrgProjectsCreate Permission = "org:projects:create"
+	PermOrgInvitesManage  Permission = "org:invites:manage"
+	PermOrgAuditRead      Permission = "org:audit:read"
+	// PermOrgSeatsManage sets the organization's seat limit (the plan
+	// it pays for) and whether pending invites take seats.
+	PermOrgSeatsManage       Permission = "org:seats:manage"
 	PermProjectMembersRead   Permission = "project:members:read"
 	PermProjectMembersManage Permission = "project:members:manage"
 	// PermProjectWrite and PermProjectRead are not used by Members: they
@@ -55,6 +58,7 @@ var permissionDocs = []struct {
 	{PermOrgProjectsCreate, "create projects (the creator becomes their owner)"},
 	{PermOrgInvitesManage, "invite to the org and any project; list, revoke, resend, edit every invite"},
 	{PermOrgAuditRead, "read the audit trail"},
+	{PermOrgSeatsManage, "set the seat limit and whether pending invites take seats (`PATCH /orgs/{orgId}`)"},
 	{PermProjectMembersRead, "list the project's members"},
 	{PermProjectMembersManage, "invite to the project (org role `member`), change roles in it, remove from it; manage invites touching only such projects"},
 	{PermProjectWrite, "work in the project (for the product embedding Members)"},
@@ -82,7 +86,7 @@ type ProjectRolePolicy struct {
 // orgPolicies lists the organization roles, strongest first.
 var orgPolicies = []OrgRolePolicy{
 	{OrgOwner, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate,
-		PermOrgInvitesManage, PermOrgAuditRead}, ProjectOwner, "everything, including owners and the audit trail"},
+		PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage}, ProjectOwner, "everything, including owners, seats and the audit trail"},
 	{OrgManager, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate,
 		PermOrgInvitesManage, PermOrgAuditRead}, ProjectOwner, "everything except owners: cannot make, change or remove owners"},
 	{OrgMember, []Permission{PermOrgMembersRead}, "", "sees the organization and its members, and the projects they are in"},
@@ -251,6 +255,9 @@ func hasProject(m Membership, pid string, p Permission) bool {
 
 // canReadOrg: see the organization and list its members.
 func canReadOrg(m Membership) bool { return hasOrg(m, PermOrgMembersRead) }
+
+// canManageSeats: set the seat limit and whether pending invites take seats.
+func canManageSeats(m Membership) bool { return hasOrg(m, PermOrgSeatsManage) }
 
 // canCreateProject: create a project (the creator becomes its owner).
 func canCreateProject(m Membership) bool { return hasOrg(m, PermOrgProjectsCreate) }

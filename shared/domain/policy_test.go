@@ -35,7 +35,7 @@ func TestRolesNeverDowngrade(t *testing.T) {
 // TestPermissionTable pins the table: every role's permissions.
 func TestPermissionTable(t *testing.T) {
 	org := map[OrgRole][]Permission{
-		OrgOwner:   {PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead},
+		OrgOwner:   {PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage},
 		OrgManager: {PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead},
 		OrgMember:  {PermOrgMembersRead},
 	}

@@ -27,11 +27,16 @@ type Store interface {
 	// GetMembership returns the user's membership of the organization
 	// (read consistently), or ErrNotFound.
 	GetMembership(ctx context.Context, orgID, userID string) (Membership, error)
-	// ApplyChange writes a membership change atomically. Returns ErrConflict
+	// ApplyChange writes a membership change atomically. A change that adds
+	// a member to the organization counts them in its seat counter in the
+	// same transaction, on condition that the seat limit allows it; one
+	// that removes a member, or ends an invite holding a seat, releases
+	// it. Returns ErrConflict
 	// when the membership or the invite changed since it was read, ErrExists
 	// when a created organization or project exists, ErrLastOwner when it
 	// would leave the organization without an owner, ErrRateLimited when
-	// c.Charge would pass its limit; or, after the change committed, the
+	// c.Charge would pass its limit, ErrSeatLimit when the organization has
+	// no free seat; or, after the change committed, the
 	// error of a revocation that did not fit in its transaction.
 	ApplyChange(ctx context.Context, c Change) error
 	// ListMembers returns up to limit organization members after position
@@ -53,9 +58,11 @@ type Store interface {
 
 	// CreateInvite stores a new invite, its token and the organization's
 	// one open invite for the address, and applies charge (when not nil) in
-	// the same transaction. Returns ErrExists when the address already has
+	// the same transaction; an invite that HoldsSeat is counted in the seat
+	// counter too. Returns ErrExists when the address already has
 	// an open invite in the organization, ErrRateLimited when the charge
-	// would pass its limit.
+	// would pass its limit, ErrSeatLimit when pending invites take seats
+	// and none is free.
 	CreateInvite(ctx context.Context, inv Invite, ev AuditEvent, charge *RateCharge) error
 	// ReplaceInvite stores inv (same id, new token or fields) in place of
 	// prev, applying charge like CreateInvite. Returns ErrConflict when the
@@ -90,6 +97,16 @@ type Store interface {
 	// email (MailID) it concerns. Returns ErrConflict for an older email or
 	// an unknown invite, so redelivered and stale events change nothing.
 	RecordDeliveryEvent(ctx context.Context, ev DeliveryEvent) error
+
+	// GetOrg returns an organization and its seat counter (read
+	// consistently, in one call), or ErrNotFound.
+	GetOrg(ctx context.Context, orgID string) (Org, Seats, error)
+	// SetSeats sets the seat limit (nil: none) and whether pending invites
+	// take seats, with audit event ev, and returns the counter after it.
+	// An organization whose counter does not count its members yet (made
+	// before seats) has them counted first. Returns ErrNotFound for an
+	// unknown organization, ErrConflict when the counter changed meanwhile.
+	SetSeats(ctx context.Context, orgID string, limit *int, countInvites bool, ev AuditEvent) (Seats, error)
 
 	// ListAudit returns audit events newest first.
 	ListAudit(ctx context.Context, orgID, after string, limit int) ([]AuditEvent, string, error)

@@ -85,6 +85,8 @@ func storeErr(err error) error {
 		return nil
 	case errors.As(err, &de):
 		return err
+	case errors.Is(err, ErrSeatLimit):
+		return errSeatLimit()
 	case errors.Is(err, ErrThrottled), errors.Is(err, ErrConflict):
 		return Unavailable(err)
 	case errors.Is(err, context.DeadlineExceeded):

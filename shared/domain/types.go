@@ -116,6 +116,10 @@ type Invite struct {
 	// Rev counts edits of the invite's terms that kept its token (PATCH);
 	// accepting is conditioned on it, so a link grants the edited terms.
 	Rev int64
+	// HoldsSeat: the invite is counted in its organization's seat counter
+	// while pending (every invite created since seats exist), so accepting
+	// or revoking it releases that count. seats.go.
+	HoldsSeat bool
 	// Result is the membership an accepted invite produced.
 	ResultOrgRole  OrgRole
 	ResultProjects map[string]ProjectRole
@@ -187,6 +191,7 @@ const (
 	AuditMemberLeft           = "member.left" // removed by themself
 	AuditOrgCreated           = "org.created"
 	AuditProjectCreated       = "project.created"
+	AuditOrgSeatsUpdated      = "org.seats_updated"
 )
 
 // DeliveryEvent is an email delivery notification (from SES events).

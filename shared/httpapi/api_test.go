@@ -15,6 +15,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		domain.ECodeNotFound, domain.ECodeOrgNotFound, domain.ECodeProjectNotFound, domain.ECodeMemberNotFound,
 		domain.ECodeInviteNotFound, domain.ECodeInviteExpired, domain.ECodeInviteEmailMismatch, domain.ECodeEmailNotVerified,
 		domain.ECodeEmailInUse, domain.ECodeInviteAlreadyAccepted, domain.ECodeInviteNotPending, domain.ECodeLastOwner, domain.ECodeConflict, CodePayloadTooLarge,
+		domain.ECodeSeatLimit, domain.ECodeLinkExpired, domain.ECodeLinkNotFound, domain.ECodeEmailDomainNotAllowed,
 		CodeUnsupportedMediaType, CodeMethodNotAllowed, domain.ECodeRateLimited, domain.ECodeServiceUnavailable, domain.ECodeInternalError}
 	for _, c := range codes {
 		if _, ok := statusOf[c]; !ok {

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/metrics"
@@ -22,6 +24,33 @@ type (
 		Role *string `json:"role"`
 	}
 )
+
+// orgBody is PATCH /orgs/{orgId}: seatLimit is a number, or null for
+// no limit.
+type orgBody struct {
+	SeatLimit                json.RawMessage `json:"seatLimit"`
+	SeatsCountPendingInvites *bool           `json:"seatsCountPendingInvites"`
+}
+
+// update is the body as the service takes it. Returns validation_failed
+// for a seatLimit that is neither a whole number nor null.
+func (b orgBody) update() (domain.OrgUpdate, error) {
+	u := domain.OrgUpdate{SeatsCountPendingInvites: b.SeatsCountPendingInvites}
+	switch raw := strings.TrimSpace(string(b.SeatLimit)); raw {
+	case "":
+	case "null":
+		u.RemoveSeatLimit = true
+	default:
+		var n int
+		if err := json.Unmarshal(b.SeatLimit, &n); err != nil {
+			v := domain.Validation{}
+			v.Add("seatLimit", "must be a whole number from 1 to %d, or null for no limit", domain.MaxSeatLimit)
+			return u, v.Err()
+		}
+		u.SeatLimit = &n
+	}
+	return u, nil
+}
 
 func str(p *string) string {
 	if p == nil {
@@ -99,6 +128,22 @@ func (a *API) operations() map[routes.Op]operation {
 			}
 			o, err := s.CreateOrg(ctx, r.id, str(b.Name))
 			return created(o), err
+		},
+		routes.OpGetOrg: func(ctx context.Context, r *request) (response, error) {
+			v, err := s.GetOrg(ctx, r.id, r.path("orgId"))
+			return ok(v), err
+		},
+		routes.OpUpdateOrg: func(ctx context.Context, r *request) (response, error) {
+			var b orgBody
+			if err := decode(r, &b); err != nil {
+				return response{}, err
+			}
+			u, err := b.update()
+			if err != nil {
+				return response{}, err
+			}
+			v, err := s.UpdateOrg(ctx, r.id, r.path("orgId"), u)
+			return ok(v), err
 		},
 		routes.OpListProjects: func(ctx context.Context, r *request) (response, error) {
 			ps, err := s.ListProjects(ctx, r.id, r.path("orgId"))

@@ -46,6 +46,8 @@ const (
 	OpHealthz             Op = "healthz"
 	OpGetMe               Op = "getMe"
 	OpCreateOrg           Op = "createOrg"
+	OpGetOrg              Op = "getOrg"
+	OpUpdateOrg           Op = "updateOrg"
 	OpListProjects        Op = "listProjects"
 	OpCreateProject       Op = "createProject"
 	OpCreateInvites       Op = "createInvites"
@@ -87,6 +89,8 @@ var Table = []Route{
 	{"GET", "/healthz", OpHealthz, FnHealthz, false, "liveness"},
 	{"GET", "/me", OpGetMe, FnMe, true, "the caller, their organizations and projects (registers on first call)"},
 	{"POST", "/orgs", OpCreateOrg, FnOrgs, true, "create an organization; the caller becomes its owner"},
+	{"GET", "/orgs/{orgId}", OpGetOrg, FnOrgs, true, "the organization with its seats: `seatLimit`, `seatsUsed` (members)"},
+	{"PATCH", "/orgs/{orgId}", OpUpdateOrg, FnOrgs, true, "set `seatLimit` and `seatsCountPendingInvites` (owners)"},
 	{"GET", "/orgs/{orgId}/projects", OpListProjects, FnOrgs, true, "projects of the organization the caller can see (owners and managers see all)"},
 	{"POST", "/orgs/{orgId}/projects", OpCreateProject, FnOrgs, true, "create a project (org owners and managers)"},
 	{"POST", "/orgs/{orgId}/invites", OpCreateInvites, FnInvite, true, "invite 1–50 addresses to the organization and 0–50 of its projects"},

@@ -51,6 +51,9 @@ func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.
 	t.put(st.table, toInviteItem(inv), condNew, nil, nil, domain.ErrExists)
 	t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
 	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	if inv.HoldsSeat {
+		t.seat(st.table, inv.OrgID, 0, 1, seatInvite)
+	}
 	return t.run(ctx, st.db)
 }
 
@@ -93,6 +96,9 @@ func (st *Store) revoke(t *tx, inv domain.Invite) {
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
+	if inv.HoldsSeat {
+		t.seat(st.table, inv.OrgID, 0, -1, seatFree)
+	}
 }
 
 // UpdateInvite overwrites a pending invite with edited terms, keeping its

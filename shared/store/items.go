@@ -114,7 +114,10 @@ type inviteItem struct {
 	AcceptedBy     string            `dynamodbav:"acceptedBy,omitempty"`
 	ResultOrgRole  string            `dynamodbav:"resultOrgRole,omitempty"`
 	ResultProjects map[string]string `dynamodbav:"resultProjects,omitempty"`
-	TTL            int64             `dynamodbav:"ttl"`
+	// Seat: the invite is counted in its organization's seat counter
+	// (seats.go) until accepted or revoked.
+	Seat bool  `dynamodbav:"seat,omitempty"`
+	TTL  int64 `dynamodbav:"ttl"`
 }
 
 // tokenItem maps a token's SHA-256 to its invite; the raw token is never stored.
@@ -199,7 +202,8 @@ func toInviteItem(inv domain.Invite) inviteItem {
 		ProjectNames: nilIfEmptyMap(inv.ProjectNames), ProjectRoles: nilIfEmptyMap(roles), Rev: inv.Rev, InvitedBy: inv.InvitedBy,
 		InvitedByEmail: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
 		ExpiresInDays: inv.ExpiresInDays, ExpiresMs: inv.ExpiresAt.UnixMilli(), Status: string(inv.Status), Delivery: string(inv.Delivery),
-		MessageID: inv.MessageID, TokenHash: inv.TokenHash, MailID: inv.MailID, TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+		MessageID: inv.MessageID, TokenHash: inv.TokenHash, MailID: inv.MailID, Seat: inv.HoldsSeat,
+		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
 	if inv.Status == domain.InvitePending {
 		it.GSI1PK, it.GSI1SK = senderGSI(inv.InvitedBy), sentGSI(inv.OrgID, inv.ID)
 	}
@@ -225,7 +229,7 @@ func (it inviteItem) domain() domain.Invite {
 		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, ExpiresInDays: it.ExpiresInDays,
 		Status: domain.InviteStatus(it.Status), Delivery: domain.Delivery(it.Delivery), MessageID: it.MessageID,
 		TokenHash: it.TokenHash, MailID: it.MailID, AcceptedBy: it.AcceptedBy, ResultOrgRole: orgRole(it.ResultOrgRole),
-		ResultProjects: rp}
+		ResultProjects: rp, HoldsSeat: it.Seat}
 }
 
 func toAuditItem(ev domain.AuditEvent) auditItem {

@@ -31,6 +31,7 @@ const (
 	skMeta     = "META"
 	skToken    = "TOKEN"
 	skCatalog  = "PROJECTS"
+	skSeats    = "SEATS"
 	preMember  = "MEMBER#"
 	preProject = "PROJECT#"
 	preInvite  = "INVITE#"

@@ -196,6 +196,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			cat[catalogAttr(p.ID)] = s(p.Name)
 		}
 		t.putRaw(st.table, cat, condNew, domain.ErrExists)
+		t.put(st.table, newSeats(o.ID), condNew, nil, nil, domain.ErrExists)
 	} else if wasOwner != isOwner {
 		if isOwner {
 			t.update(st.table, orgPK(orgID), skMeta, "SET owners = owners + :one", "attribute_exists(pk)", nil,
@@ -214,6 +215,23 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 				map[string]string{"#p": catalogAttr(p.ID), "#type": "type"},
 				map[string]types.AttributeValue{":name": s(p.Name), ":org": s(orgID), ":type": s("projectCatalog")}, nil)
 		}
+	}
+
+	// Seats: a new member takes one (on condition the limit allows it),
+	// a removed member frees theirs; an accepted invite that held a seat
+	// gives it to the member.
+	held := c.AcceptInvite != nil && c.AcceptInvite.HoldsSeat
+	if held {
+		t.seat(st.table, orgID, 0, -1, seatFree)
+	}
+	switch {
+	case c.CreateOrg != nil: // its counter starts with this member
+	case c.After != nil && !b.Exists() && held:
+		t.seat(st.table, orgID, 1, 0, seatJoinHeld)
+	case c.After != nil && !b.Exists():
+		t.seat(st.table, orgID, 1, 0, seatJoin)
+	case c.After == nil && b.Exists():
+		t.seat(st.table, orgID, -1, 0, seatFree)
 	}
 
 	revCond := map[string]types.AttributeValue{":rev": n(b.Rev)}
@@ -286,7 +304,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 	// Revocations ride along while the transaction has room (four items
 	// each); the rest follow it.
 	later := c.Revoke
-	for len(later) > 0 && len(t.items)+revokeItems <= maxTxItems {
+	for len(later) > 0 && len(t.items)+revokeItems+seatItems <= maxTxItems {
 		st.revoke(t, later[0].Invite)
 		t.put(st.table, toAuditItem(later[0].Audit), condNew, nil, nil, domain.ErrConflict)
 		later = later[1:]
@@ -305,7 +323,8 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 
 // maxTxItems is DynamoDB's limit of items in one transaction; revokeItems
 // is what one revocation with its audit event takes.
-const maxTxItems, revokeItems = 100, 4
+// seatItems is room kept for the seat counter's update.
+const maxTxItems, revokeItems, seatItems = 100, 4, 1
 
 // revCondition is the condition that an invite item still has revision
 // rev (items never edited have none), adding its value to vals.

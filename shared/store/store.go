@@ -123,6 +123,8 @@ type tx struct {
 	items []types.TransactWriteItem
 	kinds []error
 	err   error
+	// seats is the net seat counter change, written as one update by run.
+	seats *seatDelta
 }
 
 func (t *tx) put(table string, v any, cond string, names map[string]string, vals map[string]types.AttributeValue, kind error) {
@@ -176,6 +178,7 @@ func (t *tx) del(table, pk, sk, cond string, names map[string]string, vals map[s
 // run writes the transaction. The SDK fills in an idempotency token, so its
 // own retries of one call cannot apply the change twice.
 func (t *tx) run(ctx context.Context, db API) error {
+	t.flushSeats()
 	if t.err != nil {
 		return t.err
 	}

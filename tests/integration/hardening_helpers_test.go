@@ -586,6 +586,27 @@ func checkInvariants(t testing.TB, items []item) {
 			}
 		}
 	}
+	// The seat counter counts what is there: members, and pending invites
+	// that hold a seat.
+	members, seatInvites := map[string]int{}, map[string]int{}
+	for _, it := range items {
+		pk, sk := it.str("pk"), it.str("sk")
+		switch {
+		case strings.HasPrefix(pk, "ORG#") && strings.HasPrefix(sk, "MEMBER#"):
+			members[pk]++
+		case strings.HasPrefix(pk, "ORG#") && strings.HasPrefix(sk, "INVITE#") && it.str("status") == "pending" && it["seat"] == true:
+			seatInvites[pk]++
+		}
+	}
+	for _, it := range items {
+		if strings.HasPrefix(it.str("pk"), "ORG#") && it.str("sk") == "SEATS" {
+			pk := it.str("pk")
+			if it.num("members") != members[pk] || it.num("invites") != seatInvites[pk] || it.num("occupied") != members[pk]+seatInvites[pk] {
+				t.Errorf("seat counter of %s: members %d, invites %d, occupied %d; the table has %d members and %d pending invites holding a seat",
+					pk, it.num("members"), it.num("invites"), it.num("occupied"), members[pk], seatInvites[pk])
+			}
+		}
+	}
 	for _, it := range items {
 		if strings.HasPrefix(it.str("pk"), "ORG#") && it.str("sk") == "META" {
 			org := strings.TrimPrefix(it.str("pk"), "ORG#")

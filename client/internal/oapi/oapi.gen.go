@@ -46,6 +46,8 @@ const (
 	InviteAccepted       AuditEventAction = "invite.accepted"
 	InviteCreated        AuditEventAction = "invite.created"
 	InviteDeliveryFailed AuditEventAction = "invite.delivery_failed"
+	InviteLinkCreated    AuditEventAction = "invite_link.created"
+	InviteLinkDisabled   AuditEventAction = "invite_link.disabled"
 	InviteResent         AuditEventAction = "invite.resent"
 	InviteRevoked        AuditEventAction = "invite.revoked"
 	InviteUpdated        AuditEventAction = "invite.updated"
@@ -54,6 +56,7 @@ const (
 	MemberRemoved        AuditEventAction = "member.removed"
 	MemberRoleChanged    AuditEventAction = "member.role_changed"
 	OrgCreated           AuditEventAction = "org.created"
+	OrgSeatsUpdated      AuditEventAction = "org.seats_updated"
 	ProjectCreated       AuditEventAction = "project.created"
 )
 
@@ -65,6 +68,10 @@ func (e AuditEventAction) Valid() bool {
 	case InviteCreated:
 		return true
 	case InviteDeliveryFailed:
+		return true
+	case InviteLinkCreated:
+		return true
+	case InviteLinkDisabled:
 		return true
 	case InviteResent:
 		return true
@@ -81,6 +88,8 @@ func (e AuditEventAction) Valid() bool {
 	case MemberRoleChanged:
 		return true
 	case OrgCreated:
+		return true
+	case OrgSeatsUpdated:
 		return true
 	case ProjectCreated:
 		return true
@@ -122,6 +131,7 @@ func (e Delivery) Valid() bool {
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConflict              ErrorCode = "conflict"
+	ErrorCodeEmailDomainNotAllowed ErrorCode = "email_domain_not_allowed"
 	ErrorCodeEmailInUse            ErrorCode = "email_in_use"
 	ErrorCodeEmailNotVerified      ErrorCode = "email_not_verified"
 	ErrorCodeForbidden             ErrorCode = "forbidden"
@@ -134,6 +144,8 @@ const (
 	ErrorCodeInviteNotFound        ErrorCode = "invite_not_found"
 	ErrorCodeInviteNotPending      ErrorCode = "invite_not_pending"
 	ErrorCodeLastOwner             ErrorCode = "last_owner"
+	ErrorCodeLinkExpired           ErrorCode = "link_expired"
+	ErrorCodeLinkNotFound          ErrorCode = "link_not_found"
 	ErrorCodeMemberNotFound        ErrorCode = "member_not_found"
 	ErrorCodeMethodNotAllowed      ErrorCode = "method_not_allowed"
 	ErrorCodeNotFound              ErrorCode = "not_found"
@@ -141,6 +153,7 @@ const (
 	ErrorCodePayloadTooLarge       ErrorCode = "payload_too_large"
 	ErrorCodeProjectNotFound       ErrorCode = "project_not_found"
 	ErrorCodeRateLimited           ErrorCode = "rate_limited"
+	ErrorCodeSeatLimit             ErrorCode = "seat_limit"
 	ErrorCodeServiceUnavailable    ErrorCode = "service_unavailable"
 	ErrorCodeUnauthorized          ErrorCode = "unauthorized"
 	ErrorCodeUnsupportedMediaType  ErrorCode = "unsupported_media_type"
@@ -151,6 +164,8 @@ const (
 func (e ErrorCode) Valid() bool {
 	switch e {
 	case ErrorCodeConflict:
+		return true
+	case ErrorCodeEmailDomainNotAllowed:
 		return true
 	case ErrorCodeEmailInUse:
 		return true
@@ -176,6 +191,10 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeLastOwner:
 		return true
+	case ErrorCodeLinkExpired:
+		return true
+	case ErrorCodeLinkNotFound:
+		return true
 	case ErrorCodeMemberNotFound:
 		return true
 	case ErrorCodeMethodNotAllowed:
@@ -189,6 +208,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeProjectNotFound:
 		return true
 	case ErrorCodeRateLimited:
+		return true
+	case ErrorCodeSeatLimit:
 		return true
 	case ErrorCodeServiceUnavailable:
 		return true
@@ -298,6 +319,7 @@ const (
 	OrgMembersRead       Permission = "org:members:read"
 	OrgOwnersManage      Permission = "org:owners:manage"
 	OrgProjectsCreate    Permission = "org:projects:create"
+	OrgSeatsManage       Permission = "org:seats:manage"
 	ProjectMembersManage Permission = "project:members:manage"
 	ProjectMembersRead   Permission = "project:members:read"
 	ProjectRead          Permission = "project:read"
@@ -318,6 +340,8 @@ func (e Permission) Valid() bool {
 	case OrgOwnersManage:
 		return true
 	case OrgProjectsCreate:
+		return true
+	case OrgSeatsManage:
 		return true
 	case ProjectMembersManage:
 		return true
@@ -468,7 +492,7 @@ type AccessRole string
 
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
-	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
+	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it. `member.added` by an invite link has `after.via` `link` and `after.linkId`.
 	Action AuditEventAction `json:"action"`
 
 	// ActorEmail Their address; empty for changes no user made.
@@ -493,7 +517,7 @@ type AuditEvent struct {
 	Target string `json:"target"`
 }
 
-// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
+// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it. `member.added` by an invite link has `after.via` `link` and `after.linkId`.
 type AuditEventAction string
 
 // AuditPage defines model for AuditPage.
@@ -687,6 +711,34 @@ type Org struct {
 
 // OrgRole An organization role; owners and managers act as owners of every project of the organization.
 type OrgRole string
+
+// OrgView defines model for OrgView.
+type OrgView struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id      Id     `json:"id"`
+	Members int    `json:"members"`
+	Name    string `json:"name"`
+
+	// PendingInvites Open invites holding a seat (pending or expired, until accepted or revoked).
+	PendingInvites int `json:"pendingInvites"`
+
+	// Permissions What the role allows, in the policy's order.
+	Permissions Permissions `json:"permissions"`
+
+	// Role An organization role; owners and managers act as owners of every project of the organization.
+	Role OrgRole `json:"role"`
+
+	// SeatLimit The most members the organization may have; null for no limit.
+	SeatLimit                *int `json:"seatLimit"`
+	SeatsCountPendingInvites bool `json:"seatsCountPendingInvites"`
+
+	// SeatsUsed Members, plus pending invites holding a seat when seatsCountPendingInvites.
+	SeatsUsed int `json:"seatsUsed"`
+}
 
 // Permission A named permission. The `org:` ones are what an organization role
 // allows, the `project:` ones what an effective project role allows;
@@ -1020,6 +1072,15 @@ type OrgRoleBody struct {
 	Role OrgRole `json:"role"`
 }
 
+// OrgUpdateBody defines model for OrgUpdateBody.
+type OrgUpdateBody struct {
+	// SeatLimit The most members the organization may have; null for no limit.
+	SeatLimit *int `json:"seatLimit,omitempty"`
+
+	// SeatsCountPendingInvites Pending invites hold a seat (default false).
+	SeatsCountPendingInvites *bool `json:"seatsCountPendingInvites,omitempty"`
+}
+
 // ProjectRoleBody defines model for ProjectRoleBody.
 type ProjectRoleBody struct {
 	// Role A project role.
@@ -1048,6 +1109,15 @@ type PreviewInviteJSONBody struct {
 type CreateOrgJSONBody struct {
 	// Name 1–100 characters, trimmed, no control characters.
 	Name string `json:"name"`
+}
+
+// UpdateOrgJSONBody defines parameters for UpdateOrg.
+type UpdateOrgJSONBody struct {
+	// SeatLimit The most members the organization may have; null for no limit.
+	SeatLimit *int `json:"seatLimit,omitempty"`
+
+	// SeatsCountPendingInvites Pending invites hold a seat (default false).
+	SeatsCountPendingInvites *bool `json:"seatsCountPendingInvites,omitempty"`
 }
 
 // ListAuditParams defines parameters for ListAudit.
@@ -1162,6 +1232,9 @@ type PreviewInviteJSONRequestBody PreviewInviteJSONBody
 
 // CreateOrgJSONRequestBody defines body for CreateOrg for application/json ContentType.
 type CreateOrgJSONRequestBody CreateOrgJSONBody
+
+// UpdateOrgJSONRequestBody defines body for UpdateOrg for application/json ContentType.
+type UpdateOrgJSONRequestBody UpdateOrgJSONBody
 
 // CreateInvitesJSONRequestBody defines body for CreateInvites for application/json ContentType.
 type CreateInvitesJSONRequestBody CreateInvitesJSONBody
@@ -1306,6 +1379,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /orgs (the `CreateOrg` operationId).
 	CreateOrg(ctx context.Context, body CreateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrg The organization with its seats (members)
+	//
+	// `seatsUsed` is the members, plus the pending invites that hold a
+	// seat when `seatsCountPendingInvites`; it comes from the
+	// organization's seat counter, not from counting members.
+	//
+	// Corresponds with GET /orgs/{orgId} (the `GetOrg` operationId).
+	GetOrg(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrgWithBody Set the seat limit and whether pending invites take seats (owners)
+	//
+	// With a `seatLimit`, every way of adding a member (accepting an
+	// invite, inviting an existing account, joining by link, and the
+	// other join paths) answers `409 seat_limit` once the seats are
+	// taken; with `seatsCountPendingInvites`, pending invites hold a
+	// seat too, and a new invite past the limit fails with `seat_limit`
+	// in its result. A limit below the seats in use is allowed: it
+	// refuses new members until enough leave. `null` removes the limit.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+	UpdateOrgWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrg Set the seat limit and whether pending invites take seats (owners)
+	//
+	// With a `seatLimit`, every way of adding a member (accepting an
+	// invite, inviting an existing account, joining by link, and the
+	// other join paths) answers `409 seat_limit` once the seats are
+	// taken; with `seatsCountPendingInvites`, pending invites hold a
+	// seat too, and a new invite past the limit fails with `seat_limit`
+	// in its result. A limit below the seats in use is allowed: it
+	// refuses new members until enough leave. `null` removes the limit.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+	UpdateOrg(ctx context.Context, orgId OrgId, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgAccess The caller's role and permissions in an organization (one read)
 	//
@@ -1568,6 +1680,75 @@ func (c *Client) CreateOrgWithBody(ctx context.Context, contentType string, body
 // Corresponds with POST /orgs (the `CreateOrg` operationId).
 func (c *Client) CreateOrg(ctx context.Context, body CreateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateOrgRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrg The organization with its seats (members)
+//
+// `seatsUsed` is the members, plus the pending invites that hold a
+// seat when `seatsCountPendingInvites`; it comes from the
+// organization's seat counter, not from counting members.
+//
+// Corresponds with GET /orgs/{orgId} (the `GetOrg` operationId).
+func (c *Client) GetOrg(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrgWithBody Set the seat limit and whether pending invites take seats (owners)
+//
+// With a `seatLimit`, every way of adding a member (accepting an
+// invite, inviting an existing account, joining by link, and the
+// other join paths) answers `409 seat_limit` once the seats are
+// taken; with `seatsCountPendingInvites`, pending invites hold a
+// seat too, and a new invite past the limit fails with `seat_limit`
+// in its result. A limit below the seats in use is allowed: it
+// refuses new members until enough leave. `null` removes the limit.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+func (c *Client) UpdateOrgWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrgRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrg Set the seat limit and whether pending invites take seats (owners)
+//
+// With a `seatLimit`, every way of adding a member (accepting an
+// invite, inviting an existing account, joining by link, and the
+// other join paths) answers `409 seat_limit` once the seats are
+// taken; with `seatsCountPendingInvites`, pending invites hold a
+// seat too, and a new invite past the limit fails with `seat_limit`
+// in its result. A limit below the seats in use is allowed: it
+// refuses new members until enough leave. `null` removes the limit.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+func (c *Client) UpdateOrg(ctx context.Context, orgId OrgId, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrgRequest(c.Server, orgId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2101,6 +2282,87 @@ func NewCreateOrgRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgRequest constructs an http.Request for the GetOrg method
+func NewGetOrgRequest(server string, orgId OrgId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateOrgRequest calls the generic UpdateOrg builder with application/json body
+func NewUpdateOrgRequest(server string, orgId OrgId, body UpdateOrgJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOrgRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewUpdateOrgRequestWithBody constructs an http.Request for the UpdateOrg method, with any body, and a specified content type
+func NewUpdateOrgRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -3100,6 +3362,47 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /orgs (the `CreateOrg` operationId).
 	CreateOrgWithResponse(ctx context.Context, body CreateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrgResponse, error)
+
+	// GetOrgWithResponse The organization with its seats (members)
+	//
+	// `seatsUsed` is the members, plus the pending invites that hold a
+	// seat when `seatsCountPendingInvites`; it comes from the
+	// organization's seat counter, not from counting members.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId} (the `GetOrg` operationId).
+	GetOrgWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*GetOrgResponse, error)
+
+	// UpdateOrgWithBodyWithResponse Set the seat limit and whether pending invites take seats (owners)
+	//
+	// With a `seatLimit`, every way of adding a member (accepting an
+	// invite, inviting an existing account, joining by link, and the
+	// other join paths) answers `409 seat_limit` once the seats are
+	// taken; with `seatsCountPendingInvites`, pending invites hold a
+	// seat too, and a new invite past the limit fails with `seat_limit`
+	// in its result. A limit below the seats in use is allowed: it
+	// refuses new members until enough leave. `null` removes the limit.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+	UpdateOrgWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrgResponse, error)
+
+	// UpdateOrgWithResponse Set the seat limit and whether pending invites take seats (owners)
+	//
+	// With a `seatLimit`, every way of adding a member (accepting an
+	// invite, inviting an existing account, joining by link, and the
+	// other join paths) answers `409 seat_limit` once the seats are
+	// taken; with `seatsCountPendingInvites`, pending invites hold a
+	// seat too, and a new invite past the limit fails with `seat_limit`
+	// in its result. A limit below the seats in use is allowed: it
+	// refuses new members until enough leave. `null` removes the limit.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+	UpdateOrgWithResponse(ctx context.Context, orgId OrgId, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrgResponse, error)
 
 	// GetOrgAccessWithResponse The caller's role and permissions in an organization (one read)
 	//
@@ -4292,6 +4595,407 @@ func (r CreateOrgResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateOrgResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOrgResponse503Headers the declared response headers of an HTTP 503 response for GetOrg
+type GetOrgResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetOrgResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrgView
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOrgResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgResponse) GetJSON200() *OrgView {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOrgResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateOrgResponse503Headers the declared response headers of an HTTP 503 response for UpdateOrg
+type UpdateOrgResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateOrgResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrgView
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+		Status  int     `json:"status"`
+		Title   string  `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateOrgResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOrgResponse) GetJSON200() *OrgView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateOrgResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+	Status  int     `json:"status"`
+	Title   string  `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateOrgResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOrgResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOrgResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOrgResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOrgResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7904,6 +8608,65 @@ func (c *ClientWithResponses) CreateOrgWithResponse(ctx context.Context, body Cr
 	return ParseCreateOrgResponse(rsp)
 }
 
+// GetOrgWithResponse The organization with its seats (members)
+//
+// `seatsUsed` is the members, plus the pending invites that hold a
+// seat when `seatsCountPendingInvites`; it comes from the
+// organization's seat counter, not from counting members.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId} (the `GetOrg` operationId).
+func (c *ClientWithResponses) GetOrgWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*GetOrgResponse, error) {
+	rsp, err := c.GetOrg(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgResponse(rsp)
+}
+
+// UpdateOrgWithBodyWithResponse Set the seat limit and whether pending invites take seats (owners)
+//
+// With a `seatLimit`, every way of adding a member (accepting an
+// invite, inviting an existing account, joining by link, and the
+// other join paths) answers `409 seat_limit` once the seats are
+// taken; with `seatsCountPendingInvites`, pending invites hold a
+// seat too, and a new invite past the limit fails with `seat_limit`
+// in its result. A limit below the seats in use is allowed: it
+// refuses new members until enough leave. `null` removes the limit.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+func (c *ClientWithResponses) UpdateOrgWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrgResponse, error) {
+	rsp, err := c.UpdateOrgWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrgResponse(rsp)
+}
+
+// UpdateOrgWithResponse Set the seat limit and whether pending invites take seats (owners)
+//
+// With a `seatLimit`, every way of adding a member (accepting an
+// invite, inviting an existing account, joining by link, and the
+// other join paths) answers `409 seat_limit` once the seats are
+// taken; with `seatsCountPendingInvites`, pending invites hold a
+// seat too, and a new invite past the limit fails with `seat_limit`
+// in its result. A limit below the seats in use is allowed: it
+// refuses new members until enough leave. `null` removes the limit.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /orgs/{orgId} (the `UpdateOrg` operationId).
+func (c *ClientWithResponses) UpdateOrgWithResponse(ctx context.Context, orgId OrgId, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrgResponse, error) {
+	rsp, err := c.UpdateOrg(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrgResponse(rsp)
+}
+
 // GetOrgAccessWithResponse The caller's role and permissions in an organization (one read)
 //
 // 404 when the caller is not a member, as for an organization that does not exist.
@@ -8891,6 +9654,289 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateOrgResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgResponse parses an HTTP response from a GetOrgWithResponse call
+func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrgView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOrgResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateOrgResponse parses an HTTP response from a UpdateOrgWithResponse call
+func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOrgResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrgView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+			Status  int     `json:"status"`
+			Title   string  `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers UpdateOrgResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
