@@ -26,11 +26,11 @@ import (
 
 // The API's types, as generated from openapi.yaml.
 type (
-	Me            = oapi.Me
-	User          = oapi.User
-	Org           = oapi.Org
+	Me   = oapi.Me
+	User = oapi.User
+	Org  = oapi.Org
 	// OrgView is an organization with its seats and the caller's role.
-	OrgView = oapi.OrgView
+	OrgView       = oapi.OrgView
 	Project       = oapi.Project
 	ProjectView   = oapi.ProjectView
 	InviteResult  = oapi.InviteResult

@@ -41,6 +41,7 @@ var DetailTypes = []string{
 	domain.AuditMemberRole,
 	domain.AuditMemberRemoved,
 	domain.AuditMemberLeft,
+	domain.AuditOrgSeatsUpdated,
 }
 
 // Entry is one event to publish.

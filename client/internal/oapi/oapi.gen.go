@@ -46,8 +46,6 @@ const (
 	InviteAccepted       AuditEventAction = "invite.accepted"
 	InviteCreated        AuditEventAction = "invite.created"
 	InviteDeliveryFailed AuditEventAction = "invite.delivery_failed"
-	InviteLinkCreated    AuditEventAction = "invite_link.created"
-	InviteLinkDisabled   AuditEventAction = "invite_link.disabled"
 	InviteResent         AuditEventAction = "invite.resent"
 	InviteRevoked        AuditEventAction = "invite.revoked"
 	InviteUpdated        AuditEventAction = "invite.updated"
@@ -68,10 +66,6 @@ func (e AuditEventAction) Valid() bool {
 	case InviteCreated:
 		return true
 	case InviteDeliveryFailed:
-		return true
-	case InviteLinkCreated:
-		return true
-	case InviteLinkDisabled:
 		return true
 	case InviteResent:
 		return true
@@ -492,7 +486,7 @@ type AccessRole string
 
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
-	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it. `member.added` by an invite link has `after.via` `link` and `after.linkId`.
+	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
 	Action AuditEventAction `json:"action"`
 
 	// ActorEmail Their address; empty for changes no user made.
@@ -517,7 +511,7 @@ type AuditEvent struct {
 	Target string `json:"target"`
 }
 
-// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it. `member.added` by an invite link has `after.via` `link` and `after.linkId`.
+// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
 type AuditEventAction string
 
 // AuditPage defines model for AuditPage.
