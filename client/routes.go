@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"iter"
 	"net/http"
+	"time"
 
 	"github.com/members-saas/members/client/internal/oapi"
 )
@@ -214,8 +216,27 @@ func (c *Client) Members(ctx context.Context, orgID string, o MemberListOptions)
 
 // SetOrgRole changes a member's organization role.
 func (c *Client) SetOrgRole(ctx context.Context, orgID, userID string, role OrgRole) (Member, error) {
-	res, err := c.raw.SetOrgRole(ctx, orgID, userID, oapi.SetOrgRoleJSONRequestBody{Role: role})
+	res, err := c.raw.SetOrgRole(ctx, orgID, userID, oapi.SetOrgRoleJSONRequestBody{Role: &role})
 	return result[Member](res, err, http.StatusOK)
+}
+
+// SetOrgAccessExpiry sets when a member's access to the organization ends
+// (accessExpiresAt); a zero at removes the end.
+func (c *Client) SetOrgAccessExpiry(ctx context.Context, orgID, userID string, at time.Time) (Member, error) {
+	res, err := c.raw.SetOrgRoleWithBody(ctx, orgID, userID, "application/json", expiryBody(at))
+	return result[Member](res, err, http.StatusOK)
+}
+
+// expiryBody is {"accessExpiresAt": at} ({"accessExpiresAt": null} for a
+// zero at: the generated body type cannot send null).
+func expiryBody(at time.Time) io.Reader {
+	var v *string
+	if !at.IsZero() {
+		s := at.UTC().Format(time.RFC3339)
+		v = &s
+	}
+	b, _ := json.Marshal(map[string]*string{"accessExpiresAt": v})
+	return bytes.NewReader(b)
 }
 
 // RemoveMember removes a member (or, with the caller's own id, leaves).
@@ -244,7 +265,14 @@ func (c *Client) ProjectMembers(ctx context.Context, orgID, projectID string, o 
 
 // SetProjectRole changes a member's project role.
 func (c *Client) SetProjectRole(ctx context.Context, orgID, projectID, userID string, role ProjectRole) (Member, error) {
-	res, err := c.raw.SetProjectRole(ctx, orgID, projectID, userID, oapi.SetProjectRoleJSONRequestBody{Role: role})
+	res, err := c.raw.SetProjectRole(ctx, orgID, projectID, userID, oapi.SetProjectRoleJSONRequestBody{Role: &role})
+	return result[Member](res, err, http.StatusOK)
+}
+
+// SetProjectAccessExpiry sets when a member's role in a project ends; a
+// zero at removes the end.
+func (c *Client) SetProjectAccessExpiry(ctx context.Context, orgID, projectID, userID string, at time.Time) (Member, error) {
+	res, err := c.raw.SetProjectRoleWithBody(ctx, orgID, projectID, userID, "application/json", expiryBody(at))
 	return result[Member](res, err, http.StatusOK)
 }
 

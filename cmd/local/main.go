@@ -45,6 +45,9 @@ func main() {
 	stack.Server.Console = console.Handler(console.Config{Auth: console.AuthLocal})
 	// Membership events: GET /_local/events, and POSTed here when set.
 	stack.Events.ForwardURL = cfg.LocalEventsURL
+	// Expired memberships go, and reminders are mailed, within a minute
+	// (POST /_local/expire-members sweeps at once).
+	stack.SweepEvery(ctx, time.Minute)
 
 	ln, err := localserver.Listen(cfg.Host, port) // 127.0.0.1 unless HOST says otherwise
 	if err != nil {

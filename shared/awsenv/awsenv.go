@@ -54,3 +54,6 @@ var errNoMail = errors.New("this function is not wired to send mail (see routes.
 
 func (noMailer) SendInvite(context.Context, domain.InviteMail) (string, error) { return "", errNoMail }
 func (noMailer) SendAdded(context.Context, domain.AddedMail) (string, error)   { return "", errNoMail }
+func (noMailer) SendAccessEnding(context.Context, domain.AccessEndingMail) (string, error) {
+	return "", errNoMail
+}

@@ -16,6 +16,8 @@ type PreviewView struct {
 	Projects  []InviteProject `json:"projects"`
 	ExpiresAt time.Time       `json:"expiresAt"`
 	Status    InviteStatus    `json:"status"`
+	// AccessExpiresAt is when the organization access it gives ends.
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 }
 
 // byToken returns the invite a token names: invite_not_found for malformed,
@@ -75,7 +77,8 @@ func (s *Service) Preview(ctx context.Context, token string) (PreviewView, error
 		return PreviewView{}, expiredErr(inv)
 	}
 	return PreviewView{OrgID: inv.OrgID, OrgName: inv.OrgName, InvitedBy: inv.InvitedByEmail, Email: inv.Email,
-		OrgRole: inv.OrgRole, Projects: projectsOf(inv, nil), ExpiresAt: inv.ExpiresAt, Status: st}, nil
+		OrgRole: inv.OrgRole, Projects: projectsOf(inv, nil), ExpiresAt: inv.ExpiresAt, Status: st,
+		AccessExpiresAt: expiryView(inv.AccessExpiresAt)}, nil
 }
 
 // AcceptView is POST /invites/accept: the access the caller has now.
@@ -149,7 +152,7 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (out Ac
 		}
 		m := Membership{OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: id.UserID, Email: id.Email}
 		if pre.Membership != nil {
-			m = *pre.Membership
+			m = pre.Membership.at(now)
 		}
 		after, inv := acceptInto(id, m, inv, now)
 		evs := []AuditEvent{s.audit(id, inv.OrgID, AuditInviteAccepted, inv.ID, nil, map[string]any{"userId": id.UserID})}

@@ -50,7 +50,11 @@ func (s *Service) ProjectAccess(ctx context.Context, id Identity, orgID, project
 	if _, ok := pre.Projects[projectID]; !ok {
 		return Access{}, errProjectNotFound()
 	}
-	a, ok := projectAccess(pre.Membership, projectID)
+	m := pre.Membership.at(s.now())
+	if m.orgExpired() {
+		return Access{}, errOrgNotFound()
+	}
+	a, ok := projectAccess(m, projectID)
 	if !ok {
 		return Access{}, errProjectNotFound()
 	}

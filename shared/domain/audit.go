@@ -24,7 +24,7 @@ func accessMap(m Membership) map[string]any {
 		}
 		out["projects"] = ps
 	}
-	return out
+	return expiryFields(out, m)
 }
 
 // inviteAudit is an invite's terms as an audit trail records them.
@@ -36,6 +36,18 @@ func inviteAudit(inv Invite) map[string]any {
 			ps[p.ID] = string(p.Role)
 		}
 		m["projects"] = ps
+	}
+	if !inv.AccessExpiresAt.IsZero() {
+		m["accessExpiresAt"] = inv.AccessExpiresAt.UTC().Format(time.RFC3339)
+	}
+	ends := map[string]any{}
+	for _, p := range inv.Projects {
+		if !p.AccessExpiresAt.IsZero() {
+			ends[p.ID] = p.AccessExpiresAt.UTC().Format(time.RFC3339)
+		}
+	}
+	if len(ends) > 0 {
+		m["projectAccessExpiresAt"] = ends
 	}
 	return m
 }

@@ -34,6 +34,7 @@ func (s *Service) inviteExisting(ctx context.Context, id Identity, m Membership,
 		return r, mail, true, err
 	}
 	target, err := s.store.GetMembership(ctx, m.OrgID, uid)
+	target = target.at(s.now())
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return InviteResult{}, nil, false, nil

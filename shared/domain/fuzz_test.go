@@ -615,7 +615,7 @@ func TestInviteInputValidateCases(t *testing.T) {
 	grants := func(r ProjectRole, ids ...string) []ProjectGrant {
 		var out []ProjectGrant
 		for _, id := range ids {
-			out = append(out, ProjectGrant{id, r})
+			out = append(out, ProjectGrant{ID: id, Role: r})
 		}
 		return out
 	}
@@ -640,13 +640,13 @@ func TestInviteInputValidateCases(t *testing.T) {
 		{name: "50 addresses and projects", in: InviteInput{Emails: emails(50), ProjectIDs: ids(50), ProjectRole: "owner", ExpiresInDays: days(1)},
 			want: inviteRequest{emails: emails(50), grant: Grant{OrgRole: OrgMember, Projects: grants(ProjectOwner, ids(50)...)}, days: 1}},
 		{name: "a role per project", in: InviteInput{Emails: emails(1), OrgRole: "manager",
-			Projects: []ProjectInput{{"prj_1", "viewer"}, {"prj_2", "owner"}, {"prj_1", "viewer"}}},
-			want: inviteRequest{emails: emails(1), grant: Grant{OrgRole: OrgManager, Projects: []ProjectGrant{{"prj_1", ProjectViewer}, {"prj_2", ProjectOwner}}}, days: DefaultExpiryDays}},
+			Projects: []ProjectInput{{ID: "prj_1", Role: "viewer"}, {ID: "prj_2", Role: "owner"}, {ID: "prj_1", Role: "viewer"}}},
+			want: inviteRequest{emails: emails(1), grant: Grant{OrgRole: OrgManager, Projects: []ProjectGrant{{ID: "prj_1", Role: ProjectViewer}, {ID: "prj_2", Role: ProjectOwner}}}, days: DefaultExpiryDays}},
 		{name: "both project forms", in: InviteInput{Emails: emails(1), ProjectIDs: []string{"prj_1"}, ProjectRole: "member",
-			Projects: []ProjectInput{{"prj_1", "viewer"}}}, fields: []string{"projects"}},
+			Projects: []ProjectInput{{ID: "prj_1", Role: "viewer"}}}, fields: []string{"projects"}},
 		{name: "a project twice with two roles", in: InviteInput{Emails: emails(1),
-			Projects: []ProjectInput{{"prj_1", "viewer"}, {"prj_1", "owner"}}}, fields: []string{"projects[1].id"}},
-		{name: "bad role per project", in: InviteInput{Emails: emails(1), Projects: []ProjectInput{{"prj_1", "admin"}, {"BAD", "owner"}}},
+			Projects: []ProjectInput{{ID: "prj_1", Role: "viewer"}, {ID: "prj_1", Role: "owner"}}}, fields: []string{"projects[1].id"}},
+		{name: "bad role per project", in: InviteInput{Emails: emails(1), Projects: []ProjectInput{{ID: "prj_1", Role: "admin"}, {ID: "BAD", Role: "owner"}}},
 			fields: []string{"projects[0].role", "projects[1].id"}},
 		{name: "the old org role name", in: InviteInput{Emails: emails(1), OrgRole: "user"}, fields: []string{"orgRole"}},
 		{name: "no addresses", in: InviteInput{}, fields: []string{"emails"}},

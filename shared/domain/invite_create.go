@@ -19,12 +19,17 @@ type InviteInput struct {
 	ProjectRole   string         `json:"projectRole"`
 	Projects      []ProjectInput `json:"projects"`
 	ExpiresInDays *int           `json:"expiresInDays"`
+	// AccessExpiresAt (RFC 3339) ends the organization access the invite
+	// gives at that instant (expiry.go); nil for no end.
+	AccessExpiresAt *string `json:"accessExpiresAt"`
 }
 
-// ProjectInput is one project of an invite body with its role.
+// ProjectInput is one project of an invite body with its role, and when
+// that role ends (nil: with the organization access).
 type ProjectInput struct {
-	ID   string `json:"id"`
-	Role string `json:"role"`
+	ID              string  `json:"id"`
+	Role            string  `json:"role"`
+	AccessExpiresAt *string `json:"accessExpiresAt,omitempty"`
 }
 
 type inviteRequest struct {
@@ -39,7 +44,10 @@ type inviteRequest struct {
 	days   int
 }
 
-func (in InviteInput) validate() (inviteRequest, error) {
+func (in InviteInput) validate() (inviteRequest, error) { return in.validateAt(time.Now()) }
+
+// validateAt validates in, judging accessExpiresAt values at now.
+func (in InviteInput) validateAt(now time.Time) (inviteRequest, error) {
 	v := Validation{}
 	r := inviteRequest{grant: Grant{OrgRole: lowestOrgRole()}, days: DefaultExpiryDays}
 	switch n := len(in.Emails); {
@@ -78,7 +86,13 @@ func (in InviteInput) validate() (inviteRequest, error) {
 	if in.OrgRole != "" {
 		r.grant.OrgRole = validOrgRole(&v, in.OrgRole)
 	}
-	r.grant.Projects, r.fields = validProjects(&v, in.ProjectIDs, in.ProjectRole, in.Projects)
+	r.grant.Projects, r.fields = validProjects(&v, in.ProjectIDs, in.ProjectRole, in.Projects, now)
+	if in.AccessExpiresAt != nil {
+		r.grant.AccessExpiresAt = validExpiry(&v, "accessExpiresAt", *in.AccessExpiresAt, now)
+		if ownersNeverExpire(r.grant.OrgRole) {
+			v.Add("accessExpiresAt", "cannot be set for an organization owner: an organization must keep its owners")
+		}
+	}
 	if in.ExpiresInDays != nil {
 		r.days = validDays(&v, *in.ExpiresInDays)
 	}
@@ -103,25 +117,25 @@ func validDays(v *Validation, d int) int {
 // validProjects checks the projects of an invite body, given either as ids
 // with one role or as {id, role} pairs, and returns them without repeats
 // with the input field of each.
-func validProjects(v *Validation, ids []string, role string, projects []ProjectInput) ([]ProjectGrant, []string) {
+func validProjects(v *Validation, ids []string, role string, projects []ProjectInput, now time.Time) ([]ProjectGrant, []string) {
 	if projects != nil && (ids != nil || role != "") {
 		v.Add("projects", "give either projects, or projectIds with projectRole, not both")
 		return nil, nil
 	}
 	var out []ProjectGrant
 	var fields []string
-	add := func(field, id string, r ProjectRole) {
+	add := func(field, id string, r ProjectRole, end time.Time) {
 		if !ValidID(id) {
 			v.Add(field, "is not a project of this organization")
 			return
 		}
 		if i := slices.IndexFunc(out, func(g ProjectGrant) bool { return g.ID == id }); i >= 0 {
-			if out[i].Role != r {
-				v.Add(field, "names a project listed earlier with another role")
+			if out[i].Role != r || !out[i].AccessExpiresAt.Equal(end) {
+				v.Add(field, "names a project listed earlier with another role or end")
 			}
 			return
 		}
-		out = append(out, ProjectGrant{ID: id, Role: r})
+		out = append(out, ProjectGrant{ID: id, Role: r, AccessExpiresAt: end})
 		fields = append(fields, field)
 	}
 	if projects != nil {
@@ -135,7 +149,11 @@ func validProjects(v *Validation, ids []string, role string, projects []ProjectI
 				v.Add(fieldIndex("projects", i)+".role", "must be %s", projectRoleNames())
 				continue
 			}
-			add(fieldIndex("projects", i)+".id", p.ID, r)
+			var end time.Time
+			if p.AccessExpiresAt != nil {
+				end = validExpiry(v, fieldIndex("projects", i)+".accessExpiresAt", *p.AccessExpiresAt, now)
+			}
+			add(fieldIndex("projects", i)+".id", p.ID, r, end)
 		}
 		return out, fields
 	}
@@ -151,7 +169,7 @@ func validProjects(v *Validation, ids []string, role string, projects []ProjectI
 		return nil, nil
 	}
 	for i, id := range ids {
-		add(fieldIndex("projectIds", i), id, r)
+		add(fieldIndex("projectIds", i), id, r, time.Time{})
 	}
 	return out, fields
 }
@@ -192,7 +210,7 @@ func errCannotGrant(m Membership, g Grant) error {
 // distinct address. Returns org_not_found, forbidden, validation_failed,
 // rate_limited.
 func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in InviteInput) ([]InviteResult, error) {
-	req, verr := in.validate()
+	req, verr := in.validateAt(s.now())
 	if err := requireSignedIn(id); err != nil {
 		return nil, err
 	}
@@ -211,7 +229,10 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 	} else if err != nil {
 		return nil, storeErr(err)
 	}
-	m := pre.Membership
+	m := pre.Membership.at(s.now())
+	if m.orgExpired() {
+		return nil, errOrgNotFound()
+	}
 	if verr != nil {
 		return nil, verr
 	}
@@ -327,7 +348,7 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		if errors.Is(err, ErrNotFound) {
 			inv = Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
 				OrgRole: req.grant.OrgRole, Projects: req.grant.Projects, ProjectNames: names,
-				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now,
+				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now, AccessExpiresAt: req.grant.AccessExpiresAt,
 				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days, HoldsSeat: true}
 			token = inv.issueToken(now)
 			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)), ch.c)
@@ -348,7 +369,7 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		}
 		inv = prev
 		g := mergeGrants(prev.Grant(), req.grant)
-		inv.OrgRole, inv.Projects = g.OrgRole, g.Projects
+		inv.OrgRole, inv.Projects, inv.AccessExpiresAt = g.OrgRole, g.Projects, g.AccessExpiresAt
 		inv.ProjectNames = mergeNames(prev.ProjectNames, names)
 		// Refreshing replaces the open invite's token, so the caller must be
 		// able to manage it as it stands, not only as merged: otherwise a
@@ -383,10 +404,15 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 // a project only one side names keeps that side's role. a's projects come
 // first.
 func mergeGrants(a, b Grant) Grant {
-	out := Grant{OrgRole: a.OrgRole.Max(b.OrgRole), Projects: slices.Clone(a.Projects)}
+	out := Grant{OrgRole: a.OrgRole.Max(b.OrgRole), Projects: slices.Clone(a.Projects),
+		AccessExpiresAt: latest(a.AccessExpiresAt, b.AccessExpiresAt)}
+	if ownersNeverExpire(out.OrgRole) {
+		out.AccessExpiresAt = time.Time{}
+	}
 	for _, p := range b.Projects {
 		if i := slices.IndexFunc(out.Projects, func(q ProjectGrant) bool { return q.ID == p.ID }); i >= 0 {
 			out.Projects[i].Role = out.Projects[i].Role.Max(p.Role)
+			out.Projects[i].AccessExpiresAt = latest(out.Projects[i].AccessExpiresAt, p.AccessExpiresAt)
 		} else {
 			out.Projects = append(out.Projects, p)
 		}
@@ -397,7 +423,10 @@ func mergeGrants(a, b Grant) Grant {
 // covers reports whether g already grants at least what o does.
 func (g Grant) covers(o Grant) bool {
 	m := mergeGrants(g, o)
-	return m.OrgRole == g.OrgRole && slices.Equal(m.Projects, g.Projects)
+	return m.OrgRole == g.OrgRole && m.AccessExpiresAt.Equal(g.AccessExpiresAt) &&
+		slices.EqualFunc(m.Projects, g.Projects, func(a, b ProjectGrant) bool {
+			return a.ID == b.ID && a.Role == b.Role && a.AccessExpiresAt.Equal(b.AccessExpiresAt)
+		})
 }
 
 // reuseWindow is how recently an open invite must have been issued for a
@@ -435,6 +464,7 @@ func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req i
 	err := retry(func() error {
 		now := s.now()
 		target, err := s.store.GetMembership(ctx, m.OrgID, uid)
+		target = target.at(now)
 		if errors.Is(err, ErrNotFound) {
 			target = Membership{OrgID: m.OrgID, OrgName: m.OrgName, UserID: uid, Email: email}
 		} else if err != nil {

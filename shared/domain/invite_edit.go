@@ -15,6 +15,9 @@ type InviteEdit struct {
 	ProjectRole   *string         `json:"projectRole"`
 	Projects      *[]ProjectInput `json:"projects"`
 	ExpiresInDays *int            `json:"expiresInDays"`
+	// AccessExpiresAt sets (a date) or removes (null) the end of the
+	// organization access the invite gives.
+	AccessExpiresAt OptionalTime `json:"accessExpiresAt,omitzero"`
 }
 
 func deref[T any](p *T) T {
@@ -29,8 +32,8 @@ func deref[T any](p *T) T {
 // each of its projects (nil when the projects are unchanged).
 func (e InviteEdit) apply(inv Invite, now time.Time) (Invite, []string, error) {
 	v := Validation{}
-	if e.OrgRole == nil && e.ProjectIDs == nil && e.ProjectRole == nil && e.Projects == nil && e.ExpiresInDays == nil {
-		v.Add("body", "must change at least one of orgRole, projects and expiresInDays")
+	if e.OrgRole == nil && e.ProjectIDs == nil && e.ProjectRole == nil && e.Projects == nil && e.ExpiresInDays == nil && !e.AccessExpiresAt.Set {
+		v.Add("body", "must change at least one of orgRole, projects, expiresInDays and accessExpiresAt")
 		return inv, nil, v.Err()
 	}
 	out := inv
@@ -50,7 +53,19 @@ func (e InviteEdit) apply(inv Invite, now time.Time) (Invite, []string, error) {
 		if e.Projects != nil && ps == nil {
 			ps = []ProjectInput{}
 		}
-		out.Projects, fields = validProjects(&v, ids, deref(e.ProjectRole), ps)
+		keep := e.ProjectIDs == nil && e.Projects == nil
+		out.Projects, fields = validProjects(&v, ids, deref(e.ProjectRole), ps, now)
+		if keep && len(out.Projects) == len(inv.Projects) { // projectRole alone keeps each project's end
+			for i := range out.Projects {
+				out.Projects[i].AccessExpiresAt = inv.Projects[i].AccessExpiresAt
+			}
+		}
+	}
+	if end, ok := e.AccessExpiresAt.resolve(&v, "accessExpiresAt", now); ok {
+		out.AccessExpiresAt = end
+	}
+	if !out.AccessExpiresAt.IsZero() && ownersNeverExpire(out.OrgRole) {
+		v.Add("accessExpiresAt", "cannot be set for an organization owner: an organization must keep its owners")
 	}
 	if e.ExpiresInDays != nil {
 		out.ExpiresInDays = validDays(&v, *e.ExpiresInDays)

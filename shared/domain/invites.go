@@ -17,6 +17,8 @@ type InviteView struct {
 	ExpiresAt time.Time       `json:"expiresAt"`
 	Status    InviteStatus    `json:"status"`
 	Delivery  Delivery        `json:"delivery"`
+	// AccessExpiresAt is when the organization access the invite gives ends.
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 	// CanManage tells the caller whether they may resend, revoke and edit
 	// it (they could have sent it), so clients hold no copy of the rules.
 	CanManage bool `json:"canManage"`
@@ -27,6 +29,9 @@ type InviteProject struct {
 	ID   string      `json:"id"`
 	Name string      `json:"name"`
 	Role ProjectRole `json:"role"`
+	// AccessExpiresAt is when the project role ends (absent: with the
+	// organization access).
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 }
 
 // projectsOf lists inv's projects with their names and roles (roles as
@@ -38,7 +43,7 @@ func projectsOf(inv Invite, roles map[string]ProjectRole) []InviteProject {
 		if roles != nil {
 			r = roles[p.ID]
 		}
-		out = append(out, InviteProject{ID: p.ID, Name: inv.ProjectNames[p.ID], Role: r})
+		out = append(out, InviteProject{ID: p.ID, Name: inv.ProjectNames[p.ID], Role: r, AccessExpiresAt: expiryView(p.AccessExpiresAt)})
 	}
 	return out
 }
@@ -46,7 +51,7 @@ func projectsOf(inv Invite, roles map[string]ProjectRole) []InviteProject {
 func inviteView(inv Invite, now time.Time) InviteView {
 	return InviteView{ID: inv.ID, Email: inv.Email, OrgRole: inv.OrgRole, Projects: projectsOf(inv, nil),
 		InvitedBy: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
-		Status: inv.StatusAt(now), Delivery: inv.Delivery, CanManage: true}
+		Status: inv.StatusAt(now), Delivery: inv.Delivery, CanManage: true, AccessExpiresAt: expiryView(inv.AccessExpiresAt)}
 }
 
 // InvitePage is a page of invites.

@@ -52,7 +52,7 @@ func TestLostInvitesAsksForTheSendersInvites(t *testing.T) {
 		f := &senderStore{members: map[string]Membership{owner.UserID: owner, mg.UserID: mg},
 			sent: map[string][]Invite{mg.UserID: {asManager, asMember}}}
 		s := NewService(f, nil, Config{})
-		_, revoked, err := s.SetOrgRole(context.Background(), Identity{UserID: owner.UserID}, "org_lost", mg.UserID, c.role)
+		_, revoked, err := s.SetOrgRole(context.Background(), Identity{UserID: owner.UserID}, "org_lost", mg.UserID, RoleChange{Role: &c.role})
 		if err != nil {
 			t.Fatalf("%s: %v", c.role, err)
 		}

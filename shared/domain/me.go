@@ -1,6 +1,10 @@
 package domain
 
-import "context"
+import (
+	"context"
+	"slices"
+	"time"
+)
 
 // MeView is GET /me.
 type MeView struct {
@@ -16,6 +20,8 @@ type MeOrg struct {
 	Name        string       `json:"name"`
 	Role        OrgRole      `json:"role"`
 	Permissions []Permission `json:"permissions"`
+	// AccessExpiresAt is when the caller's access ends (absent: no end).
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 	// GrantableOrgRoles are the organization roles the caller may give
 	// without naming a project: in an invite, and as a new role of the
 	// members whose rows say canManage. Strongest first; empty for none.
@@ -32,6 +38,8 @@ type MeProject struct {
 	Role        ProjectRole  `json:"role"`
 	Permissions []Permission `json:"permissions"`
 	Via         string       `json:"via"`
+	// AccessExpiresAt is when the caller's access ends (absent: no end).
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 	// GrantableProjectRoles are the project roles the caller may give in
 	// the project (invites, role changes). Strongest first; empty for none.
 	GrantableProjectRoles []ProjectRole `json:"grantableProjectRoles"`
@@ -55,21 +63,31 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}}
 	byOrg := map[string]*Membership{}
 	names := map[string]string{}
+	now := s.now()
+	// Access that ended is gone (expiry.go), even before the sweep removes it.
+	orgs = slices.DeleteFunc(orgs, func(o OrgMembership) bool { return ended(o.AccessExpiresAt, now) })
 	for _, o := range orgs {
-		m := Membership{OrgID: o.OrgID, OrgName: o.OrgName, UserID: id.UserID, Role: o.Role, Projects: map[string]ProjectRole{}}
+		m := Membership{OrgID: o.OrgID, OrgName: o.OrgName, UserID: id.UserID, Role: o.Role, Projects: map[string]ProjectRole{},
+			ProjectExpiry: map[string]time.Time{}, AccessExpiresAt: o.AccessExpiresAt}.at(now)
 		byOrg[o.OrgID] = &m
 		a, _ := orgAccess(m)
 		v.Orgs = append(v.Orgs, MeOrg{ID: o.OrgID, Name: o.OrgName, Role: o.Role, Permissions: nonNil(a.Permissions),
-			GrantableOrgRoles: grantableOrgRoles(m)})
+			AccessExpiresAt: expiryView(o.AccessExpiresAt), GrantableOrgRoles: grantableOrgRoles(m)})
 	}
 	var order []ProjectMembership
 	for _, p := range projects {
+		if ended(p.AccessExpiresAt, now) {
+			continue
+		}
 		m := byOrg[p.OrgID]
 		if m == nil { // the index has the project before the organization: show what is known
-			m = &Membership{OrgID: p.OrgID, UserID: id.UserID, Projects: map[string]ProjectRole{}}
+			m = &Membership{OrgID: p.OrgID, UserID: id.UserID, Projects: map[string]ProjectRole{}, ProjectExpiry: map[string]time.Time{}, asOf: now}
 			byOrg[p.OrgID] = m
 		}
 		m.Projects[p.ProjectID] = p.Role
+		if !p.AccessExpiresAt.IsZero() {
+			m.ProjectExpiry[p.ProjectID] = p.AccessExpiresAt
+		}
 		names[p.ProjectID] = p.ProjectName
 		order = append(order, p)
 	}
@@ -102,7 +120,7 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 			continue
 		}
 		v.Projects = append(v.Projects, MeProject{ID: p.ProjectID, OrgID: p.OrgID, Name: names[p.ProjectID],
-			Role: ProjectRole(a.Role), Permissions: a.Permissions, Via: a.Via,
+			Role: ProjectRole(a.Role), Permissions: a.Permissions, Via: a.Via, AccessExpiresAt: a.AccessExpiresAt,
 			GrantableProjectRoles: grantableProjectRoles(m, p.ProjectID)})
 	}
 	return v, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
+	"time"
 )
 
 func (m Membership) clone() Membership {
@@ -12,23 +14,45 @@ func (m Membership) clone() Membership {
 	if c.Projects == nil {
 		c.Projects = map[string]ProjectRole{}
 	}
+	c.ProjectExpiry = maps.Clone(m.ProjectExpiry)
+	if c.ProjectExpiry == nil {
+		c.ProjectExpiry = map[string]time.Time{}
+	}
+	c.Reminded = maps.Clone(m.Reminded)
 	return c
 }
 
-// merged returns m with g granted on top, never downgrading a role it has:
-// the organization role and each project's role become the stronger of
-// the two.
+// merged returns m with g granted on top, never downgrading access it
+// has: the organization role and each project's role become the stronger
+// of the two, and each end the later of the two (no end is the latest).
+// Access of m that has expired counts as none.
 func (m Membership) merged(g Grant) Membership {
 	c := m.clone()
-	c.Role = m.Role.Max(g.OrgRole)
-	for _, p := range g.Projects {
-		c.Projects[p.ID] = c.Projects[p.ID].Max(p.Role)
+	fresh := m.Role == "" || m.orgExpired()
+	if m.orgExpired() {
+		c.Role, c.Projects, c.ProjectExpiry = "", map[string]ProjectRole{}, map[string]time.Time{}
 	}
-	return c
+	c.Role = c.Role.Max(g.OrgRole)
+	if fresh {
+		c.AccessExpiresAt = g.AccessExpiresAt
+	} else {
+		c.AccessExpiresAt = latest(m.AccessExpiresAt, g.AccessExpiresAt)
+	}
+	for _, p := range g.Projects {
+		if old, had := c.Projects[p.ID]; had && !m.projectExpired(p.ID) {
+			c.Projects[p.ID] = old.Max(p.Role)
+			c.ProjectExpiry[p.ID] = latest(c.ProjectExpiry[p.ID], p.AccessExpiresAt)
+			continue
+		}
+		c.Projects[p.ID], c.ProjectExpiry[p.ID] = p.Role, p.AccessExpiresAt
+	}
+	return c.normalizeExpiry()
 }
 
 func (m Membership) sameAccess(o Membership) bool {
-	return m.Role == o.Role && maps.Equal(m.Projects, o.Projects)
+	a, b := m.normalizeExpiry(), o.normalizeExpiry()
+	return m.Role == o.Role && maps.Equal(m.Projects, o.Projects) && a.AccessExpiresAt.Equal(b.AccessExpiresAt) &&
+		maps.EqualFunc(a.ProjectExpiry, b.ProjectExpiry, time.Time.Equal)
 }
 
 // MemberPage is a page of members.
@@ -69,6 +93,7 @@ func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, pr
 // orgMemberPage is a page of the organization's members ms, each with
 // canManage for the caller m.
 func orgMemberPage(m Membership, ms []Member, next *string) MemberPage {
+	ms = withoutEnded(ms, m.clock())
 	for i := range ms {
 		ms[i].CanManage = canManageMember(m, Membership{UserID: ms[i].UserID, Role: OrgRole(ms[i].Role)})
 	}
@@ -79,10 +104,17 @@ func orgMemberPage(m Membership, ms []Member, next *string) MemberPage {
 // canManage for the caller m.
 func projectMemberPage(m Membership, pid string, ms []Member, next *string) MemberPage {
 	can := canManageProjectMembers(m, pid)
+	ms = withoutEnded(ms, m.clock())
 	for i := range ms {
 		ms[i].CanManage = can
 	}
 	return MemberPage{Members: ms, NextCursor: next}
+}
+
+// withoutEnded drops the rows of members whose access has ended (the
+// sweep removes them within minutes).
+func withoutEnded(ms []Member, now time.Time) []Member {
+	return slices.DeleteFunc(ms, func(x Member) bool { return x.AccessExpiresAt != nil && ended(*x.AccessExpiresAt, now) })
 }
 
 // authorizeMemberList checks that the caller may list the organization's
@@ -124,10 +156,10 @@ func (s *Service) target(ctx context.Context, orgID, userID string) (Membership,
 		return Membership{}, Errorf(ECodeMemberNotFound, "member not found")
 	}
 	t, err := s.store.GetMembership(ctx, orgID, userID)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || (err == nil && t.at(s.now()).orgExpired()) {
 		return t, Errorf(ECodeMemberNotFound, "member not found")
 	}
-	return t, storeErr(err)
+	return t.at(s.now()), storeErr(err)
 }
 
 func lastOwner(err error) error {
@@ -147,21 +179,51 @@ func actorAfter(m, after Membership) Membership {
 }
 
 func memberOf(m Membership) Member {
-	return Member{UserID: m.UserID, Email: m.Email, Role: string(m.Role), JoinedAt: m.JoinedAt}
+	return Member{UserID: m.UserID, Email: m.Email, Role: string(m.Role), JoinedAt: m.JoinedAt,
+		AccessExpiresAt: expiryView(m.AccessExpiresAt)}
 }
 
-// SetOrgRole changes a member's organization role. Changes among roles
-// that do not manage owners need org:members:manage; making or unmaking an
-// owner needs org:owners:manage. Pending invites the member sent that the
-// new role cannot grant are revoked in the same write; revoked is how
-// many. Returns org_not_found, forbidden, member_not_found,
-// validation_failed, last_owner.
-func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, role string) (out Member, revoked int, err error) {
-	r := OrgRole(role)
-	if !r.Valid() {
-		v := Validation{}
-		v.Add("role", "must be %s", orgRoleNames())
-		return Member{}, 0, v.Err()
+// RoleChange is the body of PATCH …/members/{userId} (organization or
+// project): a new role, a new end of the access (accessExpiresAt: a date,
+// or null for none), or both; absent fields keep theirs.
+type RoleChange struct {
+	Role            *string      `json:"role"`
+	AccessExpiresAt OptionalTime `json:"accessExpiresAt,omitzero"`
+}
+
+// validate checks c's fields; role is nil when c keeps the role. end is
+// the new end (zero: none) when setEnd.
+func (c RoleChange) validate(valid func(string) bool, names string, now time.Time) (role *string, end time.Time, setEnd bool, err error) {
+	v := Validation{}
+	if c.Role != nil && !valid(*c.Role) || c.Role == nil && !c.AccessExpiresAt.Set {
+		v.Add("role", "must be %s", names)
+	}
+	end, setEnd = c.AccessExpiresAt.resolve(&v, "accessExpiresAt", now)
+	return c.Role, end, setEnd, v.Err()
+}
+
+func errBeyondOwnExpiry() error {
+	return errForbidden("giving access that ends after your own: set accessExpiresAt no later than your own access ends")
+}
+
+func errOwnerExpiry() error {
+	v := Validation{}
+	v.Add("accessExpiresAt", "cannot be set for an organization owner: an organization must keep its owners")
+	return v.Err()
+}
+
+// SetOrgRole changes a member's organization role and/or when their
+// access ends (c). Changes among roles that do not manage owners need
+// org:members:manage; making or unmaking an owner needs org:owners:manage;
+// owners' access cannot end by date, and an end must be no later than the
+// caller's own. Pending invites the member sent that the new membership
+// cannot grant are revoked in the same write; revoked is how many. Returns
+// org_not_found, forbidden, member_not_found, validation_failed,
+// last_owner.
+func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID string, c RoleChange) (out Member, revoked int, err error) {
+	role, end, setEnd, err := c.validate(func(r string) bool { return OrgRole(r).Valid() }, orgRoleNames(), s.now())
+	if err != nil {
+		return Member{}, 0, err
 	}
 	err = retry(func() error {
 		revoked = 0
@@ -176,14 +238,28 @@ func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID, ro
 		if err != nil {
 			return err
 		}
+		r := t.Role
+		if role != nil {
+			r = OrgRole(*role)
+		}
 		if !canSetOrgRole(m, t, r) {
 			return errForbidden("making, changing or removing organization owners")
 		}
 		after := t.clone()
 		after.Role = r
+		if setEnd {
+			if ownersNeverExpire(r) && !end.IsZero() {
+				return errOwnerExpiry()
+			}
+			if !withinOwnOrgExpiry(m, end) {
+				return errBeyondOwnExpiry()
+			}
+			after.AccessExpiresAt = end
+		}
+		after = after.normalizeExpiry()
 		out = memberOf(after)
 		out.CanManage = canManageMember(actorAfter(m, after), after)
-		if t.Role == r {
+		if t.sameAccess(after) {
 			return nil
 		}
 		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
@@ -228,54 +304,65 @@ func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID s
 // when self is true, is acting on themself, and loads the target's
 // membership. Returns org_not_found, project_not_found, forbidden,
 // member_not_found.
-func (s *Service) projectTarget(ctx context.Context, id Identity, orgID, projectID, userID string, self bool) (Membership, error) {
-	m, err := s.membership(ctx, id, orgID)
+func (s *Service) projectTarget(ctx context.Context, id Identity, orgID, projectID, userID string, self bool) (m, t Membership, err error) {
+	m, err = s.membership(ctx, id, orgID)
 	if err != nil {
-		return Membership{}, err
+		return Membership{}, Membership{}, err
 	}
 	if _, err := s.project(ctx, orgID, projectID); err != nil {
-		return Membership{}, err
+		return Membership{}, Membership{}, err
 	}
 	if !canManageProjectMembers(m, projectID) && !(self && userID == id.UserID) {
-		return Membership{}, errForbidden("managing this project's members")
+		return Membership{}, Membership{}, errForbidden("managing this project's members")
 	}
-	t := m
+	t = m
 	if userID != id.UserID {
 		if t, err = s.target(ctx, orgID, userID); err != nil {
-			return Membership{}, err
+			return Membership{}, Membership{}, err
 		}
 	}
-	if _, in := t.Projects[projectID]; !in {
-		return Membership{}, Errorf(ECodeMemberNotFound, "member not found in this project")
+	if _, in := t.Projects[projectID]; !in || t.projectExpired(projectID) {
+		return Membership{}, Membership{}, Errorf(ECodeMemberNotFound, "member not found in this project")
 	}
-	return t, nil
+	return m, t, nil
 }
 
-// SetProjectRole changes a member's project role. Needs
-// project:members:manage in the project. Pending invites the member sent
-// that the new role cannot grant are revoked in the same write; revoked is
-// how many. Returns org_not_found, project_not_found, forbidden,
-// member_not_found, validation_failed.
-func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projectID, userID, role string) (out Member, revoked int, err error) {
-	r := ProjectRole(role)
-	if !r.Valid() {
-		v := Validation{}
-		v.Add("role", "must be %s", projectRoleNames())
-		return Member{}, 0, v.Err()
+// SetProjectRole changes a member's project role and/or when it ends
+// (c; the end must be no later than the caller's own authority there).
+// Needs project:members:manage in the project. Pending invites the member
+// sent that the new role cannot grant are revoked in the same write;
+// revoked is how many. Returns org_not_found, project_not_found,
+// forbidden, member_not_found, validation_failed.
+func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projectID, userID string, c RoleChange) (out Member, revoked int, err error) {
+	role, end, setEnd, err := c.validate(func(r string) bool { return ProjectRole(r).Valid() }, projectRoleNames(), s.now())
+	if err != nil {
+		return Member{}, 0, err
 	}
 	err = retry(func() error {
 		revoked = 0
-		t, err := s.projectTarget(ctx, id, orgID, projectID, userID, false)
+		m, t, err := s.projectTarget(ctx, id, orgID, projectID, userID, false)
 		if err != nil {
 			return err
 		}
+		r := t.Projects[projectID]
+		if role != nil {
+			r = ProjectRole(*role)
+		}
 		after := t.clone()
 		after.Projects[projectID] = r
+		if setEnd {
+			if !withinOwnProjectExpiry(m, projectID, earliest(t.AccessExpiresAt, end)) {
+				return errBeyondOwnExpiry()
+			}
+			after.ProjectExpiry[projectID] = end
+		}
+		after = after.normalizeExpiry()
 		out = Member{UserID: t.UserID, Email: t.Email, Role: string(r), JoinedAt: t.JoinedAt,
+			AccessExpiresAt: expiryView(after.ProjectExpiresAt(projectID)),
 			// projectTarget let the caller manage the project's members; only
 			// a change of their own role can take that away.
 			CanManage: t.UserID != id.UserID || canManageProjectMembers(after, projectID)}
-		if t.Projects[projectID] == r {
+		if t.sameAccess(after) {
 			return nil
 		}
 		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
@@ -292,12 +379,13 @@ func (s *Service) SetProjectRole(ctx context.Context, id Identity, orgID, projec
 func (s *Service) RemoveProjectMember(ctx context.Context, id Identity, orgID, projectID, userID string) (revoked int, err error) {
 	err = retry(func() error {
 		revoked = 0
-		t, err := s.projectTarget(ctx, id, orgID, projectID, userID, true)
+		_, t, err := s.projectTarget(ctx, id, orgID, projectID, userID, true)
 		if err != nil {
 			return err
 		}
 		after := t.clone()
 		delete(after.Projects, projectID)
+		after = after.normalizeExpiry()
 		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: &after, Now: s.now(),
 			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), accessMap(after))}})
 		return err

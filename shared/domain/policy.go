@@ -1,6 +1,9 @@
 package domain
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // This file is the one place that knows what each role may do: a table
 // from role to named permissions, and the can… functions every use case
@@ -195,6 +198,8 @@ type Access struct {
 	// Via is "org" when the access comes from the organization role,
 	// "project" when from a project role.
 	Via string `json:"via"`
+	// AccessExpiresAt is when this access ends (absent: no end).
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 }
 
 // Sources of access.
@@ -203,20 +208,28 @@ const (
 	ViaProject = "project"
 )
 
-// orgAccess is m's access to its organization (ok false when m is none).
+// orgAccess is m's access to its organization (ok false when m is none,
+// or its access has expired: expiry.go).
 func orgAccess(m Membership) (Access, bool) {
 	p, rank := orgPolicy(m.Role)
-	if rank == 0 {
+	if rank == 0 || m.orgExpired() {
 		return Access{}, false
 	}
-	return Access{Role: string(m.Role), Permissions: slices.Clone(p.Permissions), Via: ViaOrg}, true
+	return Access{Role: string(m.Role), Permissions: slices.Clone(p.Permissions), Via: ViaOrg,
+		AccessExpiresAt: expiryView(m.AccessExpiresAt)}, true
 }
 
 // projectRoleOf is m's effective role in project pid: the stronger of
 // its own project role and the one its organization role gives on every
 // project (owners and managers act as project owners). via tells which.
 func projectRoleOf(m Membership, pid string) (ProjectRole, string) {
+	if m.orgExpired() {
+		return "", ""
+	}
 	own := m.Projects[pid]
+	if m.projectExpired(pid) {
+		own = ""
+	}
 	op, _ := orgPolicy(m.Role)
 	if op.ProjectRole != "" && op.ProjectRole.Max(own) == op.ProjectRole {
 		return op.ProjectRole, ViaOrg
@@ -240,7 +253,11 @@ func projectAccess(m Membership, pid string) (Access, bool) {
 	if r == "" {
 		return Access{}, false
 	}
-	return Access{Role: string(r), Permissions: r.Permissions(), Via: via}, true
+	end := m.AccessExpiresAt
+	if via == ViaProject {
+		end = m.ProjectExpiresAt(pid)
+	}
+	return Access{Role: string(r), Permissions: r.Permissions(), Via: via, AccessExpiresAt: expiryView(end)}, true
 }
 
 func hasOrg(m Membership, p Permission) bool {
@@ -300,6 +317,9 @@ func lowestOrgRole() OrgRole { return orgPolicies[len(orgPolicies)-1].Role }
 // projects; otherwise only the lowest org role together with at least one
 // project, every one of which m may manage.
 func canGrant(m Membership, g Grant) bool {
+	if !withinOwnExpiry(m, g) {
+		return false
+	}
 	if needsOwnerAuthority(g.OrgRole) && !hasOrg(m, PermOrgOwnersManage) {
 		return false
 	}
@@ -315,6 +335,41 @@ func canGrant(m Membership, g Grant) bool {
 		}
 	}
 	return true
+}
+
+// withinOwnExpiry: g ends no later than m's own authority to grant it.
+// Setting accessExpiresAt is part of granting, so a caller whose access
+// ends at some instant may only grant access that ends by then: their
+// organization access bounds every grant, and a project role that is
+// their authority in a project (they lack org:invites:manage) bounds
+// what they grant there.
+func withinOwnExpiry(m Membership, g Grant) bool {
+	if !withinOwnOrgExpiry(m, g.AccessExpiresAt) {
+		return false
+	}
+	for _, p := range g.Projects {
+		if !withinOwnProjectExpiry(m, p.ID, earliest(g.AccessExpiresAt, p.AccessExpiresAt)) {
+			return false
+		}
+	}
+	return true
+}
+
+// within: access ending at given (zero: never) ends no later than own.
+func within(own, given time.Time) bool {
+	return own.IsZero() || (!given.IsZero() && !given.After(own))
+}
+
+// withinOwnOrgExpiry: organization access ending at end ends no later
+// than m's own.
+func withinOwnOrgExpiry(m Membership, end time.Time) bool { return within(m.AccessExpiresAt, end) }
+
+// withinOwnProjectExpiry: access to project pid ending at end (the
+// earlier of the organization's and the project's end) ends no later than
+// m's own authority there: their organization access, and their project
+// role when that is their authority (they lack org:invites:manage).
+func withinOwnProjectExpiry(m Membership, pid string, end time.Time) bool {
+	return within(m.AccessExpiresAt, end) && (hasOrg(m, PermOrgInvitesManage) || within(m.ProjectExpiry[pid], end))
 }
 
 // canManageInvites: m may list (some) invites at all: it has
@@ -377,7 +432,8 @@ func canManageMember(m, target Membership) bool {
 func grantableOrgRoles(m Membership) []OrgRole {
 	out := []OrgRole{}
 	for _, p := range orgPolicies {
-		if canGrant(m, Grant{OrgRole: p.Role}) {
+		// A grant ending when the caller's own access ends (never, for most).
+		if canGrant(m, Grant{OrgRole: p.Role, AccessExpiresAt: m.AccessExpiresAt}) {
 			out = append(out, p.Role)
 		}
 	}

@@ -144,14 +144,14 @@ func TestCanSetOrgRoleAndRemove(t *testing.T) {
 
 func TestMergedIsPerProject(t *testing.T) {
 	m := Membership{Role: OrgOwner, Projects: map[string]ProjectRole{"p1": ProjectOwner}, Rev: 3}
-	got := m.merged(Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{"p1", ProjectViewer}, {"p2", ProjectMemberRole}}})
+	got := m.merged(Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "p1", Role: ProjectViewer}, {ID: "p2", Role: ProjectMemberRole}}})
 	if got.Role != OrgOwner || got.Projects["p1"] != ProjectOwner || got.Projects["p2"] != ProjectMemberRole {
 		t.Fatalf("merged %+v", got)
 	}
 	if _, changed := m.Projects["p2"]; changed {
 		t.Fatal("merged changed its receiver")
 	}
-	if m.sameAccess(got) || !got.sameAccess(got.merged(Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{"p2", ProjectViewer}}})) {
+	if m.sameAccess(got) || !got.sameAccess(got.merged(Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "p2", Role: ProjectViewer}}})) {
 		t.Fatal("sameAccess")
 	}
 }
@@ -165,13 +165,13 @@ func TestMergeGrantsPerProject(t *testing.T) {
 		a, b Grant
 		want Grant
 	}{
-		{"owner of A + member of B", Grant{OrgMember, []ProjectGrant{{"A", ProjectOwner}}}, Grant{OrgMember, []ProjectGrant{{"B", ProjectMemberRole}}},
-			Grant{OrgMember, []ProjectGrant{{"A", ProjectOwner}, {"B", ProjectMemberRole}}}},
-		{"same project, higher wins", Grant{OrgMember, []ProjectGrant{{"A", ProjectViewer}, {"B", ProjectOwner}}},
-			Grant{OrgManager, []ProjectGrant{{"A", ProjectMemberRole}, {"B", ProjectViewer}}},
-			Grant{OrgManager, []ProjectGrant{{"A", ProjectMemberRole}, {"B", ProjectOwner}}}},
-		{"no projects on one side", Grant{OrgOwner, nil}, Grant{OrgMember, []ProjectGrant{{"A", ProjectViewer}}},
-			Grant{OrgOwner, []ProjectGrant{{"A", ProjectViewer}}}},
+		{"owner of A + member of B", Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "A", Role: ProjectOwner}}}, Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "B", Role: ProjectMemberRole}}},
+			Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "A", Role: ProjectOwner}, {ID: "B", Role: ProjectMemberRole}}}},
+		{"same project, higher wins", Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "A", Role: ProjectViewer}, {ID: "B", Role: ProjectOwner}}},
+			Grant{OrgRole: OrgManager, Projects: []ProjectGrant{{ID: "A", Role: ProjectMemberRole}, {ID: "B", Role: ProjectViewer}}},
+			Grant{OrgRole: OrgManager, Projects: []ProjectGrant{{ID: "A", Role: ProjectMemberRole}, {ID: "B", Role: ProjectOwner}}}},
+		{"no projects on one side", Grant{OrgRole: OrgOwner, Projects: nil}, Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "A", Role: ProjectViewer}}},
+			Grant{OrgRole: OrgOwner, Projects: []ProjectGrant{{ID: "A", Role: ProjectViewer}}}},
 	} {
 		got := mergeGrants(c.a, c.b)
 		if got.OrgRole != c.want.OrgRole || !slices.Equal(got.Projects, c.want.Projects) {
@@ -181,7 +181,7 @@ func TestMergeGrantsPerProject(t *testing.T) {
 			t.Errorf("%s: merged grant does not cover its parts", c.name)
 		}
 	}
-	if (Grant{OrgMember, []ProjectGrant{{"A", ProjectViewer}}}).covers(Grant{OrgMember, []ProjectGrant{{"A", ProjectMemberRole}}}) {
+	if (Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "A", Role: ProjectViewer}}}).covers(Grant{OrgRole: OrgMember, Projects: []ProjectGrant{{ID: "A", Role: ProjectMemberRole}}}) {
 		t.Error("a viewer grant covers a member grant")
 	}
 }

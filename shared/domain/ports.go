@@ -126,6 +126,15 @@ type Store interface {
 	// profile and their membership of its organization. Returns ErrNotFound
 	// when the token or its invite does not exist.
 	ReadForAccept(ctx context.Context, tokenHash, userID string) (AcceptReads, error)
+	// ListDueMemberships returns the memberships (organization and user
+	// ids) whose Membership.NextDue is at or before t, reading an index of
+	// them only (never the table).
+	ListDueMemberships(ctx context.Context, t time.Time) ([]MemberKey, error)
+}
+
+// MemberKey names one membership.
+type MemberKey struct {
+	OrgID, UserID string
 }
 
 // InviteReads is what ReadForInvite returns.
@@ -151,6 +160,8 @@ type OrgMembership struct {
 	OrgID   string
 	OrgName string
 	Role    OrgRole
+	// AccessExpiresAt is when it ends (zero: never).
+	AccessExpiresAt time.Time
 }
 
 // ProjectMembership is one project the user belongs to.
@@ -159,6 +170,9 @@ type ProjectMembership struct {
 	ProjectID   string
 	ProjectName string
 	Role        ProjectRole
+	// AccessExpiresAt is when it ends (the earlier of the organization's
+	// and the project's end; zero: never).
+	AccessExpiresAt time.Time
 }
 
 // Change is one atomic membership change: the membership as read (Before,
@@ -218,6 +232,24 @@ type RateCharge struct {
 type Mailer interface {
 	SendInvite(ctx context.Context, m InviteMail) (string, error)
 	SendAdded(ctx context.Context, m AddedMail) (string, error)
+	SendAccessEnding(ctx context.Context, m AccessEndingMail) (string, error)
+}
+
+// AccessEndingMail reminds a member that some of their access ends soon
+// (ReminderLead before): the organization access (OrgEndsAt not zero)
+// and/or some project roles.
+type AccessEndingMail struct {
+	To        string
+	OrgName   string
+	OrgEndsAt time.Time
+	Projects  []EndingProject
+	Link      string // the console
+}
+
+// EndingProject is a project role that ends at EndsAt.
+type EndingProject struct {
+	Name   string
+	EndsAt time.Time
 }
 
 // InviteMail is the content of an invitation email.

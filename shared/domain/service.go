@@ -226,8 +226,13 @@ func (s *Service) membership(ctx context.Context, id Identity, orgID string) (Me
 	m, err := s.store.GetMembership(ctx, orgID, id.UserID)
 	if errors.Is(err, ErrNotFound) {
 		return Membership{}, errOrgNotFound()
+	} else if err != nil {
+		return Membership{}, storeErr(err)
 	}
-	return m, storeErr(err)
+	if m = m.at(s.now()); m.orgExpired() { // expiry.go: access that ended is gone
+		return Membership{}, errOrgNotFound()
+	}
+	return m, nil
 }
 
 func errForbidden(what string) error {

@@ -47,6 +47,16 @@ type Membership struct {
 	Projects map[string]ProjectRole
 	JoinedAt time.Time
 	Rev      int64
+	// AccessExpiresAt is when the membership ends (zero: never); from that
+	// instant it grants nothing and the sweep removes it (expiry.go).
+	AccessExpiresAt time.Time
+	// ProjectExpiry holds when each project role ends (absent: never).
+	ProjectExpiry map[string]time.Time
+	// Reminded records, per expiring access (ReminderOrg or a project id),
+	// the expiry its reminder mail was sent for.
+	Reminded map[string]time.Time
+	// asOf is the instant expiry is judged at (at; time.Now when zero).
+	asOf time.Time
 }
 
 // Exists reports whether the membership is stored.
@@ -58,6 +68,9 @@ type Member struct {
 	Email    string    `json:"email"`
 	Role     string    `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
+	// AccessExpiresAt is when the member's access ends (in a project's
+	// list: the earlier of their organization's and the project's end).
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 	// CanManage tells the caller whether they may change this member's
 	// role and remove them (policy.go: canManageMember, or
 	// canManageProjectMembers in a project's list).
@@ -123,12 +136,17 @@ type Invite struct {
 	// Result is the membership an accepted invite produced.
 	ResultOrgRole  OrgRole
 	ResultProjects map[string]ProjectRole
+	// AccessExpiresAt is when the organization access the invite grants
+	// ends (zero: never); each project of Projects may end on its own.
+	AccessExpiresAt time.Time
 }
 
 // ProjectGrant is one project of an invite with the role it grants there.
 type ProjectGrant struct {
 	ID   string      `json:"id"`
 	Role ProjectRole `json:"role"`
+	// AccessExpiresAt ends the project role at that instant (zero: never).
+	AccessExpiresAt time.Time `json:"accessExpiresAt,omitzero"`
 }
 
 // Grant is what an invite (or a direct add) gives: an organization role
@@ -136,10 +154,14 @@ type ProjectGrant struct {
 type Grant struct {
 	OrgRole  OrgRole
 	Projects []ProjectGrant
+	// AccessExpiresAt ends the membership at that instant (zero: never).
+	AccessExpiresAt time.Time
 }
 
 // Grant returns the terms inv grants.
-func (inv Invite) Grant() Grant { return Grant{OrgRole: inv.OrgRole, Projects: inv.Projects} }
+func (inv Invite) Grant() Grant {
+	return Grant{OrgRole: inv.OrgRole, Projects: inv.Projects, AccessExpiresAt: inv.AccessExpiresAt}
+}
 
 // ProjectIDs returns the ids of g's projects, in order.
 func (g Grant) ProjectIDs() []string {
@@ -156,7 +178,7 @@ func (inv Invite) ProjectIDs() []string { return inv.Grant().ProjectIDs() }
 // StatusAt is the invite's status as seen at now: pending invites past
 // their expiry are expired.
 func (inv Invite) StatusAt(now time.Time) InviteStatus {
-	if inv.Status == InvitePending && !now.Before(inv.ExpiresAt) {
+	if inv.Status == InvitePending && (!now.Before(inv.ExpiresAt) || ended(inv.AccessExpiresAt, now)) {
 		return InviteExpired
 	}
 	return inv.Status
@@ -189,6 +211,9 @@ const (
 	AuditMemberRole           = "member.role_changed"
 	AuditMemberRemoved        = "member.removed"
 	AuditMemberLeft           = "member.left" // removed by themself
+	// AuditMemberExpired: the sweep removed access whose accessExpiresAt
+	// passed (the whole membership, or some project roles); no user made it.
+	AuditMemberExpired = "member.expired"
 	AuditOrgCreated           = "org.created"
 	AuditProjectCreated       = "project.created"
 	AuditOrgSeatsUpdated      = "org.seats_updated"

@@ -42,6 +42,7 @@ var DetailTypes = []string{
 	domain.AuditMemberRemoved,
 	domain.AuditMemberLeft,
 	domain.AuditOrgSeatsUpdated,
+	domain.AuditMemberExpired,
 }
 
 // Entry is one event to publish.

@@ -31,7 +31,7 @@ func bodyTypes() map[string]struct {
 	return map[string]body{
 		"name":   {&nameBody{}, []string{"name"}},
 		"token":  {&tokenBody{}, []string{"token"}},
-		"role":   {&roleBody{}, []string{"role"}},
+		"role":   {&domain.RoleChange{}, []string{"role", "accessExpiresAt"}},
 		"invite": {&domain.InviteInput{}, []string{"emails", "orgRole", "projectIds", "projectRole", "expiresInDays"}},
 		"empty":  {&struct{}{}, nil},
 	}

@@ -20,9 +20,6 @@ type (
 	tokenBody struct {
 		Token *string `json:"token"`
 	}
-	roleBody struct {
-		Role *string `json:"role"`
-	}
 )
 
 // orgBody is PATCH /orgs/{orgId}: seatLimit is a number, or null for
@@ -243,11 +240,11 @@ func (a *API) operations() map[routes.Op]operation {
 			return ok(v), err
 		},
 		routes.OpSetOrgRole: func(ctx context.Context, r *request) (response, error) {
-			var b roleBody
+			var b domain.RoleChange
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			m, revoked, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), str(b.Role))
+			m, revoked, err := s.SetOrgRole(ctx, r.id, r.path("orgId"), r.path("userId"), b)
 			return plus(ok(m), metrics.InvitesRevoked, revoked), err
 		},
 		routes.OpRemoveMember: func(ctx context.Context, r *request) (response, error) {
@@ -266,11 +263,11 @@ func (a *API) operations() map[routes.Op]operation {
 			return ok(v), err
 		},
 		routes.OpSetProjectRole: func(ctx context.Context, r *request) (response, error) {
-			var b roleBody
+			var b domain.RoleChange
 			if err := decode(r, &b); err != nil {
 				return response{}, err
 			}
-			m, revoked, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), str(b.Role))
+			m, revoked, err := s.SetProjectRole(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"), b)
 			return plus(ok(m), metrics.InvitesRevoked, revoked), err
 		},
 		routes.OpRemoveProjectMember: func(ctx context.Context, r *request) (response, error) {

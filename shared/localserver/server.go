@@ -6,6 +6,7 @@ package localserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,8 @@ type Server struct {
 	Console http.Handler  // serves non-API GET paths; nil: 404
 	Events  *EventLog     // GET /_local/events
 	Stream  *StreamReader // read up to now before GET /_local/events answers
+	// Sweep runs the expiry sweep once: POST /_local/expire-members.
+	Sweep func(context.Context) (domain.SweepResult, error)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +58,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "/_local/events":
 		s.serveEvents(w, r)
+		return
+	case "/_local/expire-members":
+		s.expireMembers(w, r)
 		return
 	}
 	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
@@ -237,6 +243,26 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, map[string]string{"token": tok, "userId": sub})
+}
+
+// expireMembers: POST /_local/expire-members runs the expiry sweep once at
+// the handlers' clock (what the expire-members function does on its
+// schedule) → {"due","expired","reminded","failed"}.
+func (s *Server) expireMembers(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeProblem(w, domain.Errorf(httpapi.CodeMethodNotAllowed, "%s is not allowed here", r.Method))
+		return
+	}
+	if s.Sweep == nil {
+		writeProblem(w, domain.Errorf(domain.ECodeNotFound, "no sweep in this server"))
+		return
+	}
+	res, err := s.Sweep(r.Context())
+	if err != nil {
+		writeProblem(w, domain.Internal(err))
+		return
+	}
+	writeJSON(w, res)
 }
 
 // clock: POST /_local/clock {"advance":"25h"} or {"reset":true}.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/members-saas/members/shared/config"
 	"github.com/members-saas/members/shared/domain"
@@ -13,6 +14,7 @@ import (
 	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/publish"
 	"github.com/members-saas/members/shared/store"
+	"github.com/members-saas/members/shared/sweep"
 )
 
 // Local JWT settings, as the emulated authorizer checks them.
@@ -110,8 +112,28 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
 	svc := domain.NewService(db, mail, c.Service(clock.Now, log))
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream}
+	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream,
+		Sweep: func(ctx context.Context) (domain.SweepResult, error) { return sweep.Run(ctx, svc, met, log) }}
 	return st, nil
+}
+
+// SweepEvery runs the expiry sweep (what the expire-members function does
+// every 15 minutes in AWS) every d until ctx ends, at the handlers' clock;
+// cmd/local runs it every minute. Tests call POST /_local/expire-members
+// instead, so they decide when it runs.
+func (s *Stack) SweepEvery(ctx context.Context, d time.Duration) {
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = s.Server.Sweep(ctx) // sweep.Run logs and counts failures
+			}
+		}
+	}()
 }
 
 // backfill gives the items of a table kept from an older version what

@@ -59,6 +59,12 @@ func (m *Mailer) SendAdded(ctx context.Context, am domain.AddedMail) (string, er
 	return m.send(ctx, am.To, RenderAdded(am), nil)
 }
 
+// SendAccessEnding renders and sends the reminder that access ends soon.
+// Returns the SES message id, or the SES error.
+func (m *Mailer) SendAccessEnding(ctx context.Context, am domain.AccessEndingMail) (string, error) {
+	return m.send(ctx, am.To, RenderAccessEnding(am), nil)
+}
+
 func (m *Mailer) send(ctx context.Context, to string, msg Message, tags []types.MessageTag) (string, error) {
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.from),
@@ -174,6 +180,33 @@ func RenderAdded(am domain.AddedMail) Message {
 	h.WriteString(`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
 	t.WriteString("\nOpen the console: " + link + "\n")
 	return Message{Subject: subjectLine(fmt.Sprintf("You now have access to %s", am.OrgName)), HTML: h.String(), Text: t.String()}
+}
+
+// RenderAccessEnding renders the reminder that access ends soon.
+func RenderAccessEnding(am domain.AccessEndingMail) Message {
+	link := safeURL(am.Link)
+	am.OrgName = inert(am.OrgName) // inert.go: never a link
+	var h, t strings.Builder
+	h.WriteString(htmlHead)
+	if !am.OrgEndsAt.IsZero() {
+		h.WriteString("<p>Your access to <strong>" + esc(am.OrgName) + "</strong> ends on " + esc(date(am.OrgEndsAt)) + ".</p>\n")
+		t.WriteString("Your access to " + am.OrgName + " ends on " + date(am.OrgEndsAt) + ".\n")
+	}
+	if len(am.Projects) > 0 {
+		intro := "Your access to these projects of " + am.OrgName + " ends soon:"
+		h.WriteString("<p>" + esc(intro) + "</p>\n<ul>")
+		t.WriteString("\n" + intro + "\n")
+		for _, p := range am.Projects {
+			n := inert(p.Name)
+			h.WriteString("<li>" + esc(n) + " — on " + esc(date(p.EndsAt)) + "</li>")
+			t.WriteString("- " + n + " — on " + date(p.EndsAt) + "\n")
+		}
+		h.WriteString("</ul>\n")
+	}
+	h.WriteString("<p>If you still need it, ask an owner or manager of the organization to extend it.</p>\n" +
+		`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
+	t.WriteString("\nIf you still need it, ask an owner or manager of the organization to extend it.\nOpen the console: " + link + "\n")
+	return Message{Subject: subjectLine(fmt.Sprintf("Your access to %s ends soon", am.OrgName)), HTML: h.String(), Text: t.String()}
 }
 
 // SESClient returns an SES v2 client, at endpoint when it is not empty

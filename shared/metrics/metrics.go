@@ -52,6 +52,11 @@ const (
 
 	EventsPublished Name = "EventsPublished"
 	EventsFailed    Name = "EventsFailed"
+
+	SweepsCompleted Name = "SweepsCompleted"
+	SweepFailures   Name = "SweepFailures"
+	MembersExpired  Name = "MembersExpired"
+	ExpiryReminders Name = "ExpiryReminders"
 )
 
 // Metric describes one metric of Catalog.
@@ -85,6 +90,10 @@ var Catalog = []Metric{
 	{DeliveryBouncedTransient, "ses-events", "SES Bounce events of type Transient or Undetermined (soft bounces)"},
 	{DeliveryComplained, "ses-events", "SES Complaint events: the recipient marked the mail as spam"},
 	{EventsPublished, "publish-events", "membership events EventBridge accepted"},
+	{SweepsCompleted, "expire-members", "expiry sweeps that handled every due membership (the SweepMissing alarm fires when there is none for 45 minutes)"},
+	{SweepFailures, "expire-members", "due memberships a sweep could not handle (retried by the next sweep), and sweeps that could not read the expiry index"},
+	{MembersExpired, "expire-members", "memberships whose access ended and was removed (member.expired: the whole membership or some project roles)"},
+	{ExpiryReminders, "expire-members", "reminder mails SES accepted: access ends within 7 days"},
 	{EventsFailed, "publish-events", "membership events an invocation could not publish: refused by EventBridge after retries (with the batch's events after them), or a stream record that could not be read or mapped to its event (poison); Lambda retries from the first, so one event may count more than once"},
 }
 

@@ -29,12 +29,16 @@ const (
 	// FnPublishEvents is not behind the HTTP API: it publishes the table's
 	// audit items (its DynamoDB stream) to the EventBridge bus.
 	FnPublishEvents = "publish-events"
+	// FnExpireMembers is not behind the HTTP API: an EventBridge Scheduler
+	// schedule runs it (infra/members/expiry.go) to remove memberships whose
+	// access ended and mail reminders before it ends.
+	FnExpireMembers = "expire-members"
 )
 
 // SendsMail reports whether function fn sends email. It is the one list of
 // mail-sending functions: only these link the SES client (a test in
 // shared/awsenv checks the binaries) and get ses:SendEmail (infra/members).
-func SendsMail(fn string) bool { return fn == FnInvite || fn == FnInvites }
+func SendsMail(fn string) bool { return fn == FnInvite || fn == FnInvites || fn == FnExpireMembers }
 
 // Op names the operation a route runs; shared/httpapi keys its handlers by
 // it, so a route without an operation is a compile-time name, not a string

@@ -62,6 +62,13 @@ type memberItem struct {
 	Projects map[string]string `dynamodbav:"projects,omitempty"`
 	JoinedAt time.Time         `dynamodbav:"joinedAt"`
 	Rev      int64             `dynamodbav:"rev"`
+	// GSI3PK and GSI3SK (expiry.go) are set while the membership has an
+	// end: gsi3 then lists it by when the sweep is next due.
+	GSI3PK          string               `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK          string               `dynamodbav:"gsi3sk,omitempty"`
+	AccessExpiresAt *time.Time           `dynamodbav:"accessExpiresAt,omitempty"`
+	ProjectExpiry   map[string]time.Time `dynamodbav:"projectExpiry,omitempty"`
+	Reminded        map[string]time.Time `dynamodbav:"reminded,omitempty"`
 }
 
 type projectMemberItem struct {
@@ -78,6 +85,9 @@ type projectMemberItem struct {
 	Email       string    `dynamodbav:"email"`
 	Role        string    `dynamodbav:"role"`
 	JoinedAt    time.Time `dynamodbav:"joinedAt"`
+	// AccessExpiresAt is when the role ends: the earlier of the
+	// organization membership's end and the project's.
+	AccessExpiresAt *time.Time `dynamodbav:"accessExpiresAt,omitempty"`
 }
 
 type inviteItem struct {
@@ -118,6 +128,10 @@ type inviteItem struct {
 	// (seats.go) until accepted or revoked.
 	Seat bool  `dynamodbav:"seat,omitempty"`
 	TTL  int64 `dynamodbav:"ttl"`
+	// AccessExpiresAt and ProjectExpiry are when the access the invite
+	// gives ends (expiry.go).
+	AccessExpiresAt *time.Time           `dynamodbav:"accessExpiresAt,omitempty"`
+	ProjectExpiry   map[string]time.Time `dynamodbav:"projectExpiry,omitempty"`
 }
 
 // tokenItem maps a token's SHA-256 to its invite; the raw token is never stored.
@@ -177,10 +191,39 @@ func toMemberItem(m domain.Membership, rev int64) memberItem {
 		}
 		ps[k] = string(v)
 	}
-	return memberItem{key: key{orgPK(m.OrgID), memberSK(m.UserID)}, GSI1PK: userGSI(m.UserID), GSI1SK: orgGSI(m.OrgID),
+	it := memberItem{key: key{orgPK(m.OrgID), memberSK(m.UserID)}, GSI1PK: userGSI(m.UserID), GSI1SK: orgGSI(m.OrgID),
 		GSI2PK: orgPK(m.OrgID), GSI2SK: byEmailSK(m.Email, m.UserID),
 		Type: "member", OrgID: m.OrgID, OrgName: m.OrgName, UserID: m.UserID, Email: m.Email, Role: string(m.Role),
-		Projects: ps, JoinedAt: m.JoinedAt, Rev: rev}
+		Projects: ps, JoinedAt: m.JoinedAt, Rev: rev, AccessExpiresAt: timePtr(m.AccessExpiresAt),
+		Reminded: nilIfEmptyMap(m.Reminded)}
+	for pid, t := range m.ProjectExpiry {
+		if _, in := m.Projects[pid]; in && !t.IsZero() {
+			if it.ProjectExpiry == nil {
+				it.ProjectExpiry = map[string]time.Time{}
+			}
+			it.ProjectExpiry[pid] = t
+		}
+	}
+	if due := m.NextDue(); !due.IsZero() {
+		it.GSI3PK, it.GSI3SK = expiryShard(m.OrgID, m.UserID), dueSK(due)
+	}
+	return it
+}
+
+// timePtr is t for an optional attribute (nil when zero).
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func timeOf(p *time.Time) time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return *p
 }
 
 func (it memberItem) domain() domain.Membership {
@@ -189,13 +232,18 @@ func (it memberItem) domain() domain.Membership {
 		ps[k] = domain.ProjectRole(v)
 	}
 	return domain.Membership{OrgID: it.OrgID, OrgName: it.OrgName, UserID: it.UserID, Email: it.Email,
-		Role: orgRole(it.Role), Projects: ps, JoinedAt: it.JoinedAt, Rev: it.Rev}
+		Role: orgRole(it.Role), Projects: ps, JoinedAt: it.JoinedAt, Rev: it.Rev,
+		AccessExpiresAt: timeOf(it.AccessExpiresAt), ProjectExpiry: it.ProjectExpiry, Reminded: it.Reminded}
 }
 
 func toInviteItem(inv domain.Invite) inviteItem {
 	roles := map[string]string{}
+	ends := map[string]time.Time{}
 	for _, p := range inv.Projects {
 		roles[p.ID] = string(p.Role)
+		if !p.AccessExpiresAt.IsZero() {
+			ends[p.ID] = p.AccessExpiresAt.UTC()
+		}
 	}
 	it := inviteItem{key: key{orgPK(inv.OrgID), inviteSK(inv.ID)}, Type: "invite", InviteID: inv.ID, OrgID: inv.OrgID,
 		OrgName: inv.OrgName, Email: inv.Email, OrgRole: string(inv.OrgRole), ProjectIDs: nilIfEmpty(inv.ProjectIDs()),
@@ -203,7 +251,8 @@ func toInviteItem(inv domain.Invite) inviteItem {
 		InvitedByEmail: inv.InvitedByEmail, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt,
 		ExpiresInDays: inv.ExpiresInDays, ExpiresMs: inv.ExpiresAt.UnixMilli(), Status: string(inv.Status), Delivery: string(inv.Delivery),
 		MessageID: inv.MessageID, TokenHash: inv.TokenHash, MailID: inv.MailID, Seat: inv.HoldsSeat,
-		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention))}
+		TTL:             ttlAt(inv.ExpiresAt.Add(deadInviteRetention)),
+		AccessExpiresAt: timePtr(inv.AccessExpiresAt), ProjectExpiry: nilIfEmptyMap(ends)}
 	if inv.Status == domain.InvitePending {
 		it.GSI1PK, it.GSI1SK = senderGSI(inv.InvitedBy), sentGSI(inv.OrgID, inv.ID)
 	}
@@ -221,7 +270,7 @@ func (it inviteItem) domain() domain.Invite {
 		if !ok {
 			r = it.ProjectRole // an item from before roles per project
 		}
-		ps = append(ps, domain.ProjectGrant{ID: id, Role: domain.ProjectRole(r)})
+		ps = append(ps, domain.ProjectGrant{ID: id, Role: domain.ProjectRole(r), AccessExpiresAt: it.ProjectExpiry[id]})
 	}
 	return domain.Invite{ID: it.InviteID, OrgID: it.OrgID, OrgName: it.OrgName, Email: it.Email,
 		OrgRole: orgRole(it.OrgRole), Projects: ps, ProjectNames: it.ProjectNames, Rev: it.Rev,
@@ -229,7 +278,7 @@ func (it inviteItem) domain() domain.Invite {
 		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, ExpiresInDays: it.ExpiresInDays,
 		Status: domain.InviteStatus(it.Status), Delivery: domain.Delivery(it.Delivery), MessageID: it.MessageID,
 		TokenHash: it.TokenHash, MailID: it.MailID, AcceptedBy: it.AcceptedBy, ResultOrgRole: orgRole(it.ResultOrgRole),
-		ResultProjects: rp, HoldsSeat: it.Seat}
+		ResultProjects: rp, HoldsSeat: it.Seat, AccessExpiresAt: timeOf(it.AccessExpiresAt)}
 }
 
 func toAuditItem(ev domain.AuditEvent) auditItem {

@@ -6,6 +6,8 @@
 package store
 
 import (
+	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,10 @@ const (
 	AttrGSI2PK = "gsi2pk"
 	AttrGSI2SK = "gsi2sk"
 	IndexGSI2  = "gsi2"
+	// gsi3: memberships that end, by when the sweep is next due (expiry.go).
+	AttrGSI3PK = "gsi3pk"
+	AttrGSI3SK = "gsi3sk"
+	IndexGSI3  = "gsi3"
 )
 
 const (
@@ -65,6 +71,24 @@ func projectGSI(orgID, projectID string) string { return preProject + orgID + "#
 func senderGSI(userID string) string        { return "SENDER#" + userID }
 func sentGSI(orgID, inviteID string) string { return sentPrefix(orgID) + inviteID }
 func sentPrefix(orgID string) string        { return preOrgGSI + orgID + "#" + preInvite }
+
+// gsi3 keys of a membership with an end (expiry.go): one of expiryShards
+// partitions, so the index's writes spread over several partitions while
+// the sweep still reads it with a few Queries (one per shard) and no scan;
+// the sort key is when the sweep is next due, in Unix milliseconds,
+// zero-padded so it sorts as a number.
+func expiryShard(orgID, userID string) string {
+	h := fnv.New32a()
+	h.Write([]byte(orgID + "#" + userID))
+	return preExpiry + strconv.Itoa(int(h.Sum32()%expiryShards))
+}
+
+func dueSK(t time.Time) string { return fmt.Sprintf("%015d", max(t.UnixMilli(), 0)) }
+
+const (
+	preExpiry    = "EXPIRY#"
+	expiryShards = 8
+)
 
 // catalogAttr is the attribute of an organization's project catalog item
 // (pk ORG#<orgId>, sk PROJECTS) that holds a project's name.

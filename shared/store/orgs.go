@@ -258,11 +258,23 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			a := c.After
 			t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
 				GSI1SK: projectGSI(orgID, pid), GSI2PK: projectPK(pid), GSI2SK: byEmailSK(a.Email, userID), Type: "projectMember", OrgID: orgID, ProjectID: pid,
-				ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now},
+				ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now,
+				AccessExpiresAt: timePtr(a.ProjectExpiresAt(pid))},
 				"", nil, nil, nil)
-		case was != now:
-			t.update(st.table, projectPK(pid), memberSK(userID), "SET #role = :role", "attribute_exists(pk)",
-				map[string]string{"#role": "role"}, map[string]types.AttributeValue{":role": s(string(now))}, domain.ErrConflict)
+		default:
+			endWas, end := b.ProjectExpiresAt(pid), c.After.ProjectExpiresAt(pid)
+			if was == now && endWas.Equal(end) {
+				continue
+			}
+			expr, vals := "SET #role = :role", map[string]types.AttributeValue{":role": s(string(now))}
+			if end.IsZero() {
+				expr += " REMOVE accessExpiresAt"
+			} else {
+				expr += ", accessExpiresAt = :end"
+				vals[":end"] = s(end.UTC().Format(time.RFC3339Nano))
+			}
+			t.update(st.table, projectPK(pid), memberSK(userID), expr, "attribute_exists(pk)",
+				map[string]string{"#role": "role"}, vals, domain.ErrConflict)
 		}
 	}
 
@@ -371,11 +383,15 @@ func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
 		Email    string `dynamodbav:"email"`
 		Role     string `dynamodbav:"role"`
 		JoinedAt string `dynamodbav:"joinedAt"`
+		// Absent from gsi2 (its projection predates expiry): search rows
+		// carry no end.
+		AccessExpiresAt *time.Time `dynamodbav:"accessExpiresAt"`
 	}
 	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 		return domain.Member{}, err
 	}
-	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: string(orgRole(it.Role))} // project roles pass unchanged
+	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: string(orgRole(it.Role)), // project roles pass unchanged
+		AccessExpiresAt: it.AccessExpiresAt}
 	if err := m.JoinedAt.UnmarshalText([]byte(it.JoinedAt)); err != nil {
 		return domain.Member{}, fmt.Errorf("joinedAt: %w", err)
 	}
@@ -384,7 +400,7 @@ func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
 
 func (st *Store) listMembers(ctx context.Context, pk, after string, limit int) ([]domain.Member, string, error) {
 	in := st.beginsWith(pk, preMember)
-	in.ProjectionExpression = aws.String("userId, email, #role, joinedAt")
+	in.ProjectionExpression = aws.String("userId, email, #role, joinedAt, accessExpiresAt")
 	in.ExpressionAttributeNames = map[string]string{"#role": "role"}
 	var start map[string]types.AttributeValue
 	if after != "" {
@@ -446,15 +462,19 @@ func (st *Store) ListUserMemberships(ctx context.Context, userID string) ([]doma
 			ProjectID   string `dynamodbav:"projectId"`
 			ProjectName string `dynamodbav:"projectName"`
 			Role        string `dynamodbav:"role"`
+			// AccessExpiresAt is the membership's end (organization item)
+			// or the project role's (project item).
+			AccessExpiresAt *time.Time `dynamodbav:"accessExpiresAt"`
 		}
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, nil, err
 		}
 		if strings.HasPrefix(it.GSI1SK, preOrgGSI) {
-			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: orgRole(it.Role)})
+			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: orgRole(it.Role),
+				AccessExpiresAt: timeOf(it.AccessExpiresAt)})
 		} else {
 			projects = append(projects, domain.ProjectMembership{OrgID: it.OrgID, ProjectID: it.ProjectID,
-				ProjectName: it.ProjectName, Role: domain.ProjectRole(it.Role)})
+				ProjectName: it.ProjectName, Role: domain.ProjectRole(it.Role), AccessExpiresAt: timeOf(it.AccessExpiresAt)})
 		}
 	}
 	return orgs, projects, nil

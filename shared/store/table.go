@@ -33,6 +33,8 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(AttrGSI1SK), AttributeType: str},
 			{AttributeName: aws.String(AttrGSI2PK), AttributeType: str},
 			{AttributeName: aws.String(AttrGSI2SK), AttributeType: str},
+			{AttributeName: aws.String(AttrGSI3PK), AttributeType: str},
+			{AttributeName: aws.String(AttrGSI3SK), AttributeType: str},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -45,7 +47,7 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 				{AttributeName: aws.String(AttrGSI1SK), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}, gsi2()},
+		}, gsi2(), gsi3()},
 		// New images, as the deployed table's stream (infra): publish-events
 		// reads the audit items from it.
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
@@ -63,6 +65,19 @@ func gsi2() types.GlobalSecondaryIndex {
 		},
 		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude,
 			NonKeyAttributes: GSI2Attributes},
+	}
+}
+
+// gsi3 is the expiry index (expiry.go): memberships by when the sweep
+// next has something to do, keys only.
+func gsi3() types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{
+		IndexName: aws.String(IndexGSI3),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(AttrGSI3PK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(AttrGSI3SK), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 	}
 }
 
@@ -129,15 +144,17 @@ func ensureExisting(ctx context.Context, db TableAdmin, name string) (Table, err
 // ensureDescribed adds to the existing table desc what it lacks.
 func ensureDescribed(ctx context.Context, db TableAdmin, name string, desc *types.TableDescription) (Table, error) {
 	t := Table{StreamARN: aws.ToString(desc.LatestStreamArn)}
-	if !hasIndex(desc, IndexGSI2) {
+	for _, g := range []types.GlobalSecondaryIndex{gsi2(), gsi3()} {
+		if hasIndex(desc, aws.ToString(g.IndexName)) {
+			continue
+		}
 		in := CreateTableInput(name)
-		g := gsi2()
 		if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
 			AttributeDefinitions: in.AttributeDefinitions,
 			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
 				IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection}}},
 		}); err != nil {
-			return t, fmt.Errorf("add %s to table %s: %w", IndexGSI2, name, err)
+			return t, fmt.Errorf("add %s to table %s: %w", aws.ToString(g.IndexName), name, err)
 		}
 		if err := waitActive(ctx, db, name); err != nil {
 			return t, err

@@ -11,7 +11,7 @@ import (
 	"github.com/members-saas/members/shared/store"
 )
 
-// EnsureTable makes the deployed schema on DynamoDB Local: both indexes,
+// EnsureTable makes the deployed schema on DynamoDB Local: the three indexes,
 // the stream of new images, TTL on ttl; a second call finds it and makes
 // nothing.
 func TestEnsureTable(t *testing.T) {
@@ -34,8 +34,8 @@ func TestEnsureTable(t *testing.T) {
 	for _, g := range d.Table.GlobalSecondaryIndexes {
 		idx = append(idx, aws.ToString(g.IndexName))
 	}
-	if len(idx) != 2 {
-		t.Errorf("indexes %v, want gsi1 and gsi2", idx)
+	if len(idx) != 3 {
+		t.Errorf("indexes %v, want gsi1, gsi2 and gsi3", idx)
 	}
 	ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
 	mustNil(t, err)

@@ -50,6 +50,7 @@ const (
 	InviteRevoked        AuditEventAction = "invite.revoked"
 	InviteUpdated        AuditEventAction = "invite.updated"
 	MemberAdded          AuditEventAction = "member.added"
+	MemberExpired        AuditEventAction = "member.expired"
 	MemberLeft           AuditEventAction = "member.left"
 	MemberRemoved        AuditEventAction = "member.removed"
 	MemberRoleChanged    AuditEventAction = "member.role_changed"
@@ -74,6 +75,8 @@ func (e AuditEventAction) Valid() bool {
 	case InviteUpdated:
 		return true
 	case MemberAdded:
+		return true
+	case MemberExpired:
 		return true
 	case MemberLeft:
 		return true
@@ -471,6 +474,9 @@ type Accepted struct {
 
 // Access The caller's effective role at one level and what it permits.
 type Access struct {
+	// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Permissions What the role allows, in the policy's order.
 	Permissions Permissions `json:"permissions"`
 
@@ -484,6 +490,9 @@ type Access struct {
 // AccessRole An organization role (GET /orgs/{orgId}/access) or a project role.
 type AccessRole string
 
+// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+type AccessExpiresAt = time.Time
+
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
 	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
@@ -492,7 +501,7 @@ type AuditEvent struct {
 	// ActorEmail Their address; empty for changes no user made.
 	ActorEmail string `json:"actorEmail"`
 
-	// ActorId The user who made the change; empty for changes no user made (invite.delivery_failed).
+	// ActorId The user who made the change; empty for changes no user made (invite.delivery_failed, member.expired).
 	ActorId string `json:"actorId"`
 
 	// After The state after the change (free-form, per action).
@@ -551,6 +560,9 @@ type Id = string
 
 // Invite defines model for Invite.
 type Invite struct {
+	// AccessExpiresAt When the organization access the invite gives ends (each project may end on its own).
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// CanManage Whether the caller may resend, revoke and edit it (they could have sent it), so clients hold no copy of the rules.
 	CanManage bool      `json:"canManage"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -585,6 +597,9 @@ type InvitePage struct {
 
 // InviteProject A project of an invite with its name and the role it grants (or granted).
 type InviteProject struct {
+	// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Id An id this service issued (prefix, underscore, base32).
 	//
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -620,6 +635,9 @@ type InviteResultStatus string
 // Me defines model for Me.
 type Me struct {
 	Orgs []struct {
+		// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+		AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 		// GrantableOrgRoles The organization roles the caller may give without naming a
 		// project, strongest first (empty for none): as the `orgRole` of an
 		// invite, and as the new role of a member whose row in the member
@@ -643,6 +661,9 @@ type Me struct {
 
 	// Projects Every project the caller has access to, with their effective role there (an organization owner or manager acts as owner of every project, via org).
 	Projects []struct {
+		// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+		AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 		// GrantableProjectRoles The project roles the caller may give in this project (in invites and as a member's new role), strongest first; empty for none.
 		GrantableProjectRoles GrantableProjectRoles `json:"grantableProjectRoles"`
 
@@ -671,6 +692,9 @@ type Me struct {
 
 // Member defines model for Member.
 type Member struct {
+	// AccessExpiresAt When the member's access ends (in a project list, the earlier of the organization's and the project's end). Rows of members whose access has ended are left out. Search results (`?email=`) do not carry it.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// CanManage Whether the caller may change this member's role (in an organization list to one of their `grantableOrgRoles`, in a project list to one of the project's `grantableProjectRoles`) and remove them; anyone may remove themself (leave). In a role change's answer, whether they still may.
 	CanManage bool      `json:"canManage"`
 	Email     string    `json:"email"`
@@ -691,6 +715,9 @@ type MemberPage struct {
 	Members    []Member `json:"members"`
 	NextCursor *string  `json:"nextCursor"`
 }
+
+// NullableAccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+type NullableAccessExpiresAt = time.Time
 
 // Org defines model for Org.
 type Org struct {
@@ -746,9 +773,11 @@ type Permissions = []Permission
 
 // Preview defines model for Preview.
 type Preview struct {
-	Email     string    `json:"email"`
-	ExpiresAt time.Time `json:"expiresAt"`
-	InvitedBy string    `json:"invitedBy"`
+	// AccessExpiresAt When the organization access the invite gives ends.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	Email           string           `json:"email"`
+	ExpiresAt       time.Time        `json:"expiresAt"`
+	InvitedBy       string           `json:"invitedBy"`
 
 	// OrgId An id this service issued (prefix, underscore, base32).
 	//
@@ -807,6 +836,9 @@ type Project struct {
 
 // ProjectInput defines model for ProjectInput.
 type ProjectInput struct {
+	// AccessExpiresAt When this project role ends (absent, with the organization access).
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Id An id this service issued (prefix, underscore, base32).
 	//
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -1027,8 +1059,10 @@ type EmptyBody = map[string]interface{}
 
 // InviteBody defines model for InviteBody.
 type InviteBody struct {
-	Emails        []string `json:"emails"`
-	ExpiresInDays *int     `json:"expiresInDays,omitempty"`
+	// AccessExpiresAt When the organization access the invite gives ends (a guest); projects may end earlier with their own accessExpiresAt.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	Emails          []string         `json:"emails"`
+	ExpiresInDays   *int             `json:"expiresInDays,omitempty"`
 
 	// OrgRole The organization role to grant (default member).
 	OrgRole    *OrgRole `json:"orgRole,omitempty"`
@@ -1043,7 +1077,9 @@ type InviteBody struct {
 
 // InviteEditBody defines model for InviteEditBody.
 type InviteEditBody struct {
-	ExpiresInDays *int `json:"expiresInDays,omitempty"`
+	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+	AccessExpiresAt *NullableAccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	ExpiresInDays   *int                     `json:"expiresInDays,omitempty"`
 
 	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
 	OrgRole    *OrgRole `json:"orgRole,omitempty"`
@@ -1062,8 +1098,11 @@ type NameBody struct {
 
 // OrgRoleBody defines model for OrgRoleBody.
 type OrgRoleBody struct {
+	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+	AccessExpiresAt *NullableAccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Role An organization role; owners and managers act as owners of every project of the organization.
-	Role OrgRole `json:"role"`
+	Role *OrgRole `json:"role,omitempty"`
 }
 
 // OrgUpdateBody defines model for OrgUpdateBody.
@@ -1077,8 +1116,11 @@ type OrgUpdateBody struct {
 
 // ProjectRoleBody defines model for ProjectRoleBody.
 type ProjectRoleBody struct {
+	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+	AccessExpiresAt *NullableAccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Role A project role.
-	Role ProjectRole `json:"role"`
+	Role *ProjectRole `json:"role,omitempty"`
 }
 
 // TokenBody defines model for TokenBody.
@@ -1140,8 +1182,10 @@ type ListInvitesParamsStatus string
 
 // CreateInvitesJSONBody defines parameters for CreateInvites.
 type CreateInvitesJSONBody struct {
-	Emails        []string `json:"emails"`
-	ExpiresInDays *int     `json:"expiresInDays,omitempty"`
+	// AccessExpiresAt When the organization access the invite gives ends (a guest); projects may end earlier with their own accessExpiresAt.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	Emails          []string         `json:"emails"`
+	ExpiresInDays   *int             `json:"expiresInDays,omitempty"`
 
 	// OrgRole The organization role to grant (default member).
 	OrgRole    *OrgRole `json:"orgRole,omitempty"`
@@ -1156,7 +1200,9 @@ type CreateInvitesJSONBody struct {
 
 // UpdateInviteJSONBody defines parameters for UpdateInvite.
 type UpdateInviteJSONBody struct {
-	ExpiresInDays *int `json:"expiresInDays,omitempty"`
+	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+	AccessExpiresAt *NullableAccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	ExpiresInDays   *int                     `json:"expiresInDays,omitempty"`
 
 	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
 	OrgRole    *OrgRole `json:"orgRole,omitempty"`
@@ -1187,8 +1233,11 @@ type ListMembersParams struct {
 
 // SetOrgRoleJSONBody defines parameters for SetOrgRole.
 type SetOrgRoleJSONBody struct {
+	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+	AccessExpiresAt *NullableAccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Role An organization role; owners and managers act as owners of every project of the organization.
-	Role OrgRole `json:"role"`
+	Role *OrgRole `json:"role,omitempty"`
 }
 
 // CreateProjectJSONBody defines parameters for CreateProject.
@@ -1214,8 +1263,11 @@ type ListProjectMembersParams struct {
 
 // SetProjectRoleJSONBody defines parameters for SetProjectRole.
 type SetProjectRoleJSONBody struct {
+	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
+	AccessExpiresAt *NullableAccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// Role A project role.
-	Role ProjectRole `json:"role"`
+	Role *ProjectRole `json:"role,omitempty"`
 }
 
 // AcceptInviteJSONRequestBody defines body for AcceptInvite for application/json ContentType.
