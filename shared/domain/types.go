@@ -213,10 +213,10 @@ const (
 	AuditMemberLeft           = "member.left" // removed by themself
 	// AuditMemberExpired: the sweep removed access whose accessExpiresAt
 	// passed (the whole membership, or some project roles); no user made it.
-	AuditMemberExpired = "member.expired"
-	AuditOrgCreated           = "org.created"
-	AuditProjectCreated       = "project.created"
-	AuditOrgSeatsUpdated      = "org.seats_updated"
+	AuditMemberExpired   = "member.expired"
+	AuditOrgCreated      = "org.created"
+	AuditProjectCreated  = "project.created"
+	AuditOrgSeatsUpdated = "org.seats_updated"
 )
 
 // DeliveryEvent is an email delivery notification (from SES events).
