@@ -59,6 +59,26 @@ type (
 	// InviteEdit is the body of UpdateInvite: the terms to change (nil
 	// fields keep theirs; at least one must be set).
 	InviteEdit = oapi.InviteEditBody
+	// Domain is a verified (or pending) domain of an organization, with
+	// the TXT record that proves control and who may join through it.
+	Domain          = oapi.Domain
+	JoinPolicy      = oapi.JoinPolicy
+	JoinResult      = oapi.JoinResult
+	JoinRequest     = oapi.JoinRequest
+	JoinRequestPage = oapi.JoinRequestPage
+	SuggestedOrg    = oapi.SuggestedOrg
+	// DomainEdit is the body of UpdateDomain (nil fields keep theirs).
+	DomainEdit = oapi.UpdateDomainJSONBody
+	// Approval is the optional body of ApproveJoinRequest: other roles
+	// than the request's (nil fields keep the request's).
+	Approval = oapi.ApproveJoinRequestJSONBody
+)
+
+// Join policies of a verified domain.
+const (
+	JoinAuto          JoinPolicy = oapi.Auto
+	JoinRequestPolicy JoinPolicy = oapi.Request
+	JoinOff           JoinPolicy = oapi.Off
 )
 
 // Roles.
@@ -75,17 +95,19 @@ const (
 // and PermProjectRead are for the product embedding Members: what a
 // project role may do there.
 const (
-	PermOrgMembersRead       Permission = oapi.OrgMembersRead
-	PermOrgMembersManage     Permission = oapi.OrgMembersManage
-	PermOrgOwnersManage      Permission = oapi.OrgOwnersManage
-	PermOrgProjectsCreate    Permission = oapi.OrgProjectsCreate
-	PermOrgInvitesManage     Permission = oapi.OrgInvitesManage
-	PermOrgAuditRead         Permission = oapi.OrgAuditRead
-	PermOrgSeatsManage       Permission = oapi.OrgSeatsManage
-	PermProjectMembersRead   Permission = oapi.ProjectMembersRead
-	PermProjectMembersManage Permission = oapi.ProjectMembersManage
-	PermProjectWrite         Permission = oapi.ProjectWrite
-	PermProjectRead          Permission = oapi.ProjectRead
+	PermOrgMembersRead        Permission = oapi.OrgMembersRead
+	PermOrgMembersManage      Permission = oapi.OrgMembersManage
+	PermOrgOwnersManage       Permission = oapi.OrgOwnersManage
+	PermOrgProjectsCreate     Permission = oapi.OrgProjectsCreate
+	PermOrgInvitesManage      Permission = oapi.OrgInvitesManage
+	PermOrgAuditRead          Permission = oapi.OrgAuditRead
+	PermOrgSeatsManage        Permission = oapi.OrgSeatsManage
+	PermOrgDomainsManage      Permission = oapi.OrgDomainsManage
+	PermOrgJoinRequestsManage Permission = oapi.OrgJoinRequestsManage
+	PermProjectMembersRead    Permission = oapi.ProjectMembersRead
+	PermProjectMembersManage  Permission = oapi.ProjectMembersManage
+	PermProjectWrite          Permission = oapi.ProjectWrite
+	PermProjectRead           Permission = oapi.ProjectRead
 )
 
 // Sources of access (Access.Via).

@@ -318,6 +318,85 @@ func (c *Client) GetProjectAccess(ctx context.Context, orgID, projectID string) 
 	return result[Access](res, err, http.StatusOK)
 }
 
+// AddDomain adds a domain to the organization, pending verification; the
+// answer's Record is the TXT record to publish (owners).
+func (c *Client) AddDomain(ctx context.Context, orgID, domain string) (Domain, error) {
+	res, err := c.raw.AddDomain(ctx, orgID, oapi.AddDomainJSONRequestBody{Domain: domain})
+	return result[Domain](res, err, http.StatusCreated)
+}
+
+// ListDomains returns the organization's domains (owners).
+func (c *Client) ListDomains(ctx context.Context, orgID string) ([]Domain, error) {
+	res, err := c.raw.ListDomains(ctx, orgID)
+	v, err := result[oapi.DomainList](res, err, http.StatusOK)
+	return v.Domains, err
+}
+
+// VerifyDomain looks the domain's TXT record up: a *Problem with code
+// domain_verification_failed when it is missing or has another value,
+// domain_claimed when another organization verified the domain.
+func (c *Client) VerifyDomain(ctx context.Context, orgID, domain string) (Domain, error) {
+	res, err := c.raw.VerifyDomain(ctx, orgID, domain, oapi.VerifyDomainJSONRequestBody{})
+	return result[Domain](res, err, http.StatusOK)
+}
+
+// UpdateDomain sets a verified domain's join policy and the roles joining
+// through it gives.
+func (c *Client) UpdateDomain(ctx context.Context, orgID, domain string, e DomainEdit) (Domain, error) {
+	res, err := c.raw.UpdateDomain(ctx, orgID, domain, oapi.UpdateDomainJSONRequestBody(e))
+	return result[Domain](res, err, http.StatusOK)
+}
+
+// RemoveDomain removes a domain and the organization's claim on it.
+func (c *Client) RemoveDomain(ctx context.Context, orgID, domain string) error {
+	res, err := c.raw.RemoveDomain(ctx, orgID, domain)
+	_, err = result[struct{}](res, err, http.StatusNoContent)
+	return err
+}
+
+// JoinOrg joins an organization that verified the domain of the caller's
+// address (GetMe's SuggestedOrgs): Status "joined" (or "member") with
+// policy auto, "requested" with a pending request with policy request.
+func (c *Client) JoinOrg(ctx context.Context, orgID string) (JoinResult, error) {
+	res, err := c.raw.JoinOrg(ctx, orgID, oapi.JoinOrgJSONRequestBody{})
+	want := http.StatusOK
+	if err == nil && res.StatusCode == http.StatusAccepted {
+		want = http.StatusAccepted
+	}
+	return result[JoinResult](res, err, want)
+}
+
+// ListJoinRequests returns one page of the organization's pending join
+// requests, oldest first (owners and managers).
+func (c *Client) ListJoinRequests(ctx context.Context, orgID string, o PageOptions) (JoinRequestPage, error) {
+	p := &oapi.ListJoinRequestsParams{}
+	p.Limit, p.Cursor = o.params()
+	res, err := c.raw.ListJoinRequests(ctx, orgID, p)
+	return result[JoinRequestPage](res, err, http.StatusOK)
+}
+
+// JoinRequests iterates over the pending join requests, page by page.
+func (c *Client) JoinRequests(ctx context.Context, orgID string, o PageOptions) iter.Seq2[JoinRequest, error] {
+	return pages(o.Cursor, func(cursor string) ([]JoinRequest, *string, error) {
+		o.Cursor = cursor
+		p, err := c.ListJoinRequests(ctx, orgID, o)
+		return p.Requests, p.NextCursor, err
+	})
+}
+
+// ApproveJoinRequest makes the requester a member, with the request's
+// roles or those of a (which the caller must be allowed to grant).
+func (c *Client) ApproveJoinRequest(ctx context.Context, orgID, requestID string, a Approval) (JoinRequest, error) {
+	res, err := c.raw.ApproveJoinRequest(ctx, orgID, requestID, oapi.ApproveJoinRequestJSONRequestBody(a))
+	return result[JoinRequest](res, err, http.StatusOK)
+}
+
+// DenyJoinRequest refuses a pending join request.
+func (c *Client) DenyJoinRequest(ctx context.Context, orgID, requestID string) (JoinRequest, error) {
+	res, err := c.raw.DenyJoinRequest(ctx, orgID, requestID, oapi.DenyJoinRequestJSONRequestBody{})
+	return result[JoinRequest](res, err, http.StatusOK)
+}
+
 // pages iterates over a paged list from cursor on: it yields each item, or
 // one error (and stops) when a page fails.
 func pages[T any](cursor string, page func(cursor string) ([]T, *string, error)) iter.Seq2[T, error] {

@@ -73,7 +73,9 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnMembers:        {256, 10, readWriteTable},
 	routes.FnProjectMembers: {256, 10, readWriteTable},
 	routes.FnAudit:          {256, 10, readTable},
-	routes.FnAccess:         {256, 5, readTable}, // products authorize requests with it: read-only, short
+	routes.FnAccess:         {256, 5, readTable},       // products authorize requests with it: read-only, short
+	routes.FnDomains:        {256, 15, readWriteTable}, // a DNS lookup takes at most 5 s
+	routes.FnJoin:           {256, 25, readWriteTable}, // mails approvers and the approved requester
 	routes.FnSESEvents:      {256, 15, readWriteTable},
 	// Reads the table's stream (granted by its event source mapping), not
 	// the table; PutEvents retries stay well within 60 s.

@@ -57,3 +57,6 @@ func (noMailer) SendAdded(context.Context, domain.AddedMail) (string, error)   {
 func (noMailer) SendAccessEnding(context.Context, domain.AccessEndingMail) (string, error) {
 	return "", errNoMail
 }
+func (noMailer) SendJoinRequest(context.Context, domain.JoinRequestMail) (string, error) {
+	return "", errNoMail
+}

@@ -8,6 +8,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -40,6 +41,8 @@ const (
 	EnvUserInvitesPerHour = "USER_INVITES_PER_HOUR"
 	EnvOrgsPerUserPerDay  = "ORGS_PER_USER_PER_DAY"
 	EnvExistingAccounts   = "EXISTING_ACCOUNTS"
+	// EnvDNSResolver is the DNS server domain verification asks.
+	EnvDNSResolver = "DNS_RESOLVER"
 )
 
 // DefaultRegion is the region when AWS_REGION is unset.
@@ -98,6 +101,8 @@ var Variables = []Variable{
 		Meaning: "organizations one person creates per UTC day (`-1`: no cap)"},
 	{Name: EnvExistingAccounts, UsedBy: []string{"functions", "local"}, DocDefault: "`" + domain.ExistingAccountsAdd + "`",
 		Meaning: "what inviting an address that has an account does: `add` (access at once) or `invite` (a normal invite); see [Abuse limits](#abuse-limits)"},
+	{Name: EnvDNSResolver, UsedBy: []string{"functions", "local"}, DocDefault: "the system's resolver",
+		Meaning: "`host:port` of the DNS server that domain verification asks for `_members-challenge` TXT records (e.g. `127.0.0.1:5353` for a local test server)"},
 	{Name: EnvEventBusName, UsedBy: []string{"publish-events"},
 		Meaning: "the EventBridge bus (name or ARN) membership events go to; required by publish-events"},
 	{Name: EnvEventsEndpoint, UsedBy: []string{"publish-events"},
@@ -141,6 +146,9 @@ type Config struct {
 	// LocalEventsURL is LOCAL_EVENTS_URL, read by Local only: where the
 	// local server POSTs each membership event.
 	LocalEventsURL string
+	// DNSResolver is DNS_RESOLVER: host:port of the DNS server verifying
+	// domains ("": the system's).
+	DNSResolver string
 	// Host is HOST, read by Local only: the address the local server
 	// listens on (DefaultHost, this machine only, when unset).
 	Host string
@@ -159,6 +167,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TableName: getenv(EnvTableName), AppBaseURL: getenv(EnvAppBaseURL), MailFrom: getenv(EnvMailFrom),
 		ConfigurationSet: getenv(EnvSESConfiguration), DynamoEndpoint: getenv(EnvDynamoDBEndpoint),
 		SESEndpoint: getenv(EnvSESEndpoint), Region: getenv(EnvRegion), CursorKey: getenv(EnvCursorKey),
+		DNSResolver: getenv(EnvDNSResolver),
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion
@@ -189,6 +198,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		*l.dst = n
 	}
+	if err := ParseDNSResolver(EnvDNSResolver, c.DNSResolver); err != nil {
+		return c, err
+	}
 	var err error
 	if c.MailConcurrency, err = ParseMailConcurrency(EnvMailConcurrency, getenv(EnvMailConcurrency)); err != nil {
 		return c, err
@@ -209,6 +221,21 @@ func ParseCap(name, v string) (int, error) {
 		return 0, fmt.Errorf("%s must be a positive number or -1, got %q", name, v)
 	}
 	return n, nil
+}
+
+// ParseDNSResolver checks v, the value of DNS_RESOLVER (or of the CDK
+// context key name that sets it): "" (the system's resolver) or host:port
+// with a port from 1 to 65535. Returns an error naming name.
+func ParseDNSResolver(name, v string) error {
+	if v == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(v)
+	p, perr := strconv.Atoi(port)
+	if err != nil || host == "" || perr != nil || p < 1 || p > 65535 || strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%s must be host:port (e.g. 127.0.0.1:53), got %q", name, v)
+	}
+	return nil
 }
 
 // ParseMailConcurrency parses v, the value of MAIL_CONCURRENCY (or of the

@@ -161,7 +161,7 @@ func (s *Service) Accept(ctx context.Context, id Identity, token string) (out Ac
 			if m.Exists() {
 				action = AuditMemberRole
 			}
-			evs = append(evs, s.audit(id, inv.OrgID, action, id.UserID, accessMap(m), accessMap(after)))
+			evs = append(evs, s.audit(id, inv.OrgID, action, id.UserID, accessMap(m), withVia(accessMap(after), JoinedViaInvite, "")))
 		}
 		if err := s.store.ApplyChange(ctx, Change{Before: m, After: &after, AcceptInvite: &inv,
 			ProjectNames: inv.ProjectNames, Now: now, Audit: evs}); err != nil {
@@ -201,7 +201,7 @@ func (s *Service) acceptNewMember(ctx context.Context, id Identity, hash string)
 		Now: now, Register: &User{ID: id.UserID, Email: id.Email, CreatedAt: now},
 		Audit: []AuditEvent{
 			s.audit(id, inv.OrgID, AuditInviteAccepted, inv.ID, nil, map[string]any{"userId": id.UserID}),
-			s.audit(id, inv.OrgID, AuditMemberAdded, id.UserID, nil, accessMap(after)),
+			s.audit(id, inv.OrgID, AuditMemberAdded, id.UserID, nil, withVia(accessMap(after), JoinedViaInvite, "")),
 		}})
 	switch {
 	case err == nil:

@@ -43,6 +43,15 @@ const (
 	ECodeEmailDomainNotAllowed Code = "email_domain_not_allowed"
 	ECodeServiceUnavailable    Code = "service_unavailable"
 	ECodeInternalError         Code = "internal_error"
+	// Verified domains and join requests.
+	ECodeDomainNotFound           Code = "domain_not_found"
+	ECodeDomainExists             Code = "domain_exists"
+	ECodeDomainClaimed            Code = "domain_claimed"
+	ECodeDomainNotVerified        Code = "domain_not_verified"
+	ECodeDomainVerificationFailed Code = "domain_verification_failed"
+	ECodePublicEmailDomain        Code = "public_email_domain"
+	ECodeJoinRequestNotFound      Code = "join_request_not_found"
+	ECodeJoinRequestNotPending    Code = "join_request_not_pending"
 )
 
 // FieldError names one invalid input field.

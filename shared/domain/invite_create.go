@@ -484,7 +484,7 @@ func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req i
 		}
 		status = ResultAdded
 		return s.store.ApplyChange(ctx, Change{Before: target, After: &after, ProjectNames: names, Now: now, Charge: ch.c,
-			Audit: []AuditEvent{s.audit(id, m.OrgID, action, uid, accessMap(target), accessMap(after))}})
+			Audit: []AuditEvent{s.audit(id, m.OrgID, action, uid, accessMap(target), withVia(accessMap(after), JoinedViaInvite, ""))}})
 	})
 	if err != nil || status == ResultAdded { // already_member wrote nothing: the charge waits for a write
 		err = s.settle(ch, err)

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 )
@@ -11,6 +12,24 @@ type MeView struct {
 	User     User        `json:"user"`
 	Orgs     []MeOrg     `json:"orgs"`
 	Projects []MeProject `json:"projects"`
+	// SuggestedOrgs are organizations the caller may join (or ask to):
+	// one verified the domain of the caller's verified address and lets
+	// people at it join, and the caller is not a member.
+	SuggestedOrgs []SuggestedOrg `json:"suggestedOrgs"`
+	// JoinRequests are the caller's join requests still pending, or
+	// denied (approved ones made them members).
+	JoinRequests []JoinRequestView `json:"joinRequests"`
+}
+
+// SuggestedOrg is an organization the caller may join through its
+// verified domain: at once (joinPolicy auto) or by asking (request).
+type SuggestedOrg struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Domain     string     `json:"domain"`
+	JoinPolicy JoinPolicy `json:"joinPolicy"`
+	// RequestID is the caller's pending request to join it, if any.
+	RequestID string `json:"requestId,omitempty"`
 }
 
 // MeOrg is an organization in MeView with the caller's role there and
@@ -50,17 +69,48 @@ type MeProject struct {
 // permissions, the roles they may give there, and where it comes from: the projects they are members of,
 // and every project of an organization whose role acts on all of them
 // (owners and managers; one more store call per such organization).
+// It also lists the organization that verified the domain of the
+// caller's verified address when it lets people join (suggestedOrgs), and
+// the caller's join requests. Three store calls at most: the profile with
+// that domain's claim, the memberships with the join requests, the
+// projects of the organizations the caller owns or manages.
 // Returns unauthorized, email_in_use.
 func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
-	u, err := s.Register(ctx, id)
-	if err != nil {
+	if err := requireSignedIn(id); err != nil {
 		return MeView{}, err
 	}
-	orgs, projects, err := s.store.ListUserMemberships(ctx, id.UserID)
+	dom := ""
+	if id.EmailVerified {
+		dom = EmailDomain(id.Email)
+	}
+	stored, claim, err := s.store.ReadForMe(ctx, id.UserID, dom)
 	if err != nil {
 		return MeView{}, storeErr(err)
 	}
-	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}}
+	u, err := s.registerWith(ctx, id, stored)
+	switch {
+	case errors.Is(err, ErrExists):
+		return MeView{}, errEmailInUse()
+	case errors.Is(err, ErrConflict): // changed meanwhile: the careful path
+		u, err = s.Register(ctx, id)
+	}
+	if err != nil {
+		return MeView{}, storeErr(err)
+	}
+	orgs, projects, reqs, err := s.store.ListUserJoinRequests(ctx, id.UserID)
+	if err != nil {
+		return MeView{}, storeErr(err)
+	}
+	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}, SuggestedOrgs: []SuggestedOrg{}, JoinRequests: nonNil(reqs)}
+	if claim != nil && claim.JoinPolicy.Suggested() && !slices.ContainsFunc(orgs, func(o OrgMembership) bool { return o.OrgID == claim.OrgID }) {
+		sg := SuggestedOrg{ID: claim.OrgID, Name: claim.OrgName, Domain: claim.Domain, JoinPolicy: claim.JoinPolicy}
+		for _, r := range reqs {
+			if r.OrgID == claim.OrgID && r.Status == JoinPending {
+				sg.RequestID = r.ID
+			}
+		}
+		v.SuggestedOrgs = append(v.SuggestedOrgs, sg)
+	}
 	byOrg := map[string]*Membership{}
 	names := map[string]string{}
 	now := s.now()

@@ -40,9 +40,11 @@ const (
 	PermOrgAuditRead      Permission = "org:audit:read"
 	// PermOrgSeatsManage sets the organization's seat limit (the plan
 	// it pays for) and whether pending invites take seats.
-	PermOrgSeatsManage       Permission = "org:seats:manage"
-	PermProjectMembersRead   Permission = "project:members:read"
-	PermProjectMembersManage Permission = "project:members:manage"
+	PermOrgSeatsManage        Permission = "org:seats:manage"
+	PermOrgDomainsManage      Permission = "org:domains:manage"
+	PermOrgJoinRequestsManage Permission = "org:join_requests:manage"
+	PermProjectMembersRead    Permission = "project:members:read"
+	PermProjectMembersManage  Permission = "project:members:manage"
 	// PermProjectWrite and PermProjectRead are not used by Members: they
 	// tell the product embedding Members what a project role may do there.
 	PermProjectWrite Permission = "project:write"
@@ -62,6 +64,8 @@ var permissionDocs = []struct {
 	{PermOrgInvitesManage, "invite to the org and any project; list, revoke, resend, edit every invite"},
 	{PermOrgAuditRead, "read the audit trail"},
 	{PermOrgSeatsManage, "set the seat limit and whether pending invites take seats (`PATCH /orgs/{orgId}`)"},
+	{PermOrgDomainsManage, "add, verify and remove the organization's domains; set who may join through them, with which roles"},
+	{PermOrgJoinRequestsManage, "list, approve (with roles it may grant) and deny requests to join; mailed about new ones"},
 	{PermProjectMembersRead, "list the project's members"},
 	{PermProjectMembersManage, "invite to the project (org role `member`), change roles in it, remove from it; manage invites touching only such projects"},
 	{PermProjectWrite, "work in the project (for the product embedding Members)"},
@@ -89,9 +93,11 @@ type ProjectRolePolicy struct {
 // orgPolicies lists the organization roles, strongest first.
 var orgPolicies = []OrgRolePolicy{
 	{OrgOwner, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate,
-		PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage}, ProjectOwner, "everything, including owners, seats and the audit trail"},
+		PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage, PermOrgDomainsManage, PermOrgJoinRequestsManage}, ProjectOwner,
+		"everything, including owners, seats, the audit trail and verified domains"},
 	{OrgManager, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate,
-		PermOrgInvitesManage, PermOrgAuditRead}, ProjectOwner, "everything except owners: cannot make, change or remove owners"},
+		PermOrgInvitesManage, PermOrgAuditRead, PermOrgJoinRequestsManage}, ProjectOwner,
+		"everything except owners and domains: cannot make, change or remove owners"},
 	{OrgMember, []Permission{PermOrgMembersRead}, "", "sees the organization and its members, and the projects they are in"},
 }
 
@@ -281,6 +287,25 @@ func canCreateProject(m Membership) bool { return hasOrg(m, PermOrgProjectsCreat
 
 // canReadAudit: read the organization's audit trail.
 func canReadAudit(m Membership) bool { return hasOrg(m, PermOrgAuditRead) }
+
+// canManageDomains: add, verify, configure and remove verified domains.
+func canManageDomains(m Membership) bool { return hasOrg(m, PermOrgDomainsManage) }
+
+// canAnswerJoinRequests: list, approve and deny join requests (an
+// approval's roles must also pass canGrant).
+func canAnswerJoinRequests(m Membership) bool { return hasOrg(m, PermOrgJoinRequestsManage) }
+
+// joinApproverRoles are the organization roles that answer join requests:
+// their members are mailed about new ones.
+func joinApproverRoles() []OrgRole {
+	var out []OrgRole
+	for _, p := range orgPolicies {
+		if slices.Contains(p.Permissions, PermOrgJoinRequestsManage) {
+			out = append(out, p.Role)
+		}
+	}
+	return out
+}
 
 // canSeeProject: the project is listed to m (any effective role in it).
 func canSeeProject(m Membership, pid string) bool { _, ok := projectAccess(m, pid); return ok }

@@ -35,9 +35,11 @@ func TestRolesNeverDowngrade(t *testing.T) {
 // TestPermissionTable pins the table: every role's permissions.
 func TestPermissionTable(t *testing.T) {
 	org := map[OrgRole][]Permission{
-		OrgOwner:   {PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage},
-		OrgManager: {PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead},
-		OrgMember:  {PermOrgMembersRead},
+		OrgOwner: {PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead,
+			PermOrgSeatsManage, PermOrgDomainsManage, PermOrgJoinRequestsManage},
+		OrgManager: {PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead,
+			PermOrgJoinRequestsManage},
+		OrgMember: {PermOrgMembersRead},
 	}
 	for r, want := range org {
 		if got := r.Permissions(); !slices.Equal(got, want) {

@@ -130,6 +130,9 @@ type Store interface {
 	// ids) whose Membership.NextDue is at or before t, reading an index of
 	// them only (never the table).
 	ListDueMemberships(ctx context.Context, t time.Time) ([]MemberKey, error)
+
+	// DomainStore: verified domains and join requests (domain_ports.go).
+	DomainStore
 }
 
 // MemberKey names one membership.
@@ -204,8 +207,15 @@ type Change struct {
 	Revoke []Revocation
 	// Charge is applied in the same transaction when not nil.
 	Charge *RateCharge
-	Now    time.Time
-	Audit  []AuditEvent
+	// JoinDomain is the verified domain an auto-join goes through: the
+	// change is conditioned on it being unchanged (its Rev: still
+	// verified, still auto, same roles).
+	JoinDomain *Domain
+	// AnswerJoin is the join request an approval answers: it must still
+	// be pending; it is stored with its new status.
+	AnswerJoin *JoinRequest
+	Now        time.Time
+	Audit      []AuditEvent
 }
 
 // Revocation is one invite revoked with a Change, and its audit event.
@@ -233,6 +243,16 @@ type Mailer interface {
 	SendInvite(ctx context.Context, m InviteMail) (string, error)
 	SendAdded(ctx context.Context, m AddedMail) (string, error)
 	SendAccessEnding(ctx context.Context, m AccessEndingMail) (string, error)
+	SendJoinRequest(ctx context.Context, m JoinRequestMail) (string, error)
+}
+
+// JoinRequestMail tells an approver that people ask to join.
+type JoinRequestMail struct {
+	To             string
+	OrgName        string
+	RequesterEmail string
+	Domain         string
+	Link           string // the console's join requests
 }
 
 // AccessEndingMail reminds a member that some of their access ends soon

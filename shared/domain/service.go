@@ -34,6 +34,9 @@ type Config struct {
 	// MailConcurrency bounds the mails of one invite request in flight at
 	// once (default DefaultMailConcurrency).
 	MailConcurrency int
+	// Resolver looks up the TXT records that verify domains (nil: domain
+	// verification answers internal_error).
+	Resolver Resolver
 }
 
 // Service implements every use case of the Members API.

@@ -217,6 +217,13 @@ const (
 	AuditOrgCreated      = "org.created"
 	AuditProjectCreated  = "project.created"
 	AuditOrgSeatsUpdated = "org.seats_updated"
+	AuditDomainAdded     = "domain.added"
+	AuditDomainVerified  = "domain.verified"
+	AuditDomainUpdated   = "domain.updated"
+	AuditDomainRemoved   = "domain.removed"
+	AuditJoinRequested   = "join_request.created"
+	AuditJoinApproved    = "join_request.approved"
+	AuditJoinDenied      = "join_request.denied"
 )
 
 // DeliveryEvent is an email delivery notification (from SES events).

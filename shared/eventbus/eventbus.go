@@ -43,6 +43,13 @@ var DetailTypes = []string{
 	domain.AuditMemberLeft,
 	domain.AuditOrgSeatsUpdated,
 	domain.AuditMemberExpired,
+	domain.AuditDomainAdded,
+	domain.AuditDomainVerified,
+	domain.AuditDomainUpdated,
+	domain.AuditDomainRemoved,
+	domain.AuditJoinRequested,
+	domain.AuditJoinApproved,
+	domain.AuditJoinDenied,
 }
 
 // Entry is one event to publish.
@@ -81,6 +88,11 @@ type Detail struct {
 	// "orgRole", "projects": {projectId: role}, "expiresAt", …}.
 	Before map[string]any `json:"before,omitempty"`
 	After  map[string]any `json:"after,omitempty"`
+	// Via says how a member joined, on member.added (and on
+	// member.role_changed when an approval raised a member's roles):
+	// "invite", "domain" (a verified domain's auto-join) or "request" (an
+	// approved join request); others ("link", "scim") as those paths add it.
+	Via string `json:"via,omitempty"`
 }
 
 // Actor is who made the change.
@@ -91,7 +103,7 @@ type Actor struct {
 
 // Target is what the change is about.
 type Target struct {
-	Type   string `json:"type"` // organization, project, invite or member
+	Type   string `json:"type"` // organization, project, invite, member, domain or join_request
 	ID     string `json:"id"`
 	UserID string `json:"userId,omitempty"`
 	Email  string `json:"email,omitempty"`
@@ -115,13 +127,14 @@ func FromAudit(ev domain.AuditEvent, targetEmail string) (Entry, error) {
 	switch d.Target.Type {
 	case "member":
 		d.Target.UserID = ev.Target
-	case "invite":
+	case "invite", "join_request":
 		d.Target.UserID, _ = after["userId"].(string)
 	}
 	if d.Target.Email == "" {
 		d.Target.Email = firstString("email", after, before)
 	}
 	d.ProjectIDs = projectIDs(d.Target, before, after)
+	d.Via, _ = after["via"].(string)
 	b, err := json.Marshal(d)
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit event %s: %w", ev.ID, err)

@@ -16,7 +16,10 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		domain.ECodeInviteNotFound, domain.ECodeInviteExpired, domain.ECodeInviteEmailMismatch, domain.ECodeEmailNotVerified,
 		domain.ECodeEmailInUse, domain.ECodeInviteAlreadyAccepted, domain.ECodeInviteNotPending, domain.ECodeLastOwner, domain.ECodeConflict, CodePayloadTooLarge,
 		domain.ECodeSeatLimit, domain.ECodeLinkExpired, domain.ECodeLinkNotFound, domain.ECodeEmailDomainNotAllowed,
-		CodeUnsupportedMediaType, CodeMethodNotAllowed, domain.ECodeRateLimited, domain.ECodeServiceUnavailable, domain.ECodeInternalError}
+		CodeUnsupportedMediaType, CodeMethodNotAllowed, domain.ECodeRateLimited, domain.ECodeServiceUnavailable, domain.ECodeInternalError,
+		domain.ECodeDomainNotFound, domain.ECodeDomainExists, domain.ECodeDomainClaimed, domain.ECodeDomainNotVerified,
+		domain.ECodeDomainVerificationFailed, domain.ECodePublicEmailDomain, domain.ECodeJoinRequestNotFound,
+		domain.ECodeJoinRequestNotPending}
 	for _, c := range codes {
 		if _, ok := statusOf[c]; !ok {
 			t.Errorf("no status for %s", c)

@@ -20,6 +20,9 @@ type (
 	tokenBody struct {
 		Token *string `json:"token"`
 	}
+	domainBody struct {
+		Domain *string `json:"domain"`
+	}
 )
 
 // orgBody is PATCH /orgs/{orgId}: seatLimit is a number, or null for
@@ -288,6 +291,75 @@ func (a *API) operations() map[routes.Op]operation {
 		},
 		routes.OpGetProjectAccess: func(ctx context.Context, r *request) (response, error) {
 			v, err := s.ProjectAccess(ctx, r.id, r.path("orgId"), r.path("projectId"))
+			return ok(v), err
+		},
+		routes.OpAddDomain: func(ctx context.Context, r *request) (response, error) {
+			var b domainBody
+			if err := decode(r, &b); err != nil {
+				return response{}, err
+			}
+			d, err := s.AddDomain(ctx, r.id, r.path("orgId"), str(b.Domain))
+			return created(d), err
+		},
+		routes.OpListDomains: func(ctx context.Context, r *request) (response, error) {
+			ds, err := s.ListDomains(ctx, r.id, r.path("orgId"))
+			return ok(map[string]any{"domains": ds}), err
+		},
+		routes.OpVerifyDomain: func(ctx context.Context, r *request) (response, error) {
+			var b struct{}
+			if err := decodeOptional(r, &b); err != nil {
+				return response{}, err
+			}
+			d, err := s.VerifyDomain(ctx, r.id, r.path("orgId"), r.path("domain"))
+			return ok(d), err
+		},
+		routes.OpUpdateDomain: func(ctx context.Context, r *request) (response, error) {
+			var e domain.DomainEdit
+			if err := decode(r, &e); err != nil {
+				return response{}, err
+			}
+			d, err := s.UpdateDomain(ctx, r.id, r.path("orgId"), r.path("domain"), e)
+			return ok(d), err
+		},
+		routes.OpRemoveDomain: func(ctx context.Context, r *request) (response, error) {
+			return noContent, s.RemoveDomain(ctx, r.id, r.path("orgId"), r.path("domain"))
+		},
+		routes.OpJoinOrg: func(ctx context.Context, r *request) (response, error) {
+			var b struct{}
+			if err := decodeOptional(r, &b); err != nil {
+				return response{}, err
+			}
+			v, err := s.Join(ctx, r.id, r.path("orgId"))
+			switch v.Status {
+			case domain.JoinResultRequested:
+				return response{status: http.StatusAccepted, body: v}, err
+			case domain.JoinResultJoined:
+				return counted(ok(v), metrics.MembersAdded), err
+			}
+			return ok(v), err
+		},
+		routes.OpListJoinRequests: func(ctx context.Context, r *request) (response, error) {
+			p, err := page(r)
+			if err != nil {
+				return response{}, err
+			}
+			v, err := s.ListJoinRequests(ctx, r.id, r.path("orgId"), p)
+			return ok(v), err
+		},
+		routes.OpApproveJoinRequest: func(ctx context.Context, r *request) (response, error) {
+			var in domain.ApproveInput
+			if err := decodeOptional(r, &in); err != nil {
+				return response{}, err
+			}
+			v, err := s.ApproveJoinRequest(ctx, r.id, r.path("orgId"), r.path("requestId"), in)
+			return counted(ok(v), metrics.MembersAdded), err
+		},
+		routes.OpDenyJoinRequest: func(ctx context.Context, r *request) (response, error) {
+			var b struct{}
+			if err := decodeOptional(r, &b); err != nil {
+				return response{}, err
+			}
+			v, err := s.DenyJoinRequest(ctx, r.id, r.path("orgId"), r.path("requestId"))
 			return ok(v), err
 		},
 	}

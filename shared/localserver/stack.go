@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/dnstxt"
 	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/dynamolocal"
 	"github.com/members-saas/members/shared/httpapi"
@@ -110,7 +111,9 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	// The emulated SES event path marks each accepted invite mail "sent".
 	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now, Metrics: met}
 	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
-	svc := domain.NewService(db, mail, c.Service(clock.Now, log))
+	sc := c.Service(clock.Now, log)
+	sc.Resolver = dnstxt.New(c.DNSResolver)
+	svc := domain.NewService(db, mail, sc)
 	pub.Record = svc.RecordDelivery
 	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream,
 		Sweep: func(ctx context.Context) (domain.SweepResult, error) { return sweep.Run(ctx, svc, met, log) }}

@@ -65,6 +65,12 @@ func (m *Mailer) SendAccessEnding(ctx context.Context, am domain.AccessEndingMai
 	return m.send(ctx, am.To, RenderAccessEnding(am), nil)
 }
 
+// SendJoinRequest renders and sends the "people ask to join" notice to an
+// approver. Returns the SES message id, or the SES error.
+func (m *Mailer) SendJoinRequest(ctx context.Context, jm domain.JoinRequestMail) (string, error) {
+	return m.send(ctx, jm.To, RenderJoinRequest(jm), nil)
+}
+
 func (m *Mailer) send(ctx context.Context, to string, msg Message, tags []types.MessageTag) (string, error) {
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.from),
@@ -207,6 +213,22 @@ func RenderAccessEnding(am domain.AccessEndingMail) Message {
 		`<p><a href="` + esc(link) + `">Open the console</a></p>` + "\n" + htmlTail)
 	t.WriteString("\nIf you still need it, ask an owner or manager of the organization to extend it.\nOpen the console: " + link + "\n")
 	return Message{Subject: subjectLine(fmt.Sprintf("Your access to %s ends soon", am.OrgName)), HTML: h.String(), Text: t.String()}
+}
+
+// RenderJoinRequest renders the mail that tells an approver people ask to
+// join (one per batch of requests: it names the first).
+func RenderJoinRequest(jm domain.JoinRequestMail) Message {
+	link := safeURL(jm.Link)
+	jm.OrgName = inert(jm.OrgName)
+	var h, t strings.Builder
+	h.WriteString(htmlHead + "<p><strong>" + esc(jm.RequesterEmail) + "</strong> asks to join <strong>" + esc(jm.OrgName) +
+		"</strong> (a verified address at " + esc(jm.Domain) + ").</p>\n" +
+		"<p>Others may be waiting too. You will not get another email about requests until every pending one is answered.</p>\n" +
+		`<p><a href="` + esc(link) + `">Review join requests</a></p>` + "\n" + htmlTail)
+	t.WriteString(jm.RequesterEmail + " asks to join " + jm.OrgName + " (a verified address at " + jm.Domain + ").\n" +
+		"Others may be waiting too. You will not get another email about requests until every pending one is answered.\n" +
+		"\nReview join requests: " + link + "\n")
+	return Message{Subject: subjectLine(fmt.Sprintf("%s asks to join %s", jm.RequesterEmail, jm.OrgName)), HTML: h.String(), Text: t.String()}
 }
 
 // SESClient returns an SES v2 client, at endpoint when it is not empty

@@ -24,6 +24,11 @@ const (
 	// FnAccess answers product backends' authorization checks: a hot
 	// path of its own, scaled and cold-started apart from the console's.
 	FnAccess = "access"
+	// FnDomains manages verified domains; it alone resolves DNS.
+	FnDomains = "domains"
+	// FnJoin joins through a verified domain and answers join requests
+	// (it mails approvers and approved requesters).
+	FnJoin = "join"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
 	// FnPublishEvents is not behind the HTTP API: it publishes the table's
@@ -38,7 +43,9 @@ const (
 // SendsMail reports whether function fn sends email. It is the one list of
 // mail-sending functions: only these link the SES client (a test in
 // shared/awsenv checks the binaries) and get ses:SendEmail (infra/members).
-func SendsMail(fn string) bool { return fn == FnInvite || fn == FnInvites || fn == FnExpireMembers }
+func SendsMail(fn string) bool {
+	return fn == FnInvite || fn == FnInvites || fn == FnExpireMembers || fn == FnJoin
+}
 
 // Op names the operation a route runs; shared/httpapi keys its handlers by
 // it, so a route without an operation is a compile-time name, not a string
@@ -70,6 +77,15 @@ const (
 	OpListAudit           Op = "listAudit"
 	OpGetOrgAccess        Op = "getOrgAccess"
 	OpGetProjectAccess    Op = "getProjectAccess"
+	OpAddDomain           Op = "addDomain"
+	OpListDomains         Op = "listDomains"
+	OpVerifyDomain        Op = "verifyDomain"
+	OpUpdateDomain        Op = "updateDomain"
+	OpRemoveDomain        Op = "removeDomain"
+	OpJoinOrg             Op = "joinOrg"
+	OpListJoinRequests    Op = "listJoinRequests"
+	OpApproveJoinRequest  Op = "approveJoinRequest"
+	OpDenyJoinRequest     Op = "denyJoinRequest"
 )
 
 // Route is one HTTP API route: its method and path template (API Gateway
@@ -113,6 +129,15 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/audit", OpListAudit, FnAudit, true, "audit trail, newest first (org owners and managers)"},
 	{"GET", "/orgs/{orgId}/access", OpGetOrgAccess, FnAccess, true, "the caller's role and permissions in an organization (one read)"},
 	{"GET", "/orgs/{orgId}/projects/{projectId}/access", OpGetProjectAccess, FnAccess, true, "the caller's effective role and permissions in a project (one read)"},
+	{"POST", "/orgs/{orgId}/domains", OpAddDomain, FnDomains, true, "add a domain: answers the DNS TXT record that proves control (owners)"},
+	{"GET", "/orgs/{orgId}/domains", OpListDomains, FnDomains, true, "the organization's domains, their records, join policies and roles (owners)"},
+	{"POST", "/orgs/{orgId}/domains/{domain}/verify", OpVerifyDomain, FnDomains, true, "look the TXT record up; verified, the domain is the organization's alone (owners)"},
+	{"PATCH", "/orgs/{orgId}/domains/{domain}", OpUpdateDomain, FnDomains, true, "set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)"},
+	{"DELETE", "/orgs/{orgId}/domains/{domain}", OpRemoveDomain, FnDomains, true, "remove a domain and its claim (owners)"},
+	{"POST", "/orgs/{orgId}/join", OpJoinOrg, FnJoin, true, "join through the verified domain of the caller's address: 200 joined (`auto`) or 202 request created (`request`)"},
+	{"GET", "/orgs/{orgId}/join-requests", OpListJoinRequests, FnJoin, true, "pending join requests, oldest first, paged (owners and managers)"},
+	{"POST", "/orgs/{orgId}/join-requests/{requestId}/approve", OpApproveJoinRequest, FnJoin, true, "approve a join request, with roles the approver may grant; mails the requester"},
+	{"POST", "/orgs/{orgId}/join-requests/{requestId}/deny", OpDenyJoinRequest, FnJoin, true, "deny a join request"},
 }
 
 // Functions returns the distinct function names of the HTTP routes, sorted.

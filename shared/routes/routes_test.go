@@ -37,7 +37,7 @@ func TestTableIsConsistent(t *testing.T) {
 			t.Errorf("route %s is public", r.Key())
 		}
 	}
-	if len(Functions()) != 12 {
+	if len(Functions()) != 14 {
 		t.Errorf("functions %v", Functions())
 	}
 }

@@ -308,6 +308,12 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
 	}
+	if d := c.JoinDomain; d != nil {
+		t.domainUnchanged(st.table, *d)
+	}
+	if r := c.AnswerJoin; r != nil {
+		t.answerJoin(st.table, *r)
+	}
 	for _, ev := range c.Audit {
 		it := toAuditItem(ev)
 		it.TargetEmail = changeTargetEmail(c, ev)
@@ -444,14 +450,25 @@ func (st *Store) ListProjectMembers(ctx context.Context, orgID, projectID, after
 // ListUserMemberships reads a user's memberships from gsi1 (eventually
 // consistent: for display only, never for decisions).
 func (st *Store) ListUserMemberships(ctx context.Context, userID string) ([]domain.OrgMembership, []domain.ProjectMembership, error) {
-	items, err := st.queryAll(ctx, &dynamodb.QueryInput{
+	items, err := st.userIndex(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return membershipsOf(items)
+}
+
+// userIndex reads the user's gsi1 partition: memberships and join requests.
+func (st *Store) userIndex(ctx context.Context, userID string) ([]map[string]types.AttributeValue, error) {
+	return st.queryAll(ctx, &dynamodb.QueryInput{
 		TableName: &st.table, IndexName: aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :u"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(userGSI(userID))},
 	})
-	if err != nil {
-		return nil, nil, err
-	}
+}
+
+// membershipsOf decodes the membership items of a user's gsi1 partition,
+// skipping the others (join requests).
+func membershipsOf(items []map[string]types.AttributeValue) ([]domain.OrgMembership, []domain.ProjectMembership, error) {
 	var orgs []domain.OrgMembership
 	var projects []domain.ProjectMembership
 	for _, raw := range items {
@@ -469,10 +486,11 @@ func (st *Store) ListUserMemberships(ctx context.Context, userID string) ([]doma
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, nil, err
 		}
-		if strings.HasPrefix(it.GSI1SK, preOrgGSI) {
+		switch {
+		case strings.HasPrefix(it.GSI1SK, preOrgGSI):
 			orgs = append(orgs, domain.OrgMembership{OrgID: it.OrgID, OrgName: it.OrgName, Role: orgRole(it.Role),
 				AccessExpiresAt: timeOf(it.AccessExpiresAt)})
-		} else {
+		case strings.HasPrefix(it.GSI1SK, preProject):
 			projects = append(projects, domain.ProjectMembership{OrgID: it.OrgID, ProjectID: it.ProjectID,
 				ProjectName: it.ProjectName, Role: domain.ProjectRole(it.Role), AccessExpiresAt: timeOf(it.AccessExpiresAt)})
 		}

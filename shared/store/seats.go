@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -195,7 +194,5 @@ func (st *Store) countMembers(ctx context.Context, orgID string) (int, error) {
 
 // check adds a ConditionCheck of item (pk, sk) to the transaction.
 func (t *tx) check(table, pk, sk, cond string, kind error) {
-	t.items = append(t.items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table),
-		Key: keyOf(pk, sk), ConditionExpression: aws.String(cond)}})
-	t.kinds = append(t.kinds, kind)
+	t.checkWith(table, pk, sk, cond, nil, nil, kind)
 }

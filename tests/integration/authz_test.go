@@ -50,6 +50,7 @@ type world struct {
 	users               [nCallers]testenv.User
 	v, bm               testenv.User
 	secretsA, secretsB  []string // emails, ids and names of each organization
+	domains             domainWorld
 }
 
 func (w *world) token(c caller) string { return w.users[c].Token }
@@ -122,6 +123,7 @@ func buildWorld(t testing.TB, e *testenv.Env, ses *sesStub) *world {
 		o.Email, po.Email, pm.Email, u.Email, v.Email, sEmail, nEmail, xa, xa0, o.ID, po.ID, pm.ID, u.ID, v.ID, s.ID,
 		mg.Email, mg.ID, pv.Email, pv.ID}
 	w.secretsB = []string{w.orgB, w.pb, w.ib, nameB, "Borealis " + tag, ob.Email, bm.Email, xb, ob.ID, bm.ID}
+	buildDomainWorld(t, e, w)
 	return w
 }
 
@@ -158,7 +160,7 @@ func authzVariants() []variant {
 			}
 		}
 	}
-	return []variant{
+	return append([]variant{
 		{name: "healthz", route: "GET /healthz", path: fixed("/healthz"),
 			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{name: "me", route: "GET /me", path: fixed("/me"),
@@ -391,7 +393,7 @@ func authzVariants() []variant {
 			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "audit", route: "GET /orgs/{orgId}/audit", path: orgA("/audit"),
 			want: [nCallers]int{200, 200, 403, 403, 403, 403, 404, 404, 401, 404}},
-	}
+	}, domainAuthzVariants()...)
 }
 
 // wantAccess checks an access answer's role, source and permissions (the
@@ -453,7 +455,7 @@ func (v variant) forbidden(w *world, c caller, status int) []string {
 func TestAuthzMatrix(t *testing.T) {
 	t.Parallel()
 	ses := newSESStub(t)
-	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, InvitesPerHour: -1})
+	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, InvitesPerHour: -1, DNSResolver: matrixDNS().Addr})
 	variants := authzVariants()
 
 	covered := map[string]bool{}
@@ -507,7 +509,7 @@ func TestAuthzMatrix(t *testing.T) {
 					return
 				}
 				// A table of its own: the emulator's cost grows with the table.
-				ew := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, InvitesPerHour: -1})
+				ew := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, InvitesPerHour: -1, DNSResolver: matrixDNS().Addr})
 				runCell(t, ew, buildWorld(t, ew, ses), cl.v, cl.c)
 				invariants(t, ew)
 			})

@@ -274,6 +274,8 @@ type Options struct {
 	TableName string
 	// MailConcurrency bounds one request's mails in flight (0: default).
 	MailConcurrency int
+	// DNSResolver is the DNS server verifying domains (host:port).
+	DNSResolver string
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers and readers: a
@@ -331,6 +333,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		OrgsPerUserPerDay:       o.OrgsPerUserPerDay,
 		ExistingAccounts:        o.ExistingAccounts,
 		MailConcurrency:         o.MailConcurrency,
+		DNSResolver:             o.DNSResolver,
 	}
 	stack, err := localserver.Start(context.Background(), c, log, metrics.New(logs))
 	if err != nil {

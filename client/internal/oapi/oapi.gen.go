@@ -43,12 +43,19 @@ func (e AccessRole) Valid() bool {
 
 // Defines values for AuditEventAction.
 const (
+	DomainAdded          AuditEventAction = "domain.added"
+	DomainRemoved        AuditEventAction = "domain.removed"
+	DomainUpdated        AuditEventAction = "domain.updated"
+	DomainVerified       AuditEventAction = "domain.verified"
 	InviteAccepted       AuditEventAction = "invite.accepted"
 	InviteCreated        AuditEventAction = "invite.created"
 	InviteDeliveryFailed AuditEventAction = "invite.delivery_failed"
 	InviteResent         AuditEventAction = "invite.resent"
 	InviteRevoked        AuditEventAction = "invite.revoked"
 	InviteUpdated        AuditEventAction = "invite.updated"
+	JoinRequestApproved  AuditEventAction = "join_request.approved"
+	JoinRequestCreated   AuditEventAction = "join_request.created"
+	JoinRequestDenied    AuditEventAction = "join_request.denied"
 	MemberAdded          AuditEventAction = "member.added"
 	MemberExpired        AuditEventAction = "member.expired"
 	MemberLeft           AuditEventAction = "member.left"
@@ -62,6 +69,14 @@ const (
 // Valid indicates whether the value is a known member of the AuditEventAction enum.
 func (e AuditEventAction) Valid() bool {
 	switch e {
+	case DomainAdded:
+		return true
+	case DomainRemoved:
+		return true
+	case DomainUpdated:
+		return true
+	case DomainVerified:
+		return true
 	case InviteAccepted:
 		return true
 	case InviteCreated:
@@ -73,6 +88,12 @@ func (e AuditEventAction) Valid() bool {
 	case InviteRevoked:
 		return true
 	case InviteUpdated:
+		return true
+	case JoinRequestApproved:
+		return true
+	case JoinRequestCreated:
+		return true
+	case JoinRequestDenied:
 		return true
 	case MemberAdded:
 		return true
@@ -125,42 +146,93 @@ func (e Delivery) Valid() bool {
 	}
 }
 
+// Defines values for DomainRecordType.
+const (
+	TXT DomainRecordType = "TXT"
+)
+
+// Valid indicates whether the value is a known member of the DomainRecordType enum.
+func (e DomainRecordType) Valid() bool {
+	switch e {
+	case TXT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainStatus.
+const (
+	DomainStatusPending  DomainStatus = "pending"
+	DomainStatusVerified DomainStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the DomainStatus enum.
+func (e DomainStatus) Valid() bool {
+	switch e {
+	case DomainStatusPending:
+		return true
+	case DomainStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
-	ErrorCodeConflict              ErrorCode = "conflict"
-	ErrorCodeEmailDomainNotAllowed ErrorCode = "email_domain_not_allowed"
-	ErrorCodeEmailInUse            ErrorCode = "email_in_use"
-	ErrorCodeEmailNotVerified      ErrorCode = "email_not_verified"
-	ErrorCodeForbidden             ErrorCode = "forbidden"
-	ErrorCodeInternalError         ErrorCode = "internal_error"
-	ErrorCodeInvalidCursor         ErrorCode = "invalid_cursor"
-	ErrorCodeInvalidRequest        ErrorCode = "invalid_request"
-	ErrorCodeInviteAlreadyAccepted ErrorCode = "invite_already_accepted"
-	ErrorCodeInviteEmailMismatch   ErrorCode = "invite_email_mismatch"
-	ErrorCodeInviteExpired         ErrorCode = "invite_expired"
-	ErrorCodeInviteNotFound        ErrorCode = "invite_not_found"
-	ErrorCodeInviteNotPending      ErrorCode = "invite_not_pending"
-	ErrorCodeLastOwner             ErrorCode = "last_owner"
-	ErrorCodeLinkExpired           ErrorCode = "link_expired"
-	ErrorCodeLinkNotFound          ErrorCode = "link_not_found"
-	ErrorCodeMemberNotFound        ErrorCode = "member_not_found"
-	ErrorCodeMethodNotAllowed      ErrorCode = "method_not_allowed"
-	ErrorCodeNotFound              ErrorCode = "not_found"
-	ErrorCodeOrgNotFound           ErrorCode = "org_not_found"
-	ErrorCodePayloadTooLarge       ErrorCode = "payload_too_large"
-	ErrorCodeProjectNotFound       ErrorCode = "project_not_found"
-	ErrorCodeRateLimited           ErrorCode = "rate_limited"
-	ErrorCodeSeatLimit             ErrorCode = "seat_limit"
-	ErrorCodeServiceUnavailable    ErrorCode = "service_unavailable"
-	ErrorCodeUnauthorized          ErrorCode = "unauthorized"
-	ErrorCodeUnsupportedMediaType  ErrorCode = "unsupported_media_type"
-	ErrorCodeValidationFailed      ErrorCode = "validation_failed"
+	ErrorCodeConflict                 ErrorCode = "conflict"
+	ErrorCodeDomainClaimed            ErrorCode = "domain_claimed"
+	ErrorCodeDomainExists             ErrorCode = "domain_exists"
+	ErrorCodeDomainNotFound           ErrorCode = "domain_not_found"
+	ErrorCodeDomainNotVerified        ErrorCode = "domain_not_verified"
+	ErrorCodeDomainVerificationFailed ErrorCode = "domain_verification_failed"
+	ErrorCodeEmailDomainNotAllowed    ErrorCode = "email_domain_not_allowed"
+	ErrorCodeEmailInUse               ErrorCode = "email_in_use"
+	ErrorCodeEmailNotVerified         ErrorCode = "email_not_verified"
+	ErrorCodeForbidden                ErrorCode = "forbidden"
+	ErrorCodeInternalError            ErrorCode = "internal_error"
+	ErrorCodeInvalidCursor            ErrorCode = "invalid_cursor"
+	ErrorCodeInvalidRequest           ErrorCode = "invalid_request"
+	ErrorCodeInviteAlreadyAccepted    ErrorCode = "invite_already_accepted"
+	ErrorCodeInviteEmailMismatch      ErrorCode = "invite_email_mismatch"
+	ErrorCodeInviteExpired            ErrorCode = "invite_expired"
+	ErrorCodeInviteNotFound           ErrorCode = "invite_not_found"
+	ErrorCodeInviteNotPending         ErrorCode = "invite_not_pending"
+	ErrorCodeJoinRequestNotFound      ErrorCode = "join_request_not_found"
+	ErrorCodeJoinRequestNotPending    ErrorCode = "join_request_not_pending"
+	ErrorCodeLastOwner                ErrorCode = "last_owner"
+	ErrorCodeLinkExpired              ErrorCode = "link_expired"
+	ErrorCodeLinkNotFound             ErrorCode = "link_not_found"
+	ErrorCodeMemberNotFound           ErrorCode = "member_not_found"
+	ErrorCodeMethodNotAllowed         ErrorCode = "method_not_allowed"
+	ErrorCodeNotFound                 ErrorCode = "not_found"
+	ErrorCodeOrgNotFound              ErrorCode = "org_not_found"
+	ErrorCodePayloadTooLarge          ErrorCode = "payload_too_large"
+	ErrorCodeProjectNotFound          ErrorCode = "project_not_found"
+	ErrorCodePublicEmailDomain        ErrorCode = "public_email_domain"
+	ErrorCodeRateLimited              ErrorCode = "rate_limited"
+	ErrorCodeSeatLimit                ErrorCode = "seat_limit"
+	ErrorCodeServiceUnavailable       ErrorCode = "service_unavailable"
+	ErrorCodeUnauthorized             ErrorCode = "unauthorized"
+	ErrorCodeUnsupportedMediaType     ErrorCode = "unsupported_media_type"
+	ErrorCodeValidationFailed         ErrorCode = "validation_failed"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
 func (e ErrorCode) Valid() bool {
 	switch e {
 	case ErrorCodeConflict:
+		return true
+	case ErrorCodeDomainClaimed:
+		return true
+	case ErrorCodeDomainExists:
+		return true
+	case ErrorCodeDomainNotFound:
+		return true
+	case ErrorCodeDomainNotVerified:
+		return true
+	case ErrorCodeDomainVerificationFailed:
 		return true
 	case ErrorCodeEmailDomainNotAllowed:
 		return true
@@ -186,6 +258,10 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeInviteNotPending:
 		return true
+	case ErrorCodeJoinRequestNotFound:
+		return true
+	case ErrorCodeJoinRequestNotPending:
+		return true
 	case ErrorCodeLastOwner:
 		return true
 	case ErrorCodeLinkExpired:
@@ -203,6 +279,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodePayloadTooLarge:
 		return true
 	case ErrorCodeProjectNotFound:
+		return true
+	case ErrorCodePublicEmailDomain:
 		return true
 	case ErrorCodeRateLimited:
 		return true
@@ -263,6 +341,69 @@ func (e InviteResultStatus) Valid() bool {
 	}
 }
 
+// Defines values for JoinPolicy.
+const (
+	Auto    JoinPolicy = "auto"
+	Off     JoinPolicy = "off"
+	Request JoinPolicy = "request"
+)
+
+// Valid indicates whether the value is a known member of the JoinPolicy enum.
+func (e JoinPolicy) Valid() bool {
+	switch e {
+	case Auto:
+		return true
+	case Off:
+		return true
+	case Request:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinRequestStatus.
+const (
+	JoinRequestStatusApproved JoinRequestStatus = "approved"
+	JoinRequestStatusDenied   JoinRequestStatus = "denied"
+	JoinRequestStatusPending  JoinRequestStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the JoinRequestStatus enum.
+func (e JoinRequestStatus) Valid() bool {
+	switch e {
+	case JoinRequestStatusApproved:
+		return true
+	case JoinRequestStatusDenied:
+		return true
+	case JoinRequestStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinResultStatus.
+const (
+	JoinResultStatusJoined    JoinResultStatus = "joined"
+	JoinResultStatusMember    JoinResultStatus = "member"
+	JoinResultStatusRequested JoinResultStatus = "requested"
+)
+
+// Valid indicates whether the value is a known member of the JoinResultStatus enum.
+func (e JoinResultStatus) Valid() bool {
+	switch e {
+	case JoinResultStatusJoined:
+		return true
+	case JoinResultStatusMember:
+		return true
+	case JoinResultStatusRequested:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MemberRole.
 const (
 	MemberRoleManager MemberRole = "manager"
@@ -310,17 +451,19 @@ func (e OrgRole) Valid() bool {
 
 // Defines values for Permission.
 const (
-	OrgAuditRead         Permission = "org:audit:read"
-	OrgInvitesManage     Permission = "org:invites:manage"
-	OrgMembersManage     Permission = "org:members:manage"
-	OrgMembersRead       Permission = "org:members:read"
-	OrgOwnersManage      Permission = "org:owners:manage"
-	OrgProjectsCreate    Permission = "org:projects:create"
-	OrgSeatsManage       Permission = "org:seats:manage"
-	ProjectMembersManage Permission = "project:members:manage"
-	ProjectMembersRead   Permission = "project:members:read"
-	ProjectRead          Permission = "project:read"
-	ProjectWrite         Permission = "project:write"
+	OrgAuditRead          Permission = "org:audit:read"
+	OrgDomainsManage      Permission = "org:domains:manage"
+	OrgInvitesManage      Permission = "org:invites:manage"
+	OrgJoinRequestsManage Permission = "org:join_requests:manage"
+	OrgMembersManage      Permission = "org:members:manage"
+	OrgMembersRead        Permission = "org:members:read"
+	OrgOwnersManage       Permission = "org:owners:manage"
+	OrgProjectsCreate     Permission = "org:projects:create"
+	OrgSeatsManage        Permission = "org:seats:manage"
+	ProjectMembersManage  Permission = "project:members:manage"
+	ProjectMembersRead    Permission = "project:members:read"
+	ProjectRead           Permission = "project:read"
+	ProjectWrite          Permission = "project:write"
 )
 
 // Valid indicates whether the value is a known member of the Permission enum.
@@ -328,7 +471,11 @@ func (e Permission) Valid() bool {
 	switch e {
 	case OrgAuditRead:
 		return true
+	case OrgDomainsManage:
+		return true
 	case OrgInvitesManage:
+		return true
+	case OrgJoinRequestsManage:
 		return true
 	case OrgMembersManage:
 		return true
@@ -516,7 +663,7 @@ type AuditEvent struct {
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
 	Id Id `json:"id"`
 
-	// Target The invite, user, organization or project id the event is about.
+	// Target The invite, user, organization, project or join request id, or the domain name, the event is about.
 	Target string `json:"target"`
 }
 
@@ -531,6 +678,37 @@ type AuditPage struct {
 
 // Delivery What is known of the invite email's delivery.
 type Delivery string
+
+// Domain defines model for Domain.
+type Domain struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Domain    string    `json:"domain"`
+
+	// JoinPolicy `auto`: people at the domain join at once; `request`: they ask and an approver decides; `off`: neither.
+	JoinPolicy JoinPolicy `json:"joinPolicy"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  OrgRole        `json:"orgRole"`
+	Projects []ProjectInput `json:"projects"`
+
+	// Record The DNS record that proves control.
+	Record struct {
+		// Name `_members-challenge.<domain>`
+		Name string           `json:"name"`
+		Type DomainRecordType `json:"type"`
+
+		// Value `members-verify=<random>`
+		Value string `json:"value"`
+	} `json:"record"`
+	Status     DomainStatus `json:"status"`
+	VerifiedAt *time.Time   `json:"verifiedAt,omitempty"`
+}
+
+// DomainRecordType defines model for Domain.Record.Type.
+type DomainRecordType string
+
+// DomainStatus defines model for Domain.Status.
+type DomainStatus string
 
 // ErrorCode The stable error vocabulary; each operation lists the codes it returns.
 type ErrorCode string
@@ -632,9 +810,67 @@ type InviteResult struct {
 // InviteResultStatus invited (a pending invite was mailed), added (a registered user got access at once), already_member (nothing changed), failed (see error).
 type InviteResultStatus string
 
+// JoinPolicy `auto`: people at the domain join at once; `request`: they ask and an approver decides; `off`: neither.
+type JoinPolicy string
+
+// JoinRequest defines model for JoinRequest.
+type JoinRequest struct {
+	AnsweredAt *time.Time `json:"answeredAt,omitempty"`
+
+	// AnsweredBy The approver's address.
+	AnsweredBy *string   `json:"answeredBy,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	Domain     string    `json:"domain"`
+	Email      string    `json:"email"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id Id `json:"id"`
+
+	// OrgId An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	OrgId   Id     `json:"orgId"`
+	OrgName string `json:"orgName"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole OrgRole `json:"orgRole"`
+
+	// Projects The roles asked for (the domain's when the request was made) or, approved, given.
+	Projects []ProjectInput    `json:"projects"`
+	Status   JoinRequestStatus `json:"status"`
+
+	// UserId The identity provider's `sub` (1–128 printable ASCII characters, no `#` or `/`).
+	UserId UserId `json:"userId"`
+}
+
+// JoinRequestStatus defines model for JoinRequest.Status.
+type JoinRequestStatus string
+
+// JoinResult defines model for JoinResult.
+type JoinResult struct {
+	// OrgId An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	OrgId   Id     `json:"orgId"`
+	OrgName string `json:"orgName"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole         `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput  `json:"projects,omitempty"`
+	Request  *JoinRequest     `json:"request,omitempty"`
+	Status   JoinResultStatus `json:"status"`
+}
+
+// JoinResultStatus defines model for JoinResult.Status.
+type JoinResultStatus string
+
 // Me defines model for Me.
 type Me struct {
-	Orgs []struct {
+	// JoinRequests The caller's join requests, pending or denied (an approved one made them a member).
+	JoinRequests []JoinRequest `json:"joinRequests"`
+	Orgs         []struct {
 		// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
 		AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
 
@@ -687,7 +923,10 @@ type Me struct {
 		// Via `org` when the access comes from the organization role (an owner or manager acts as owner of every project), `project` when from a role in the project.
 		Via Via `json:"via"`
 	} `json:"projects"`
-	User User `json:"user"`
+
+	// SuggestedOrgs Organizations that verified the domain of the caller's verified address and let people at it join (policy auto) or ask to (request), which the caller is not a member of.
+	SuggestedOrgs []SuggestedOrg `json:"suggestedOrgs"`
+	User          User           `json:"user"`
 }
 
 // Member defines model for Member.
@@ -811,8 +1050,15 @@ type Problem struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -872,6 +1118,25 @@ type ProjectView struct {
 	Via Via `json:"via"`
 }
 
+// SuggestedOrg An organization the caller may join (POST /orgs/{orgId}/join) because it verified the domain of the caller's verified address.
+type SuggestedOrg struct {
+	Domain string `json:"domain"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id Id `json:"id"`
+
+	// JoinPolicy `auto`: people at the domain join at once; `request`: they ask and an approver decides; `off`: neither.
+	JoinPolicy JoinPolicy `json:"joinPolicy"`
+	Name       string     `json:"name"`
+
+	// RequestId The caller's pending request to join it.
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	RequestId *Id `json:"requestId,omitempty"`
+}
+
 // User defines model for User.
 type User struct {
 	Email string `json:"email"`
@@ -888,6 +1153,9 @@ type Via string
 
 // Cursor defines model for cursor.
 type Cursor = string
+
+// DomainName defines model for domainName.
+type DomainName = string
 
 // EmailPrefix defines model for emailPrefix.
 type EmailPrefix = string
@@ -913,6 +1181,19 @@ type OrgId = Id
 // Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
 type ProjectId = Id
 
+// RequestId An id this service issued (prefix, underscore, base32).
+//
+// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+type RequestId = Id
+
+// DomainCreated defines model for DomainCreated.
+type DomainCreated = Domain
+
+// DomainList defines model for DomainList.
+type DomainList struct {
+	Domains []Domain `json:"domains"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Status interface{} `json:"status"`
@@ -934,8 +1215,15 @@ type InternalError struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -945,6 +1233,18 @@ type InternalError struct {
 type InviteResults struct {
 	Results []InviteResult `json:"results"`
 }
+
+// JoinRequestPage defines model for JoinRequestPage.
+type JoinRequestPage struct {
+	NextCursor *string       `json:"nextCursor"`
+	Requests   []JoinRequest `json:"requests"`
+}
+
+// JoinRequested defines model for JoinRequested.
+type JoinRequested = JoinResult
+
+// Joined defines model for Joined.
+type Joined = JoinResult
 
 // OrgAccess The caller's effective role at one level and what it permits.
 type OrgAccess = Access
@@ -965,8 +1265,15 @@ type PayloadTooLarge struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -996,8 +1303,15 @@ type ServiceUnavailable struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -1024,8 +1338,15 @@ type UnauthorizedApplicationProblemPlusJSON struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -1047,11 +1368,41 @@ type UnsupportedMediaType struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+}
+
+// ApproveBody defines model for ApproveBody.
+type ApproveBody struct {
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// DomainBody defines model for DomainBody.
+type DomainBody struct {
+	// Domain A DNS name of two or more labels (ASCII; IDNs in their xn-- form), at most 253 characters; case and a trailing dot are ignored.
+	Domain string `json:"domain"`
+}
+
+// DomainEditBody defines model for DomainEditBody.
+type DomainEditBody struct {
+	// JoinPolicy `auto`: people at the domain join at once; `request`: they ask and an approver decides; `off`: neither.
+	JoinPolicy *JoinPolicy `json:"joinPolicy,omitempty"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
 }
 
 // EmptyBody defines model for EmptyBody.
@@ -1165,6 +1516,25 @@ type ListAuditParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// AddDomainJSONBody defines parameters for AddDomain.
+type AddDomainJSONBody struct {
+	// Domain A DNS name of two or more labels (ASCII; IDNs in their xn-- form), at most 253 characters; case and a trailing dot are ignored.
+	Domain string `json:"domain"`
+}
+
+// UpdateDomainJSONBody defines parameters for UpdateDomain.
+type UpdateDomainJSONBody struct {
+	// JoinPolicy `auto`: people at the domain join at once; `request`: they ask and an approver decides; `off`: neither.
+	JoinPolicy *JoinPolicy `json:"joinPolicy,omitempty"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// VerifyDomainJSONBody defines parameters for VerifyDomain.
+type VerifyDomainJSONBody = map[string]interface{}
+
 // ListInvitesParams defines parameters for ListInvites.
 type ListInvitesParams struct {
 	// Status Which open invites (default pending); failed are those whose mail was refused or bounced.
@@ -1215,6 +1585,28 @@ type UpdateInviteJSONBody struct {
 
 // ResendInviteJSONBody defines parameters for ResendInvite.
 type ResendInviteJSONBody = map[string]interface{}
+
+// JoinOrgJSONBody defines parameters for JoinOrg.
+type JoinOrgJSONBody = map[string]interface{}
+
+// ListJoinRequestsParams defines parameters for ListJoinRequests.
+type ListJoinRequestsParams struct {
+	// Limit Page size, 1–100 (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident. Any other cursor (garbled, truncated, forged, from another list, search or organization) is a 400 `invalid_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ApproveJoinRequestJSONBody defines parameters for ApproveJoinRequest.
+type ApproveJoinRequestJSONBody struct {
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// DenyJoinRequestJSONBody defines parameters for DenyJoinRequest.
+type DenyJoinRequestJSONBody = map[string]interface{}
 
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
@@ -1282,6 +1674,15 @@ type CreateOrgJSONRequestBody CreateOrgJSONBody
 // UpdateOrgJSONRequestBody defines body for UpdateOrg for application/json ContentType.
 type UpdateOrgJSONRequestBody UpdateOrgJSONBody
 
+// AddDomainJSONRequestBody defines body for AddDomain for application/json ContentType.
+type AddDomainJSONRequestBody AddDomainJSONBody
+
+// UpdateDomainJSONRequestBody defines body for UpdateDomain for application/json ContentType.
+type UpdateDomainJSONRequestBody UpdateDomainJSONBody
+
+// VerifyDomainJSONRequestBody defines body for VerifyDomain for application/json ContentType.
+type VerifyDomainJSONRequestBody = VerifyDomainJSONBody
+
 // CreateInvitesJSONRequestBody defines body for CreateInvites for application/json ContentType.
 type CreateInvitesJSONRequestBody CreateInvitesJSONBody
 
@@ -1290,6 +1691,15 @@ type UpdateInviteJSONRequestBody UpdateInviteJSONBody
 
 // ResendInviteJSONRequestBody defines body for ResendInvite for application/json ContentType.
 type ResendInviteJSONRequestBody = ResendInviteJSONBody
+
+// JoinOrgJSONRequestBody defines body for JoinOrg for application/json ContentType.
+type JoinOrgJSONRequestBody = JoinOrgJSONBody
+
+// ApproveJoinRequestJSONRequestBody defines body for ApproveJoinRequest for application/json ContentType.
+type ApproveJoinRequestJSONRequestBody ApproveJoinRequestJSONBody
+
+// DenyJoinRequestJSONRequestBody defines body for DenyJoinRequest for application/json ContentType.
+type DenyJoinRequestJSONRequestBody = DenyJoinRequestJSONBody
 
 // SetOrgRoleJSONRequestBody defines body for SetOrgRole for application/json ContentType.
 type SetOrgRoleJSONRequestBody SetOrgRoleJSONBody
@@ -1477,6 +1887,102 @@ type ClientInterface interface {
 	// Corresponds with GET /orgs/{orgId}/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, orgId OrgId, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListDomains The organization's domains, their records, join policies and roles (owners)
+	//
+	// Corresponds with GET /orgs/{orgId}/domains (the `ListDomains` operationId).
+	ListDomains(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDomainWithBody Add a domain: answers the DNS TXT record that proves control (owners)
+	//
+	// Adds the domain pending verification and answers the TXT record to
+	// publish: `_members-challenge.<domain>` with the value
+	// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+	// outlook.com, …, and their subdomains) are refused with 422
+	// `public_email_domain`; a domain another organization verified with 409
+	// `domain_claimed`. Needs `org:domains:manage` (owners).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+	AddDomainWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDomain Add a domain: answers the DNS TXT record that proves control (owners)
+	//
+	// Adds the domain pending verification and answers the TXT record to
+	// publish: `_members-challenge.<domain>` with the value
+	// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+	// outlook.com, …, and their subdomains) are refused with 422
+	// `public_email_domain`; a domain another organization verified with 409
+	// `domain_claimed`. Needs `org:domains:manage` (owners).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+	AddDomain(ctx context.Context, orgId OrgId, body AddDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveDomain Remove a domain and its claim (owners)
+	//
+	// Corresponds with DELETE /orgs/{orgId}/domains/{domain} (the `RemoveDomain` operationId).
+	RemoveDomain(ctx context.Context, orgId OrgId, domain DomainName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDomainWithBody Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+	//
+	// `auto`: people whose verified address is at the domain join at once
+	// with `orgRole` and `projects`; `request`: they ask and an approver
+	// decides; `off`: neither. A policy other than `off` needs a verified
+	// domain (409 `domain_not_verified`). The roles pass the same policy as
+	// invites.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+	UpdateDomainWithBody(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDomain Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+	//
+	// `auto`: people whose verified address is at the domain join at once
+	// with `orgRole` and `projects`; `request`: they ask and an approver
+	// decides; `off`: neither. A policy other than `off` needs a verified
+	// domain (409 `domain_not_verified`). The roles pass the same policy as
+	// invites.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+	UpdateDomain(ctx context.Context, orgId OrgId, domain DomainName, body UpdateDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyDomainWithBody Look the TXT record up; verified, the domain is the organization's alone (owners)
+	//
+	// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+	// and, when one of its values is the domain's, marks it verified and claims
+	// it: no other organization can verify it until it is removed (409
+	// `domain_claimed` to the loser of a race). A missing record or another value
+	// answers 422 `domain_verification_failed` (with the `record` to publish).
+	// Verification is a one-time proof of control: a verified domain stays
+	// verified; checking it again after the record was removed answers 422 and
+	// changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+	VerifyDomainWithBody(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyDomain Look the TXT record up; verified, the domain is the organization's alone (owners)
+	//
+	// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+	// and, when one of its values is the domain's, marks it verified and claims
+	// it: no other organization can verify it until it is removed (409
+	// `domain_claimed` to the loser of a race). A missing record or another value
+	// answers 422 `domain_verification_failed` (with the `record` to publish).
+	// Verification is a one-time proof of control: a verified domain stays
+	// verified; checking it again after the record was removed answers 422 and
+	// changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+	VerifyDomain(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListInvites Open invites: pending, expired, failed or all
 	//
 	// Corresponds with GET /orgs/{orgId}/invites (the `ListInvites` operationId).
@@ -1528,6 +2034,67 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /orgs/{orgId}/invites/{inviteId}/resend (the `ResendInvite` operationId).
 	ResendInvite(ctx context.Context, orgId OrgId, inviteId InviteId, body ResendInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// JoinOrgWithBody Join through the verified domain of the caller's address
+	//
+	// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+	// with join policy `auto` the caller becomes a member at once (200,
+	// `status` `joined`; `member` when they already were); with `request` a
+	// join request is created (202, `status` `requested`; asking again answers
+	// the same pending request). Anything else answers 404 `org_not_found`,
+	// like an unknown organization.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+	JoinOrgWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// JoinOrg Join through the verified domain of the caller's address
+	//
+	// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+	// with join policy `auto` the caller becomes a member at once (200,
+	// `status` `joined`; `member` when they already were); with `request` a
+	// join request is created (202, `status` `requested`; asking again answers
+	// the same pending request). Anything else answers 404 `org_not_found`,
+	// like an unknown organization.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+	JoinOrg(ctx context.Context, orgId OrgId, body JoinOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListJoinRequests Pending join requests, oldest first, paged (owners and managers)
+	//
+	// Corresponds with GET /orgs/{orgId}/join-requests (the `ListJoinRequests` operationId).
+	ListJoinRequests(ctx context.Context, orgId OrgId, params *ListJoinRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveJoinRequestWithBody Approve a join request, with roles the approver may grant; mails the requester
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+	ApproveJoinRequestWithBody(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveJoinRequest Approve a join request, with roles the approver may grant; mails the requester
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+	ApproveJoinRequest(ctx context.Context, orgId OrgId, requestId RequestId, body ApproveJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DenyJoinRequestWithBody Deny a join request
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+	DenyJoinRequestWithBody(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DenyJoinRequest Deny a join request
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+	DenyJoinRequest(ctx context.Context, orgId OrgId, requestId RequestId, body DenyJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMembers Organization members, paged; ?email= searches by address prefix
 	//
@@ -1837,6 +2404,182 @@ func (c *Client) ListAudit(ctx context.Context, orgId OrgId, params *ListAuditPa
 	return c.Client.Do(req)
 }
 
+// ListDomains The organization's domains, their records, join policies and roles (owners)
+//
+// Corresponds with GET /orgs/{orgId}/domains (the `ListDomains` operationId).
+func (c *Client) ListDomains(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDomainsRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDomainWithBody Add a domain: answers the DNS TXT record that proves control (owners)
+//
+// Adds the domain pending verification and answers the TXT record to
+// publish: `_members-challenge.<domain>` with the value
+// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+// outlook.com, …, and their subdomains) are refused with 422
+// `public_email_domain`; a domain another organization verified with 409
+// `domain_claimed`. Needs `org:domains:manage` (owners).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+func (c *Client) AddDomainWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDomainRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDomain Add a domain: answers the DNS TXT record that proves control (owners)
+//
+// Adds the domain pending verification and answers the TXT record to
+// publish: `_members-challenge.<domain>` with the value
+// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+// outlook.com, …, and their subdomains) are refused with 422
+// `public_email_domain`; a domain another organization verified with 409
+// `domain_claimed`. Needs `org:domains:manage` (owners).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+func (c *Client) AddDomain(ctx context.Context, orgId OrgId, body AddDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDomainRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveDomain Remove a domain and its claim (owners)
+//
+// Corresponds with DELETE /orgs/{orgId}/domains/{domain} (the `RemoveDomain` operationId).
+func (c *Client) RemoveDomain(ctx context.Context, orgId OrgId, domain DomainName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveDomainRequest(c.Server, orgId, domain)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDomainWithBody Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+//
+// `auto`: people whose verified address is at the domain join at once
+// with `orgRole` and `projects`; `request`: they ask and an approver
+// decides; `off`: neither. A policy other than `off` needs a verified
+// domain (409 `domain_not_verified`). The roles pass the same policy as
+// invites.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+func (c *Client) UpdateDomainWithBody(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDomainRequestWithBody(c.Server, orgId, domain, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDomain Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+//
+// `auto`: people whose verified address is at the domain join at once
+// with `orgRole` and `projects`; `request`: they ask and an approver
+// decides; `off`: neither. A policy other than `off` needs a verified
+// domain (409 `domain_not_verified`). The roles pass the same policy as
+// invites.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+func (c *Client) UpdateDomain(ctx context.Context, orgId OrgId, domain DomainName, body UpdateDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDomainRequest(c.Server, orgId, domain, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyDomainWithBody Look the TXT record up; verified, the domain is the organization's alone (owners)
+//
+// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+// and, when one of its values is the domain's, marks it verified and claims
+// it: no other organization can verify it until it is removed (409
+// `domain_claimed` to the loser of a race). A missing record or another value
+// answers 422 `domain_verification_failed` (with the `record` to publish).
+// Verification is a one-time proof of control: a verified domain stays
+// verified; checking it again after the record was removed answers 422 and
+// changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+func (c *Client) VerifyDomainWithBody(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyDomainRequestWithBody(c.Server, orgId, domain, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyDomain Look the TXT record up; verified, the domain is the organization's alone (owners)
+//
+// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+// and, when one of its values is the domain's, marks it verified and claims
+// it: no other organization can verify it until it is removed (409
+// `domain_claimed` to the loser of a race). A missing record or another value
+// answers 422 `domain_verification_failed` (with the `record` to publish).
+// Verification is a one-time proof of control: a verified domain stays
+// verified; checking it again after the record was removed answers 422 and
+// changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+func (c *Client) VerifyDomain(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyDomainRequest(c.Server, orgId, domain, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListInvites Open invites: pending, expired, failed or all
 //
 // Corresponds with GET /orgs/{orgId}/invites (the `ListInvites` operationId).
@@ -1959,6 +2702,137 @@ func (c *Client) ResendInviteWithBody(ctx context.Context, orgId OrgId, inviteId
 // Corresponds with POST /orgs/{orgId}/invites/{inviteId}/resend (the `ResendInvite` operationId).
 func (c *Client) ResendInvite(ctx context.Context, orgId OrgId, inviteId InviteId, body ResendInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResendInviteRequest(c.Server, orgId, inviteId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// JoinOrgWithBody Join through the verified domain of the caller's address
+//
+// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+// with join policy `auto` the caller becomes a member at once (200,
+// `status` `joined`; `member` when they already were); with `request` a
+// join request is created (202, `status` `requested`; asking again answers
+// the same pending request). Anything else answers 404 `org_not_found`,
+// like an unknown organization.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+func (c *Client) JoinOrgWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewJoinOrgRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// JoinOrg Join through the verified domain of the caller's address
+//
+// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+// with join policy `auto` the caller becomes a member at once (200,
+// `status` `joined`; `member` when they already were); with `request` a
+// join request is created (202, `status` `requested`; asking again answers
+// the same pending request). Anything else answers 404 `org_not_found`,
+// like an unknown organization.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+func (c *Client) JoinOrg(ctx context.Context, orgId OrgId, body JoinOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewJoinOrgRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListJoinRequests Pending join requests, oldest first, paged (owners and managers)
+//
+// Corresponds with GET /orgs/{orgId}/join-requests (the `ListJoinRequests` operationId).
+func (c *Client) ListJoinRequests(ctx context.Context, orgId OrgId, params *ListJoinRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListJoinRequestsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveJoinRequestWithBody Approve a join request, with roles the approver may grant; mails the requester
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+func (c *Client) ApproveJoinRequestWithBody(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveJoinRequestRequestWithBody(c.Server, orgId, requestId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveJoinRequest Approve a join request, with roles the approver may grant; mails the requester
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+func (c *Client) ApproveJoinRequest(ctx context.Context, orgId OrgId, requestId RequestId, body ApproveJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveJoinRequestRequest(c.Server, orgId, requestId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DenyJoinRequestWithBody Deny a join request
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+func (c *Client) DenyJoinRequestWithBody(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDenyJoinRequestRequestWithBody(c.Server, orgId, requestId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DenyJoinRequest Deny a join request
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+func (c *Client) DenyJoinRequest(ctx context.Context, orgId OrgId, requestId RequestId, body DenyJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDenyJoinRequestRequest(c.Server, orgId, requestId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2525,6 +3399,236 @@ func NewListAuditRequest(server string, orgId OrgId, params *ListAuditParams) (*
 	return req, nil
 }
 
+// NewListDomainsRequest constructs an http.Request for the ListDomains method
+func NewListDomainsRequest(server string, orgId OrgId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/domains", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddDomainRequest calls the generic AddDomain builder with application/json body
+func NewAddDomainRequest(server string, orgId OrgId, body AddDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddDomainRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewAddDomainRequestWithBody constructs an http.Request for the AddDomain method, with any body, and a specified content type
+func NewAddDomainRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/domains", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveDomainRequest constructs an http.Request for the RemoveDomain method
+func NewRemoveDomainRequest(server string, orgId OrgId, domain DomainName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/domains/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateDomainRequest calls the generic UpdateDomain builder with application/json body
+func NewUpdateDomainRequest(server string, orgId OrgId, domain DomainName, body UpdateDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateDomainRequestWithBody(server, orgId, domain, "application/json", bodyReader)
+}
+
+// NewUpdateDomainRequestWithBody constructs an http.Request for the UpdateDomain method, with any body, and a specified content type
+func NewUpdateDomainRequestWithBody(server string, orgId OrgId, domain DomainName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/domains/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyDomainRequest calls the generic VerifyDomain builder with application/json body
+func NewVerifyDomainRequest(server string, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyDomainRequestWithBody(server, orgId, domain, "application/json", bodyReader)
+}
+
+// NewVerifyDomainRequestWithBody constructs an http.Request for the VerifyDomain method, with any body, and a specified content type
+func NewVerifyDomainRequestWithBody(server string, orgId OrgId, domain DomainName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/domains/%s/verify", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListInvitesRequest constructs an http.Request for the ListInvites method
 func NewListInvitesRequest(server string, orgId OrgId, params *ListInvitesParams) (*http.Request, error) {
 	var err error
@@ -2787,6 +3891,234 @@ func NewResendInviteRequestWithBody(server string, orgId OrgId, inviteId InviteI
 	}
 
 	operationPath := fmt.Sprintf("/orgs/%s/invites/%s/resend", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewJoinOrgRequest calls the generic JoinOrg builder with application/json body
+func NewJoinOrgRequest(server string, orgId OrgId, body JoinOrgJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewJoinOrgRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewJoinOrgRequestWithBody constructs an http.Request for the JoinOrg method, with any body, and a specified content type
+func NewJoinOrgRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/join", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListJoinRequestsRequest constructs an http.Request for the ListJoinRequests method
+func NewListJoinRequestsRequest(server string, orgId OrgId, params *ListJoinRequestsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/join-requests", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApproveJoinRequestRequest calls the generic ApproveJoinRequest builder with application/json body
+func NewApproveJoinRequestRequest(server string, orgId OrgId, requestId RequestId, body ApproveJoinRequestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApproveJoinRequestRequestWithBody(server, orgId, requestId, "application/json", bodyReader)
+}
+
+// NewApproveJoinRequestRequestWithBody constructs an http.Request for the ApproveJoinRequest method, with any body, and a specified content type
+func NewApproveJoinRequestRequestWithBody(server string, orgId OrgId, requestId RequestId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "requestId", requestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/join-requests/%s/approve", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDenyJoinRequestRequest calls the generic DenyJoinRequest builder with application/json body
+func NewDenyJoinRequestRequest(server string, orgId OrgId, requestId RequestId, body DenyJoinRequestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDenyJoinRequestRequestWithBody(server, orgId, requestId, "application/json", bodyReader)
+}
+
+// NewDenyJoinRequestRequestWithBody constructs an http.Request for the DenyJoinRequest method, with any body, and a specified content type
+func NewDenyJoinRequestRequestWithBody(server string, orgId OrgId, requestId RequestId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "requestId", requestId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/join-requests/%s/deny", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3466,6 +4798,106 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /orgs/{orgId}/audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, orgId OrgId, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
 
+	// ListDomainsWithResponse The organization's domains, their records, join policies and roles (owners)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/domains (the `ListDomains` operationId).
+	ListDomainsWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListDomainsResponse, error)
+
+	// AddDomainWithBodyWithResponse Add a domain: answers the DNS TXT record that proves control (owners)
+	//
+	// Adds the domain pending verification and answers the TXT record to
+	// publish: `_members-challenge.<domain>` with the value
+	// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+	// outlook.com, …, and their subdomains) are refused with 422
+	// `public_email_domain`; a domain another organization verified with 409
+	// `domain_claimed`. Needs `org:domains:manage` (owners).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+	AddDomainWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDomainResponse, error)
+
+	// AddDomainWithResponse Add a domain: answers the DNS TXT record that proves control (owners)
+	//
+	// Adds the domain pending verification and answers the TXT record to
+	// publish: `_members-challenge.<domain>` with the value
+	// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+	// outlook.com, …, and their subdomains) are refused with 422
+	// `public_email_domain`; a domain another organization verified with 409
+	// `domain_claimed`. Needs `org:domains:manage` (owners).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+	AddDomainWithResponse(ctx context.Context, orgId OrgId, body AddDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDomainResponse, error)
+
+	// RemoveDomainWithResponse Remove a domain and its claim (owners)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /orgs/{orgId}/domains/{domain} (the `RemoveDomain` operationId).
+	RemoveDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, reqEditors ...RequestEditorFn) (*RemoveDomainResponse, error)
+
+	// UpdateDomainWithBodyWithResponse Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+	//
+	// `auto`: people whose verified address is at the domain join at once
+	// with `orgRole` and `projects`; `request`: they ask and an approver
+	// decides; `off`: neither. A policy other than `off` needs a verified
+	// domain (409 `domain_not_verified`). The roles pass the same policy as
+	// invites.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+	UpdateDomainWithBodyWithResponse(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDomainResponse, error)
+
+	// UpdateDomainWithResponse Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+	//
+	// `auto`: people whose verified address is at the domain join at once
+	// with `orgRole` and `projects`; `request`: they ask and an approver
+	// decides; `off`: neither. A policy other than `off` needs a verified
+	// domain (409 `domain_not_verified`). The roles pass the same policy as
+	// invites.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+	UpdateDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, body UpdateDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDomainResponse, error)
+
+	// VerifyDomainWithBodyWithResponse Look the TXT record up; verified, the domain is the organization's alone (owners)
+	//
+	// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+	// and, when one of its values is the domain's, marks it verified and claims
+	// it: no other organization can verify it until it is removed (409
+	// `domain_claimed` to the loser of a race). A missing record or another value
+	// answers 422 `domain_verification_failed` (with the `record` to publish).
+	// Verification is a one-time proof of control: a verified domain stays
+	// verified; checking it again after the record was removed answers 422 and
+	// changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+	VerifyDomainWithBodyWithResponse(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyDomainResponse, error)
+
+	// VerifyDomainWithResponse Look the TXT record up; verified, the domain is the organization's alone (owners)
+	//
+	// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+	// and, when one of its values is the domain's, marks it verified and claims
+	// it: no other organization can verify it until it is removed (409
+	// `domain_claimed` to the loser of a race). A missing record or another value
+	// answers 422 `domain_verification_failed` (with the `record` to publish).
+	// Verification is a one-time proof of control: a verified domain stays
+	// verified; checking it again after the record was removed answers 422 and
+	// changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+	VerifyDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDomainResponse, error)
+
 	// ListInvitesWithResponse Open invites: pending, expired, failed or all
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3521,6 +4953,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /orgs/{orgId}/invites/{inviteId}/resend (the `ResendInvite` operationId).
 	ResendInviteWithResponse(ctx context.Context, orgId OrgId, inviteId InviteId, body ResendInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*ResendInviteResponse, error)
+
+	// JoinOrgWithBodyWithResponse Join through the verified domain of the caller's address
+	//
+	// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+	// with join policy `auto` the caller becomes a member at once (200,
+	// `status` `joined`; `member` when they already were); with `request` a
+	// join request is created (202, `status` `requested`; asking again answers
+	// the same pending request). Anything else answers 404 `org_not_found`,
+	// like an unknown organization.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+	JoinOrgWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*JoinOrgResponse, error)
+
+	// JoinOrgWithResponse Join through the verified domain of the caller's address
+	//
+	// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+	// with join policy `auto` the caller becomes a member at once (200,
+	// `status` `joined`; `member` when they already were); with `request` a
+	// join request is created (202, `status` `requested`; asking again answers
+	// the same pending request). Anything else answers 404 `org_not_found`,
+	// like an unknown organization.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+	JoinOrgWithResponse(ctx context.Context, orgId OrgId, body JoinOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*JoinOrgResponse, error)
+
+	// ListJoinRequestsWithResponse Pending join requests, oldest first, paged (owners and managers)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/join-requests (the `ListJoinRequests` operationId).
+	ListJoinRequestsWithResponse(ctx context.Context, orgId OrgId, params *ListJoinRequestsParams, reqEditors ...RequestEditorFn) (*ListJoinRequestsResponse, error)
+
+	// ApproveJoinRequestWithBodyWithResponse Approve a join request, with roles the approver may grant; mails the requester
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+	ApproveJoinRequestWithBodyWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveJoinRequestResponse, error)
+
+	// ApproveJoinRequestWithResponse Approve a join request, with roles the approver may grant; mails the requester
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+	ApproveJoinRequestWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, body ApproveJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveJoinRequestResponse, error)
+
+	// DenyJoinRequestWithBodyWithResponse Deny a join request
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+	DenyJoinRequestWithBodyWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DenyJoinRequestResponse, error)
+
+	// DenyJoinRequestWithResponse Deny a join request
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+	DenyJoinRequestWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, body DenyJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*DenyJoinRequestResponse, error)
 
 	// ListMembersWithResponse Organization members, paged; ?email= searches by address prefix
 	//
@@ -3676,8 +5171,15 @@ type AcceptInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -3702,8 +5204,15 @@ type AcceptInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -3724,8 +5233,15 @@ type AcceptInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -3746,8 +5262,15 @@ type AcceptInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -3768,8 +5291,15 @@ type AcceptInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -3807,8 +5337,15 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -3842,8 +5379,15 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -3867,8 +5411,15 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -3892,8 +5443,15 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -3917,8 +5475,15 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON410() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4001,8 +5566,15 @@ type PreviewInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4023,8 +5595,15 @@ type PreviewInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4045,8 +5624,15 @@ type PreviewInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4084,8 +5670,15 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4109,8 +5702,15 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4134,8 +5734,15 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON410() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4222,8 +5829,15 @@ type GetMeResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4244,8 +5858,15 @@ type GetMeResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4289,8 +5910,15 @@ func (r GetMeResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4314,8 +5942,15 @@ func (r GetMeResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4393,8 +6028,15 @@ type CreateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4419,8 +6061,15 @@ type CreateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4441,8 +6090,15 @@ type CreateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4467,8 +6123,15 @@ type CreateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4504,8 +6167,15 @@ func (r CreateOrgResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4539,8 +6209,15 @@ func (r CreateOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4564,8 +6241,15 @@ func (r CreateOrgResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4599,8 +6283,15 @@ func (r CreateOrgResponse) GetApplicationproblemJSON429() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4677,8 +6368,15 @@ type GetOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4699,8 +6397,15 @@ type GetOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4744,8 +6449,15 @@ func (r GetOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4769,8 +6481,15 @@ func (r GetOrgResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4843,8 +6562,15 @@ type UpdateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4869,8 +6595,15 @@ type UpdateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4891,8 +6624,15 @@ type UpdateOrgResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -4930,8 +6670,15 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4965,8 +6712,15 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -4990,8 +6744,15 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5078,8 +6839,15 @@ type GetOrgAccessResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5123,8 +6891,15 @@ func (r GetOrgAccessResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5197,8 +6972,15 @@ type ListAuditResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5223,8 +7005,15 @@ type ListAuditResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5245,8 +7034,15 @@ type ListAuditResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5280,8 +7076,15 @@ func (r ListAuditResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5315,8 +7118,15 @@ func (r ListAuditResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5340,8 +7150,15 @@ func (r ListAuditResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5388,6 +7205,1519 @@ func (r ListAuditResponse) ContentType() string {
 	return ""
 }
 
+// ListDomainsResponse503Headers the declared response headers of an HTTP 503 response for ListDomains
+type ListDomainsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListDomainsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListDomainsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDomainsResponse) GetJSON200() *DomainList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDomainsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListDomainsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListDomainsResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListDomainsResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListDomainsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListDomainsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDomainsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDomainsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDomainsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDomainsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddDomainResponse503Headers the declared response headers of an HTTP 503 response for AddDomain
+type AddDomainResponse503Headers struct {
+	RetryAfter *int
+}
+
+type AddDomainResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DomainCreated
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddDomainResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddDomainResponse) GetJSON201() *DomainCreated {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddDomainResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON422() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddDomainResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddDomainResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddDomainResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddDomainResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveDomainResponse503Headers the declared response headers of an HTTP 503 response for RemoveDomain
+type RemoveDomainResponse503Headers struct {
+	RetryAfter *int
+}
+
+type RemoveDomainResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RemoveDomainResponse503Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveDomainResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemoveDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RemoveDomainResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemoveDomainResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RemoveDomainResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RemoveDomainResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveDomainResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveDomainResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveDomainResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateDomainResponse503Headers the declared response headers of an HTTP 503 response for UpdateDomain
+type UpdateDomainResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateDomainResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateDomainResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateDomainResponse) GetJSON200() *Domain {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateDomainResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateDomainResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateDomainResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateDomainResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateDomainResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyDomainResponse503Headers the declared response headers of an HTTP 503 response for VerifyDomain
+type VerifyDomainResponse503Headers struct {
+	RetryAfter *int
+}
+
+type VerifyDomainResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *VerifyDomainResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyDomainResponse) GetJSON200() *Domain {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyDomainResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON422() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r VerifyDomainResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyDomainResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyDomainResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyDomainResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListInvitesResponse503Headers the declared response headers of an HTTP 503 response for ListInvites
 type ListInvitesResponse503Headers struct {
 	RetryAfter *int
@@ -5414,8 +8744,15 @@ type ListInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5440,8 +8777,15 @@ type ListInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5462,8 +8806,15 @@ type ListInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5497,8 +8848,15 @@ func (r ListInvitesResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5532,8 +8890,15 @@ func (r ListInvitesResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5557,8 +8922,15 @@ func (r ListInvitesResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5636,8 +9008,15 @@ type CreateInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5662,8 +9041,15 @@ type CreateInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5684,8 +9070,15 @@ type CreateInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5710,8 +9103,15 @@ type CreateInvitesResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5747,8 +9147,15 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5782,8 +9189,15 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5807,8 +9221,15 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5842,8 +9263,15 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON429() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -5918,8 +9346,15 @@ type RevokeInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5940,8 +9375,15 @@ type RevokeInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -5962,8 +9404,15 @@ type RevokeInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6002,8 +9451,15 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6027,8 +9483,15 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6052,8 +9515,15 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6126,8 +9596,15 @@ type UpdateInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6152,8 +9629,15 @@ type UpdateInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6174,8 +9658,15 @@ type UpdateInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6196,8 +9687,15 @@ type UpdateInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6235,8 +9733,15 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6270,8 +9775,15 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6295,8 +9807,15 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6320,8 +9839,15 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6409,8 +9935,15 @@ type ResendInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6435,8 +9968,15 @@ type ResendInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6457,8 +9997,15 @@ type ResendInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6479,8 +10026,15 @@ type ResendInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6505,8 +10059,15 @@ type ResendInviteResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6542,8 +10103,15 @@ func (r ResendInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6577,8 +10145,15 @@ func (r ResendInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6602,8 +10177,15 @@ func (r ResendInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6627,8 +10209,15 @@ func (r ResendInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6662,8 +10251,15 @@ func (r ResendInviteResponse) GetApplicationproblemJSON429() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6710,6 +10306,1335 @@ func (r ResendInviteResponse) ContentType() string {
 	return ""
 }
 
+// JoinOrgResponse503Headers the declared response headers of an HTTP 503 response for JoinOrg
+type JoinOrgResponse503Headers struct {
+	RetryAfter *int
+}
+
+type JoinOrgResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Joined
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *JoinRequested
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *JoinOrgResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r JoinOrgResponse) GetJSON200() *Joined {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r JoinOrgResponse) GetJSON202() *JoinRequested {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r JoinOrgResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON429() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r JoinOrgResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r JoinOrgResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r JoinOrgResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r JoinOrgResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r JoinOrgResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListJoinRequestsResponse503Headers the declared response headers of an HTTP 503 response for ListJoinRequests
+type ListJoinRequestsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListJoinRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JoinRequestPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListJoinRequestsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListJoinRequestsResponse) GetJSON200() *JoinRequestPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListJoinRequestsResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListJoinRequestsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListJoinRequestsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListJoinRequestsResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListJoinRequestsResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListJoinRequestsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListJoinRequestsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListJoinRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListJoinRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListJoinRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListJoinRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApproveJoinRequestResponse503Headers the declared response headers of an HTTP 503 response for ApproveJoinRequest
+type ApproveJoinRequestResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ApproveJoinRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JoinRequest
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ApproveJoinRequestResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveJoinRequestResponse) GetJSON200() *JoinRequest {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApproveJoinRequestResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ApproveJoinRequestResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveJoinRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveJoinRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveJoinRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveJoinRequestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DenyJoinRequestResponse503Headers the declared response headers of an HTTP 503 response for DenyJoinRequest
+type DenyJoinRequestResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DenyJoinRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JoinRequest
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DenyJoinRequestResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DenyJoinRequestResponse) GetJSON200() *JoinRequest {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DenyJoinRequestResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DenyJoinRequestResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DenyJoinRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DenyJoinRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DenyJoinRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DenyJoinRequestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMembersResponse503Headers the declared response headers of an HTTP 503 response for ListMembers
 type ListMembersResponse503Headers struct {
 	RetryAfter *int
@@ -6736,8 +11661,15 @@ type ListMembersResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6762,8 +11694,15 @@ type ListMembersResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6784,8 +11723,15 @@ type ListMembersResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6819,8 +11765,15 @@ func (r ListMembersResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6854,8 +11807,15 @@ func (r ListMembersResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6879,8 +11839,15 @@ func (r ListMembersResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -6955,8 +11922,15 @@ type RemoveMemberResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6977,8 +11951,15 @@ type RemoveMemberResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -6999,8 +11980,15 @@ type RemoveMemberResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7039,8 +12027,15 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7064,8 +12059,15 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7089,8 +12091,15 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7163,8 +12172,15 @@ type SetOrgRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7189,8 +12205,15 @@ type SetOrgRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7211,8 +12234,15 @@ type SetOrgRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7233,8 +12263,15 @@ type SetOrgRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7272,8 +12309,15 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7307,8 +12351,15 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7332,8 +12383,15 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7357,8 +12415,15 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7445,8 +12510,15 @@ type ListProjectsResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7490,8 +12562,15 @@ func (r ListProjectsResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7564,8 +12643,15 @@ type CreateProjectResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7590,8 +12676,15 @@ type CreateProjectResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7612,8 +12705,15 @@ type CreateProjectResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7634,8 +12734,15 @@ type CreateProjectResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7673,8 +12780,15 @@ func (r CreateProjectResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7708,8 +12822,15 @@ func (r CreateProjectResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7733,8 +12854,15 @@ func (r CreateProjectResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7758,8 +12886,15 @@ func (r CreateProjectResponse) GetApplicationproblemJSON409() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7846,8 +12981,15 @@ type GetProjectAccessResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7891,8 +13033,15 @@ func (r GetProjectAccessResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -7965,8 +13114,15 @@ type ListProjectMembersResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -7991,8 +13147,15 @@ type ListProjectMembersResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8013,8 +13176,15 @@ type ListProjectMembersResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8048,8 +13218,15 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8083,8 +13260,15 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8108,8 +13292,15 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8184,8 +13375,15 @@ type RemoveProjectMemberResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8206,8 +13404,15 @@ type RemoveProjectMemberResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8246,8 +13451,15 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8271,8 +13483,15 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8345,8 +13564,15 @@ type SetProjectRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8371,8 +13597,15 @@ type SetProjectRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8393,8 +13626,15 @@ type SetProjectRoleResponse struct {
 
 		// OrgName invite_expired only.
 		OrgName *string `json:"orgName,omitempty"`
-		Status  int     `json:"status"`
-		Title   string  `json:"title"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
@@ -8432,8 +13672,15 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON400() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8467,8 +13714,15 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON403() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8492,8 +13746,15 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON404() *struct {
 
 	// OrgName invite_expired only.
 	OrgName *string `json:"orgName,omitempty"`
-	Status  int     `json:"status"`
-	Title   string  `json:"title"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
@@ -8741,6 +14002,154 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, orgId O
 	return ParseListAuditResponse(rsp)
 }
 
+// ListDomainsWithResponse The organization's domains, their records, join policies and roles (owners)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/domains (the `ListDomains` operationId).
+func (c *ClientWithResponses) ListDomainsWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListDomainsResponse, error) {
+	rsp, err := c.ListDomains(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDomainsResponse(rsp)
+}
+
+// AddDomainWithBodyWithResponse Add a domain: answers the DNS TXT record that proves control (owners)
+//
+// Adds the domain pending verification and answers the TXT record to
+// publish: `_members-challenge.<domain>` with the value
+// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+// outlook.com, …, and their subdomains) are refused with 422
+// `public_email_domain`; a domain another organization verified with 409
+// `domain_claimed`. Needs `org:domains:manage` (owners).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+func (c *ClientWithResponses) AddDomainWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDomainResponse, error) {
+	rsp, err := c.AddDomainWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDomainResponse(rsp)
+}
+
+// AddDomainWithResponse Add a domain: answers the DNS TXT record that proves control (owners)
+//
+// Adds the domain pending verification and answers the TXT record to
+// publish: `_members-challenge.<domain>` with the value
+// `members-verify=<random>`. Public mail providers' domains (gmail.com,
+// outlook.com, …, and their subdomains) are refused with 422
+// `public_email_domain`; a domain another organization verified with 409
+// `domain_claimed`. Needs `org:domains:manage` (owners).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/domains (the `AddDomain` operationId).
+func (c *ClientWithResponses) AddDomainWithResponse(ctx context.Context, orgId OrgId, body AddDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDomainResponse, error) {
+	rsp, err := c.AddDomain(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDomainResponse(rsp)
+}
+
+// RemoveDomainWithResponse Remove a domain and its claim (owners)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /orgs/{orgId}/domains/{domain} (the `RemoveDomain` operationId).
+func (c *ClientWithResponses) RemoveDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, reqEditors ...RequestEditorFn) (*RemoveDomainResponse, error) {
+	rsp, err := c.RemoveDomain(ctx, orgId, domain, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveDomainResponse(rsp)
+}
+
+// UpdateDomainWithBodyWithResponse Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+//
+// `auto`: people whose verified address is at the domain join at once
+// with `orgRole` and `projects`; `request`: they ask and an approver
+// decides; `off`: neither. A policy other than `off` needs a verified
+// domain (409 `domain_not_verified`). The roles pass the same policy as
+// invites.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+func (c *ClientWithResponses) UpdateDomainWithBodyWithResponse(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDomainResponse, error) {
+	rsp, err := c.UpdateDomainWithBody(ctx, orgId, domain, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDomainResponse(rsp)
+}
+
+// UpdateDomainWithResponse Set the join policy (`auto`, `request`, `off`) and the roles joining gives (owners)
+//
+// `auto`: people whose verified address is at the domain join at once
+// with `orgRole` and `projects`; `request`: they ask and an approver
+// decides; `off`: neither. A policy other than `off` needs a verified
+// domain (409 `domain_not_verified`). The roles pass the same policy as
+// invites.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /orgs/{orgId}/domains/{domain} (the `UpdateDomain` operationId).
+func (c *ClientWithResponses) UpdateDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, body UpdateDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDomainResponse, error) {
+	rsp, err := c.UpdateDomain(ctx, orgId, domain, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDomainResponse(rsp)
+}
+
+// VerifyDomainWithBodyWithResponse Look the TXT record up; verified, the domain is the organization's alone (owners)
+//
+// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+// and, when one of its values is the domain's, marks it verified and claims
+// it: no other organization can verify it until it is removed (409
+// `domain_claimed` to the loser of a race). A missing record or another value
+// answers 422 `domain_verification_failed` (with the `record` to publish).
+// Verification is a one-time proof of control: a verified domain stays
+// verified; checking it again after the record was removed answers 422 and
+// changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+func (c *ClientWithResponses) VerifyDomainWithBodyWithResponse(ctx context.Context, orgId OrgId, domain DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyDomainResponse, error) {
+	rsp, err := c.VerifyDomainWithBody(ctx, orgId, domain, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyDomainResponse(rsp)
+}
+
+// VerifyDomainWithResponse Look the TXT record up; verified, the domain is the organization's alone (owners)
+//
+// Resolves the domain's TXT record (the service's resolver, `DNS_RESOLVER`)
+// and, when one of its values is the domain's, marks it verified and claims
+// it: no other organization can verify it until it is removed (409
+// `domain_claimed` to the loser of a race). A missing record or another value
+// answers 422 `domain_verification_failed` (with the `record` to publish).
+// Verification is a one-time proof of control: a verified domain stays
+// verified; checking it again after the record was removed answers 422 and
+// changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
+func (c *ClientWithResponses) VerifyDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDomainResponse, error) {
+	rsp, err := c.VerifyDomain(ctx, orgId, domain, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyDomainResponse(rsp)
+}
+
 // ListInvitesWithResponse Open invites: pending, expired, failed or all
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8843,6 +14252,111 @@ func (c *ClientWithResponses) ResendInviteWithResponse(ctx context.Context, orgI
 		return nil, err
 	}
 	return ParseResendInviteResponse(rsp)
+}
+
+// JoinOrgWithBodyWithResponse Join through the verified domain of the caller's address
+//
+// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+// with join policy `auto` the caller becomes a member at once (200,
+// `status` `joined`; `member` when they already were); with `request` a
+// join request is created (202, `status` `requested`; asking again answers
+// the same pending request). Anything else answers 404 `org_not_found`,
+// like an unknown organization.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+func (c *ClientWithResponses) JoinOrgWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*JoinOrgResponse, error) {
+	rsp, err := c.JoinOrgWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJoinOrgResponse(rsp)
+}
+
+// JoinOrgWithResponse Join through the verified domain of the caller's address
+//
+// For an organization listed in the caller's `suggestedOrgs` (GET /me):
+// with join policy `auto` the caller becomes a member at once (200,
+// `status` `joined`; `member` when they already were); with `request` a
+// join request is created (202, `status` `requested`; asking again answers
+// the same pending request). Anything else answers 404 `org_not_found`,
+// like an unknown organization.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/join (the `JoinOrg` operationId).
+func (c *ClientWithResponses) JoinOrgWithResponse(ctx context.Context, orgId OrgId, body JoinOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*JoinOrgResponse, error) {
+	rsp, err := c.JoinOrg(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJoinOrgResponse(rsp)
+}
+
+// ListJoinRequestsWithResponse Pending join requests, oldest first, paged (owners and managers)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/join-requests (the `ListJoinRequests` operationId).
+func (c *ClientWithResponses) ListJoinRequestsWithResponse(ctx context.Context, orgId OrgId, params *ListJoinRequestsParams, reqEditors ...RequestEditorFn) (*ListJoinRequestsResponse, error) {
+	rsp, err := c.ListJoinRequests(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListJoinRequestsResponse(rsp)
+}
+
+// ApproveJoinRequestWithBodyWithResponse Approve a join request, with roles the approver may grant; mails the requester
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+func (c *ClientWithResponses) ApproveJoinRequestWithBodyWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveJoinRequestResponse, error) {
+	rsp, err := c.ApproveJoinRequestWithBody(ctx, orgId, requestId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveJoinRequestResponse(rsp)
+}
+
+// ApproveJoinRequestWithResponse Approve a join request, with roles the approver may grant; mails the requester
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/approve (the `ApproveJoinRequest` operationId).
+func (c *ClientWithResponses) ApproveJoinRequestWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, body ApproveJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveJoinRequestResponse, error) {
+	rsp, err := c.ApproveJoinRequest(ctx, orgId, requestId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveJoinRequestResponse(rsp)
+}
+
+// DenyJoinRequestWithBodyWithResponse Deny a join request
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+func (c *ClientWithResponses) DenyJoinRequestWithBodyWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DenyJoinRequestResponse, error) {
+	rsp, err := c.DenyJoinRequestWithBody(ctx, orgId, requestId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDenyJoinRequestResponse(rsp)
+}
+
+// DenyJoinRequestWithResponse Deny a join request
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/join-requests/{requestId}/deny (the `DenyJoinRequest` operationId).
+func (c *ClientWithResponses) DenyJoinRequestWithResponse(ctx context.Context, orgId OrgId, requestId RequestId, body DenyJoinRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*DenyJoinRequestResponse, error) {
+	rsp, err := c.DenyJoinRequest(ctx, orgId, requestId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDenyJoinRequestResponse(rsp)
 }
 
 // ListMembersWithResponse Organization members, paged; ?email= searches by address prefix
@@ -9066,8 +14580,15 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9107,8 +14628,15 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9134,8 +14662,15 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9161,8 +14696,15 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9188,8 +14730,15 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9282,8 +14831,15 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9309,8 +14865,15 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9336,8 +14899,15 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9444,8 +15014,15 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9471,8 +15048,15 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9551,8 +15135,15 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9592,8 +15183,15 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9619,8 +15217,15 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9660,8 +15265,15 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9764,8 +15376,15 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9791,8 +15410,15 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9871,8 +15497,15 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9912,8 +15545,15 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -9939,8 +15579,15 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10047,8 +15694,15 @@ func ParseGetOrgAccessResponse(rsp *http.Response) (*GetOrgAccessResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10127,8 +15781,15 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10168,8 +15829,15 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10195,8 +15863,15 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10225,6 +15900,991 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 	switch {
 	case rsp.StatusCode == 503:
 		var headers ListAuditResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListDomainsResponse parses an HTTP response from a ListDomainsWithResponse call
+func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDomainsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListDomainsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddDomainResponse parses an HTTP response from a AddDomainWithResponse call
+func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddDomainResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DomainCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers AddDomainResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveDomainResponse parses an HTTP response from a RemoveDomainWithResponse call
+func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveDomainResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RemoveDomainResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateDomainResponse parses an HTTP response from a UpdateDomainWithResponse call
+func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateDomainResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers UpdateDomainResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyDomainResponse parses an HTTP response from a VerifyDomainWithResponse call
+func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyDomainResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers VerifyDomainResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -10275,8 +16935,15 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10316,8 +16983,15 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10343,8 +17017,15 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10423,8 +17104,15 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10464,8 +17152,15 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10491,8 +17186,15 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10532,8 +17234,15 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10632,8 +17341,15 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10659,8 +17375,15 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10686,8 +17409,15 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10766,8 +17496,15 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10807,8 +17544,15 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10834,8 +17578,15 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10861,8 +17612,15 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10955,8 +17713,15 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -10996,8 +17761,15 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11023,8 +17795,15 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11050,8 +17829,15 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11091,8 +17877,15 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11144,26 +17937,33 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 	return response, nil
 }
 
-// ParseListMembersResponse parses an HTTP response from a ListMembersWithResponse call
-func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) {
+// ParseJoinOrgResponse parses an HTTP response from a JoinOrgWithResponse call
+func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ListMembersResponse{
+	response := &JoinOrgResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest MemberPage
+		var dest Joined
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest JoinRequested
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
@@ -11181,8 +17981,15 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11222,8 +18029,15 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11249,8 +18063,869 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers JoinOrgResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListJoinRequestsResponse parses an HTTP response from a ListJoinRequestsWithResponse call
+func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListJoinRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JoinRequestPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListJoinRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApproveJoinRequestResponse parses an HTTP response from a ApproveJoinRequestWithResponse call
+func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveJoinRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JoinRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ApproveJoinRequestResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDenyJoinRequestResponse parses an HTTP response from a DenyJoinRequestWithResponse call
+func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DenyJoinRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JoinRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DenyJoinRequestResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMembersResponse parses an HTTP response from a ListMembersWithResponse call
+func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MemberPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11339,8 +19014,15 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11366,8 +19048,15 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11393,8 +19082,15 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11473,8 +19169,15 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11514,8 +19217,15 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11541,8 +19251,15 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11568,8 +19285,15 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11676,8 +19400,15 @@ func ParseListProjectsResponse(rsp *http.Response) (*ListProjectsResponse, error
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11756,8 +19487,15 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11797,8 +19535,15 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11824,8 +19569,15 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11851,8 +19603,15 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -11959,8 +19718,15 @@ func ParseGetProjectAccessResponse(rsp *http.Response) (*GetProjectAccessRespons
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12039,8 +19805,15 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12080,8 +19853,15 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12107,8 +19887,15 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12197,8 +19984,15 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12224,8 +20018,15 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12304,8 +20105,15 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12345,8 +20153,15 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
@@ -12372,8 +20187,15 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 			// OrgName invite_expired only.
 			OrgName *string `json:"orgName,omitempty"`
-			Status  int     `json:"status"`
-			Title   string  `json:"title"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`

@@ -1,0 +1,38 @@
+// Command domains is the Lambda function serving the HTTP API routes that
+// shared/routes assigns to "domains". It sends no mail, so it links no SES client; it alone resolves DNS (DNS_RESOLVER).
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/members-saas/members/shared/awsenv"
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/dnstxt"
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
+	"github.com/members-saas/members/shared/store"
+)
+
+func main() {
+	log := logging.New(os.Stdout, slog.LevelInfo)
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	aws := awsenv.AWS(cfg.Region, cfg.DynamoEndpoint, cfg.SESEndpoint)
+	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
+	mail := awsenv.NoMail
+	sc := cfg.Service(nil, log)
+	sc.Resolver = dnstxt.New(cfg.DNSResolver)
+	svc := domain.NewService(db, mail, sc)
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	api := httpapi.New(svc, log).WithMetrics(met)
+	lambda.Start(api.Function(routes.FnDomains))
+}
