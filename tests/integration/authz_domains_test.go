@@ -1,11 +1,8 @@
 package integration
 
 import (
-	"net"
 	"sync"
 	"testing"
-
-	"github.com/miekg/dns"
 
 	"github.com/members-saas/members/tests/testenv"
 )
@@ -20,24 +17,17 @@ type domainWorld struct {
 
 var (
 	matrixDNSOnce sync.Once
-	matrixDNSSrv  *dnsServer
+	matrixDNSSrv  *testenv.DNS
 )
 
 // matrixDNS is one DNS server for every world of the matrix (each world's
 // domain is its own name), serving until the test binary exits.
-func matrixDNS() *dnsServer {
+func matrixDNS() *testenv.DNS {
 	matrixDNSOnce.Do(func() {
-		d := &dnsServer{txt: map[string][]string{}}
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		d, err := testenv.NewDNS()
 		if err != nil {
 			panic(err)
 		}
-		d.Addr = pc.LocalAddr().String()
-		srv := &dns.Server{PacketConn: pc, Handler: d}
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go func() { _ = srv.ActivateAndServe() }()
-		<-started
 		matrixDNSSrv = d
 	})
 	return matrixDNSSrv

@@ -51,18 +51,18 @@ func newDomainName() string { return "acme-" + randHex(4) + ".test" }
 
 // addVerifiedDomain adds name to orgID, publishes its record on dns and
 // verifies it.
-func addVerifiedDomain(t testing.TB, e *testenv.Env, dns *dnsServer, owner, orgID, name string) domainJSON {
+func addVerifiedDomain(t testing.TB, e *testenv.Env, dns *testenv.DNS, owner, orgID, name string) domainJSON {
 	t.Helper()
 	var d domainJSON
 	e.Must(t, 201, "POST", "/orgs/"+orgID+"/domains", owner, map[string]string{"domain": name}, &d)
-	dns.setTXT(d.Record.Name, "v=spf1 -all", d.Record.Value)
+	dns.SetTXT(d.Record.Name, "v=spf1 -all", d.Record.Value)
 	e.Must(t, 200, "POST", "/orgs/"+orgID+"/domains/"+name+"/verify", owner, nil, &d)
 	return d
 }
 
-func domainEnv(t *testing.T) (*testenv.Env, *sesStub, *dnsServer) {
+func domainEnv(t *testing.T) (*testenv.Env, *sesStub, *testenv.DNS) {
 	t.Helper()
-	dns := startDNS(t)
+	dns := testenv.StartDNS(t)
 	ses := newSESStub(t)
 	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, DNSResolver: dns.Addr})
 	return e, ses, dns
@@ -95,7 +95,7 @@ func TestDomainVerification(t *testing.T) {
 	if p := e.Must(t, 422, "POST", verify, owner.Token, nil, nil).Problem(t); p.Code != "domain_verification_failed" {
 		t.Errorf("verify without a record: %+v", p)
 	}
-	dns.setTXT(d.Record.Name, "members-verify=somethingelse")
+	dns.SetTXT(d.Record.Name, "members-verify=somethingelse")
 	if p := e.Must(t, 422, "POST", verify, owner.Token, nil, nil).Problem(t); p.Code != "domain_verification_failed" || !strings.Contains(p.Detail, "does not have the value") {
 		t.Errorf("verify with a wrong value: %+v", p)
 	}
@@ -104,14 +104,14 @@ func TestDomainVerification(t *testing.T) {
 		t.Errorf("policy on a pending domain: %+v", p)
 	}
 	// Found among other TXT values.
-	dns.setTXT(d.Record.Name, "google-site-verification=x", d.Record.Value)
+	dns.SetTXT(d.Record.Name, "google-site-verification=x", d.Record.Value)
 	var v domainJSON
 	e.Must(t, 200, "POST", verify, owner.Token, nil, &v)
 	if v.Status != "verified" || v.VerifiedAt == nil {
 		t.Fatalf("verified: %+v", v)
 	}
 	// Removed later: a re-check fails, the domain stays verified.
-	dns.setTXT(d.Record.Name)
+	dns.SetTXT(d.Record.Name)
 	if p := e.Must(t, 422, "POST", verify, owner.Token, nil, nil).Problem(t); p.Code != "domain_verification_failed" {
 		t.Errorf("re-verify after removal: %+v", p)
 	}
@@ -177,9 +177,7 @@ func TestDomainClaimRace(t *testing.T) {
 		o, id := newOrg(t, e, fmt.Sprintf("race%d", i))
 		var d domainJSON
 		e.Must(t, 201, "POST", "/orgs/"+id+"/domains", o.Token, map[string]string{"domain": name}, &d)
-		dns.mu.Lock()
-		dns.txt["_members-challenge."+name+"."] = append(dns.txt["_members-challenge."+name+"."], d.Record.Value)
-		dns.mu.Unlock()
+		dns.AddTXT(d.Record.Name, d.Record.Value)
 		orgs = append(orgs, org{o.Token, id})
 	}
 	codes := make([]int, 2)

@@ -15,6 +15,7 @@ import {
 import { loadMembers, wireMembers } from './members-table.js';
 import { loadInvites, setEditor } from './invites-table.js';
 import { applyRoleToAll, openEditDialog, openInviteDialog, submitInvite, syncProjectRoles } from './invite-dialog.js';
+import { addDomain, loadDomains, loadJoinRequests, renderSuggestions } from './domains.js';
 
 const ORG_KEY = 'members.orgId';
 
@@ -51,11 +52,13 @@ async function loadMe(preferredOrgId) {
   }
   state.me.orgs ||= [];
   state.me.projects ||= [];
+  state.me.suggestedOrgs ||= [];
   show(byId('loading'), false);
   show(byId('signin-view'), false);
   byId('account-email').textContent = state.me.user?.email || getSession()?.email || '';
   show(byId('account'));
   show(byId('app-view'));
+  renderSuggestions();
 
   const fromUrl = new URLSearchParams(location.search).get('org');
   const candidates = [preferredOrgId, fromUrl, sessionStorage.getItem(ORG_KEY), state.me.orgs[0]?.id];
@@ -87,6 +90,8 @@ async function selectOrg(orgId) {
   show(byId('no-org'), !hasOrg);
   show(byId('org-main'), hasOrg);
   show(byId('projects-card'), hasOrg);
+  show(byId('domains-card'), false);
+  show(byId('join-requests-card'), false);
   show(byId('invite-open'), false);
   byId('page-title').textContent = hasOrg ? `Users of ${currentOrg().name}` : 'Users';
   document.title = hasOrg ? `Users · ${currentOrg().name} · Members` : 'Users · Settings · Members';
@@ -103,7 +108,7 @@ async function selectOrg(orgId) {
   renderProjects();
   renderSummary();
   show(byId('invite-open'), canManageInvites());
-  await Promise.all([loadMembers(), loadInvites(true)]);
+  await Promise.all([loadMembers(), loadInvites(true), loadJoinRequests(), loadDomains()]);
 }
 
 function renderSummary() {
@@ -217,6 +222,7 @@ function wire() {
   byId('invites-refresh').addEventListener('click', () => loadInvites(true));
   byId('org-form').addEventListener('submit', createOrg);
   byId('project-form').addEventListener('submit', createProject);
+  byId('domain-form').addEventListener('submit', addDomain);
 
   const invite = byId('invite-dialog');
   setEditor(openEditDialog);
