@@ -17,6 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/members-saas/members/shared/metrics"
 	"github.com/members-saas/members/shared/routes"
 )
 
@@ -44,7 +45,16 @@ const (
 	// at 23 h (events.go), so this leaves most of a day to act.
 	streamIteratorAgeMinutes = 5
 	streamIteratorAgePeriods = 3
+	// The expiry sweep runs every 15 minutes (expiry.go). Three periods of
+	// 15 minutes without a completed sweep (SweepsCompleted, missing data
+	// counting as none) is two schedules missed in a row: expired
+	// memberships stay listed (their access is already refused) and
+	// reminders wait. One failed membership is already worth a look.
+	sweepMissingPeriods = 3
 )
+
+// sweepPeriod is the period of the sweep alarms: the schedule's.
+var sweepPeriod = awscdk.Duration_Minutes(jsii.Number(15))
 
 // alarmPeriod is the period of every alarm but the SES reputation ones.
 var alarmPeriod = awscdk.Duration_Minutes(jsii.Number(5))
@@ -71,6 +81,8 @@ const (
 	AlarmSESBounceRate     = "SesBounceRate"
 	AlarmSESComplaintRate  = "SesComplaintRate"
 	AlarmStreamIteratorAge = "StreamIteratorAge"
+	AlarmSweepMissing      = "SweepMissing"
+	AlarmSweepFailures     = "SweepFailures"
 	// OutAlarmTopic is the stack output with the alarm topic's ARN.
 	OutAlarmTopic = "AlarmTopic"
 )
@@ -97,6 +109,9 @@ func AlarmDocs() []AlarmDoc {
 		{AlarmSESComplaintRate, "AWS/SES Reputation.ComplaintRate (maximum), the account", fmt.Sprintf("> %g%% in an hour", sesComplaintRate*100)},
 		{AlarmStreamIteratorAge, "AWS/Lambda IteratorAge (maximum), publish-events (the table stream's event source mapping)",
 			fmt.Sprintf("> %d minutes in %d consecutive 5-minute periods", streamIteratorAgeMinutes, streamIteratorAgePeriods)},
+		{AlarmSweepMissing, "Members SweepsCompleted (sum), expire-members; missing data is breaching",
+			fmt.Sprintf("< 1 in %d consecutive 15-minute periods", sweepMissingPeriods)},
+		{AlarmSweepFailures, "Members SweepFailures (sum), expire-members", "≥ 1 in 15 minutes"},
 	}
 }
 
@@ -137,7 +152,14 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms
 	action := awscloudwatchactions.NewSnsAction(a.Topic)
 	prefix := *awscdk.Stack_Of(c).StackName() + "-"
 
-	add := func(id, what string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator, periods float64) {
+	add := func(id, what string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator, periods float64,
+		missing ...awscloudwatch.TreatMissingData) {
+		// No traffic is no news: quiet hours must not alarm (unless the
+		// metric is a heartbeat).
+		treat := awscloudwatch.TreatMissingData_NOT_BREACHING
+		if len(missing) > 0 {
+			treat = missing[0]
+		}
 		al := awscloudwatch.NewAlarm(c, jsii.String(id), &awscloudwatch.AlarmProps{
 			AlarmName:          jsii.String(prefix + id),
 			AlarmDescription:   jsii.String(what + " " + "Runbook: docs/operations.md#" + runbookAnchor(id)),
@@ -146,8 +168,7 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms
 			ComparisonOperator: op,
 			EvaluationPeriods:  jsii.Number(periods),
 			DatapointsToAlarm:  jsii.Number(periods),
-			// No traffic is no news: quiet hours must not alarm.
-			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+			TreatMissingData:   treat,
 		})
 		al.AddAlarmAction(action)
 		al.AddOkAction(action)
@@ -203,6 +224,19 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms
 		props.Functions[routes.FnPublishEvents].Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{
 			Statistic: jsii.String("Maximum"), Period: alarmPeriod,
 		}), streamIteratorAgeMinutes*60*1000, gt, streamIteratorAgePeriods)
+
+	sweepMetric := func(name string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(metrics.Namespace), MetricName: jsii.String(name),
+			DimensionsMap: &map[string]*string{metrics.DimFunction: jsii.String(routes.FnExpireMembers)},
+			Statistic:     jsii.String("Sum"), Period: sweepPeriod,
+		})
+	}
+	add(AlarmSweepMissing, "No expiry sweep completed in 45 minutes: expired memberships stay listed and reminders wait.",
+		sweepMetric(string(metrics.SweepsCompleted)), 1, awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, sweepMissingPeriods,
+		awscloudwatch.TreatMissingData_BREACHING)
+	add(AlarmSweepFailures, "The expiry sweep could not handle some memberships (or read its index).",
+		sweepMetric(string(metrics.SweepFailures)), 1, gte, 1)
 
 	reputation := func(name string) awscloudwatch.Metric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{

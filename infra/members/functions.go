@@ -80,6 +80,9 @@ var fnSpecs = map[string]fnSpec{
 	// Reads the table's stream (granted by its event source mapping), not
 	// the table; PutEvents retries stay well within 60 s.
 	routes.FnPublishEvents: {256, 60, noTable},
+	// The expiry sweep: a few reads and one transaction per due membership,
+	// and a mail per reminder; 5 minutes leaves room for thousands.
+	routes.FnExpireMembers: {256, 300, readWriteTable},
 }
 
 // indexReaders are the functions that query an index of the table, with
@@ -93,12 +96,15 @@ var indexReaders = map[string][]string{
 	routes.FnListMembers:    {store.IndexGSI2},
 	routes.FnMembers:        {store.IndexGSI1},
 	routes.FnProjectMembers: {store.IndexGSI1, store.IndexGSI2},
+	// The sweep finds due memberships in gsi3; removing access revokes the
+	// member's pending invites it can no longer grant (gsi1).
+	routes.FnExpireMembers: {store.IndexGSI1, store.IndexGSI3},
 }
 
 // FunctionNames returns every function the stack deploys: those of the HTTP
-// route table, then ses-events and publish-events.
+// route table, then ses-events, publish-events and expire-members.
 func FunctionNames() []string {
-	return append(routes.Functions(), routes.FnSESEvents, routes.FnPublishEvents)
+	return append(routes.Functions(), routes.FnSESEvents, routes.FnPublishEvents, routes.FnExpireMembers)
 }
 
 // FunctionLogicalID is the CloudFormation logical id of function name, e.g.

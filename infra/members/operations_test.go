@@ -1,6 +1,7 @@
 package members_test
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -68,6 +69,7 @@ type wantAlarm struct {
 	threshold float64
 	op        string
 	periods   float64
+	missing   string // TreatMissingData; "" for notBreaching
 }
 
 func TestAlarms(t *testing.T) {
@@ -85,25 +87,33 @@ func TestAlarms(t *testing.T) {
 		members.AlarmAPI5xx: {wantMetric{expr: "IF(requests > 0, 100 * errors / requests, 0)", using: []wantMetric{
 			{namespace: "AWS/ApiGateway", name: "5xx", stat: "Sum", dims: api, period: 300},
 			{namespace: "AWS/ApiGateway", name: "Count", stat: "Sum", dims: api, period: 300},
-		}}, 1, "GreaterThanThreshold", 1},
+		}}, 1, "GreaterThanThreshold", 1, ""},
 		members.AlarmAPILatency: {wantMetric{namespace: "AWS/ApiGateway", name: "Latency", stat: "p99", dims: api, period: 300},
-			2000, "GreaterThanThreshold", 2},
+			2000, "GreaterThanThreshold", 2, ""},
 		members.AlarmQueueMessages + "SesEventsDeadLetters": {wantMetric{namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible",
 			stat: "Maximum", dims: map[string]any{"QueueName": js(getAtt(queueID, "QueueName"))}, period: 300},
-			1, "GreaterThanOrEqualToThreshold", 1},
+			1, "GreaterThanOrEqualToThreshold", 1, ""},
 		members.AlarmQueueMessages + "PublishEventsDeadLetters": {wantMetric{namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible",
 			stat: "Maximum", dims: map[string]any{"QueueName": js(getAtt(publishDLQ, "QueueName"))}, period: 300},
-			1, "GreaterThanOrEqualToThreshold", 1},
+			1, "GreaterThanOrEqualToThreshold", 1, ""},
 		members.AlarmSESBounceRate: {wantMetric{namespace: "AWS/SES", name: "Reputation.BounceRate", stat: "Maximum", dims: map[string]any{}, period: 3600},
-			0.02, "GreaterThanThreshold", 1},
+			0.02, "GreaterThanThreshold", 1, ""},
 		members.AlarmSESComplaintRate: {wantMetric{namespace: "AWS/SES", name: "Reputation.ComplaintRate", stat: "Maximum", dims: map[string]any{}, period: 3600},
-			0.0005, "GreaterThanThreshold", 1},
+			0.0005, "GreaterThanThreshold", 1, ""},
 	}
 	// AND publish-events falling behind the table's stream: the oldest
 	// record of its batches over 5 minutes (in ms) for 3 periods in a row
 	want[members.AlarmStreamIteratorAge] = wantAlarm{wantMetric{namespace: "AWS/Lambda", name: "IteratorAge", stat: "Maximum",
 		dims: map[string]any{"FunctionName": js(ref(members.FunctionLogicalID(routes.FnPublishEvents)))}, period: 300},
-		5 * 60 * 1000, "GreaterThanThreshold", 3}
+		5 * 60 * 1000, "GreaterThanThreshold", 3, ""}
+	// AND the expiry sweep: no completed sweep in three 15-minute periods
+	// (a missing metric counts: a sweep that never runs writes none), and
+	// any membership it could not handle
+	sweepDims := map[string]any{"Function": js(routes.FnExpireMembers)}
+	want[members.AlarmSweepMissing] = wantAlarm{wantMetric{namespace: "Members", name: "SweepsCompleted", stat: "Sum", dims: sweepDims, period: 900},
+		1, "LessThanThreshold", 3, "breaching"}
+	want[members.AlarmSweepFailures] = wantAlarm{wantMetric{namespace: "Members", name: "SweepFailures", stat: "Sum", dims: sweepDims, period: 900},
+		1, "GreaterThanOrEqualToThreshold", 1, ""}
 	tableOps := func(name string) []wantMetric {
 		var ms []wantMetric
 		for _, op := range []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"} {
@@ -113,14 +123,14 @@ func TestAlarms(t *testing.T) {
 		return ms
 	}
 	sumOfOps := "getitem + batchgetitem + query + putitem + updateitem + deleteitem + transactwriteitems"
-	want[members.AlarmTableThrottles] = wantAlarm{wantMetric{expr: sumOfOps, using: tableOps("ThrottledRequests")}, 1, "GreaterThanOrEqualToThreshold", 1}
-	want[members.AlarmTableSystemErrors] = wantAlarm{wantMetric{expr: sumOfOps, using: tableOps("SystemErrors")}, 5, "GreaterThanOrEqualToThreshold", 1}
+	want[members.AlarmTableThrottles] = wantAlarm{wantMetric{expr: sumOfOps, using: tableOps("ThrottledRequests")}, 1, "GreaterThanOrEqualToThreshold", 1, ""}
+	want[members.AlarmTableSystemErrors] = wantAlarm{wantMetric{expr: sumOfOps, using: tableOps("SystemErrors")}, 5, "GreaterThanOrEqualToThreshold", 1, ""}
 	for _, fn := range members.FunctionNames() {
 		dims := map[string]any{"FunctionName": js(ref(members.FunctionLogicalID(fn)))}
 		want[members.AlarmFunctionErrors+fn] = wantAlarm{wantMetric{namespace: "AWS/Lambda", name: "Errors", stat: "Sum", dims: dims, period: 300},
-			1, "GreaterThanOrEqualToThreshold", 1}
+			1, "GreaterThanOrEqualToThreshold", 1, ""}
 		want[members.AlarmFunctionThrottles+fn] = wantAlarm{wantMetric{namespace: "AWS/Lambda", name: "Throttles", stat: "Sum", dims: dims, period: 300},
-			1, "GreaterThanOrEqualToThreshold", 1}
+			1, "GreaterThanOrEqualToThreshold", 1, ""}
 	}
 
 	got := s.alarmsByName()
@@ -139,7 +149,7 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("actions %s / %s, want the alarm topic", js(p["AlarmActions"]), js(p["OKActions"]))
 			}
 			if p["Threshold"] != w.threshold || p["ComparisonOperator"] != w.op ||
-				p["EvaluationPeriods"] != w.periods || p["DatapointsToAlarm"] != w.periods || p["TreatMissingData"] != "notBreaching" {
+				p["EvaluationPeriods"] != w.periods || p["DatapointsToAlarm"] != w.periods || p["TreatMissingData"] != cmp.Or(w.missing, "notBreaching") {
 				t.Errorf("threshold %v %v, periods %v/%v, missing data %v; want %v %v, %v",
 					p["ComparisonOperator"], p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"], p["TreatMissingData"], w.op, w.threshold, w.periods)
 			}

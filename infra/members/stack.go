@@ -108,6 +108,9 @@ func NewMembersStack(scope constructs.Construct, id string, props *MembersStackP
 		return nil, err
 	}
 	evs := NewEvents(stack, "Events", table, fns.ByName[routes.FnPublishEvents], cfg)
+	sweep := NewExpirySchedule(stack, "ExpirySweep", fns.ByName[routes.FnExpireMembers])
+	awscdk.NewCfnOutput(stack, jsii.String(OutSweepSchedule), &awscdk.CfnOutputProps{Value: sweep.Schedule.Ref(),
+		Description: jsii.String("EventBridge Scheduler schedule of the expiry sweep (functions/expire-members)")})
 	api := NewAPI(stack, "Api", APIProps{Functions: fns.ByName, Authorizer: auth.Authorizer, CorsOrigins: origins})
 	// Operations (docs/operations.md): alarms on one topic, one dashboard.
 	queues := map[string]awssqs.IQueue{"SesEventsDeadLetters": fns.DeadLetters, "PublishEventsDeadLetters": evs.DeadLetters}

@@ -52,6 +52,10 @@ func TestTable(t *testing.T) {
 			"IndexName":  "gsi2",
 			"KeySchema":  []any{map[string]any{"AttributeName": "gsi2pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "gsi2sk", "KeyType": "RANGE"}},
 			"Projection": map[string]any{"NonKeyAttributes": []any{"userId", "email", "role", "joinedAt"}, "ProjectionType": "INCLUDE"},
+		}, map[string]any{
+			"IndexName":  "gsi3",
+			"KeySchema":  []any{map[string]any{"AttributeName": "gsi3pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "gsi3sk", "KeyType": "RANGE"}},
+			"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
 		}},
 	}
 	for k, v := range want {
@@ -67,6 +71,7 @@ func TestTable(t *testing.T) {
 	wantAttrs := []string{
 		`{"AttributeName":"gsi1pk","AttributeType":"S"}`, `{"AttributeName":"gsi1sk","AttributeType":"S"}`,
 		`{"AttributeName":"gsi2pk","AttributeType":"S"}`, `{"AttributeName":"gsi2sk","AttributeType":"S"}`,
+		`{"AttributeName":"gsi3pk","AttributeType":"S"}`, `{"AttributeName":"gsi3sk","AttributeType":"S"}`,
 		`{"AttributeName":"pk","AttributeType":"S"}`, `{"AttributeName":"sk","AttributeType":"S"}`,
 	}
 	if !reflect.DeepEqual(attrs, wantAttrs) {
@@ -95,8 +100,8 @@ func TestFunctions(t *testing.T) {
 			ours++
 		}
 	}
-	if want := len(routes.Functions()) + 2; ours != want {
-		t.Errorf("%d provided.al2023 functions, want %d (the route table's plus ses-events and publish-events)", ours, want)
+	if want := len(routes.Functions()) + 3; ours != want {
+		t.Errorf("%d provided.al2023 functions, want %d (the route table's plus ses-events, publish-events and expire-members)", ours, want)
 	}
 
 	for _, name := range members.FunctionNames() {
@@ -115,7 +120,7 @@ func TestFunctions(t *testing.T) {
 			if mem < 128 || mem > 1024 || timeout <= 0 {
 				t.Errorf("memory %v MB, timeout %v s", mem, timeout)
 			}
-			if name != routes.FnSESEvents && name != routes.FnPublishEvents && timeout >= 29 {
+			if name != routes.FnSESEvents && name != routes.FnPublishEvents && name != routes.FnExpireMembers && timeout >= 29 {
 				t.Errorf("timeout %v s is too close to API Gateway's 30 s", timeout)
 			}
 			// AND JSON logs go to its own log group with a retention
@@ -395,7 +400,7 @@ func TestFunctionPermissions(t *testing.T) {
 	wantTableResources := func(name string) []string {
 		want := []string{js(getAtt(tableID, "Arn"))}
 		indexes := map[string][]string{routes.FnMe: {"gsi1"}, routes.FnListMembers: {"gsi2"},
-			routes.FnMembers: {"gsi1"}, routes.FnProjectMembers: {"gsi1", "gsi2"}}[name]
+			routes.FnMembers: {"gsi1"}, routes.FnProjectMembers: {"gsi1", "gsi2"}, routes.FnExpireMembers: {"gsi1", "gsi3"}}[name]
 		for _, index := range indexes {
 			want = append(want, js(map[string]any{"Fn::Join": []any{"", []any{getAtt(tableID, "Arn"), "/index/" + index}}}))
 		}
