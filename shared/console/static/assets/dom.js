@@ -74,6 +74,11 @@ export function timeEl(iso, withTime = false) {
   return h('time', { datetime: iso || '' }, withTime ? formatDateTime(iso) : formatDate(iso));
 }
 
+/** The end of day d (a date input's "YYYY-MM-DD") in UTC as RFC 3339, or null for none. */
+export function endOfDay(d) {
+  return d ? `${d}T23:59:59Z` : null;
+}
+
 /** Upper-cases the first letter: "owner" → "Owner". */
 export function cap(s) {
   return s ? s.charAt(0).toUpperCase() + s.slice(1) : '';

@@ -7,7 +7,7 @@
 // grants the new terms.
 
 import { ApiError, sentence } from './api.js';
-import { badge, byId, cap, fill, formatDateTime, h, show } from './dom.js';
+import { badge, byId, cap, endOfDay, fill, formatDateTime, h, show } from './dom.js';
 import {
   api, currentOrg, defaultRole, grantableOrgRoles, grantableProjectRoles, grantableProjects, orgPath, roleHints, say,
 } from './context.js';
@@ -49,6 +49,7 @@ export function openEditDialog(inv) {
   syncProjectRoles();
   byId('invite-expires-label').textContent = 'Valid for (days from now; empty: unchanged)';
   byId('invite-expires').value = '';
+  byId('invite-access-until').value = inv.accessExpiresAt ? inv.accessExpiresAt.slice(0, 10) : '';
   byId('invite-submit').textContent = 'Save';
 }
 
@@ -95,6 +96,7 @@ export function openInviteDialog() {
   syncProjectRoles();
   byId('invite-emails').value = '';
   byId('invite-expires').value = '7';
+  byId('invite-access-until').value = '';
   byId('invite-error').textContent = '';
   for (const el of dialog.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 
@@ -130,7 +132,7 @@ export function applyRoleToAll() {
 
 const fieldIds = {
   emails: 'invite-emails', orgRole: 'invite-org-role', projects: 'invite-projects', projectIds: 'invite-projects',
-  projectRole: 'invite-project-role', expiresInDays: 'invite-expires',
+  projectRole: 'invite-project-role', expiresInDays: 'invite-expires', accessExpiresAt: 'invite-access-until',
 };
 
 export async function submitInvite(ev) {
@@ -158,6 +160,8 @@ export async function submitInvite(ev) {
 
   const body = { emails, projects, expiresInDays: days };
   if (orgWide) body.orgRole = byId('invite-org-role').value;
+  const until = endOfDay(byId('invite-access-until').value);
+  if (until) body.accessExpiresAt = until;
 
   const submit = byId('invite-submit');
   submit.disabled = true;
@@ -191,6 +195,7 @@ async function submitEdit(inv) {
   const body = { projects };
   if (grantableOrgRoles().length > 0) body.orgRole = byId('invite-org-role').value;
   if (raw) body.expiresInDays = Number(raw);
+  body.accessExpiresAt = endOfDay(byId('invite-access-until').value); // null: no end
   const submit = byId('invite-submit');
   submit.disabled = true;
   dialog.setAttribute('aria-busy', 'true');
@@ -221,7 +226,7 @@ function pickedProjects() {
 /** The problem's detail with field errors; "emails[2]" is named by its address. */
 function describeInviteError(err, emails) {
   if (!err.fields.length) return err.detail;
-  const names = { orgRole: 'Organization role', projects: 'Projects', projectIds: 'Projects', projectRole: 'Project role', expiresInDays: 'Link validity' };
+  const names = { orgRole: 'Organization role', projects: 'Projects', projectIds: 'Projects', projectRole: 'Project role', expiresInDays: 'Link validity', accessExpiresAt: 'Access until' };
   const parts = err.fields.map((f) => {
     const m = /^emails\[(\d+)\]$/.exec(f.field || '');
     const label = m && emails[Number(m[1])] !== undefined ? emails[Number(m[1])] : names[f.field] || f.field || '';

@@ -4,7 +4,7 @@
 // leave button on their own row. Its search box and pages are
 // member-search.js.
 
-import { badge, byId, cap, fill, h, show, timeEl } from './dom.js';
+import { badge, byId, cap, endOfDay, fill, h, show, timeEl } from './dom.js';
 import { MemberPager } from './member-search.js';
 import {
   PAGE_SIZE, api, clearError, confirmAction, currentOrg, grantableOrgRoles, grantableProjectRoles, hooks,
@@ -76,9 +76,44 @@ function memberRow(m) {
     h('td', { class: 'cell-email' }, m.email, self ? h('span', { class: 'you' }, ' (you)') : null),
     h('td', {}, roleCell),
     h('td', {}, timeEl(m.joinedAt)),
+    h('td', { dataset: { testid: 'member-access-until' } }, accessUntilCell(m, self)),
     h('td', { class: 'cell-actions' }, action),
   );
   return tr;
+}
+
+/**
+ * When m's access ends: a date picker on the rows the caller may manage
+ * (not their own, not an owner's: owners' access does not end), else the
+ * date or "—". The API decides who may set it (the same rules as roles).
+ */
+function accessUntilCell(m, self) {
+  const date = m.accessExpiresAt ? m.accessExpiresAt.slice(0, 10) : '';
+  if (!m.canManage || self || (!state.scope && m.role === 'owner')) {
+    return date ? timeEl(m.accessExpiresAt) : h('span', { class: 'muted' }, '—');
+  }
+  const input = h('input', {
+    type: 'date', value: date, class: 'select-small', 'aria-label': `Access of ${m.email} until`,
+    dataset: { testid: 'member-access-until-input' },
+  });
+  input.addEventListener('change', () => changeAccessUntil(m, input));
+  return input;
+}
+
+async function changeAccessUntil(m, input) {
+  const prev = m.accessExpiresAt ? m.accessExpiresAt.slice(0, 10) : '';
+  input.disabled = true;
+  clearError();
+  try {
+    const updated = await api('PATCH', memberPath(m.userId), { accessExpiresAt: endOfDay(input.value) });
+    m.accessExpiresAt = updated?.accessExpiresAt || null;
+    say(m.accessExpiresAt ? `${m.email} has access until ${input.value}.` : `${m.email}'s access no longer ends.`);
+  } catch (err) {
+    input.value = prev;
+    showError(err);
+  } finally {
+    input.disabled = false;
+  }
 }
 
 async function changeRole(m, select, tr, self) {
