@@ -113,9 +113,16 @@ func (s *Service) Join(ctx context.Context, id Identity, orgID string) (JoinResu
 		if err != nil {
 			return err
 		}
+		// A membership whose access ended (expiry.go) is none: joining
+		// starts afresh from it (merged), before the sweep removes it.
+		var expired *Membership
 		if m := pre.Membership; m != nil {
-			out = JoinResult{Status: JoinResultMember, OrgID: orgID, OrgName: m.OrgName, OrgRole: m.Role, Projects: grantsOf(m.Projects)}
-			return nil
+			if at := m.at(s.now()); at.orgExpired() {
+				expired = &at
+			} else {
+				out = JoinResult{Status: JoinResultMember, OrgID: orgID, OrgName: m.OrgName, OrgRole: m.Role, Projects: grantsOf(m.Projects)}
+				return nil
+			}
 		}
 		d := pre.Domain
 		if d == nil || d.Status != DomainVerified || !d.JoinPolicy.Suggested() {
@@ -134,6 +141,9 @@ func (s *Service) Join(ctx context.Context, id Identity, orgID string) (JoinResu
 		now := s.now()
 		if d.JoinPolicy == JoinPolicyAuto {
 			m := Membership{OrgID: orgID, OrgName: d.OrgName, UserID: id.UserID, Email: id.Email}
+			if expired != nil {
+				m = *expired
+			}
 			after := m.merged(d.Grant())
 			after.JoinedAt = now
 			err := s.store.ApplyChange(ctx, Change{Before: m, After: &after, ProjectNames: d.ProjectNames, Now: now,
@@ -256,6 +266,9 @@ func (s *Service) ListJoinRequests(ctx context.Context, id Identity, orgID strin
 type ApproveInput struct {
 	OrgRole  *string         `json:"orgRole"`
 	Projects *[]ProjectInput `json:"projects"`
+	// AccessExpiresAt (RFC 3339) ends the organization access the approval
+	// gives (expiry.go); nil for no end.
+	AccessExpiresAt *string `json:"accessExpiresAt"`
 }
 
 func (s *Service) pendingRequest(ctx context.Context, orgID, reqID string) (JoinRequest, error) {
@@ -289,6 +302,10 @@ func (s *Service) ApproveJoinRequest(ctx context.Context, id Identity, orgID, re
 	if in.Projects != nil {
 		projects, _ = validProjects(&v, nil, "", *in.Projects, s.now())
 	}
+	var end time.Time
+	if in.AccessExpiresAt != nil {
+		end = validExpiry(&v, "accessExpiresAt", *in.AccessExpiresAt, s.now())
+	}
 	if err := v.Err(); err != nil {
 		return JoinRequestView{}, err
 	}
@@ -311,6 +328,10 @@ func (s *Service) ApproveJoinRequest(ctx context.Context, id Identity, orgID, re
 		if in.Projects != nil {
 			g.Projects = projects
 		}
+		g.AccessExpiresAt = end
+		if !end.IsZero() && ownersNeverExpire(g.OrgRole) {
+			return errOwnerExpiry()
+		}
 		if len(g.Projects) > 0 {
 			ps, err := s.store.GetProjects(ctx, orgID, g.ProjectIDs())
 			if err != nil {
@@ -329,6 +350,7 @@ func (s *Service) ApproveJoinRequest(ctx context.Context, id Identity, orgID, re
 			return errCannotGrant(m, g)
 		}
 		before, err := s.store.GetMembership(ctx, orgID, r.UserID)
+		before = before.at(s.now())
 		if errors.Is(err, ErrNotFound) {
 			before = Membership{OrgID: orgID, OrgName: r.OrgName, UserID: r.UserID, Email: r.Email}
 		} else if err != nil {

@@ -328,3 +328,36 @@ func TestExpirySweepExactlyExpired(t *testing.T) {
 		}
 	}
 }
+
+// A join request approved with accessExpiresAt gives access until then;
+// an expired member who joins by domain again starts afresh.
+func TestExpiryJoinApproval(t *testing.T) {
+	t.Parallel()
+	e, _, dns := domainEnv(t)
+	owner, orgID := newOrg(t, e, "expiry-join-owner")
+	name := newDomainName()
+	addVerifiedDomain(t, e, dns, owner.Token, orgID, name)
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/domains/"+name, owner.Token, map[string]string{"joinPolicy": "request"}, nil)
+	ada := e.SignIn(t, "ada-"+randHex(3)+"@"+name)
+	var r struct{ Request struct{ ID string } }
+	e.Must(t, 202, "POST", "/orgs/"+orgID+"/join", ada.Token, nil, &r)
+	end := time.Now().Add(3 * 24 * time.Hour).Truncate(time.Second)
+	base := "/orgs/" + orgID + "/join-requests/" + r.Request.ID
+	mgWantField(t, e.Do(t, "POST", base+"/approve", owner.Token, map[string]any{"accessExpiresAt": "soon"}), "accessExpiresAt")
+	e.Must(t, 200, "POST", base+"/approve", owner.Token, map[string]any{"accessExpiresAt": exRFC(end)}, nil)
+	var acc struct {
+		AccessExpiresAt *time.Time `json:"accessExpiresAt"`
+	}
+	e.Must(t, 200, "GET", "/orgs/"+orgID+"/access", ada.Token, nil, &acc)
+	if acc.AccessExpiresAt == nil || !acc.AccessExpiresAt.Equal(end) {
+		t.Errorf("access after approval %+v, want until %v", acc, end)
+	}
+	e.Advance(t, "4d")
+	wantProblem(t, e.Do(t, "GET", "/orgs/"+orgID+"/access", ada.Token, nil), 404, "org_not_found")
+	// Asking again is a new request, not "already a member".
+	var again struct{ Status string }
+	e.Must(t, 202, "POST", "/orgs/"+orgID+"/join", ada.Token, nil, &again)
+	if again.Status != "requested" {
+		t.Errorf("join after expiry: %+v, want requested", again)
+	}
+}

@@ -1384,6 +1384,9 @@ type UnsupportedMediaType struct {
 
 // ApproveBody defines model for ApproveBody.
 type ApproveBody struct {
+	// AccessExpiresAt When the organization access the approval gives ends (a guest); projects may end on their own with their accessExpiresAt.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
 	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
 	Projects *[]ProjectInput `json:"projects,omitempty"`
@@ -1600,6 +1603,9 @@ type ListJoinRequestsParams struct {
 
 // ApproveJoinRequestJSONBody defines parameters for ApproveJoinRequest.
 type ApproveJoinRequestJSONBody struct {
+	// AccessExpiresAt When the organization access the approval gives ends (a guest); projects may end on their own with their accessExpiresAt.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
 	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
 	Projects *[]ProjectInput `json:"projects,omitempty"`
