@@ -67,3 +67,23 @@ func TestMailsShowEachProjectWithItsRole(t *testing.T) {
 		t.Errorf("invite does not name the organization role:\n%s", inv.Text)
 	}
 }
+
+// The reminder that access ends names the organization (inert, escaped)
+// and each end, in both parts, on a one-line subject.
+func TestRenderAccessEnding(t *testing.T) {
+	m := RenderAccessEnding(domain.AccessEndingMail{To: "a@example.com", OrgName: "<b>Acme</b>\r\nBcc: x@evil.test",
+		OrgEndsAt: time.Date(2026, 12, 31, 17, 0, 0, 0, time.UTC),
+		Projects:  []domain.EndingProject{{Name: "<i>Web</i>", EndsAt: time.Date(2026, 12, 20, 9, 0, 0, 0, time.UTC)}},
+		Link:      "https://console.example/"})
+	if strings.ContainsAny(m.Subject, "\r\n") || !strings.Contains(m.Subject, "ends soon") {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	if strings.Contains(m.HTML, "<b>Acme") || strings.Contains(m.HTML, "<i>Web") {
+		t.Fatalf("html not escaped:\n%s", m.HTML)
+	}
+	for _, want := range []string{"31 December 2026", "20 December 2026", "https://console.example/"} {
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+}

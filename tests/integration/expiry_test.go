@@ -361,3 +361,29 @@ func TestExpiryJoinApproval(t *testing.T) {
 		t.Errorf("join after expiry: %+v, want requested", again)
 	}
 }
+
+// The sweep's removal frees the expired member's seat (the seat counter
+// rides in the same membership change), so the seat limit lets someone
+// else in; until the sweep runs, the seat stays taken.
+func TestExpiryFreesSeat(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	o := mgNewOrg(t, env, "expiry-seats")
+	guest := o.member(t, "expiry-seat-guest", "member", nil, "")
+	guestID := exUserID(t, env, guest)
+	env.Must(t, 200, "PATCH", o.path("/members/"+guestID), o.Owner.Token, map[string]any{"accessExpiresAt": exRFC(time.Now().Add(24 * time.Hour))}, nil)
+	o.setSeats(t, map[string]any{"seatLimit": 2})
+	next := env.SignIn(t, testenv.Email("expiry-seat-next"))
+	env.Must(t, 200, "GET", "/me", next.Token, nil, nil)
+	if r := o.invite(t, o.Owner, map[string]any{"emails": []string{next.Email}}); r.Status != "failed" || r.Error == nil || r.Error.Code != "seat_limit" {
+		t.Fatalf("invite with no free seat: %+v, want failed seat_limit", r)
+	}
+	env.Advance(t, "25h")
+	if s := exSweepNow(t, env); s.Expired != 1 {
+		t.Fatalf("sweep: %+v", s)
+	}
+	wantSeats(t, "after the sweep", o.seats(t, o.Owner.Token), 1, 1, 0)
+	if r := o.invite(t, o.Owner, map[string]any{"emails": []string{next.Email}}); r.Status != "added" {
+		t.Errorf("invite after the seat was freed: %+v", r)
+	}
+}
