@@ -133,12 +133,17 @@ func (s *Service) Join(ctx context.Context, id Identity, orgID string) (JoinResu
 			out = JoinResult{Status: JoinResultRequested, OrgID: orgID, OrgName: d.OrgName, Request: &v}
 			return nil
 		}
-		if _, err := s.registerWith(ctx, id, pre.User); errors.Is(err, ErrExists) {
+		now := s.now()
+		// A new user is registered in the join's own transaction (as
+		// accepting an invite does); anyone else first, when needed.
+		var register *User
+		if pre.User == nil && d.JoinPolicy == JoinPolicyAuto {
+			register = &User{ID: id.UserID, Email: id.Email, CreatedAt: now}
+		} else if _, err := s.registerWith(ctx, id, pre.User); errors.Is(err, ErrExists) {
 			return errEmailInUse()
 		} else if err != nil {
 			return err
 		}
-		now := s.now()
 		if d.JoinPolicy == JoinPolicyAuto {
 			m := Membership{OrgID: orgID, OrgName: d.OrgName, UserID: id.UserID, Email: id.Email}
 			if expired != nil {
@@ -147,8 +152,11 @@ func (s *Service) Join(ctx context.Context, id Identity, orgID string) (JoinResu
 			after := m.merged(d.Grant())
 			after.JoinedAt = now
 			err := s.store.ApplyChange(ctx, Change{Before: m, After: &after, ProjectNames: d.ProjectNames, Now: now,
-				JoinDomain: d, Audit: []AuditEvent{s.audit(id, orgID, AuditMemberAdded, id.UserID, nil,
+				JoinDomain: d, Register: register, Audit: []AuditEvent{s.audit(id, orgID, AuditMemberAdded, id.UserID, nil,
 					withVia(accessMap(after), JoinedViaDomain, d.Domain))}})
+			if errors.Is(err, ErrExists) {
+				return errEmailInUse()
+			}
 			if err != nil {
 				return err
 			}

@@ -41,6 +41,9 @@ type Server struct {
 	Stream  *StreamReader // read up to now before GET /_local/events answers
 	// Sweep runs the expiry sweep once: POST /_local/expire-members.
 	Sweep func(context.Context) (domain.SweepResult, error)
+	// DNS is the built-in DNS server domains are verified against when
+	// DNS_RESOLVER is unset: /_local/dns publishes records on it (nil: none).
+	DNS *DNS
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -61,6 +64,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/_local/expire-members":
 		s.expireMembers(w, r)
+		return
+	case "/_local/dns":
+		s.dns(w, r)
 		return
 	}
 	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
@@ -263,6 +269,34 @@ func (s *Server) expireMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, res)
+}
+
+// dns: GET /_local/dns lists the built-in DNS server's TXT records; POST
+// /_local/dns {"name","values"} publishes the TXT values at name (none:
+// removes it), as a DNS provider's console would.
+func (s *Server) dns(w http.ResponseWriter, r *http.Request) {
+	if s.DNS == nil {
+		writeProblem(w, domain.Errorf(domain.ECodeNotFound, "DNS_RESOLVER is set: publish records on that server"))
+		return
+	}
+	if r.Method == http.MethodGet {
+		writeJSON(w, map[string]any{"records": s.DNS.Records(), "addr": s.DNS.Addr})
+		return
+	}
+	var in struct {
+		Name   string   `json:"name"`
+		Values []string `json:"values"`
+	}
+	if !decodeLocal(w, r, &in) {
+		return
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		writeProblem(w, &domain.Error{Code: domain.ECodeValidationFailed, Message: "the request has invalid fields",
+			Fields: []domain.FieldError{{Field: "name", Message: "is required"}}})
+		return
+	}
+	s.DNS.SetTXT(strings.TrimSpace(in.Name), in.Values...)
+	writeJSON(w, map[string]any{"records": s.DNS.Records()})
 }
 
 // clock: POST /_local/clock {"advance":"25h"} or {"reset":true}.

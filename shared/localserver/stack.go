@@ -111,12 +111,24 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	// The emulated SES event path marks each accepted invite mail "sent".
 	pub := &SESEventPublisher{Next: cl.SES, Log: log, Now: clock.Now, Metrics: met}
 	mail := mailer.New(pub, c.MailFrom, c.ConfigurationSet)
+	// Domains are verified against DNS_RESOLVER, or a DNS server of this
+	// process whose records POST /_local/dns publishes.
+	var localDNS *DNS
+	resolver := c.DNSResolver
+	if resolver == "" {
+		if localDNS, err = NewDNS(); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("start the local DNS server: %w", err)
+		}
+		st.closers = append(st.closers, localDNS.Close)
+		resolver = localDNS.Addr
+	}
 	sc := c.Service(clock.Now, log)
-	sc.Resolver = dnstxt.New(c.DNSResolver)
+	sc.Resolver = dnstxt.New(resolver)
 	svc := domain.NewService(db, mail, sc)
 	pub.Record = svc.RecordDelivery
 	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream,
-		Sweep: func(ctx context.Context) (domain.SweepResult, error) { return sweep.Run(ctx, svc, met, log) }}
+		Sweep: func(ctx context.Context) (domain.SweepResult, error) { return sweep.Run(ctx, svc, met, log) }, DNS: localDNS}
 	return st, nil
 }
 

@@ -443,3 +443,42 @@ func waitEvent(t *testing.T, e *testenv.Env, action, userID string) string {
 	t.Fatalf("no %s event about %s", action, userID)
 	return ""
 }
+
+// TestJoinByDomainSeats: joining through a domain and approving a join
+// request take a seat like every other way in: with none free both answer
+// 409 seat_limit and add no one; with a seat free they succeed.
+func TestJoinByDomainSeats(t *testing.T) {
+	t.Parallel()
+	e, _, dns := domainEnv(t)
+	owner, orgID := newOrg(t, e, "seatowner")
+	name := newDomainName()
+	addVerifiedDomain(t, e, dns, owner.Token, orgID, name)
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID, owner.Token, map[string]any{"seatLimit": 1}, nil)
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/domains/"+name, owner.Token, map[string]string{"joinPolicy": "auto"}, nil)
+
+	ada := e.SignIn(t, "ada-"+randHex(3)+"@"+name)
+	if p := e.Must(t, 409, "POST", "/orgs/"+orgID+"/join", ada.Token, nil, nil).Problem(t); p.Code != "seat_limit" {
+		t.Errorf("auto-join without a free seat: %+v", p)
+	}
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/domains/"+name, owner.Token, map[string]string{"joinPolicy": "request"}, nil)
+	var r struct{ Request struct{ ID string } }
+	e.Must(t, 202, "POST", "/orgs/"+orgID+"/join", ada.Token, nil, &r)
+	if p := e.Must(t, 409, "POST", "/orgs/"+orgID+"/join-requests/"+r.Request.ID+"/approve", owner.Token, nil, nil).Problem(t); p.Code != "seat_limit" {
+		t.Errorf("approval without a free seat: %+v", p)
+	}
+	var org struct{ SeatsUsed int }
+	e.Must(t, 200, "GET", "/orgs/"+orgID, owner.Token, nil, &org)
+	if org.SeatsUsed != 1 {
+		t.Errorf("seats used %d, want 1", org.SeatsUsed)
+	}
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID, owner.Token, map[string]any{"seatLimit": 3}, nil)
+	e.Must(t, 200, "POST", "/orgs/"+orgID+"/join-requests/"+r.Request.ID+"/approve", owner.Token, nil, nil)
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/domains/"+name, owner.Token, map[string]string{"joinPolicy": "auto"}, nil)
+	bob := e.SignIn(t, "bob-"+randHex(3)+"@"+name)
+	e.Must(t, 200, "POST", "/orgs/"+orgID+"/join", bob.Token, nil, nil)
+	e.Must(t, 200, "GET", "/orgs/"+orgID, owner.Token, nil, &org)
+	if org.SeatsUsed != 3 {
+		t.Errorf("seats used %d, want 3", org.SeatsUsed)
+	}
+	invariants(t, e)
+}
