@@ -101,6 +101,10 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 	if err != nil {
 		return MeView{}, storeErr(err)
 	}
+	now := s.now()
+	// Access that ended is gone (expiry.go), even before the sweep removes
+	// it: not listed, and its organization may be suggested again.
+	orgs = slices.DeleteFunc(orgs, func(o OrgMembership) bool { return ended(o.AccessExpiresAt, now) })
 	v := MeView{User: u, Orgs: []MeOrg{}, Projects: []MeProject{}, SuggestedOrgs: []SuggestedOrg{}, JoinRequests: nonNil(reqs)}
 	if claim != nil && claim.JoinPolicy.Suggested() && !slices.ContainsFunc(orgs, func(o OrgMembership) bool { return o.OrgID == claim.OrgID }) {
 		sg := SuggestedOrg{ID: claim.OrgID, Name: claim.OrgName, Domain: claim.Domain, JoinPolicy: claim.JoinPolicy}
@@ -113,9 +117,6 @@ func (s *Service) Me(ctx context.Context, id Identity) (MeView, error) {
 	}
 	byOrg := map[string]*Membership{}
 	names := map[string]string{}
-	now := s.now()
-	// Access that ended is gone (expiry.go), even before the sweep removes it.
-	orgs = slices.DeleteFunc(orgs, func(o OrgMembership) bool { return ended(o.AccessExpiresAt, now) })
 	for _, o := range orgs {
 		m := Membership{OrgID: o.OrgID, OrgName: o.OrgName, UserID: id.UserID, Role: o.Role, Projects: map[string]ProjectRole{},
 			ProjectExpiry: map[string]time.Time{}, AccessExpiresAt: o.AccessExpiresAt}.at(now)

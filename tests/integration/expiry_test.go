@@ -354,6 +354,11 @@ func TestExpiryJoinApproval(t *testing.T) {
 	}
 	e.Advance(t, "4d")
 	wantProblem(t, e.Do(t, "GET", "/orgs/"+orgID+"/access", ada.Token, nil), 404, "org_not_found")
+	var me meJSON
+	e.Must(t, 200, "GET", "/me", ada.Token, nil, &me)
+	if len(me.Orgs) != 0 || len(me.SuggestedOrgs) != 1 || me.SuggestedOrgs[0].ID != orgID {
+		t.Errorf("/me after the end: %+v, want the organization suggested again", me)
+	}
 	// Asking again is a new request, not "already a member".
 	var again struct{ Status string }
 	e.Must(t, 202, "POST", "/orgs/"+orgID+"/join", ada.Token, nil, &again)
