@@ -76,7 +76,10 @@ var fnSpecs = map[string]fnSpec{
 	routes.FnAccess:         {256, 5, readTable},       // products authorize requests with it: read-only, short
 	routes.FnDomains:        {256, 15, readWriteTable}, // a DNS lookup takes at most 5 s
 	routes.FnJoin:           {256, 25, readWriteTable}, // mails approvers and the approved requester
-	routes.FnSESEvents:      {256, 15, readWriteTable},
+	// The directory (SCIM): a group's grant change or deletion updates each
+	// member's access, one transaction per member: 25 s.
+	routes.FnScim:      {256, 25, readWriteTable},
+	routes.FnSESEvents: {256, 15, readWriteTable},
 	// Reads the table's stream (granted by its event source mapping), not
 	// the table; PutEvents retries stay well within 60 s.
 	routes.FnPublishEvents: {256, 60, noTable},
@@ -99,6 +102,9 @@ var indexReaders = map[string][]string{
 	// The sweep finds due memberships in gsi3; removing access revokes the
 	// member's pending invites it can no longer grant (gsi1).
 	routes.FnExpireMembers: {store.IndexGSI1, store.IndexGSI3},
+	// A directory change of a member finds the invites they sent, as a
+	// role change does.
+	routes.FnScim: {store.IndexGSI1},
 }
 
 // FunctionNames returns every function the stack deploys: those of the HTTP

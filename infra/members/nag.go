@@ -151,12 +151,21 @@ func checkCompliance(stack awscdk.Stack, c compliance) {
 // false) are public, by operation. A public route missing here fails
 // synthesis (AwsSolutions-APIG4); an entry whose operation has no public
 // route makes checkCompliance panic (validatePublicRoutes).
-var publicRoutes = map[routes.Op]string{
-	routes.OpHealthz: "Public by design: a liveness probe for load balancers and monitors, without a token; " +
-		"it reads nothing and returns only {\"status\":\"ok\"}.",
-	routes.OpPreviewInvite: "Public by design: the invite link's landing page shows the invite to a recipient " +
-		"who may not have an account yet; the invite token in the body is the credential and only its holder sees the invite.",
-}
+var publicRoutes = func() map[routes.Op]string {
+	m := map[routes.Op]string{
+		routes.OpHealthz: "Public by design: a liveness probe for load balancers and monitors, without a token; " +
+			"it reads nothing and returns only {\"status\":\"ok\"}.",
+		routes.OpPreviewInvite: "Public by design: the invite link's landing page shows the invite to a recipient " +
+			"who may not have an account yet; the invite token in the body is the credential and only its holder sees the invite.",
+	}
+	for _, r := range routes.Table {
+		if routes.IsSCIM(r.Path) {
+			m[r.Op] = "Authorized in the function: SCIM clients (Okta, Entra ID) send an organization's directory token, " +
+				"not a JWT of the authorizer's issuer; the scim function answers 401 unless the token's SHA-256 names a live token."
+		}
+	}
+	return m
+}()
 
 // validatePublicRoutes returns an error naming an operation of reasons
 // that routes.Table has no route for, or whose route requires a token: a

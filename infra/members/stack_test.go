@@ -400,7 +400,7 @@ func TestFunctionPermissions(t *testing.T) {
 	wantTableResources := func(name string) []string {
 		want := []string{js(getAtt(tableID, "Arn"))}
 		indexes := map[string][]string{routes.FnMe: {"gsi1"}, routes.FnListMembers: {"gsi2"},
-			routes.FnMembers: {"gsi1"}, routes.FnProjectMembers: {"gsi1", "gsi2"}, routes.FnExpireMembers: {"gsi1", "gsi3"}}[name]
+			routes.FnMembers: {"gsi1"}, routes.FnProjectMembers: {"gsi1", "gsi2"}, routes.FnExpireMembers: {"gsi1", "gsi3"}, routes.FnScim: {"gsi1"}}[name]
 		for _, index := range indexes {
 			want = append(want, js(map[string]any{"Fn::Join": []any{"", []any{getAtt(tableID, "Arn"), "/index/" + index}}}))
 		}

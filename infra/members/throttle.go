@@ -21,11 +21,26 @@ type Throttle struct{ Rate, Burst float64 }
 // there while the console's routes keep the stage's default
 // (apiRateLimit, apiBurstLimit). A person opening an invite link makes one
 // preview and one accept; a monitor probes healthz a few times a minute.
-var RouteThrottles = map[routes.Op]Throttle{
-	routes.OpHealthz:       {Rate: 5, Burst: 10},
-	routes.OpPreviewInvite: {Rate: 10, Burst: 20},
-	routes.OpAcceptInvite:  {Rate: 10, Burst: 20},
-}
+//
+// The SCIM routes are called without the JWT authorizer (the handler
+// checks the directory token), so each has its own budget too, sized for an
+// identity provider's initial sync (Okta and Entra send a few to a few
+// dozen requests a second); creating directory tokens is an owner's rare
+// act.
+var RouteThrottles = func() map[routes.Op]Throttle {
+	m := map[routes.Op]Throttle{
+		routes.OpHealthz:         {Rate: 5, Burst: 10},
+		routes.OpPreviewInvite:   {Rate: 10, Burst: 20},
+		routes.OpAcceptInvite:    {Rate: 10, Burst: 20},
+		routes.OpCreateScimToken: {Rate: 1, Burst: 5},
+	}
+	for _, r := range routes.Table {
+		if routes.IsSCIM(r.Path) {
+			m[r.Op] = Throttle{Rate: 50, Burst: 100}
+		}
+	}
+	return m
+}()
 
 // setRouteThrottles puts RouteThrottles on the stage, keyed by route key
 // as API Gateway wants them; byOp holds the API's routes by operation.

@@ -205,6 +205,11 @@ func (s *Service) acceptNewMember(ctx context.Context, id Identity, hash string)
 		}})
 	switch {
 	case err == nil:
+		// The registration rode in the transaction: what a directory
+		// provisioned for the address.
+		if err := s.claimProvisioned(ctx, id); err != nil {
+			s.cfg.Logger.ErrorContext(ctx, "linking provisioned directory users", "err", err)
+		}
 		return acceptView(inv), true, nil
 	case errors.Is(err, ErrConflict), errors.Is(err, ErrExists):
 		return AcceptView{}, false, nil

@@ -52,6 +52,18 @@ const (
 	ECodePublicEmailDomain        Code = "public_email_domain"
 	ECodeJoinRequestNotFound      Code = "join_request_not_found"
 	ECodeJoinRequestNotPending    Code = "join_request_not_pending"
+	// ECodeManagedByDirectory: the member is managed by the organization's
+	// identity provider (SCIM); an owner must detach them first.
+	ECodeManagedByDirectory Code = "managed_by_directory"
+	// The SCIM error types of RFC 7644 §3.12 (scimType), answered on the
+	// /scim/v2 routes in the SCIM error schema.
+	ECodeScimUniqueness    Code = "scim_uniqueness"
+	ECodeScimInvalidFilter Code = "scim_invalid_filter"
+	ECodeScimInvalidPath   Code = "scim_invalid_path"
+	ECodeScimInvalidValue  Code = "scim_invalid_value"
+	ECodeScimInvalidSyntax Code = "scim_invalid_syntax"
+	ECodeScimNoTarget      Code = "scim_no_target"
+	ECodeScimMutability    Code = "scim_mutability"
 )
 
 // FieldError names one invalid input field.

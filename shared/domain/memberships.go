@@ -95,7 +95,7 @@ func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, pr
 func orgMemberPage(m Membership, ms []Member, next *string) MemberPage {
 	ms = withoutEnded(ms, m.clock())
 	for i := range ms {
-		ms[i].CanManage = canManageMember(m, Membership{UserID: ms[i].UserID, Role: OrgRole(ms[i].Role)})
+		ms[i].CanManage = canManageMember(m, Membership{UserID: ms[i].UserID, Role: OrgRole(ms[i].Role)}) && !ms[i].ManagedByDirectory
 	}
 	return MemberPage{Members: ms, NextCursor: next}
 }
@@ -180,7 +180,7 @@ func actorAfter(m, after Membership) Membership {
 
 func memberOf(m Membership) Member {
 	return Member{UserID: m.UserID, Email: m.Email, Role: string(m.Role), JoinedAt: m.JoinedAt,
-		AccessExpiresAt: expiryView(m.AccessExpiresAt)}
+		AccessExpiresAt: expiryView(m.AccessExpiresAt), ManagedByDirectory: m.ManagedBy != ""}
 }
 
 // RoleChange is the body of PATCH …/members/{userId} (organization or
@@ -245,6 +245,9 @@ func (s *Service) SetOrgRole(ctx context.Context, id Identity, orgID, userID str
 		if !canSetOrgRole(m, t, r) {
 			return errForbidden("making, changing or removing organization owners")
 		}
+		if err := checkUnmanaged(t); err != nil {
+			return err
+		}
 		after := t.clone()
 		after.Role = r
 		if setEnd {
@@ -293,6 +296,9 @@ func (s *Service) RemoveMember(ctx context.Context, id Identity, orgID, userID s
 		if !canRemoveMember(m, t) {
 			return errForbidden("removing organization owners")
 		}
+		if err := checkUnmanaged(t); err != nil {
+			return err
+		}
 		revoked, err = s.applyChange(ctx, id, Change{Before: t, After: nil, Now: s.now(),
 			Audit: []AuditEvent{s.audit(id, orgID, removal(id, userID), userID, accessMap(t), nil)}})
 		return lastOwner(err)
@@ -324,7 +330,7 @@ func (s *Service) projectTarget(ctx context.Context, id Identity, orgID, project
 	if _, in := t.Projects[projectID]; !in || t.projectExpired(projectID) {
 		return Membership{}, Membership{}, Errorf(ECodeMemberNotFound, "member not found in this project")
 	}
-	return m, t, nil
+	return m, t, checkUnmanaged(t)
 }
 
 // SetProjectRole changes a member's project role and/or when it ends

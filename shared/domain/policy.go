@@ -43,8 +43,11 @@ const (
 	PermOrgSeatsManage        Permission = "org:seats:manage"
 	PermOrgDomainsManage      Permission = "org:domains:manage"
 	PermOrgJoinRequestsManage Permission = "org:join_requests:manage"
-	PermProjectMembersRead    Permission = "project:members:read"
-	PermProjectMembersManage  Permission = "project:members:manage"
+	// PermOrgDirectoryManage: directory (SCIM) tokens, group grants and
+	// detaching managed members.
+	PermOrgDirectoryManage   Permission = "org:directory:manage"
+	PermProjectMembersRead   Permission = "project:members:read"
+	PermProjectMembersManage Permission = "project:members:manage"
 	// PermProjectWrite and PermProjectRead are not used by Members: they
 	// tell the product embedding Members what a project role may do there.
 	PermProjectWrite Permission = "project:write"
@@ -66,6 +69,7 @@ var permissionDocs = []struct {
 	{PermOrgSeatsManage, "set the seat limit and whether pending invites take seats (`PATCH /orgs/{orgId}`)"},
 	{PermOrgDomainsManage, "add, verify and remove the organization's domains; set who may join through them, with which roles"},
 	{PermOrgJoinRequestsManage, "list, approve (with roles it may grant) and deny requests to join; mailed about new ones"},
+	{PermOrgDirectoryManage, "create and revoke directory (SCIM) tokens, map directory groups to roles, detach managed members"},
 	{PermProjectMembersRead, "list the project's members"},
 	{PermProjectMembersManage, "invite to the project (org role `member`), change roles in it, remove from it; manage invites touching only such projects"},
 	{PermProjectWrite, "work in the project (for the product embedding Members)"},
@@ -93,8 +97,8 @@ type ProjectRolePolicy struct {
 // orgPolicies lists the organization roles, strongest first.
 var orgPolicies = []OrgRolePolicy{
 	{OrgOwner, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate,
-		PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage, PermOrgDomainsManage, PermOrgJoinRequestsManage}, ProjectOwner,
-		"everything, including owners, seats, the audit trail and verified domains"},
+		PermOrgInvitesManage, PermOrgAuditRead, PermOrgSeatsManage, PermOrgDomainsManage, PermOrgJoinRequestsManage,
+		PermOrgDirectoryManage}, ProjectOwner, "everything, including owners, seats, the audit trail, verified domains and the directory (SCIM)"},
 	{OrgManager, []Permission{PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate,
 		PermOrgInvitesManage, PermOrgAuditRead, PermOrgJoinRequestsManage}, ProjectOwner,
 		"everything except owners and domains: cannot make, change or remove owners"},
@@ -478,6 +482,10 @@ func grantableProjectRoles(m Membership, pid string) []ProjectRole {
 	}
 	return out
 }
+
+// canManageDirectory: directory (SCIM) tokens, group grants, detaching
+// managed members.
+func canManageDirectory(m Membership) bool { return hasOrg(m, PermOrgDirectoryManage) }
 
 // canRemoveMember: remove target from the organization (anyone may leave).
 func canRemoveMember(m, target Membership) bool {

@@ -36,7 +36,7 @@ func TestRolesNeverDowngrade(t *testing.T) {
 func TestPermissionTable(t *testing.T) {
 	org := map[OrgRole][]Permission{
 		OrgOwner: {PermOrgMembersRead, PermOrgMembersManage, PermOrgOwnersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead,
-			PermOrgSeatsManage, PermOrgDomainsManage, PermOrgJoinRequestsManage},
+			PermOrgSeatsManage, PermOrgDomainsManage, PermOrgJoinRequestsManage, PermOrgDirectoryManage},
 		OrgManager: {PermOrgMembersRead, PermOrgMembersManage, PermOrgProjectsCreate, PermOrgInvitesManage, PermOrgAuditRead,
 			PermOrgJoinRequestsManage},
 		OrgMember: {PermOrgMembersRead},

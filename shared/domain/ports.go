@@ -9,6 +9,7 @@ import (
 // sentinel errors of this package (ErrNotFound, ErrExists, ErrConflict,
 // ErrLastOwner, ErrThrottled), possibly wrapped; anything else is internal.
 type Store interface {
+	SCIMStore // scim.go
 	// GetUser returns the registered user, or ErrNotFound.
 	GetUser(ctx context.Context, userID string) (User, error)
 	// SaveUser registers u, or moves it to a new email (prevEmail is its
@@ -216,6 +217,26 @@ type Change struct {
 	AnswerJoin *JoinRequest
 	Now        time.Time
 	Audit      []AuditEvent
+	// SCIMUser writes a directory user with the change (scim_provision.go):
+	// its item conditioned on its revision, its unique-attribute claims,
+	// and its wait for a first sign-in. A change with no member
+	// (Before.UserID "") writes only this and the other riders.
+	SCIMUser *SCIMUserWrite
+	// SCIMGroupMembers add or remove group memberships with the change.
+	SCIMGroupMembers []SCIMGroupMemberWrite
+}
+
+// SCIMUserWrite creates (Before nil), updates or deletes (After nil) a
+// SCIM user; After.Rev is Before.Rev+1 (1 when new).
+type SCIMUserWrite struct {
+	Before, After *SCIMUser
+}
+
+// SCIMGroupMemberWrite adds a user to a group, or removes them.
+type SCIMGroupMemberWrite struct {
+	GroupID string
+	Member  SCIMGroupMember
+	Remove  bool
 }
 
 // Revocation is one invite revoked with a Change, and its audit event.

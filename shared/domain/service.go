@@ -176,6 +176,10 @@ func (s *Service) registerWith(ctx context.Context, id Identity, u *User) (User,
 	if err := s.store.SaveUser(ctx, nu, prev); err != nil {
 		return User{}, err
 	}
+	// A new verified address: what a directory provisioned for it.
+	if err := s.claimProvisioned(ctx, id); err != nil {
+		return User{}, err
+	}
 	return nu, nil
 }
 

@@ -57,6 +57,10 @@ type Membership struct {
 	Reminded map[string]time.Time
 	// asOf is the instant expiry is judged at (at; time.Now when zero).
 	asOf time.Time
+	// ManagedBy is the id of the SCIM user whose directory manages this
+	// membership ("" when none): the API refuses to change or remove it
+	// (managed_by_directory) until an owner detaches it.
+	ManagedBy string
 }
 
 // Exists reports whether the membership is stored.
@@ -75,6 +79,9 @@ type Member struct {
 	// role and remove them (policy.go: canManageMember, or
 	// canManageProjectMembers in a project's list).
 	CanManage bool `json:"canManage"`
+	// ManagedByDirectory: the organization's identity provider manages
+	// this member (SCIM); only an owner's detach lets others change them.
+	ManagedByDirectory bool `json:"managedByDirectory,omitempty"`
 }
 
 // InviteStatus is the stored lifecycle state of an invite.
@@ -195,6 +202,9 @@ type AuditEvent struct {
 	Target  string         `json:"target"`
 	Before  map[string]any `json:"before,omitempty"`
 	After   map[string]any `json:"after,omitempty"`
+	// Via names the path a change came by when it was not a user of the
+	// console or API: "scim" for the organization's identity provider.
+	Via string `json:"via,omitempty"`
 }
 
 // Audit actions.
@@ -224,7 +234,22 @@ const (
 	AuditJoinRequested   = "join_request.created"
 	AuditJoinApproved    = "join_request.approved"
 	AuditJoinDenied      = "join_request.denied"
+	// AuditMemberDetached: an owner took a member out of the directory's
+	// management (SCIM); they are managed like any member since.
+	AuditMemberDetached = "member.detached"
+	// Directory (SCIM) tokens and group grants.
+	AuditScimTokenCreated = "scim.token_created"
+	AuditScimTokenRevoked = "scim.token_revoked"
+	AuditScimGroupGrants  = "scim.group_grants_changed"
+	// AuditScimUserProvisioned and AuditScimUserDeprovisioned record the
+	// directory's users as they come and go (their memberships change
+	// with member.* events when they have an account).
+	AuditScimUserProvisioned   = "scim.user_provisioned"
+	AuditScimUserDeprovisioned = "scim.user_deprovisioned"
 )
+
+// ViaSCIM is AuditEvent.Via of changes the identity provider made.
+const ViaSCIM = "scim"
 
 // DeliveryEvent is an email delivery notification (from SES events).
 type DeliveryEvent struct {

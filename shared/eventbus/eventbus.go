@@ -50,6 +50,12 @@ var DetailTypes = []string{
 	domain.AuditJoinRequested,
 	domain.AuditJoinApproved,
 	domain.AuditJoinDenied,
+	domain.AuditMemberDetached,
+	domain.AuditScimTokenCreated,
+	domain.AuditScimTokenRevoked,
+	domain.AuditScimGroupGrants,
+	domain.AuditScimUserProvisioned,
+	domain.AuditScimUserDeprovisioned,
 }
 
 // Entry is one event to publish.
@@ -120,7 +126,7 @@ func FromAudit(ev domain.AuditEvent, targetEmail string) (Entry, error) {
 	}
 	before, after := scrub(ev.Before), scrub(ev.After)
 	d := Detail{EventID: ev.ID, OrgID: ev.OrgID, Action: ev.Action, At: ev.At.UTC(),
-		Before: before, After: after, Target: Target{Type: targetType(ev.Action), ID: ev.Target, Email: targetEmail}}
+		Before: before, After: after, Target: Target{Type: targetType(ev.Action), ID: ev.Target, Email: targetEmail}, Via: ev.Via}
 	if ev.ActorID != "" {
 		d.Actor = &Actor{UserID: ev.ActorID, Email: ev.Actor}
 	}
@@ -134,7 +140,9 @@ func FromAudit(ev domain.AuditEvent, targetEmail string) (Entry, error) {
 		d.Target.Email = firstString("email", after, before)
 	}
 	d.ProjectIDs = projectIDs(d.Target, before, after)
-	d.Via, _ = after["via"].(string)
+	if d.Via == "" { // the audit event's own via (directory changes), else its after's
+		d.Via, _ = after["via"].(string)
+	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit event %s: %w", ev.ID, err)
@@ -167,9 +175,13 @@ func Batches(entries []Entry) [][]Entry {
 }
 
 func targetType(action string) string {
-	kind, _, _ := strings.Cut(action, ".")
-	if kind == "org" {
+	kind, rest, _ := strings.Cut(action, ".")
+	switch kind {
+	case "org":
 		return "organization"
+	case "scim": // scim.token_…, scim.user_…, scim.group_…
+		sub, _, _ := strings.Cut(rest, "_")
+		return "directory" + strings.ToUpper(sub[:1]) + sub[1:]
 	}
 	return kind // project, invite, member
 }

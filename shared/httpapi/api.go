@@ -79,6 +79,9 @@ func noRoute(context.Context, *request) (response, error) {
 func New(svc *domain.Service, log *slog.Logger) *API {
 	a := &API{svc: svc, log: log, auth: map[string]bool{}}
 	ops := a.operations()
+	for op, f := range a.scimOperations() { // scim.go
+		ops[op] = f
+	}
 	a.ops = make(map[string]operation, len(routes.Table))
 	for _, rt := range routes.Table {
 		if ops[rt.Op] == nil {
@@ -138,10 +141,19 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest, op o
 	ctx = logging.WithRequestID(ctx, rid)
 	var err error
 	var out response
+	isSCIM := routes.IsSCIM(ev.RouteKey)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 			resp = a.problem(ctx, err)
+		}
+		if isSCIM { // SCIM's media type and error schema (scim.go)
+			if err != nil {
+				resp = a.scimError(ctx, err)
+				out.counts = metrics.Counts{metrics.ScimRejected: 1}
+			} else if resp.Headers["Content-Type"] == "application/json" {
+				resp.Headers["Content-Type"] = ScimMediaType
+			}
 		}
 		a.emit(ctx, fn, ev.RouteKey, resp.StatusCode, err, out.counts)
 		if resp.Headers == nil {

@@ -19,7 +19,9 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		CodeUnsupportedMediaType, CodeMethodNotAllowed, domain.ECodeRateLimited, domain.ECodeServiceUnavailable, domain.ECodeInternalError,
 		domain.ECodeDomainNotFound, domain.ECodeDomainExists, domain.ECodeDomainClaimed, domain.ECodeDomainNotVerified,
 		domain.ECodeDomainVerificationFailed, domain.ECodePublicEmailDomain, domain.ECodeJoinRequestNotFound,
-		domain.ECodeJoinRequestNotPending}
+		domain.ECodeJoinRequestNotPending,
+		domain.ECodeManagedByDirectory, domain.ECodeScimUniqueness, domain.ECodeScimInvalidFilter, domain.ECodeScimInvalidPath,
+		domain.ECodeScimInvalidValue, domain.ECodeScimInvalidSyntax, domain.ECodeScimNoTarget, domain.ECodeScimMutability}
 	for _, c := range codes {
 		if _, ok := statusOf[c]; !ok {
 			t.Errorf("no status for %s", c)

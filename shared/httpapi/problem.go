@@ -56,6 +56,14 @@ var statusOf = map[domain.Code]int{
 	domain.ECodePublicEmailDomain:        http.StatusUnprocessableEntity,
 	domain.ECodeJoinRequestNotFound:      http.StatusNotFound,
 	domain.ECodeJoinRequestNotPending:    http.StatusConflict,
+	domain.ECodeScimInvalidFilter:        http.StatusBadRequest,
+	domain.ECodeScimInvalidPath:          http.StatusBadRequest,
+	domain.ECodeScimInvalidValue:         http.StatusBadRequest,
+	domain.ECodeScimInvalidSyntax:        http.StatusBadRequest,
+	domain.ECodeScimNoTarget:             http.StatusBadRequest,
+	domain.ECodeScimMutability:           http.StatusBadRequest,
+	domain.ECodeManagedByDirectory:       http.StatusConflict,
+	domain.ECodeScimUniqueness:           http.StatusConflict,
 }
 
 // Status returns the HTTP status for an error code (500 for unknown codes).

@@ -57,6 +57,10 @@ const (
 	SweepFailures   Name = "SweepFailures"
 	MembersExpired  Name = "MembersExpired"
 	ExpiryReminders Name = "ExpiryReminders"
+
+	ScimProvisioned   Name = "ScimProvisioned"
+	ScimDeprovisioned Name = "ScimDeprovisioned"
+	ScimRejected      Name = "ScimRejected"
 )
 
 // Metric describes one metric of Catalog.
@@ -89,6 +93,9 @@ var Catalog = []Metric{
 	{DeliveryBouncedPermanent, "ses-events", "SES Bounce events of type Permanent (hard bounces: what SES's bounce rate counts)"},
 	{DeliveryBouncedTransient, "ses-events", "SES Bounce events of type Transient or Undetermined (soft bounces)"},
 	{DeliveryComplained, "ses-events", "SES Complaint events: the recipient marked the mail as spam"},
+	{ScimProvisioned, "scim", "directory (SCIM) users created (POST /scim/v2/Users) or reactivated (active set to true)"},
+	{ScimDeprovisioned, "scim", "directory (SCIM) users deactivated (active set to false) or deleted: their access ended at once"},
+	{ScimRejected, "scim", "directory (SCIM) requests answered with an error (bad or revoked token, invalid filter or value, uniqueness…)"},
 	{EventsPublished, "publish-events", "membership events EventBridge accepted"},
 	{SweepsCompleted, "expire-members", "expiry sweeps that handled every due membership (the SweepMissing alarm fires when there is none for 45 minutes)"},
 	{SweepFailures, "expire-members", "due memberships a sweep could not handle (retried by the next sweep), and sweeps that could not read the expiry index"},

@@ -29,6 +29,10 @@ const (
 	// FnJoin joins through a verified domain and answers join requests
 	// (it mails approvers and approved requesters).
 	FnJoin = "join"
+	// FnScim serves the directory: the SCIM 2.0 service provider under
+	// /scim/v2 (authenticated by directory tokens, not the JWT authorizer)
+	// and the owners' routes for those tokens and group grants.
+	FnScim = "scim"
 	// FnSESEvents is not behind the HTTP API: it consumes SES delivery events.
 	FnSESEvents = "ses-events"
 	// FnPublishEvents is not behind the HTTP API: it publishes the table's
@@ -86,7 +90,42 @@ const (
 	OpListJoinRequests    Op = "listJoinRequests"
 	OpApproveJoinRequest  Op = "approveJoinRequest"
 	OpDenyJoinRequest     Op = "denyJoinRequest"
+	OpDetachMember        Op = "detachMember"
+	OpCreateScimToken     Op = "createScimToken"
+	OpListScimTokens      Op = "listScimTokens"
+	OpRevokeScimToken     Op = "revokeScimToken"
+	OpListScimGroups      Op = "listScimGroups"
+	OpSetScimGroupGrants  Op = "setScimGroupGrants"
+	// The SCIM 2.0 operations (RFC 7644) under ScimBase.
+	OpScimServiceProviderConfig Op = "scimServiceProviderConfig"
+	OpScimResourceTypes         Op = "scimResourceTypes"
+	OpScimSchemas               Op = "scimSchemas"
+	OpScimListUsers             Op = "scimListUsers"
+	OpScimCreateUser            Op = "scimCreateUser"
+	OpScimGetUser               Op = "scimGetUser"
+	OpScimReplaceUser           Op = "scimReplaceUser"
+	OpScimPatchUser             Op = "scimPatchUser"
+	OpScimDeleteUser            Op = "scimDeleteUser"
+	OpScimListGroups            Op = "scimListGroups"
+	OpScimCreateGroup           Op = "scimCreateGroup"
+	OpScimGetGroup              Op = "scimGetGroup"
+	OpScimReplaceGroup          Op = "scimReplaceGroup"
+	OpScimPatchGroup            Op = "scimPatchGroup"
+	OpScimDeleteGroup           Op = "scimDeleteGroup"
 )
+
+// ScimBase is the SCIM 2.0 base URL's path. Its routes answer in
+// application/scim+json with SCIM's error schema, and authenticate the
+// directory token themselves (Auth false: no JWT authorizer).
+const ScimBase = "/scim/v2"
+
+// IsSCIM reports whether a route key or path is one of the SCIM routes.
+func IsSCIM(keyOrPath string) bool {
+	if _, p, ok := strings.Cut(keyOrPath, " "); ok {
+		keyOrPath = p
+	}
+	return strings.HasPrefix(keyOrPath, ScimBase+"/")
+}
 
 // Route is one HTTP API route: its method and path template (API Gateway
 // syntax, {name} for a path parameter), the operation it runs, the Lambda
@@ -138,6 +177,27 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/join-requests", OpListJoinRequests, FnJoin, true, "pending join requests, oldest first, paged (owners and managers)"},
 	{"POST", "/orgs/{orgId}/join-requests/{requestId}/approve", OpApproveJoinRequest, FnJoin, true, "approve a join request, with roles the approver may grant; mails the requester"},
 	{"POST", "/orgs/{orgId}/join-requests/{requestId}/deny", OpDenyJoinRequest, FnJoin, true, "deny a join request"},
+	{"POST", "/orgs/{orgId}/members/{userId}/detach", OpDetachMember, FnMembers, true, "take a member out of the directory's (SCIM) management so the API may change them (owners)"},
+	{"POST", "/orgs/{orgId}/scim-tokens", OpCreateScimToken, FnScim, true, "create a directory (SCIM) token, shown once (owners)"},
+	{"GET", "/orgs/{orgId}/scim-tokens", OpListScimTokens, FnScim, true, "directory tokens, without secrets, with lastUsedAt (owners)"},
+	{"DELETE", "/orgs/{orgId}/scim-tokens/{tokenId}", OpRevokeScimToken, FnScim, true, "revoke a directory token at once (owners)"},
+	{"GET", "/orgs/{orgId}/scim-groups", OpListScimGroups, FnScim, true, "directory groups with the access each grants (owners)"},
+	{"PUT", "/orgs/{orgId}/scim-groups/{groupId}/grants", OpSetScimGroupGrants, FnScim, true, "map a directory group to an org role and project roles (owners)"},
+	{"GET", ScimBase + "/ServiceProviderConfig", OpScimServiceProviderConfig, FnScim, false, "SCIM: what this service provider supports"},
+	{"GET", ScimBase + "/ResourceTypes", OpScimResourceTypes, FnScim, false, "SCIM: User and Group"},
+	{"GET", ScimBase + "/Schemas", OpScimSchemas, FnScim, false, "SCIM: the User and Group schemas"},
+	{"GET", ScimBase + "/Users", OpScimListUsers, FnScim, false, "SCIM: users, `filter` (userName, externalId, work email eq; and/or), `startIndex`, `count`"},
+	{"POST", ScimBase + "/Users", OpScimCreateUser, FnScim, false, "SCIM: provision a user (the address becomes a member)"},
+	{"GET", ScimBase + "/Users/{id}", OpScimGetUser, FnScim, false, "SCIM: one user"},
+	{"PUT", ScimBase + "/Users/{id}", OpScimReplaceUser, FnScim, false, "SCIM: replace a user"},
+	{"PATCH", ScimBase + "/Users/{id}", OpScimPatchUser, FnScim, false, "SCIM: patch a user (`active: false` removes access at once)"},
+	{"DELETE", ScimBase + "/Users/{id}", OpScimDeleteUser, FnScim, false, "SCIM: deprovision a user"},
+	{"GET", ScimBase + "/Groups", OpScimListGroups, FnScim, false, "SCIM: groups, `filter` (displayName, externalId eq)"},
+	{"POST", ScimBase + "/Groups", OpScimCreateGroup, FnScim, false, "SCIM: create a group"},
+	{"GET", ScimBase + "/Groups/{id}", OpScimGetGroup, FnScim, false, "SCIM: one group with its members"},
+	{"PUT", ScimBase + "/Groups/{id}", OpScimReplaceGroup, FnScim, false, "SCIM: replace a group"},
+	{"PATCH", ScimBase + "/Groups/{id}", OpScimPatchGroup, FnScim, false, "SCIM: rename a group, add or remove members"},
+	{"DELETE", ScimBase + "/Groups/{id}", OpScimDeleteGroup, FnScim, false, "SCIM: delete a group"},
 }
 
 // Functions returns the distinct function names of the HTTP routes, sorted.

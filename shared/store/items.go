@@ -69,6 +69,8 @@ type memberItem struct {
 	AccessExpiresAt *time.Time           `dynamodbav:"accessExpiresAt,omitempty"`
 	ProjectExpiry   map[string]time.Time `dynamodbav:"projectExpiry,omitempty"`
 	Reminded        map[string]time.Time `dynamodbav:"reminded,omitempty"`
+	// ManagedBy is the SCIM user managing the membership, if any.
+	ManagedBy string `dynamodbav:"managedBy,omitempty"`
 }
 
 type projectMemberItem struct {
@@ -172,6 +174,7 @@ type auditItem struct {
 	Target      string         `dynamodbav:"target"`
 	Before      map[string]any `dynamodbav:"before,omitempty"`
 	After       map[string]any `dynamodbav:"after,omitempty"`
+	Via         string         `dynamodbav:"via,omitempty"`
 }
 
 // orgRole reads a stored organization role: "user" is what OrgMember was
@@ -195,7 +198,7 @@ func toMemberItem(m domain.Membership, rev int64) memberItem {
 		GSI2PK: orgPK(m.OrgID), GSI2SK: byEmailSK(m.Email, m.UserID),
 		Type: "member", OrgID: m.OrgID, OrgName: m.OrgName, UserID: m.UserID, Email: m.Email, Role: string(m.Role),
 		Projects: ps, JoinedAt: m.JoinedAt, Rev: rev, AccessExpiresAt: timePtr(m.AccessExpiresAt),
-		Reminded: nilIfEmptyMap(m.Reminded)}
+		Reminded: nilIfEmptyMap(m.Reminded), ManagedBy: m.ManagedBy}
 	for pid, t := range m.ProjectExpiry {
 		if _, in := m.Projects[pid]; in && !t.IsZero() {
 			if it.ProjectExpiry == nil {
@@ -233,7 +236,8 @@ func (it memberItem) domain() domain.Membership {
 	}
 	return domain.Membership{OrgID: it.OrgID, OrgName: it.OrgName, UserID: it.UserID, Email: it.Email,
 		Role: orgRole(it.Role), Projects: ps, JoinedAt: it.JoinedAt, Rev: it.Rev,
-		AccessExpiresAt: timeOf(it.AccessExpiresAt), ProjectExpiry: it.ProjectExpiry, Reminded: it.Reminded}
+		AccessExpiresAt: timeOf(it.AccessExpiresAt), ProjectExpiry: it.ProjectExpiry, Reminded: it.Reminded,
+		ManagedBy: it.ManagedBy}
 }
 
 func toInviteItem(inv domain.Invite) inviteItem {
@@ -283,12 +287,12 @@ func (it inviteItem) domain() domain.Invite {
 
 func toAuditItem(ev domain.AuditEvent) auditItem {
 	return auditItem{key: key{orgPK(ev.OrgID), auditSK(ev.ID)}, Type: TypeAudit, OrgID: ev.OrgID, EventID: ev.ID, At: ev.At,
-		ActorID: ev.ActorID, Actor: ev.Actor, Action: ev.Action, Target: ev.Target, Before: ev.Before, After: ev.After}
+		ActorID: ev.ActorID, Actor: ev.Actor, Action: ev.Action, Target: ev.Target, Before: ev.Before, After: ev.After, Via: ev.Via}
 }
 
 func (it auditItem) domain() domain.AuditEvent {
 	return domain.AuditEvent{ID: it.EventID, OrgID: it.OrgID, At: it.At, ActorID: it.ActorID, Actor: it.Actor,
-		Action: it.Action, Target: it.Target, Before: it.Before, After: it.After}
+		Action: it.Action, Target: it.Target, Before: it.Before, After: it.After, Via: it.Via}
 }
 
 // nilIfEmpty and nilIfEmptyMap keep empty collections out of items: some

@@ -234,49 +234,56 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		t.seat(st.table, orgID, -1, 0, seatFree)
 	}
 
-	revCond := map[string]types.AttributeValue{":rev": n(b.Rev)}
-	switch {
-	case c.After == nil:
-		t.del(st.table, orgPK(orgID), memberSK(userID), "rev = :rev", nil, revCond, domain.ErrConflict)
-	case !b.Exists():
-		t.put(st.table, toMemberItem(*c.After, 1), condNew, nil, nil, domain.ErrConflict)
-	default:
-		t.put(st.table, toMemberItem(*c.After, b.Rev+1), "rev = :rev", nil, revCond, domain.ErrConflict)
-	}
-
-	var after map[string]domain.ProjectRole
-	if c.After != nil {
-		after = c.After.Projects
-	}
-	for _, pid := range projectUnion(b.Projects, after) {
-		was, had := b.Projects[pid]
-		now, has := after[pid]
+	// A change without a member (a directory write alone) has only riders.
+	if userID != "" {
+		revCond := map[string]types.AttributeValue{":rev": n(b.Rev)}
 		switch {
-		case had && !has:
-			t.del(st.table, projectPK(pid), memberSK(userID), "", nil, nil, nil)
-		case !had && has:
-			a := c.After
-			t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
-				GSI1SK: projectGSI(orgID, pid), GSI2PK: projectPK(pid), GSI2SK: byEmailSK(a.Email, userID), Type: "projectMember", OrgID: orgID, ProjectID: pid,
-				ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now,
-				AccessExpiresAt: timePtr(a.ProjectExpiresAt(pid))},
-				"", nil, nil, nil)
+		case c.After == nil:
+			t.del(st.table, orgPK(orgID), memberSK(userID), "rev = :rev", nil, revCond, domain.ErrConflict)
+		case !b.Exists():
+			t.put(st.table, toMemberItem(*c.After, 1), condNew, nil, nil, domain.ErrConflict)
 		default:
-			endWas, end := b.ProjectExpiresAt(pid), c.After.ProjectExpiresAt(pid)
-			if was == now && endWas.Equal(end) {
-				continue
+			t.put(st.table, toMemberItem(*c.After, b.Rev+1), "rev = :rev", nil, revCond, domain.ErrConflict)
+		}
+
+		var after map[string]domain.ProjectRole
+		if c.After != nil {
+			after = c.After.Projects
+		}
+		for _, pid := range projectUnion(b.Projects, after) {
+			was, had := b.Projects[pid]
+			now, has := after[pid]
+			switch {
+			case had && !has:
+				t.del(st.table, projectPK(pid), memberSK(userID), "", nil, nil, nil)
+			case !had && has:
+				a := c.After
+				t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
+					GSI1SK: projectGSI(orgID, pid), GSI2PK: projectPK(pid), GSI2SK: byEmailSK(a.Email, userID), Type: "projectMember", OrgID: orgID, ProjectID: pid,
+					ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now,
+					AccessExpiresAt: timePtr(a.ProjectExpiresAt(pid))},
+					"", nil, nil, nil)
+			default:
+				endWas, end := b.ProjectExpiresAt(pid), c.After.ProjectExpiresAt(pid)
+				if was == now && endWas.Equal(end) {
+					continue
+				}
+				expr, vals := "SET #role = :role", map[string]types.AttributeValue{":role": s(string(now))}
+				if end.IsZero() {
+					expr += " REMOVE accessExpiresAt"
+				} else {
+					expr += ", accessExpiresAt = :end"
+					vals[":end"] = s(end.UTC().Format(time.RFC3339Nano))
+				}
+				t.update(st.table, projectPK(pid), memberSK(userID), expr, "attribute_exists(pk)",
+					map[string]string{"#role": "role"}, vals, domain.ErrConflict)
 			}
-			expr, vals := "SET #role = :role", map[string]types.AttributeValue{":role": s(string(now))}
-			if end.IsZero() {
-				expr += " REMOVE accessExpiresAt"
-			} else {
-				expr += ", accessExpiresAt = :end"
-				vals[":end"] = s(end.UTC().Format(time.RFC3339Nano))
-			}
-			t.update(st.table, projectPK(pid), memberSK(userID), expr, "attribute_exists(pk)",
-				map[string]string{"#role": "role"}, vals, domain.ErrConflict)
 		}
 	}
+	if w := c.SCIMUser; w != nil {
+		st.scimUserTx(t, *w)
+	}
+	st.scimGroupMembersTx(t, orgID, c.SCIMGroupMembers, c.Now)
 
 	if inv := c.AcceptInvite; inv != nil {
 		rp := map[string]types.AttributeValue{}
@@ -392,12 +399,13 @@ func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
 		// Absent from gsi2 (its projection predates expiry): search rows
 		// carry no end.
 		AccessExpiresAt *time.Time `dynamodbav:"accessExpiresAt"`
+		ManagedBy       string     `dynamodbav:"managedBy"`
 	}
 	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 		return domain.Member{}, err
 	}
 	m := domain.Member{UserID: it.UserID, Email: it.Email, Role: string(orgRole(it.Role)), // project roles pass unchanged
-		AccessExpiresAt: it.AccessExpiresAt}
+		AccessExpiresAt: it.AccessExpiresAt, ManagedByDirectory: it.ManagedBy != ""}
 	if err := m.JoinedAt.UnmarshalText([]byte(it.JoinedAt)); err != nil {
 		return domain.Member{}, fmt.Errorf("joinedAt: %w", err)
 	}
@@ -406,7 +414,7 @@ func memberRow(raw map[string]types.AttributeValue) (domain.Member, error) {
 
 func (st *Store) listMembers(ctx context.Context, pk, after string, limit int) ([]domain.Member, string, error) {
 	in := st.beginsWith(pk, preMember)
-	in.ProjectionExpression = aws.String("userId, email, #role, joinedAt, accessExpiresAt")
+	in.ProjectionExpression = aws.String("userId, email, #role, joinedAt, accessExpiresAt, managedBy")
 	in.ExpressionAttributeNames = map[string]string{"#role": "role"}
 	var start map[string]types.AttributeValue
 	if after != "" {

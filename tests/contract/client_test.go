@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -59,6 +60,9 @@ func TestClientHasOneMethodPerOperation(t *testing.T) {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			id := op.OperationID
+			if slices.Contains(op.Tags, "scim") {
+				continue // identity providers' routes, not the client's
+			}
 			name := string(unicode.ToUpper(rune(id[0]))) + id[1:]
 			if _, ok := typ.MethodByName(name); !ok {
 				t.Errorf("%s %s: no client method %s", method, path, name)

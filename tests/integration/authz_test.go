@@ -393,7 +393,46 @@ func authzVariants() []variant {
 			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 401, 404}},
 		{name: "audit", route: "GET /orgs/{orgId}/audit", path: orgA("/audit"),
 			want: [nCallers]int{200, 200, 403, 403, 403, 403, 404, 404, 401, 404}},
+		// The directory (SCIM): owners only (org:directory:manage).
+		{name: "detach V (not managed)", route: "POST /orgs/{orgId}/members/{userId}/detach",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/members/" + w.v.ID + "/detach" },
+			want: [nCallers]int{400, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "create directory token", route: "POST /orgs/{orgId}/scim-tokens", path: orgA("/scim-tokens"),
+			body: func(*world, caller) any { return map[string]string{"name": "Okta"} },
+			want: [nCallers]int{201, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "list directory tokens", route: "GET /orgs/{orgId}/scim-tokens", path: orgA("/scim-tokens"),
+			want: [nCallers]int{200, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "revoke unknown directory token", route: "DELETE /orgs/{orgId}/scim-tokens/{tokenId}",
+			path: orgA("/scim-tokens/sct_06h35s4xfhkaa83h99yt74a4yc"),
+			want: [nCallers]int{404, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "list directory groups", route: "GET /orgs/{orgId}/scim-groups", path: orgA("/scim-groups"),
+			want: [nCallers]int{200, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "map unknown directory group", route: "PUT /orgs/{orgId}/scim-groups/{groupId}/grants",
+			path: orgA("/scim-groups/scg_06h35s4xfhkaa83h99yt74a4yc/grants"),
+			body: func(*world, caller) any { return map[string]string{"orgRole": "member"} },
+			want: [nCallers]int{404, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
 	}, domainAuthzVariants()...)
+}
+
+// scimVariants: the SCIM routes take a directory token, never a user's
+// JWT: every caller of the matrix gets 401 (in SCIM's error schema).
+func scimVariants() []variant {
+	var out []variant
+	for _, rt := range routes.Table {
+		if !routes.IsSCIM(rt.Path) {
+			continue
+		}
+		path := strings.ReplaceAll(rt.Path, "{id}", "scu_06h35s4xfhkaa83h99yt74a4yc")
+		v := variant{name: "scim " + rt.Key(), route: rt.Key(), path: fixed(path)}
+		if rt.Method == "POST" || rt.Method == "PUT" || rt.Method == "PATCH" {
+			v.body = func(*world, caller) any { return map[string]any{"userName": "x@example.com", "displayName": "x"} }
+		}
+		for c := range nCallers {
+			v.want[c] = 401
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // wantAccess checks an access answer's role, source and permissions (the
@@ -456,7 +495,7 @@ func TestAuthzMatrix(t *testing.T) {
 	t.Parallel()
 	ses := newSESStub(t)
 	e := newEnv(t, ses, testenv.Options{SESEndpoint: ses.URL, InvitesPerHour: -1, DNSResolver: matrixDNS().Addr})
-	variants := authzVariants()
+	variants := append(authzVariants(), scimVariants()...)
 
 	covered := map[string]bool{}
 	for _, v := range variants {
@@ -529,7 +568,13 @@ func runCell(t *testing.T, e *testenv.Env, w *world, v variant, c caller) {
 	if r.Status != v.want[c] {
 		t.Fatalf("%s %s as %s: status %d, want %d: %s", routeMethod(v.route), path, callerNames[c], r.Status, v.want[c], r.Body)
 	}
-	if r.Status >= 400 {
+	if r.Status >= 400 && routes.IsSCIM(v.route) {
+		var se struct{ Schemas []string }
+		if err := json.Unmarshal(r.Body, &se); err != nil || r.Header.Get("Content-Type") != "application/scim+json" ||
+			!slices.Contains(se.Schemas, domain.SCIMSchemaError) {
+			t.Errorf("not a SCIM error: %s", r.Body)
+		}
+	} else if r.Status >= 400 {
 		p := r.Problem(t)
 		if p.Status != r.Status || p.Code == "" {
 			t.Errorf("problem without status or code: %s", r.Body)

@@ -60,6 +60,8 @@ type member struct {
 	JoinedAt time.Time `json:"joinedAt"`
 	// CanManage: the caller may change this member's role and remove them.
 	CanManage bool `json:"canManage"`
+	// ManagedByDirectory: the organization's identity provider manages them.
+	ManagedByDirectory bool `json:"managedByDirectory"`
 }
 
 type memberPage struct {

@@ -43,73 +43,106 @@ func (e AccessRole) Valid() bool {
 
 // Defines values for AuditEventAction.
 const (
-	DomainAdded          AuditEventAction = "domain.added"
-	DomainRemoved        AuditEventAction = "domain.removed"
-	DomainUpdated        AuditEventAction = "domain.updated"
-	DomainVerified       AuditEventAction = "domain.verified"
-	InviteAccepted       AuditEventAction = "invite.accepted"
-	InviteCreated        AuditEventAction = "invite.created"
-	InviteDeliveryFailed AuditEventAction = "invite.delivery_failed"
-	InviteResent         AuditEventAction = "invite.resent"
-	InviteRevoked        AuditEventAction = "invite.revoked"
-	InviteUpdated        AuditEventAction = "invite.updated"
-	JoinRequestApproved  AuditEventAction = "join_request.approved"
-	JoinRequestCreated   AuditEventAction = "join_request.created"
-	JoinRequestDenied    AuditEventAction = "join_request.denied"
-	MemberAdded          AuditEventAction = "member.added"
-	MemberExpired        AuditEventAction = "member.expired"
-	MemberLeft           AuditEventAction = "member.left"
-	MemberRemoved        AuditEventAction = "member.removed"
-	MemberRoleChanged    AuditEventAction = "member.role_changed"
-	OrgCreated           AuditEventAction = "org.created"
-	OrgSeatsUpdated      AuditEventAction = "org.seats_updated"
-	ProjectCreated       AuditEventAction = "project.created"
+	AuditEventActionDomainAdded            AuditEventAction = "domain.added"
+	AuditEventActionDomainRemoved          AuditEventAction = "domain.removed"
+	AuditEventActionDomainUpdated          AuditEventAction = "domain.updated"
+	AuditEventActionDomainVerified         AuditEventAction = "domain.verified"
+	AuditEventActionInviteAccepted         AuditEventAction = "invite.accepted"
+	AuditEventActionInviteCreated          AuditEventAction = "invite.created"
+	AuditEventActionInviteDeliveryFailed   AuditEventAction = "invite.delivery_failed"
+	AuditEventActionInviteResent           AuditEventAction = "invite.resent"
+	AuditEventActionInviteRevoked          AuditEventAction = "invite.revoked"
+	AuditEventActionInviteUpdated          AuditEventAction = "invite.updated"
+	AuditEventActionJoinRequestApproved    AuditEventAction = "join_request.approved"
+	AuditEventActionJoinRequestCreated     AuditEventAction = "join_request.created"
+	AuditEventActionJoinRequestDenied      AuditEventAction = "join_request.denied"
+	AuditEventActionMemberAdded            AuditEventAction = "member.added"
+	AuditEventActionMemberDetached         AuditEventAction = "member.detached"
+	AuditEventActionMemberExpired          AuditEventAction = "member.expired"
+	AuditEventActionMemberLeft             AuditEventAction = "member.left"
+	AuditEventActionMemberRemoved          AuditEventAction = "member.removed"
+	AuditEventActionMemberRoleChanged      AuditEventAction = "member.role_changed"
+	AuditEventActionOrgCreated             AuditEventAction = "org.created"
+	AuditEventActionOrgSeatsUpdated        AuditEventAction = "org.seats_updated"
+	AuditEventActionProjectCreated         AuditEventAction = "project.created"
+	AuditEventActionScimGroupGrantsChanged AuditEventAction = "scim.group_grants_changed"
+	AuditEventActionScimTokenCreated       AuditEventAction = "scim.token_created"
+	AuditEventActionScimTokenRevoked       AuditEventAction = "scim.token_revoked"
+	AuditEventActionScimUserDeprovisioned  AuditEventAction = "scim.user_deprovisioned"
+	AuditEventActionScimUserProvisioned    AuditEventAction = "scim.user_provisioned"
 )
 
 // Valid indicates whether the value is a known member of the AuditEventAction enum.
 func (e AuditEventAction) Valid() bool {
 	switch e {
-	case DomainAdded:
+	case AuditEventActionDomainAdded:
 		return true
-	case DomainRemoved:
+	case AuditEventActionDomainRemoved:
 		return true
-	case DomainUpdated:
+	case AuditEventActionDomainUpdated:
 		return true
-	case DomainVerified:
+	case AuditEventActionDomainVerified:
 		return true
-	case InviteAccepted:
+	case AuditEventActionInviteAccepted:
 		return true
-	case InviteCreated:
+	case AuditEventActionInviteCreated:
 		return true
-	case InviteDeliveryFailed:
+	case AuditEventActionInviteDeliveryFailed:
 		return true
-	case InviteResent:
+	case AuditEventActionInviteResent:
 		return true
-	case InviteRevoked:
+	case AuditEventActionInviteRevoked:
 		return true
-	case InviteUpdated:
+	case AuditEventActionInviteUpdated:
 		return true
-	case JoinRequestApproved:
+	case AuditEventActionJoinRequestApproved:
 		return true
-	case JoinRequestCreated:
+	case AuditEventActionJoinRequestCreated:
 		return true
-	case JoinRequestDenied:
+	case AuditEventActionJoinRequestDenied:
 		return true
-	case MemberAdded:
+	case AuditEventActionMemberAdded:
 		return true
-	case MemberExpired:
+	case AuditEventActionMemberDetached:
 		return true
-	case MemberLeft:
+	case AuditEventActionMemberExpired:
 		return true
-	case MemberRemoved:
+	case AuditEventActionMemberLeft:
 		return true
-	case MemberRoleChanged:
+	case AuditEventActionMemberRemoved:
 		return true
-	case OrgCreated:
+	case AuditEventActionMemberRoleChanged:
 		return true
-	case OrgSeatsUpdated:
+	case AuditEventActionOrgCreated:
 		return true
-	case ProjectCreated:
+	case AuditEventActionOrgSeatsUpdated:
+		return true
+	case AuditEventActionProjectCreated:
+		return true
+	case AuditEventActionScimGroupGrantsChanged:
+		return true
+	case AuditEventActionScimTokenCreated:
+		return true
+	case AuditEventActionScimTokenRevoked:
+		return true
+	case AuditEventActionScimUserDeprovisioned:
+		return true
+	case AuditEventActionScimUserProvisioned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditEventVia.
+const (
+	Scim AuditEventVia = "scim"
+)
+
+// Valid indicates whether the value is a known member of the AuditEventVia enum.
+func (e AuditEventVia) Valid() bool {
+	switch e {
+	case Scim:
 		return true
 	default:
 		return false
@@ -204,6 +237,7 @@ const (
 	ErrorCodeLastOwner                ErrorCode = "last_owner"
 	ErrorCodeLinkExpired              ErrorCode = "link_expired"
 	ErrorCodeLinkNotFound             ErrorCode = "link_not_found"
+	ErrorCodeManagedByDirectory       ErrorCode = "managed_by_directory"
 	ErrorCodeMemberNotFound           ErrorCode = "member_not_found"
 	ErrorCodeMethodNotAllowed         ErrorCode = "method_not_allowed"
 	ErrorCodeNotFound                 ErrorCode = "not_found"
@@ -212,6 +246,13 @@ const (
 	ErrorCodeProjectNotFound          ErrorCode = "project_not_found"
 	ErrorCodePublicEmailDomain        ErrorCode = "public_email_domain"
 	ErrorCodeRateLimited              ErrorCode = "rate_limited"
+	ErrorCodeScimInvalidFilter        ErrorCode = "scim_invalid_filter"
+	ErrorCodeScimInvalidPath          ErrorCode = "scim_invalid_path"
+	ErrorCodeScimInvalidSyntax        ErrorCode = "scim_invalid_syntax"
+	ErrorCodeScimInvalidValue         ErrorCode = "scim_invalid_value"
+	ErrorCodeScimMutability           ErrorCode = "scim_mutability"
+	ErrorCodeScimNoTarget             ErrorCode = "scim_no_target"
+	ErrorCodeScimUniqueness           ErrorCode = "scim_uniqueness"
 	ErrorCodeSeatLimit                ErrorCode = "seat_limit"
 	ErrorCodeServiceUnavailable       ErrorCode = "service_unavailable"
 	ErrorCodeUnauthorized             ErrorCode = "unauthorized"
@@ -268,6 +309,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeLinkNotFound:
 		return true
+	case ErrorCodeManagedByDirectory:
+		return true
 	case ErrorCodeMemberNotFound:
 		return true
 	case ErrorCodeMethodNotAllowed:
@@ -283,6 +326,20 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodePublicEmailDomain:
 		return true
 	case ErrorCodeRateLimited:
+		return true
+	case ErrorCodeScimInvalidFilter:
+		return true
+	case ErrorCodeScimInvalidPath:
+		return true
+	case ErrorCodeScimInvalidSyntax:
+		return true
+	case ErrorCodeScimInvalidValue:
+		return true
+	case ErrorCodeScimMutability:
+		return true
+	case ErrorCodeScimNoTarget:
+		return true
+	case ErrorCodeScimUniqueness:
 		return true
 	case ErrorCodeSeatLimit:
 		return true
@@ -452,6 +509,7 @@ func (e OrgRole) Valid() bool {
 // Defines values for Permission.
 const (
 	OrgAuditRead          Permission = "org:audit:read"
+	OrgDirectoryManage    Permission = "org:directory:manage"
 	OrgDomainsManage      Permission = "org:domains:manage"
 	OrgInvitesManage      Permission = "org:invites:manage"
 	OrgJoinRequestsManage Permission = "org:join_requests:manage"
@@ -470,6 +528,8 @@ const (
 func (e Permission) Valid() bool {
 	switch e {
 	case OrgAuditRead:
+		return true
+	case OrgDirectoryManage:
 		return true
 	case OrgDomainsManage:
 		return true
@@ -665,10 +725,16 @@ type AuditEvent struct {
 
 	// Target The invite, user, organization, project or join request id, or the domain name, the event is about.
 	Target string `json:"target"`
+
+	// Via Present when the organization's identity provider made the change (SCIM).
+	Via *AuditEventVia `json:"via,omitempty"`
 }
 
 // AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
 type AuditEventAction string
+
+// AuditEventVia Present when the organization's identity provider made the change (SCIM).
+type AuditEventVia string
 
 // AuditPage defines model for AuditPage.
 type AuditPage struct {
@@ -934,10 +1000,13 @@ type Member struct {
 	// AccessExpiresAt When the member's access ends (in a project list, the earlier of the organization's and the project's end). Rows of members whose access has ended are left out. Search results (`?email=`) do not carry it.
 	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
 
-	// CanManage Whether the caller may change this member's role (in an organization list to one of their `grantableOrgRoles`, in a project list to one of the project's `grantableProjectRoles`) and remove them; anyone may remove themself (leave). In a role change's answer, whether they still may.
+	// CanManage Whether the caller may change this member's role (in an organization list to one of their `grantableOrgRoles`, in a project list to one of the project's `grantableProjectRoles`) and remove them; anyone may remove themself (leave). In a role change's answer, whether they still may. False for members the directory manages.
 	CanManage bool      `json:"canManage"`
 	Email     string    `json:"email"`
 	JoinedAt  time.Time `json:"joinedAt"`
+
+	// ManagedByDirectory The organization's identity provider manages this member (SCIM); role changes and removals answer `409 managed_by_directory` until an owner detaches them. Present in organization lists (not in `?email=` searches or project lists).
+	ManagedByDirectory *bool `json:"managedByDirectory,omitempty"`
 
 	// Role The organization role (owner, manager, member) or, in a project list, the project role (owner, member, viewer).
 	Role MemberRole `json:"role"`
@@ -1062,6 +1131,9 @@ type Problem struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 }
 
 // Project defines model for Project.
@@ -1116,6 +1188,86 @@ type ProjectView struct {
 
 	// Via `org` when the access comes from the organization role (an owner or manager acts as owner of every project), `project` when from a role in the project.
 	Via Via `json:"via"`
+}
+
+// ScimGroupGrant defines model for ScimGroupGrant.
+type ScimGroupGrant struct {
+	DisplayName string  `json:"displayName"`
+	ExternalId  *string `json:"externalId,omitempty"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id Id `json:"id"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole       `json:"orgRole,omitempty"`
+	Projects []ProjectInput `json:"projects"`
+}
+
+// ScimGroupGrantInput defines model for ScimGroupGrantInput.
+type ScimGroupGrantInput struct {
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// ScimGroupGrantList defines model for ScimGroupGrantList.
+type ScimGroupGrantList struct {
+	Groups []ScimGroupGrant `json:"groups"`
+}
+
+// ScimToken defines model for ScimToken.
+type ScimToken struct {
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy string    `json:"createdBy"`
+
+	// DefaultOrgRole An organization role; owners and managers act as owners of every project of the organization.
+	DefaultOrgRole OrgRole `json:"defaultOrgRole"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id Id `json:"id"`
+
+	// LastUsedAt The last request it authenticated (recorded at most once a minute); null when never used.
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	Name       string     `json:"name"`
+}
+
+// ScimTokenCreated defines model for ScimTokenCreated.
+type ScimTokenCreated struct {
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy *string   `json:"createdBy,omitempty"`
+
+	// DefaultOrgRole An organization role; owners and managers act as owners of every project of the organization.
+	DefaultOrgRole OrgRole `json:"defaultOrgRole"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id Id `json:"id"`
+
+	// LastUsedAt The last request it authenticated (recorded at most once a minute); null when never used.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	Name       string     `json:"name"`
+
+	// Token The secret: `scim_` and 43 characters. Shown only in this answer.
+	Token string `json:"token"`
+}
+
+// ScimTokenInput defines model for ScimTokenInput.
+type ScimTokenInput struct {
+	// DefaultOrgRole An organization role; owners and managers act as owners of every project of the organization.
+	DefaultOrgRole *OrgRole `json:"defaultOrgRole,omitempty"`
+
+	// Name What the token is for, e.g. the identity provider.
+	Name string `json:"name"`
+}
+
+// ScimTokenList defines model for ScimTokenList.
+type ScimTokenList struct {
+	Tokens []ScimToken `json:"tokens"`
 }
 
 // SuggestedOrg An organization the caller may join (POST /orgs/{orgId}/join) because it verified the domain of the caller's verified address.
@@ -1227,6 +1379,9 @@ type InternalError struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 }
 
 // InviteResults defines model for InviteResults.
@@ -1277,6 +1432,9 @@ type PayloadTooLarge struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 }
 
 // ProjectAccess The caller's effective role at one level and what it permits.
@@ -1315,6 +1473,9 @@ type ServiceUnavailable struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 }
 
 // UnauthorizedApplicationJSON defines model for Unauthorized.
@@ -1350,6 +1511,9 @@ type UnauthorizedApplicationProblemPlusJSON struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 }
 
 // UnsupportedMediaType defines model for UnsupportedMediaType.
@@ -1380,6 +1544,9 @@ type UnsupportedMediaType struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 }
 
 // ApproveBody defines model for ApproveBody.
@@ -1638,6 +1805,9 @@ type SetOrgRoleJSONBody struct {
 	Role *OrgRole `json:"role,omitempty"`
 }
 
+// DetachMemberJSONBody defines parameters for DetachMember.
+type DetachMemberJSONBody = map[string]interface{}
+
 // CreateProjectJSONBody defines parameters for CreateProject.
 type CreateProjectJSONBody struct {
 	// Name 1–100 characters, trimmed, no control characters.
@@ -1710,11 +1880,20 @@ type DenyJoinRequestJSONRequestBody = DenyJoinRequestJSONBody
 // SetOrgRoleJSONRequestBody defines body for SetOrgRole for application/json ContentType.
 type SetOrgRoleJSONRequestBody SetOrgRoleJSONBody
 
+// DetachMemberJSONRequestBody defines body for DetachMember for application/json ContentType.
+type DetachMemberJSONRequestBody = DetachMemberJSONBody
+
 // CreateProjectJSONRequestBody defines body for CreateProject for application/json ContentType.
 type CreateProjectJSONRequestBody CreateProjectJSONBody
 
 // SetProjectRoleJSONRequestBody defines body for SetProjectRole for application/json ContentType.
 type SetProjectRoleJSONRequestBody SetProjectRoleJSONBody
+
+// SetScimGroupGrantsJSONRequestBody defines body for SetScimGroupGrants for application/json ContentType.
+type SetScimGroupGrantsJSONRequestBody = ScimGroupGrantInput
+
+// CreateScimTokenJSONRequestBody defines body for CreateScimToken for application/json ContentType.
+type CreateScimTokenJSONRequestBody = ScimTokenInput
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2126,6 +2305,24 @@ type ClientInterface interface {
 	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
 	SetOrgRole(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DetachMemberWithBody Take a member out of the directory's (SCIM) management (owners)
+	//
+	// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+	DetachMemberWithBody(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DetachMember Take a member out of the directory's (SCIM) management (owners)
+	//
+	// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+	DetachMember(ctx context.Context, orgId OrgId, userId UserId, body DetachMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListProjects Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 	//
 	// Corresponds with GET /orgs/{orgId}/projects (the `ListProjects` operationId).
@@ -2175,6 +2372,57 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
 	SetProjectRole(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListScimGroups Directory groups with the access each grants (owners)
+	//
+	// Corresponds with GET /orgs/{orgId}/scim-groups (the `ListScimGroups` operationId).
+	ListScimGroups(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetScimGroupGrantsWithBody Map a directory group to an organization role and project roles (owners)
+	//
+	// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+	SetScimGroupGrantsWithBody(ctx context.Context, orgId OrgId, groupId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetScimGroupGrants Map a directory group to an organization role and project roles (owners)
+	//
+	// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+	SetScimGroupGrants(ctx context.Context, orgId OrgId, groupId Id, body SetScimGroupGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListScimTokens Directory tokens, without their secrets, with lastUsedAt (owners)
+	//
+	// Corresponds with GET /orgs/{orgId}/scim-tokens (the `ListScimTokens` operationId).
+	ListScimTokens(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScimTokenWithBody Create a directory (SCIM) token; the secret is shown once (owners)
+	//
+	// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+	CreateScimTokenWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateScimToken Create a directory (SCIM) token; the secret is shown once (owners)
+	//
+	// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+	CreateScimToken(ctx context.Context, orgId OrgId, body CreateScimTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeScimToken Revoke a directory token: it fails from the next request on (owners)
+	//
+	// Corresponds with DELETE /orgs/{orgId}/scim-tokens/{tokenId} (the `RevokeScimToken` operationId).
+	RevokeScimToken(ctx context.Context, orgId OrgId, tokenId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // Healthz Liveness
@@ -2913,6 +3161,44 @@ func (c *Client) SetOrgRole(ctx context.Context, orgId OrgId, userId UserId, bod
 	return c.Client.Do(req)
 }
 
+// DetachMemberWithBody Take a member out of the directory's (SCIM) management (owners)
+//
+// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+func (c *Client) DetachMemberWithBody(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDetachMemberRequestWithBody(c.Server, orgId, userId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DetachMember Take a member out of the directory's (SCIM) management (owners)
+//
+// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+func (c *Client) DetachMember(ctx context.Context, orgId OrgId, userId UserId, body DetachMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDetachMemberRequest(c.Server, orgId, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListProjects Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 //
 // Corresponds with GET /orgs/{orgId}/projects (the `ListProjects` operationId).
@@ -3033,6 +3319,127 @@ func (c *Client) SetProjectRoleWithBody(ctx context.Context, orgId OrgId, projec
 // Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
 func (c *Client) SetProjectRole(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetProjectRoleRequest(c.Server, orgId, projectId, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListScimGroups Directory groups with the access each grants (owners)
+//
+// Corresponds with GET /orgs/{orgId}/scim-groups (the `ListScimGroups` operationId).
+func (c *Client) ListScimGroups(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScimGroupsRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetScimGroupGrantsWithBody Map a directory group to an organization role and project roles (owners)
+//
+// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+func (c *Client) SetScimGroupGrantsWithBody(ctx context.Context, orgId OrgId, groupId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetScimGroupGrantsRequestWithBody(c.Server, orgId, groupId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetScimGroupGrants Map a directory group to an organization role and project roles (owners)
+//
+// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+func (c *Client) SetScimGroupGrants(ctx context.Context, orgId OrgId, groupId Id, body SetScimGroupGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetScimGroupGrantsRequest(c.Server, orgId, groupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListScimTokens Directory tokens, without their secrets, with lastUsedAt (owners)
+//
+// Corresponds with GET /orgs/{orgId}/scim-tokens (the `ListScimTokens` operationId).
+func (c *Client) ListScimTokens(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScimTokensRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScimTokenWithBody Create a directory (SCIM) token; the secret is shown once (owners)
+//
+// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+func (c *Client) CreateScimTokenWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScimTokenRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateScimToken Create a directory (SCIM) token; the secret is shown once (owners)
+//
+// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+func (c *Client) CreateScimToken(ctx context.Context, orgId OrgId, body CreateScimTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateScimTokenRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeScimToken Revoke a directory token: it fails from the next request on (owners)
+//
+// Corresponds with DELETE /orgs/{orgId}/scim-tokens/{tokenId} (the `RevokeScimToken` operationId).
+func (c *Client) RevokeScimToken(ctx context.Context, orgId OrgId, tokenId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeScimTokenRequest(c.Server, orgId, tokenId)
 	if err != nil {
 		return nil, err
 	}
@@ -4324,6 +4731,60 @@ func NewSetOrgRoleRequestWithBody(server string, orgId OrgId, userId UserId, con
 	return req, nil
 }
 
+// NewDetachMemberRequest calls the generic DetachMember builder with application/json body
+func NewDetachMemberRequest(server string, orgId OrgId, userId UserId, body DetachMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDetachMemberRequestWithBody(server, orgId, userId, "application/json", bodyReader)
+}
+
+// NewDetachMemberRequestWithBody constructs an http.Request for the DetachMember method, with any body, and a specified content type
+func NewDetachMemberRequestWithBody(server string, orgId OrgId, userId UserId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/members/%s/detach", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListProjectsRequest constructs an http.Request for the ListProjects method
 func NewListProjectsRequest(server string, orgId OrgId) (*http.Request, error) {
 	var err error
@@ -4643,6 +5104,216 @@ func NewSetProjectRoleRequestWithBody(server string, orgId OrgId, projectId Proj
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListScimGroupsRequest constructs an http.Request for the ListScimGroups method
+func NewListScimGroupsRequest(server string, orgId OrgId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/scim-groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetScimGroupGrantsRequest calls the generic SetScimGroupGrants builder with application/json body
+func NewSetScimGroupGrantsRequest(server string, orgId OrgId, groupId Id, body SetScimGroupGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetScimGroupGrantsRequestWithBody(server, orgId, groupId, "application/json", bodyReader)
+}
+
+// NewSetScimGroupGrantsRequestWithBody constructs an http.Request for the SetScimGroupGrants method, with any body, and a specified content type
+func NewSetScimGroupGrantsRequestWithBody(server string, orgId OrgId, groupId Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/scim-groups/%s/grants", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListScimTokensRequest constructs an http.Request for the ListScimTokens method
+func NewListScimTokensRequest(server string, orgId OrgId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/scim-tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateScimTokenRequest calls the generic CreateScimToken builder with application/json body
+func NewCreateScimTokenRequest(server string, orgId OrgId, body CreateScimTokenJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateScimTokenRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewCreateScimTokenRequestWithBody constructs an http.Request for the CreateScimToken method, with any body, and a specified content type
+func NewCreateScimTokenRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/scim-tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeScimTokenRequest constructs an http.Request for the RevokeScimToken method
+func NewRevokeScimTokenRequest(server string, orgId OrgId, tokenId Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "tokenId", tokenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/scim-tokens/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5051,6 +5722,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /orgs/{orgId}/members/{userId} (the `SetOrgRole` operationId).
 	SetOrgRoleWithResponse(ctx context.Context, orgId OrgId, userId UserId, body SetOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetOrgRoleResponse, error)
 
+	// DetachMemberWithBodyWithResponse Take a member out of the directory's (SCIM) management (owners)
+	//
+	// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+	DetachMemberWithBodyWithResponse(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DetachMemberResponse, error)
+
+	// DetachMemberWithResponse Take a member out of the directory's (SCIM) management (owners)
+	//
+	// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+	DetachMemberWithResponse(ctx context.Context, orgId OrgId, userId UserId, body DetachMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*DetachMemberResponse, error)
+
 	// ListProjectsWithResponse Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5108,6 +5797,63 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /orgs/{orgId}/projects/{projectId}/members/{userId} (the `SetProjectRole` operationId).
 	SetProjectRoleWithResponse(ctx context.Context, orgId OrgId, projectId ProjectId, userId UserId, body SetProjectRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProjectRoleResponse, error)
+
+	// ListScimGroupsWithResponse Directory groups with the access each grants (owners)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/scim-groups (the `ListScimGroups` operationId).
+	ListScimGroupsWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListScimGroupsResponse, error)
+
+	// SetScimGroupGrantsWithBodyWithResponse Map a directory group to an organization role and project roles (owners)
+	//
+	// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+	SetScimGroupGrantsWithBodyWithResponse(ctx context.Context, orgId OrgId, groupId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetScimGroupGrantsResponse, error)
+
+	// SetScimGroupGrantsWithResponse Map a directory group to an organization role and project roles (owners)
+	//
+	// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+	SetScimGroupGrantsWithResponse(ctx context.Context, orgId OrgId, groupId Id, body SetScimGroupGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetScimGroupGrantsResponse, error)
+
+	// ListScimTokensWithResponse Directory tokens, without their secrets, with lastUsedAt (owners)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/scim-tokens (the `ListScimTokens` operationId).
+	ListScimTokensWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListScimTokensResponse, error)
+
+	// CreateScimTokenWithBodyWithResponse Create a directory (SCIM) token; the secret is shown once (owners)
+	//
+	// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+	CreateScimTokenWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScimTokenResponse, error)
+
+	// CreateScimTokenWithResponse Create a directory (SCIM) token; the secret is shown once (owners)
+	//
+	// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+	CreateScimTokenWithResponse(ctx context.Context, orgId OrgId, body CreateScimTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScimTokenResponse, error)
+
+	// RevokeScimTokenWithResponse Revoke a directory token: it fails from the next request on (owners)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /orgs/{orgId}/scim-tokens/{tokenId} (the `RevokeScimToken` operationId).
+	RevokeScimTokenWithResponse(ctx context.Context, orgId OrgId, tokenId Id, reqEditors ...RequestEditorFn) (*RevokeScimTokenResponse, error)
 }
 
 type HealthzResponse struct {
@@ -5189,6 +5935,9 @@ type AcceptInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -5222,6 +5971,9 @@ type AcceptInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -5251,6 +6003,9 @@ type AcceptInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -5280,6 +6035,9 @@ type AcceptInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
 	ApplicationproblemJSON410 *struct {
@@ -5309,6 +6067,9 @@ type AcceptInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -5355,6 +6116,9 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -5397,6 +6161,9 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -5429,6 +6196,9 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -5461,6 +6231,9 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -5493,6 +6266,9 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON410() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON410
 }
@@ -5584,6 +6360,9 @@ type PreviewInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -5613,6 +6392,9 @@ type PreviewInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
 	ApplicationproblemJSON410 *struct {
@@ -5642,6 +6424,9 @@ type PreviewInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -5688,6 +6473,9 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -5720,6 +6508,9 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -5752,6 +6543,9 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON410() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON410
 }
@@ -5847,6 +6641,9 @@ type GetMeResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -5876,6 +6673,9 @@ type GetMeResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -5928,6 +6728,9 @@ func (r GetMeResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -5960,6 +6763,9 @@ func (r GetMeResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -6046,6 +6852,9 @@ type CreateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -6079,6 +6888,9 @@ type CreateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -6108,6 +6920,9 @@ type CreateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -6141,6 +6956,9 @@ type CreateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -6185,6 +7003,9 @@ func (r CreateOrgResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -6227,6 +7048,9 @@ func (r CreateOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -6259,6 +7083,9 @@ func (r CreateOrgResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -6301,6 +7128,9 @@ func (r CreateOrgResponse) GetApplicationproblemJSON429() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON429
 }
@@ -6386,6 +7216,9 @@ type GetOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -6415,6 +7248,9 @@ type GetOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -6467,6 +7303,9 @@ func (r GetOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -6499,6 +7338,9 @@ func (r GetOrgResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -6580,6 +7422,9 @@ type UpdateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -6613,6 +7458,9 @@ type UpdateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -6642,6 +7490,9 @@ type UpdateOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -6688,6 +7539,9 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -6730,6 +7584,9 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -6762,6 +7619,9 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -6857,6 +7717,9 @@ type GetOrgAccessResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -6909,6 +7772,9 @@ func (r GetOrgAccessResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -6990,6 +7856,9 @@ type ListAuditResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -7023,6 +7892,9 @@ type ListAuditResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -7052,6 +7924,9 @@ type ListAuditResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -7094,6 +7969,9 @@ func (r ListAuditResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -7136,6 +8014,9 @@ func (r ListAuditResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -7168,6 +8049,9 @@ func (r ListAuditResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -7253,6 +8137,9 @@ type ListDomainsResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -7282,6 +8169,9 @@ type ListDomainsResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -7334,6 +8224,9 @@ func (r ListDomainsResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -7366,6 +8259,9 @@ func (r ListDomainsResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -7447,6 +8343,9 @@ type AddDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -7480,6 +8379,9 @@ type AddDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -7509,6 +8411,9 @@ type AddDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -7538,6 +8443,9 @@ type AddDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -7571,6 +8479,9 @@ type AddDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -7613,6 +8524,9 @@ func (r AddDomainResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -7655,6 +8569,9 @@ func (r AddDomainResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -7687,6 +8604,9 @@ func (r AddDomainResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -7719,6 +8639,9 @@ func (r AddDomainResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -7761,6 +8684,9 @@ func (r AddDomainResponse) GetApplicationproblemJSON422() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON422
 }
@@ -7844,6 +8770,9 @@ type RemoveDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -7873,6 +8802,9 @@ type RemoveDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -7920,6 +8852,9 @@ func (r RemoveDomainResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -7952,6 +8887,9 @@ func (r RemoveDomainResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -8033,6 +8971,9 @@ type UpdateDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -8066,6 +9007,9 @@ type UpdateDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -8095,6 +9039,9 @@ type UpdateDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -8124,6 +9071,9 @@ type UpdateDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -8170,6 +9120,9 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -8212,6 +9165,9 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -8244,6 +9200,9 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -8276,6 +9235,9 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -8367,6 +9329,9 @@ type VerifyDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -8400,6 +9365,9 @@ type VerifyDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -8429,6 +9397,9 @@ type VerifyDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -8458,6 +9429,9 @@ type VerifyDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -8491,6 +9465,9 @@ type VerifyDomainResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -8533,6 +9510,9 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -8575,6 +9555,9 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -8607,6 +9590,9 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -8639,6 +9625,9 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -8681,6 +9670,9 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON422() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON422
 }
@@ -8762,6 +9754,9 @@ type ListInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -8795,6 +9790,9 @@ type ListInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -8824,6 +9822,9 @@ type ListInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -8866,6 +9867,9 @@ func (r ListInvitesResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -8908,6 +9912,9 @@ func (r ListInvitesResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -8940,6 +9947,9 @@ func (r ListInvitesResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -9026,6 +10036,9 @@ type CreateInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -9059,6 +10072,9 @@ type CreateInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -9088,6 +10104,9 @@ type CreateInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -9121,6 +10140,9 @@ type CreateInvitesResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -9165,6 +10187,9 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -9207,6 +10232,9 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -9239,6 +10267,9 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -9281,6 +10312,9 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON429() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON429
 }
@@ -9364,6 +10398,9 @@ type RevokeInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -9393,6 +10430,9 @@ type RevokeInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -9422,6 +10462,9 @@ type RevokeInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -9469,6 +10512,9 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -9501,6 +10547,9 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -9533,6 +10582,9 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -9614,6 +10666,9 @@ type UpdateInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -9647,6 +10702,9 @@ type UpdateInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -9676,6 +10734,9 @@ type UpdateInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -9705,6 +10766,9 @@ type UpdateInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -9751,6 +10815,9 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -9793,6 +10860,9 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -9825,6 +10895,9 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -9857,6 +10930,9 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -9953,6 +11029,9 @@ type ResendInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -9986,6 +11065,9 @@ type ResendInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -10015,6 +11097,9 @@ type ResendInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -10044,6 +11129,9 @@ type ResendInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -10077,6 +11165,9 @@ type ResendInviteResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -10121,6 +11212,9 @@ func (r ResendInviteResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -10163,6 +11257,9 @@ func (r ResendInviteResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -10195,6 +11292,9 @@ func (r ResendInviteResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -10227,6 +11327,9 @@ func (r ResendInviteResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -10269,6 +11372,9 @@ func (r ResendInviteResponse) GetApplicationproblemJSON429() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON429
 }
@@ -10352,6 +11458,9 @@ type JoinOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -10385,6 +11494,9 @@ type JoinOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -10414,6 +11526,9 @@ type JoinOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -10443,6 +11558,9 @@ type JoinOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -10476,6 +11594,9 @@ type JoinOrgResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -10523,6 +11644,9 @@ func (r JoinOrgResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -10565,6 +11689,9 @@ func (r JoinOrgResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -10597,6 +11724,9 @@ func (r JoinOrgResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -10629,6 +11759,9 @@ func (r JoinOrgResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -10671,6 +11804,9 @@ func (r JoinOrgResponse) GetApplicationproblemJSON429() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON429
 }
@@ -10752,6 +11888,9 @@ type ListJoinRequestsResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -10785,6 +11924,9 @@ type ListJoinRequestsResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -10814,6 +11956,9 @@ type ListJoinRequestsResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -10856,6 +12001,9 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -10898,6 +12046,9 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -10930,6 +12081,9 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -11011,6 +12165,9 @@ type ApproveJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -11044,6 +12201,9 @@ type ApproveJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -11073,6 +12233,9 @@ type ApproveJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -11102,6 +12265,9 @@ type ApproveJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -11148,6 +12314,9 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -11190,6 +12359,9 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -11222,6 +12394,9 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -11254,6 +12429,9 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -11345,6 +12523,9 @@ type DenyJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -11378,6 +12559,9 @@ type DenyJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -11407,6 +12591,9 @@ type DenyJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -11436,6 +12623,9 @@ type DenyJoinRequestResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -11482,6 +12672,9 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -11524,6 +12717,9 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -11556,6 +12752,9 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -11588,6 +12787,9 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -11679,6 +12881,9 @@ type ListMembersResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -11712,6 +12917,9 @@ type ListMembersResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -11741,6 +12949,9 @@ type ListMembersResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -11783,6 +12994,9 @@ func (r ListMembersResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -11825,6 +13039,9 @@ func (r ListMembersResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -11857,6 +13074,9 @@ func (r ListMembersResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -11940,6 +13160,9 @@ type RemoveMemberResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -11969,6 +13192,9 @@ type RemoveMemberResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -11998,6 +13224,9 @@ type RemoveMemberResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -12045,6 +13274,9 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -12077,6 +13309,9 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -12109,6 +13344,9 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -12190,6 +13428,9 @@ type SetOrgRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -12223,6 +13464,9 @@ type SetOrgRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -12252,6 +13496,9 @@ type SetOrgRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -12281,6 +13528,9 @@ type SetOrgRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -12327,6 +13577,9 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -12369,6 +13622,9 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -12401,6 +13657,9 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -12433,6 +13692,9 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -12486,6 +13748,297 @@ func (r SetOrgRoleResponse) ContentType() string {
 	return ""
 }
 
+// DetachMemberResponse503Headers the declared response headers of an HTTP 503 response for DetachMember
+type DetachMemberResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DetachMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Member
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DetachMemberResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DetachMemberResponse) GetJSON200() *Member {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DetachMemberResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DetachMemberResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DetachMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DetachMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DetachMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DetachMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListProjectsResponse503Headers the declared response headers of an HTTP 503 response for ListProjects
 type ListProjectsResponse503Headers struct {
 	RetryAfter *int
@@ -12528,6 +14081,9 @@ type ListProjectsResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -12580,6 +14136,9 @@ func (r ListProjectsResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -12661,6 +14220,9 @@ type CreateProjectResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -12694,6 +14256,9 @@ type CreateProjectResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -12723,6 +14288,9 @@ type CreateProjectResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
@@ -12752,6 +14320,9 @@ type CreateProjectResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -12798,6 +14369,9 @@ func (r CreateProjectResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -12840,6 +14414,9 @@ func (r CreateProjectResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -12872,6 +14449,9 @@ func (r CreateProjectResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -12904,6 +14484,9 @@ func (r CreateProjectResponse) GetApplicationproblemJSON409() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON409
 }
@@ -12999,6 +14582,9 @@ type GetProjectAccessResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -13051,6 +14637,9 @@ func (r GetProjectAccessResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -13132,6 +14721,9 @@ type ListProjectMembersResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -13165,6 +14757,9 @@ type ListProjectMembersResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -13194,6 +14789,9 @@ type ListProjectMembersResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -13236,6 +14834,9 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -13278,6 +14879,9 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -13310,6 +14914,9 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
 }
@@ -13393,6 +15000,9 @@ type RemoveProjectMemberResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -13422,6 +15032,41 @@ type RemoveProjectMemberResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
@@ -13469,6 +15114,9 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -13501,8 +15149,46 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RemoveProjectMemberResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -13582,6 +15268,9 @@ type SetProjectRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UnauthorizedApplicationJSON
@@ -13615,6 +15304,9 @@ type SetProjectRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
@@ -13644,6 +15336,41 @@ type SetProjectRoleResponse struct {
 
 		// Type `urn:members:problem:` followed by the code.
 		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
 	}
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
@@ -13690,6 +15417,9 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON400() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON400
 }
@@ -13732,6 +15462,9 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON403() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON403
 }
@@ -13764,8 +15497,46 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON404() *struct {
 
 	// Type `urn:members:problem:` followed by the code.
 	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
 } {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetProjectRoleResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -13811,6 +15582,1278 @@ func (r SetProjectRoleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SetProjectRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListScimGroupsResponse503Headers the declared response headers of an HTTP 503 response for ListScimGroups
+type ListScimGroupsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListScimGroupsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScimGroupGrantList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListScimGroupsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScimGroupsResponse) GetJSON200() *ScimGroupGrantList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListScimGroupsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListScimGroupsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListScimGroupsResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListScimGroupsResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListScimGroupsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListScimGroupsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScimGroupsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScimGroupsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScimGroupsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScimGroupsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetScimGroupGrantsResponse503Headers the declared response headers of an HTTP 503 response for SetScimGroupGrants
+type SetScimGroupGrantsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SetScimGroupGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScimGroupGrant
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetScimGroupGrantsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetScimGroupGrantsResponse) GetJSON200() *ScimGroupGrant {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetScimGroupGrantsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetScimGroupGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetScimGroupGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetScimGroupGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetScimGroupGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListScimTokensResponse503Headers the declared response headers of an HTTP 503 response for ListScimTokens
+type ListScimTokensResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListScimTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScimTokenList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListScimTokensResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScimTokensResponse) GetJSON200() *ScimTokenList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListScimTokensResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListScimTokensResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListScimTokensResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListScimTokensResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListScimTokensResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListScimTokensResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScimTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScimTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScimTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScimTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateScimTokenResponse503Headers the declared response headers of an HTTP 503 response for CreateScimToken
+type CreateScimTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateScimTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ScimTokenCreated
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateScimTokenResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateScimTokenResponse) GetJSON201() *ScimTokenCreated {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateScimTokenResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateScimTokenResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateScimTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateScimTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateScimTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateScimTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeScimTokenResponse503Headers the declared response headers of an HTTP 503 response for RevokeScimToken
+type RevokeScimTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
+type RevokeScimTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RevokeScimTokenResponse503Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeScimTokenResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeScimTokenResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeScimTokenResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeScimTokenResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RevokeScimTokenResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RevokeScimTokenResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeScimTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeScimTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeScimTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeScimTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14417,6 +17460,36 @@ func (c *ClientWithResponses) SetOrgRoleWithResponse(ctx context.Context, orgId 
 	return ParseSetOrgRoleResponse(rsp)
 }
 
+// DetachMemberWithBodyWithResponse Take a member out of the directory's (SCIM) management (owners)
+//
+// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+func (c *ClientWithResponses) DetachMemberWithBodyWithResponse(ctx context.Context, orgId OrgId, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DetachMemberResponse, error) {
+	rsp, err := c.DetachMemberWithBody(ctx, orgId, userId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDetachMemberResponse(rsp)
+}
+
+// DetachMemberWithResponse Take a member out of the directory's (SCIM) management (owners)
+//
+// A member the identity provider provisioned is managed by the directory: role changes and removals through this API answer `409 managed_by_directory`. Detaching lets the API and console change and remove them again; the directory's later changes leave their membership alone. Needs `org:directory:manage`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/members/{userId}/detach (the `DetachMember` operationId).
+func (c *ClientWithResponses) DetachMemberWithResponse(ctx context.Context, orgId OrgId, userId UserId, body DetachMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*DetachMemberResponse, error) {
+	rsp, err := c.DetachMember(ctx, orgId, userId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDetachMemberResponse(rsp)
+}
+
 // ListProjectsWithResponse Projects of the organization the caller has access to (owners and managers see all), with their effective role in each
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14523,6 +17596,105 @@ func (c *ClientWithResponses) SetProjectRoleWithResponse(ctx context.Context, or
 	return ParseSetProjectRoleResponse(rsp)
 }
 
+// ListScimGroupsWithResponse Directory groups with the access each grants (owners)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/scim-groups (the `ListScimGroups` operationId).
+func (c *ClientWithResponses) ListScimGroupsWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListScimGroupsResponse, error) {
+	rsp, err := c.ListScimGroups(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScimGroupsResponse(rsp)
+}
+
+// SetScimGroupGrantsWithBodyWithResponse Map a directory group to an organization role and project roles (owners)
+//
+// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+func (c *ClientWithResponses) SetScimGroupGrantsWithBodyWithResponse(ctx context.Context, orgId OrgId, groupId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetScimGroupGrantsResponse, error) {
+	rsp, err := c.SetScimGroupGrantsWithBody(ctx, orgId, groupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetScimGroupGrantsResponse(rsp)
+}
+
+// SetScimGroupGrantsWithResponse Map a directory group to an organization role and project roles (owners)
+//
+// Members of the group get `orgRole` and the project roles: each member has the highest role of all their groups and the token's default, per project (the same merge as invites). Their memberships follow at once; leaving the group takes away what only it granted. An empty body (`{}`) unmaps the group. What may be granted is what the caller may grant in an invite. Needs `org:directory:manage`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /orgs/{orgId}/scim-groups/{groupId}/grants (the `SetScimGroupGrants` operationId).
+func (c *ClientWithResponses) SetScimGroupGrantsWithResponse(ctx context.Context, orgId OrgId, groupId Id, body SetScimGroupGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetScimGroupGrantsResponse, error) {
+	rsp, err := c.SetScimGroupGrants(ctx, orgId, groupId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetScimGroupGrantsResponse(rsp)
+}
+
+// ListScimTokensWithResponse Directory tokens, without their secrets, with lastUsedAt (owners)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/scim-tokens (the `ListScimTokens` operationId).
+func (c *ClientWithResponses) ListScimTokensWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListScimTokensResponse, error) {
+	rsp, err := c.ListScimTokens(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScimTokensResponse(rsp)
+}
+
+// CreateScimTokenWithBodyWithResponse Create a directory (SCIM) token; the secret is shown once (owners)
+//
+// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+func (c *ClientWithResponses) CreateScimTokenWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateScimTokenResponse, error) {
+	rsp, err := c.CreateScimTokenWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScimTokenResponse(rsp)
+}
+
+// CreateScimTokenWithResponse Create a directory (SCIM) token; the secret is shown once (owners)
+//
+// The identity provider (Okta, Microsoft Entra ID) sends the token as `Authorization: Bearer` to `/scim/v2`. Only its SHA-256 is stored. Users it provisions join with `defaultOrgRole` (default `member`). Needs `org:directory:manage`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/scim-tokens (the `CreateScimToken` operationId).
+func (c *ClientWithResponses) CreateScimTokenWithResponse(ctx context.Context, orgId OrgId, body CreateScimTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateScimTokenResponse, error) {
+	rsp, err := c.CreateScimToken(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateScimTokenResponse(rsp)
+}
+
+// RevokeScimTokenWithResponse Revoke a directory token: it fails from the next request on (owners)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /orgs/{orgId}/scim-tokens/{tokenId} (the `RevokeScimToken` operationId).
+func (c *ClientWithResponses) RevokeScimTokenWithResponse(ctx context.Context, orgId OrgId, tokenId Id, reqEditors ...RequestEditorFn) (*RevokeScimTokenResponse, error) {
+	rsp, err := c.RevokeScimToken(ctx, orgId, tokenId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeScimTokenResponse(rsp)
+}
+
 // ParseHealthzResponse parses an HTTP response from a HealthzWithResponse call
 func ParseHealthzResponse(rsp *http.Response) (*HealthzResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14598,6 +17770,9 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14646,6 +17821,9 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14680,6 +17858,9 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14714,6 +17895,9 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14748,6 +17932,9 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14849,6 +18036,9 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14883,6 +18073,9 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -14917,6 +18110,9 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15032,6 +18228,9 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15066,6 +18265,9 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15153,6 +18355,9 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15201,6 +18406,9 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15235,6 +18443,9 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15283,6 +18494,9 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15394,6 +18608,9 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15428,6 +18645,9 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15515,6 +18735,9 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15563,6 +18786,9 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15597,6 +18823,9 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15712,6 +18941,9 @@ func ParseGetOrgAccessResponse(rsp *http.Response) (*GetOrgAccessResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15799,6 +19031,9 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15847,6 +19082,9 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15881,6 +19119,9 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -15982,6 +19223,9 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16016,6 +19260,9 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16103,6 +19350,9 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16151,6 +19401,9 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16185,6 +19438,9 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16219,6 +19475,9 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16267,6 +19526,9 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16364,6 +19626,9 @@ func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16398,6 +19663,9 @@ func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16485,6 +19753,9 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16533,6 +19804,9 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16567,6 +19841,9 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16601,6 +19878,9 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16702,6 +19982,9 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16750,6 +20033,9 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16784,6 +20070,9 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16818,6 +20107,9 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16866,6 +20158,9 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -16953,6 +20248,9 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17001,6 +20299,9 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17035,6 +20336,9 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17122,6 +20426,9 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17170,6 +20477,9 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17204,6 +20514,9 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17252,6 +20565,9 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17359,6 +20675,9 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17393,6 +20712,9 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17427,6 +20749,9 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17514,6 +20839,9 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17562,6 +20890,9 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17596,6 +20927,9 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17630,6 +20964,9 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17731,6 +21068,9 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17779,6 +21119,9 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17813,6 +21156,9 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17847,6 +21193,9 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17895,6 +21244,9 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -17999,6 +21351,9 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18047,6 +21402,9 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18081,6 +21439,9 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18115,6 +21476,9 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18163,6 +21527,9 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18250,6 +21617,9 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18298,6 +21668,9 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18332,6 +21705,9 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18419,6 +21795,9 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18467,6 +21846,9 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18501,6 +21883,9 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18535,6 +21920,9 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18636,6 +22024,9 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18684,6 +22075,9 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18718,6 +22112,9 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18752,6 +22149,9 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18853,6 +22253,9 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18901,6 +22304,9 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -18935,6 +22341,9 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19032,6 +22441,9 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19066,6 +22478,9 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19100,6 +22515,9 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19187,6 +22605,9 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19235,6 +22656,9 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19269,6 +22693,9 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19303,6 +22730,9 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19342,6 +22772,198 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 	switch {
 	case rsp.StatusCode == 503:
 		var headers SetOrgRoleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDetachMemberResponse parses an HTTP response from a DetachMemberWithResponse call
+func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DetachMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Member
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DetachMemberResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -19418,6 +23040,9 @@ func ParseListProjectsResponse(rsp *http.Response) (*ListProjectsResponse, error
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19505,6 +23130,9 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19553,6 +23181,9 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19587,6 +23218,9 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19621,6 +23255,9 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19736,6 +23373,9 @@ func ParseGetProjectAccessResponse(rsp *http.Response) (*GetProjectAccessRespons
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19823,6 +23463,9 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19871,6 +23514,9 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -19905,6 +23551,9 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -20002,6 +23651,9 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -20036,11 +23688,51 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -20123,6 +23815,9 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -20171,6 +23866,9 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -20205,6 +23903,749 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 			// Type `urn:members:problem:` followed by the code.
 			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers SetProjectRoleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListScimGroupsResponse parses an HTTP response from a ListScimGroupsWithResponse call
+func ParseListScimGroupsResponse(rsp *http.Response) (*ListScimGroupsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScimGroupsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimGroupGrantList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListScimGroupsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetScimGroupGrantsResponse parses an HTTP response from a SetScimGroupGrantsWithResponse call
+func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetScimGroupGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimGroupGrant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers SetScimGroupGrantsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListScimTokensResponse parses an HTTP response from a ListScimTokensWithResponse call
+func ParseListScimTokensResponse(rsp *http.Response) (*ListScimTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScimTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimTokenList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListScimTokensResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateScimTokenResponse parses an HTTP response from a CreateScimTokenWithResponse call
+func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateScimTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ScimTokenCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -20243,7 +24684,144 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 	switch {
 	case rsp.StatusCode == 503:
-		var headers SetProjectRoleResponse503Headers
+		var headers CreateScimTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeScimTokenResponse parses an HTTP response from a RevokeScimTokenWithResponse call
+func ParseRevokeScimTokenResponse(rsp *http.Response) (*RevokeScimTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeScimTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RevokeScimTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

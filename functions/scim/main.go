@@ -1,0 +1,35 @@
+// Command scim is the Lambda function serving the directory (SCIM 2.0) routes that
+// shared/routes assigns to "scim". It sends no mail, so it links no SES client.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/members-saas/members/shared/awsenv"
+	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/domain"
+	"github.com/members-saas/members/shared/httpapi"
+	"github.com/members-saas/members/shared/logging"
+	"github.com/members-saas/members/shared/metrics"
+	"github.com/members-saas/members/shared/routes"
+	"github.com/members-saas/members/shared/store"
+)
+
+func main() {
+	log := logging.New(os.Stdout, slog.LevelInfo)
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	aws := awsenv.AWS(cfg.Region, cfg.DynamoEndpoint, cfg.SESEndpoint)
+	db := store.New(awsenv.DynamoDB(aws, cfg), cfg.TableName)
+	mail := awsenv.NoMail
+	svc := domain.NewService(db, mail, cfg.Service(nil, log))
+	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
+	api := httpapi.New(svc, log).WithMetrics(met)
+	lambda.Start(api.Function(routes.FnScim))
+}
