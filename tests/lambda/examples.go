@@ -35,6 +35,17 @@ const (
 	ExampleInviteMessageID = "0102018e05f2a0b6-example-000000"
 	// ExampleInviteMailID tags that email (see domain.Invite.MailID).
 	ExampleInviteMailID = "mail_example"
+
+	// The directory (SCIM): a token of the organization (Okta's), a
+	// provisioned address without an account, and a group.
+	ExampleScimTokenID = "sct_example"
+	// ExampleScimToken is the token's secret as the identity provider
+	// sends it; the table holds only its hash.
+	ExampleScimToken     = "scim_bWVtYmVycy1leGFtcGxlLXNjaW0tdG9rZW4tMDEhISE"
+	ExampleScimUserID    = "scu_example"
+	ExampleScimUserEmail = "linus@example.com"
+	ExampleScimGroupID   = "scg_example"
+	ExampleScimGroupName = "Engineering"
 )
 
 // Seeder is the part of the store Seed writes through (*store.Store).
@@ -42,6 +53,8 @@ type Seeder interface {
 	SaveUser(ctx context.Context, u domain.User, prevEmail string) error
 	ApplyChange(ctx context.Context, c domain.Change) error
 	CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent, charge *domain.RateCharge) error
+	CreateSCIMToken(ctx context.Context, t domain.SCIMToken, ev domain.AuditEvent) error
+	SaveSCIMGroup(ctx context.Context, before, after *domain.SCIMGroup, evs []domain.AuditEvent) error
 }
 
 // Seed writes the examples into an empty table through the store: the
@@ -97,6 +110,33 @@ func Seed(ctx context.Context, st Seeder, now time.Time) error {
 		TokenHash: domain.HashToken(ExampleInviteToken), MailID: ExampleInviteMailID}
 	if err := st.CreateInvite(ctx, inv, audit(domain.AuditInviteCreated, ExampleInviteID), nil); err != nil {
 		return fmt.Errorf("seed invite: %w", err)
+	}
+	return seedDirectory(ctx, st, now)
+}
+
+// seedDirectory writes the directory examples: the token, the group and
+// the provisioned address (waiting for its first sign-in).
+func seedDirectory(ctx context.Context, st Seeder, now time.Time) error {
+	tok := domain.SCIMToken{ID: ExampleScimTokenID, OrgID: ExampleOrgID, OrgName: ExampleOrgName, Name: "Okta",
+		DefaultOrgRole: domain.OrgMember, CreatedAt: now, CreatedBy: ExampleOwnerID, TokenHash: domain.HashToken(ExampleScimToken)}
+	ev := domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: ExampleOrgID, At: now, ActorID: ExampleOwnerID,
+		Actor: ExampleOwnerEmail, Action: domain.AuditScimTokenCreated, Target: ExampleScimTokenID}
+	if err := st.CreateSCIMToken(ctx, tok, ev); err != nil {
+		return fmt.Errorf("seed directory token: %w", err)
+	}
+	g := domain.SCIMGroup{ID: ExampleScimGroupID, OrgID: ExampleOrgID, DisplayName: ExampleScimGroupName,
+		Created: now, LastModified: now, Rev: 1}
+	if err := st.SaveSCIMGroup(ctx, nil, &g, nil); err != nil {
+		return fmt.Errorf("seed directory group: %w", err)
+	}
+	u := domain.SCIMUser{ID: ExampleScimUserID, OrgID: ExampleOrgID, OrgName: ExampleOrgName, UserName: ExampleScimUserEmail,
+		ExternalID: "00u1linus", Active: true, Name: domain.SCIMName{GivenName: "Linus", FamilyName: "T"},
+		Emails:   []domain.SCIMEmail{{Value: ExampleScimUserEmail, Type: "work", Primary: true}},
+		Baseline: domain.Grant{OrgRole: domain.OrgMember}, Created: now, LastModified: now, Rev: 1}
+	err := st.ApplyChange(ctx, domain.Change{Before: domain.Membership{OrgID: ExampleOrgID}, Now: now,
+		SCIMUser: &domain.SCIMUserWrite{After: &u}})
+	if err != nil {
+		return fmt.Errorf("seed directory user: %w", err)
 	}
 	return nil
 }
