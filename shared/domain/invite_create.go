@@ -253,11 +253,14 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 		return nil, err
 	}
 	names := projectNames(pre.Projects)
-	// The first write carries the request's charge, so addresses are
-	// written one by one until one write took it; then the others are
-	// written concurrently (they carry nothing). Each address's mail goes
-	// out as soon as its write is done. Both are bounded by MailConcurrency;
-	// at 1, each address is written and mailed before the next one.
+	// Addresses with no account and no open invite (as pre read them) are
+	// written several to a transaction (inviteNew); each other address, or
+	// one that a batch could not write, on its own (inviteOne). The first
+	// write carries the request's charge, so the units are written one by
+	// one until one write took it; then the others are written concurrently
+	// (they carry nothing). Each address's mail goes out as soon as its
+	// write is done. Both are bounded by MailConcurrency; at 1, nothing is
+	// batched and each address is written and mailed before the next one.
 	sequential := s.cfg.MailConcurrency == 1
 	results := make([]InviteResult, len(req.order))
 	one := func(i int, email string, ch *charge) (func() Delivery, error) {
@@ -272,37 +275,177 @@ func (s *Service) Invite(ctx context.Context, id Identity, orgID string, in Invi
 		results[i] = r
 		return mail, nil
 	}
+	// write writes one unit (indexes of req.order) and returns the mails to
+	// send, by index.
+	write := func(unit []int, ch *charge) (map[int]func() Delivery, error) {
+		if len(unit) == 1 {
+			mail, err := one(unit[0], req.order[unit[0]], ch)
+			if mail == nil || err != nil {
+				return nil, err
+			}
+			return map[int]func() Delivery{unit[0]: mail}, nil
+		}
+		emails := make([]string, len(unit))
+		for k, i := range unit {
+			emails[k] = req.order[i]
+		}
+		written, rest, err := s.inviteNew(ctx, id, m, req, names, emails, ch)
+		if err != nil {
+			return nil, err
+		}
+		mails := map[int]func() Delivery{}
+		for k, w := range written {
+			if w.inv.ID == "" {
+				continue
+			}
+			i := unit[k]
+			exp := w.inv.ExpiresAt
+			results[i] = InviteResult{Email: w.inv.Email, Status: ResultInvited, InviteID: w.inv.ID, ExpiresAt: &exp, Delivery: w.inv.Delivery}
+			mails[i] = func() Delivery { return s.sendInvite(ctx, w.inv, w.token) }
+		}
+		for _, k := range rest {
+			mail, err := one(unit[k], emails[k], ch)
+			if err != nil {
+				return nil, err // the charge was still to take: nothing was written
+			}
+			if mail != nil {
+				mails[unit[k]] = mail
+			}
+		}
+		return mails, nil
+	}
 	work := s.newFanout()
 	defer work.wait()
+	for _, unit := range s.inviteUnits(req, pre, results, sequential) {
+		if ch.c == nil && !sequential { // the charge is settled (or there is none)
+			work.spawn(func() {
+				var mails map[int]func() Delivery
+				work.write(func() { mails, _ = write(unit, &charge{}) })
+				for i, mail := range mails {
+					work.send(&results[i].Delivery, mail)
+				}
+			})
+			continue
+		}
+		mails, err := write(unit, ch)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range unit {
+			switch mail := mails[i]; {
+			case mail == nil:
+			case sequential:
+				results[i].Delivery = mail()
+			default:
+				work.send(&results[i].Delivery, mail)
+			}
+		}
+	}
+	work.wait()
+	return results, nil
+}
+
+// inviteUnits groups the addresses of req (indexes of req.order) into the
+// units Invite writes: first the addresses that, as pre read them, have no
+// account and no open invite, in batches of at most MaxInvitesPerWrite
+// (as even as can be), then every other address alone. Malformed
+// addresses get their failed result in results and no unit. When
+// sequential, every address is alone.
+func (s *Service) inviteUnits(req inviteRequest, pre InviteReads, results []InviteResult, sequential bool) [][]int {
+	var fresh []int
+	var units [][]int
 	for i, email := range req.order {
 		if bad := req.invalid[email]; bad != nil {
 			results[i] = InviteResult{Email: email, Status: ResultFailed, Error: bad}
 			continue
 		}
-		if ch.c == nil && !sequential { // the charge is settled (or there is none)
-			work.spawn(func() {
-				var mail func() Delivery
-				work.write(func() { mail, _ = one(i, email, &charge{}) })
-				if mail != nil {
-					results[i].Delivery = work.mail(mail)
-				}
-			})
+		_, registered := pre.UserIDs[email]
+		if !sequential && !registered && pre.OpenInvites[email] == "" {
+			fresh = append(fresh, i)
 			continue
 		}
-		mail, err := one(i, email, ch)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case mail == nil:
-		case sequential:
-			results[i].Delivery = mail()
-		default:
-			work.send(&results[i].Delivery, mail)
-		}
+		units = append(units, []int{i})
 	}
-	work.wait()
-	return results, nil
+	var batches [][]int
+	for n := (len(fresh) + MaxInvitesPerWrite - 1) / MaxInvitesPerWrite; n > 0; n-- {
+		k := (len(fresh) + n - 1) / n
+		batches = append(batches, fresh[:k])
+		fresh = fresh[k:]
+	}
+	return append(batches, units...)
+}
+
+// newInvite is a new invite of email on req's terms, with its token.
+func (s *Service) newInvite(id Identity, m Membership, req inviteRequest, names map[string]string, email string, now time.Time) (Invite, string) {
+	inv := Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
+		OrgRole: req.grant.OrgRole, Projects: req.grant.Projects, ProjectNames: names,
+		InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now, AccessExpiresAt: req.grant.AccessExpiresAt,
+		ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days, HoldsSeat: true}
+	return inv, inv.issueToken(now)
+}
+
+// issued is an invite written with the token its mail carries.
+type issued struct {
+	inv   Invite
+	token string
+}
+
+// inviteNew writes new invites of emails (addresses with no account and no
+// open invite, as the request's read saw them) in one transaction carrying
+// ch. When some addresses' conditions fail (a concurrent request opened an
+// invite for them), the others are written again without them, up to
+// three times. It returns what it wrote, by position in emails (a zero
+// issued where nothing was written), and the positions left to write
+// one by one (inviteOne re-reads their state and retries). Returns
+// rate_limited when ch's charge would pass a cap (nothing written).
+func (s *Service) inviteNew(ctx context.Context, id Identity, m Membership, req inviteRequest, names map[string]string, emails []string, ch *charge) ([]issued, []int, error) {
+	out := make([]issued, len(emails))
+	todo := make([]int, len(emails))
+	for k := range todo {
+		todo[k] = k
+	}
+	var rest []int
+	for round := 0; len(todo) > 0; round++ {
+		if round == 3 {
+			return out, append(rest, todo...), nil
+		}
+		now := s.now()
+		batch := make([]NewInvite, len(todo))
+		for b, k := range todo {
+			inv, token := s.newInvite(id, m, req, names, emails[k], now)
+			out[k] = issued{inv: inv, token: token}
+			batch[b] = NewInvite{Invite: inv, Audit: s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv))}
+		}
+		failed, err := s.store.CreateInvites(ctx, batch, ch.c)
+		if err == nil {
+			s.settle(ch, nil)
+			slices.Sort(rest)
+			return out, rest, nil
+		}
+		for _, k := range todo {
+			out[k] = issued{}
+		}
+		if errors.Is(err, ErrRateLimited) && len(failed) == 0 {
+			return nil, nil, s.settle(ch, err)
+		}
+		if len(failed) == 0 { // the write failed as a whole: each address on its own
+			if !errors.Is(err, ErrSeatLimit) { // under a seat limit on invites, one by one is the way
+				s.cfg.Logger.WarnContext(ctx, "invite batch failed; writing its addresses one by one", "org", m.OrgID, "err", err.Error())
+			}
+			return out, append(rest, todo...), nil
+		}
+		var again []int
+		for b, k := range todo {
+			if slices.Contains(failed, b) {
+				rest = append(rest, k)
+			} else {
+				again = append(again, k)
+			}
+		}
+		todo = again
+	}
+	slices.Sort(rest)
+	return out, rest, nil
 }
 
 func projectNames(ps map[string]Project) map[string]string {
@@ -346,11 +489,7 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 			openID, err = s.store.OpenInviteID(ctx, m.OrgID, email)
 		}
 		if errors.Is(err, ErrNotFound) {
-			inv = Invite{ID: NewID("inv", now), OrgID: m.OrgID, OrgName: m.OrgName, Email: email,
-				OrgRole: req.grant.OrgRole, Projects: req.grant.Projects, ProjectNames: names,
-				InvitedBy: id.UserID, InvitedByEmail: id.Email, CreatedAt: now, AccessExpiresAt: req.grant.AccessExpiresAt,
-				ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour), ExpiresInDays: req.days, HoldsSeat: true}
-			token = inv.issueToken(now)
+			inv, token = s.newInvite(id, m, req, names, email, now)
 			err = s.store.CreateInvite(ctx, inv, s.audit(id, m.OrgID, AuditInviteCreated, inv.ID, nil, inviteAudit(inv)), ch.c)
 			if errors.Is(err, ErrExists) {
 				return ErrConflict // someone else opened one: refresh it instead

@@ -65,6 +65,18 @@ type Store interface {
 	// would pass its limit, ErrSeatLimit when pending invites take seats
 	// and none is free.
 	CreateInvite(ctx context.Context, inv Invite, ev AuditEvent, charge *RateCharge) error
+	// CreateInvites stores several new invites, each as CreateInvite does,
+	// and applies charge once, in one transaction (at most
+	// MaxInvitesPerWrite invites). When it cannot write them all it writes
+	// none: failed lists the indexes in invs of the invites whose own
+	// conditions failed (an open invite exists, or a concurrent write holds
+	// one of their items), with an error wrapping ErrExists, so the others
+	// can be written again without them. Returns ErrRateLimited (or
+	// ErrUserRateLimited) with no indexes when the charge would pass its
+	// limit, ErrSeatLimit when pending invites take seats under a limit
+	// (room for several cannot be checked in one write: write them one by
+	// one), ErrConflict or ErrThrottled when the write failed as a whole.
+	CreateInvites(ctx context.Context, invs []NewInvite, charge *RateCharge) (failed []int, err error)
 	// ReplaceInvite stores inv (same id, new token or fields) in place of
 	// prev, applying charge like CreateInvite. Returns ErrConflict when the
 	// stored invite is no longer prev's token or is not pending,
@@ -150,6 +162,18 @@ type InviteReads struct {
 	// OpenInvites maps each email with an open invite to that invite's id.
 	OpenInvites map[string]string
 }
+
+// NewInvite is one invite of Store.CreateInvites with its audit event.
+type NewInvite struct {
+	Invite Invite
+	Audit  AuditEvent
+}
+
+// MaxInvitesPerWrite is how many new invites one Store.CreateInvites
+// writes: a DynamoDB transaction holds at most 100 items, and each invite
+// takes 4 (claim, invite, token, audit event) besides the 2 counters of a
+// request's charge.
+const MaxInvitesPerWrite = 24
 
 // AcceptReads is what ReadForAccept returns; User and Membership are nil
 // when the user is not registered or not a member.

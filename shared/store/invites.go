@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,19 +45,74 @@ func openFor(inv domain.Invite) openItem {
 // CreateInvite writes a new invite, its token item and the address's open
 // invite claim in one transaction. A claim left by an invite DynamoDB's TTL
 // already deleted does not count. Returns domain.ErrExists when the address
-// has an open invite.
+// has an open invite, domain.ErrSeatLimit when it holds a seat and none
+// is free.
 func (st *Store) CreateInvite(ctx context.Context, inv domain.Invite, ev domain.AuditEvent, charge *domain.RateCharge) error {
 	t := &tx{}
 	t.charge(st.table, charge)
+	st.newInvite(t, inv, ev, seatInvite)
+	return t.run(ctx, st.db)
+}
+
+// newInvite adds to t the items of a new invite: the address's open
+// invite claim (on condition there is none, or only one TTL has expired),
+// the invite, its token and its audit event, and, when it holds a seat,
+// its seat under condition cond.
+func (st *Store) newInvite(t *tx, inv domain.Invite, ev domain.AuditEvent, cond seatCond) {
 	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR #ttl < :now", map[string]string{"#ttl": AttrTTL},
 		map[string]types.AttributeValue{":now": n(time.Now().Unix())}, domain.ErrExists)
 	t.put(st.table, toInviteItem(inv), condNew, nil, nil, domain.ErrExists)
 	t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
 	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
 	if inv.HoldsSeat {
-		t.seat(st.table, inv.OrgID, 0, 1, seatInvite)
+		t.seat(st.table, inv.OrgID, 0, 1, cond)
 	}
-	return t.run(ctx, st.db)
+}
+
+// CreateInvites writes several new invites, each as CreateInvite does, and
+// the charge once, in one transaction (at most domain.MaxInvitesPerWrite
+// invites). When the transaction is cancelled, its cancellation reasons
+// tell whose items failed: nothing was written, and failed lists the
+// indexes in invs of the invites that cannot be written as they are
+// (their open invite claim exists, or another transaction holds one of
+// their items), with an error wrapping domain.ErrExists; the others may be
+// written again without them. A failed charge returns
+// domain.ErrRateLimited or domain.ErrUserRateLimited, other failures
+// domain.ErrConflict or domain.ErrThrottled, with no indexes.
+//
+// The invites that hold seats are counted in one update of the seat
+// counter, on condition that pending invites do not take seats under a
+// limit (seatInvites): a condition cannot check room for several, so
+// then the write fails as a whole with domain.ErrSeatLimit and no
+// indexes, and the caller writes each invite alone, checked one by one.
+func (st *Store) CreateInvites(ctx context.Context, invs []domain.NewInvite, charge *domain.RateCharge) (failed []int, err error) {
+	t := &tx{}
+	t.charge(st.table, charge)
+	owner := slices.Repeat([]int{-1}, len(t.items)) // the charge's items are no invite's
+	for i, ni := range invs {
+		st.newInvite(t, ni.Invite, ni.Audit, seatInvites)
+		for len(owner) < len(t.items) {
+			owner = append(owner, i)
+		}
+	}
+	err = t.run(ctx, st.db)
+	var tce *types.TransactionCanceledException
+	if err == nil || !errors.As(err, &tce) {
+		return nil, err
+	}
+	for i, r := range tce.CancellationReasons {
+		switch code := aws.ToString(r.Code); {
+		case code == "" || code == "None":
+		case i >= len(owner) || owner[i] < 0:
+			return nil, err // a counter: the charge (rate limited, or a conflict) or the seats
+		case !slices.Contains(failed, owner[i]):
+			failed = append(failed, owner[i])
+		}
+	}
+	if len(failed) == 0 {
+		return nil, err
+	}
+	return failed, fmt.Errorf("%w: invites %v cannot be written: %w", domain.ErrExists, failed, err)
 }
 
 // ReplaceInvite overwrites an open invite (new token, roles or expiry),

@@ -49,6 +49,10 @@ const (
 	seatJoinHeld
 	// seatJoin: a new member nothing reserved a seat for.
 	seatJoin
+	// seatInvites: several new invites (CreateInvites), only where pending
+	// invites take no seats under a limit (a condition cannot add the
+	// invites to occupied to check room for all of them).
+	seatInvites
 )
 
 // seatConditions are the conditions of the seat counter update per
@@ -59,6 +63,7 @@ var seatConditions = map[seatCond]string{
 	seatJoinHeld: "attribute_not_exists(seatLimit) OR countInvites = :t OR members < seatLimit",
 	seatJoin: "attribute_not_exists(seatLimit) OR (countInvites = :t AND occupied < seatLimit) OR " +
 		"(NOT countInvites = :t AND members < seatLimit)",
+	seatInvites: "attribute_not_exists(seatLimit) OR NOT countInvites = :t",
 }
 
 // seatDelta is a transaction's net change of one organization's seat
