@@ -172,7 +172,7 @@ type NewInvite struct {
 // MaxInvitesPerWrite is how many new invites one Store.CreateInvites
 // writes: a DynamoDB transaction holds at most 100 items, and each invite
 // takes 4 (claim, invite, token, audit event) besides the 2 counters of a
-// request's charge.
+// request's charge and the seat counter: 24 × 4 + 3 = 99.
 const MaxInvitesPerWrite = 24
 
 // AcceptReads is what ReadForAccept returns; User and Membership are nil

@@ -197,3 +197,48 @@ func inviteCounter(t *testing.T, e *testenv.Env, orgID string) int {
 	}
 	return n
 }
+
+// TestBulkInviteSeats: a bulk invite's new addresses are written several
+// to a transaction. Without a limit on invites, the seat counter counts
+// them all; when pending invites take seats under a limit, each address
+// is checked alone as before: with 3 seats free, 3 of 6 new addresses are
+// invited and the others fail with seat_limit, and the counter is exactly
+// at the limit.
+func TestBulkInviteSeats(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	o := mgNewOrg(t, env, "bulkseats")
+	fresh := func(n int) []string {
+		var out []string
+		for range n {
+			out = append(out, testenv.Email("seat"))
+		}
+		return out
+	}
+	res := inviteList(t, env, o.Owner.Token, o.ID, map[string]any{"emails": fresh(30)})
+	for _, r := range res {
+		if r.Status != "invited" {
+			t.Fatalf("no limit: %s %s", r.Email, r.Status)
+		}
+	}
+	wantSeats(t, "30 invited, no limit", o.seats(t, o.Owner.Token), 1, 1, 30)
+
+	o.setSeats(t, map[string]any{"seatLimit": 34, "seatsCountPendingInvites": true})
+	wantSeats(t, "invites counted", o.seats(t, o.Owner.Token), 31, 1, 30)
+	emails := fresh(6)
+	res = inviteList(t, env, o.Owner.Token, o.ID, map[string]any{"emails": emails})
+	for i, r := range res {
+		want := "invited"
+		if i >= 3 {
+			want = "failed"
+		}
+		if r.Email != emails[i] || r.Status != want {
+			t.Errorf("result %d: %s %s, want %s %s", i, r.Email, r.Status, emails[i], want)
+		}
+		if want == "failed" && (r.Error == nil || r.Error.Code != "seat_limit") {
+			t.Errorf("%s: error %+v, want seat_limit", r.Email, r.Error)
+		}
+	}
+	wantSeats(t, "at the limit", o.seats(t, o.Owner.Token), 34, 1, 33)
+	invariants(t, env)
+}
