@@ -140,3 +140,54 @@ func seedDirectory(ctx context.Context, st Seeder, now time.Time) error {
 	}
 	return nil
 }
+
+// The verified domain of the examples and the join request through it.
+const (
+	ExampleDomain = "example.com"
+	// ExampleDomainChallenge is the random part of its TXT record's value.
+	ExampleDomainChallenge = "examplechallenge"
+	// ExampleJoinRequestID is ExampleInviteeEmail's request to join.
+	ExampleJoinRequestID = "jrq_example"
+)
+
+// DomainSeeder is the part of the store SeedDomain writes through.
+type DomainSeeder interface {
+	CreateDomain(ctx context.Context, d domain.Domain, ev domain.AuditEvent) error
+	SaveDomain(ctx context.Context, d domain.Domain, prevRev int64, verify bool, ev domain.AuditEvent) error
+	CreateJoinRequest(ctx context.Context, r domain.JoinRequest, d domain.Domain, ev domain.AuditEvent) error
+}
+
+// SeedDomain adds ExampleDomain to the example organization (after Seed):
+// pending when policy is "", else verified with that join policy (members
+// join as org members); with request, ExampleInviteeEmail has the pending
+// join request ExampleJoinRequestID. Returns the first store error.
+func SeedDomain(ctx context.Context, st DomainSeeder, now time.Time, policy domain.JoinPolicy, request bool) error {
+	now = now.UTC()
+	ev := func(action, target string) domain.AuditEvent {
+		return domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: ExampleOrgID, At: now, ActorID: ExampleOwnerID,
+			Actor: ExampleOwnerEmail, Action: action, Target: target}
+	}
+	d := domain.Domain{Domain: ExampleDomain, OrgID: ExampleOrgID, OrgName: ExampleOrgName, Status: domain.DomainPending,
+		JoinPolicy: domain.JoinPolicyOff, OrgRole: domain.OrgMember, Projects: []domain.ProjectGrant{}, CreatedAt: now,
+		CreatedBy: ExampleOwnerID, Challenge: ExampleDomainChallenge, Rev: 1}
+	if err := st.CreateDomain(ctx, d, ev(domain.AuditDomainAdded, ExampleDomain)); err != nil {
+		return fmt.Errorf("seed domain: %w", err)
+	}
+	if policy == "" {
+		return nil
+	}
+	d.Status, d.VerifiedAt, d.JoinPolicy, d.Rev = domain.DomainVerified, &now, policy, 2
+	if err := st.SaveDomain(ctx, d, 1, true, ev(domain.AuditDomainVerified, ExampleDomain)); err != nil {
+		return fmt.Errorf("seed verified domain: %w", err)
+	}
+	if !request {
+		return nil
+	}
+	r := domain.JoinRequest{JoinRequestView: domain.JoinRequestView{ID: ExampleJoinRequestID, OrgID: ExampleOrgID,
+		OrgName: ExampleOrgName, UserID: ExampleInviteeID, Email: ExampleInviteeEmail, Domain: ExampleDomain,
+		Status: domain.JoinPending, OrgRole: domain.OrgMember, Projects: []domain.ProjectGrant{}, CreatedAt: now}}
+	if err := st.CreateJoinRequest(ctx, r, d, ev(domain.AuditJoinRequested, ExampleJoinRequestID)); err != nil {
+		return fmt.Errorf("seed join request: %w", err)
+	}
+	return nil
+}

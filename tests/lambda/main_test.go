@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/members-saas/members/shared/config"
+	"github.com/members-saas/members/shared/domain"
 	"github.com/members-saas/members/shared/localserver"
 	"github.com/members-saas/members/shared/store"
 	rie "github.com/members-saas/members/tests/lambda"
@@ -104,7 +105,9 @@ type localParts struct {
 	dynamoURL string
 	ses       *testenv.SES
 	clients   localserver.Clients
-	close     func()
+	// dns publishes the example domain's TXT record (DNS_RESOLVER).
+	dns   *testenv.DNS
+	close func()
 }
 
 func startParts(t testing.TB) *localParts {
@@ -128,7 +131,16 @@ func startParts(t testing.TB) *localParts {
 			partsErr = err
 			return
 		}
-		parts = &localParts{dynamoURL: dyn.URL, ses: ses, clients: cl, close: func() { dyn.Stop(); ses.Stop() }}
+		dns, err := testenv.NewDNS()
+		if err != nil {
+			dyn.Stop()
+			ses.Stop()
+			partsErr = err
+			return
+		}
+		dns.SetTXT(domain.ChallengeLabel+"."+rie.ExampleDomain, domain.ChallengePrefix+rie.ExampleDomainChallenge)
+		parts = &localParts{dynamoURL: dyn.URL, ses: ses, clients: cl, dns: dns,
+			close: func() { dyn.Stop(); ses.Stop(); dns.Close() }}
 	})
 	if partsErr != nil {
 		t.Fatalf("local parts: %v", partsErr)
@@ -165,6 +177,7 @@ func (p *localParts) env(fn, table string) map[string]string {
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"AWS_LAMBDA_FUNCTION_NAME":    fn,
 		"AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
+		"DNS_RESOLVER":                p.dns.Addr,
 	}
 }
 
