@@ -248,6 +248,9 @@ type Change struct {
 	SCIMUser *SCIMUserWrite
 	// SCIMGroupMembers add or remove group memberships with the change.
 	SCIMGroupMembers []SCIMGroupMemberWrite
+	// SCIMGroupRevs conditions the change on these groups (by id) still
+	// having these revisions: the grants it was computed from.
+	SCIMGroupRevs map[string]int64
 }
 
 // SCIMUserWrite creates (Before nil), updates or deletes (After nil) a

@@ -146,6 +146,11 @@ func (s *Service) writeSCIMUser(ctx context.Context, c SCIMCaller, before, after
 			return err
 		}
 		want = desiredMembership(m, *after, groups, now)
+		// The grants read must still be the groups' when this writes.
+		ch.SCIMGroupRevs = map[string]int64{}
+		for id, g := range groups {
+			ch.SCIMGroupRevs[id] = g.Rev
+		}
 	}
 	switch {
 	case want == nil && !m.Exists():
@@ -252,8 +257,7 @@ func (s *Service) claimProvisioned(ctx context.Context, id Identity) error {
 			if u.UserID != "" || u.UserName != id.Email {
 				return nil
 			}
-			after := u
-			after.UserID = id.UserID
+			after := u // writeSCIMUser finds the account by the address and takes its membership over
 			actor := id
 			c := SCIMCaller{OrgID: u.OrgID, OrgName: u.OrgName, actor: &actor}
 			return s.writeSCIMUser(ctx, c, &u, &after, nil)

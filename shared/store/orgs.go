@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -283,7 +284,13 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 	if w := c.SCIMUser; w != nil {
 		st.scimUserTx(t, *w)
 	}
-	st.scimGroupMembersTx(t, orgID, c.SCIMGroupMembers, c.Now)
+	st.scimGroupMembersTx(t, orgID, c.SCIMGroupMembers, c.SCIMGroupRevs, c.Now)
+	for _, gid := range slices.Sorted(maps.Keys(c.SCIMGroupRevs)) {
+		if slices.ContainsFunc(c.SCIMGroupMembers, func(w domain.SCIMGroupMemberWrite) bool { return w.GroupID == gid }) {
+			continue // written in this transaction already (one write per item)
+		}
+		t.checkWith(st.table, orgPK(orgID), scimGroupSK(gid), "rev = :rev", nil, map[string]types.AttributeValue{":rev": n(c.SCIMGroupRevs[gid])}, domain.ErrConflict)
+	}
 
 	if inv := c.AcceptInvite; inv != nil {
 		rp := map[string]types.AttributeValue{}

@@ -509,15 +509,20 @@ func (st *Store) SaveSCIMGroup(ctx context.Context, before, after *domain.SCIMGr
 }
 
 // scimGroupMembersTx adds group membership writes to t.
-func (st *Store) scimGroupMembersTx(t *tx, orgID string, ws []domain.SCIMGroupMemberWrite, now time.Time) {
+func (st *Store) scimGroupMembersTx(t *tx, orgID string, ws []domain.SCIMGroupMemberWrite, revs map[string]int64, now time.Time) {
 	for _, w := range ws {
 		if w.Remove {
 			t.del(st.table, orgPK(orgID), scimGMSK(w.GroupID, w.Member.UserID), "", nil, nil, nil)
 			continue
 		}
-		// The group must still exist.
-		t.update(st.table, orgPK(orgID), scimGroupSK(w.GroupID), "SET lastModified = :now", "attribute_exists(pk)", nil,
-			map[string]types.AttributeValue{":now": s(now.UTC().Format(time.RFC3339Nano))}, domain.ErrConflict)
+		// The group must still exist, with the grant the change was
+		// computed from.
+		cond, vals := "attribute_exists(pk)", map[string]types.AttributeValue{":now": s(now.UTC().Format(time.RFC3339Nano))}
+		if rev, ok := revs[w.GroupID]; ok {
+			cond += " AND rev = :rev"
+			vals[":rev"] = n(rev)
+		}
+		t.update(st.table, orgPK(orgID), scimGroupSK(w.GroupID), "SET lastModified = :now", cond, nil, vals, domain.ErrConflict)
 		t.put(st.table, scimGMItem{key: key{orgPK(orgID), scimGMSK(w.GroupID, w.Member.UserID)}, Type: "scimGroupMember",
 			GroupID: w.GroupID, UserID: w.Member.UserID, UserName: w.Member.UserName}, "", nil, nil, nil)
 	}

@@ -64,6 +64,14 @@ func classify(err error, kinds []error) error {
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
+		// A failed revision check means what was decided on changed: that
+		// wins over other failed conditions (a stale read may also fail
+		// the owner count), so the caller re-reads and decides afresh.
+		for i, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(kinds) && errors.Is(kinds[i], domain.ErrConflict) {
+				return fmt.Errorf("%w: %w", domain.ErrConflict, err)
+			}
+		}
 		for i, r := range tce.CancellationReasons {
 			switch aws.ToString(r.Code) {
 			case "ConditionalCheckFailed":
