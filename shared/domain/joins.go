@@ -225,7 +225,7 @@ func (s *Service) notifyApprovers(ctx context.Context, orgID, orgName string, r 
 	}
 	for _, addr := range to {
 		if _, err := s.mail.SendJoinRequest(ctx, JoinRequestMail{To: addr, OrgName: orgName, RequesterEmail: r.Email,
-			Domain: r.Domain, Link: s.cfg.AppBaseURL + "/#requests"}); err != nil {
+			Domain: r.Domain, Link: s.cfg.AppBaseURL + "/#join-requests-card"}); err != nil {
 			s.cfg.Logger.Warn("join request mail not sent", "orgId", orgID, "err", err)
 		}
 	}

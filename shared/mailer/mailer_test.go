@@ -87,3 +87,21 @@ func TestRenderAccessEnding(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderJoinRequest(t *testing.T) {
+	m := RenderJoinRequest(domain.JoinRequestMail{To: "o@example.com", OrgName: "<b>Acme</b>\r\nBcc: x@evil.test",
+		RequesterEmail: "ada@acme.test", Domain: "acme.test", Link: "javascript:alert(1)"})
+	if strings.ContainsAny(m.Subject, "\r\n") || !strings.HasPrefix(m.Subject, "ada@acme.test asks to join ") {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	if strings.Contains(m.HTML, "<b>Acme") || strings.Contains(m.HTML, "javascript:") {
+		t.Fatalf("html not escaped or unsafe link:\n%s", m.HTML)
+	}
+	m = RenderJoinRequest(domain.JoinRequestMail{To: "o@example.com", OrgName: "Acme", RequesterEmail: "ada@acme.test",
+		Domain: "acme.test", Link: "https://console.example/#requests"})
+	for _, want := range []string{"ada@acme.test", "acme.test", "https://console.example/#requests", "every pending one is answered"} {
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+}
