@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/members-saas/members/client"
 	"github.com/members-saas/members/tests/testenv"
@@ -157,6 +158,20 @@ func TestClientMainStory(t *testing.T) {
 		t.Fatalf("member %+v", m)
 	}
 	result(owner.SetProjectRole(ctx, org.Id, web.Id, adaU.ID, client.ProjectOwner)).ok(t)
+	// Ends of access: set, then removed (null), in the organization and a project.
+	end := time.Now().Add(48 * time.Hour).Truncate(time.Second)
+	if m := result(owner.SetProjectAccessExpiry(ctx, org.Id, web.Id, adaU.ID, end)).ok(t); m.AccessExpiresAt == nil || !m.AccessExpiresAt.Equal(end) {
+		t.Fatalf("project end %+v", m)
+	}
+	if m := result(owner.SetProjectAccessExpiry(ctx, org.Id, web.Id, adaU.ID, time.Time{})).ok(t); m.AccessExpiresAt != nil {
+		t.Fatalf("project end removed %+v", m)
+	}
+	// An owner's access cannot end.
+	_, err = owner.SetOrgAccessExpiry(ctx, org.Id, adaU.ID, end)
+	wantCode(t, err, 400, "validation_failed")
+	if m := result(owner.SetOrgAccessExpiry(ctx, org.Id, adaU.ID, time.Time{})).ok(t); m.AccessExpiresAt != nil {
+		t.Fatalf("org end %+v", m)
+	}
 	if err := ada.RemoveProjectMember(ctx, org.Id, web.Id, adaU.ID); err != nil {
 		t.Fatal(err)
 	}
