@@ -56,6 +56,16 @@ type (
 	// ProjectIds with one ProjectRole or as Projects with a role each (not
 	// both), the expiry in days (1–30, default 7).
 	InviteRequest = oapi.InviteBody
+	// InviteLink is a shareable invite link (URL only when just created).
+	InviteLink = oapi.InviteLink
+	// InviteLinkRequest is the body of CreateInviteLink: the organization
+	// role (default member), projects with a role each, ExpiresInDays
+	// (1–30, default 7), MaxUses (1–1000, default 25) and AllowedDomains.
+	InviteLinkRequest = oapi.InviteLinkBody
+	// LinkPreview is what an invite link offers.
+	LinkPreview = oapi.LinkPreview
+	// LinkJoined is the caller's access after joining by a link.
+	LinkJoined = oapi.LinkJoined
 	// InviteEdit is the body of UpdateInvite: the terms to change (nil
 	// fields keep theirs; at least one must be set).
 	InviteEdit = oapi.InviteEditBody

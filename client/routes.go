@@ -177,6 +177,43 @@ func (c *Client) AcceptInvite(ctx context.Context, token string) (Accepted, erro
 	return result[Accepted](res, err, http.StatusOK)
 }
 
+// CreateInviteLink creates a shareable invite link; its URL (with the
+// token in the fragment) is only in this answer.
+func (c *Client) CreateInviteLink(ctx context.Context, orgID string, in InviteLinkRequest) (InviteLink, error) {
+	res, err := c.raw.CreateInviteLink(ctx, orgID, oapi.CreateInviteLinkJSONRequestBody(in))
+	return result[InviteLink](res, err, http.StatusCreated)
+}
+
+// ListInviteLinks lists the organization's invite links the caller may
+// see, newest first, without their tokens.
+func (c *Client) ListInviteLinks(ctx context.Context, orgID string) ([]InviteLink, error) {
+	res, err := c.raw.ListInviteLinks(ctx, orgID)
+	v, err := result[oapi.InviteLinkList](res, err, http.StatusOK)
+	return v.Links, err
+}
+
+// DisableInviteLink disables an invite link at once.
+func (c *Client) DisableInviteLink(ctx context.Context, orgID, linkID string) error {
+	res, err := c.raw.DisableInviteLink(ctx, orgID, linkID)
+	_, err = result[struct{}](res, err, http.StatusNoContent)
+	return err
+}
+
+// PreviewInviteLink returns what an invite link offers (no sign-in
+// needed). A *Problem with code link_expired when it expired, was
+// disabled or is used up.
+func (c *Client) PreviewInviteLink(ctx context.Context, token string) (LinkPreview, error) {
+	res, err := c.raw.PreviewInviteLink(ctx, oapi.PreviewInviteLinkJSONRequestBody{Token: token})
+	return result[LinkPreview](res, err, http.StatusOK)
+}
+
+// JoinInviteLink joins the link's organization as the signed-in caller
+// (idempotent: Joined is false when they were a member already).
+func (c *Client) JoinInviteLink(ctx context.Context, token string) (LinkJoined, error) {
+	res, err := c.raw.JoinInviteLink(ctx, oapi.JoinInviteLinkJSONRequestBody{Token: token})
+	return result[LinkJoined](res, err, http.StatusOK)
+}
+
 // MemberListOptions select members: with Email, only those whose address
 // starts with it (case-insensitive), sorted by address; otherwise all, by
 // user id. And the page.

@@ -157,6 +157,8 @@ var publicRoutes = func() map[routes.Op]string {
 			"it reads nothing and returns only {\"status\":\"ok\"}.",
 		routes.OpPreviewInvite: "Public by design: the invite link's landing page shows the invite to a recipient " +
 			"who may not have an account yet; the invite token in the body is the credential and only its holder sees the invite.",
+		routes.OpPreviewInviteLink: "Public by design: the invite link's landing page shows the organization, inviter and roles " +
+			"to someone who may not have signed in yet; the link token in the body is the credential (256 random bits, stored hashed).",
 	}
 	for _, r := range routes.Table {
 		if routes.IsSCIM(r.Path) {

@@ -33,6 +33,10 @@ var RouteThrottles = func() map[routes.Op]Throttle {
 		routes.OpPreviewInvite:   {Rate: 10, Burst: 20},
 		routes.OpAcceptInvite:    {Rate: 10, Burst: 20},
 		routes.OpCreateScimToken: {Rate: 1, Burst: 5},
+		// Invite links are shared widely: their preview (public) and
+		// join routes get the same per-route cap as an invite's.
+		routes.OpPreviewInviteLink: {Rate: 10, Burst: 20},
+		routes.OpJoinInviteLink:    {Rate: 10, Burst: 20},
 	}
 	for _, r := range routes.Table {
 		if routes.IsSCIM(r.Path) {

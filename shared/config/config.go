@@ -42,7 +42,9 @@ const (
 	EnvOrgsPerUserPerDay  = "ORGS_PER_USER_PER_DAY"
 	EnvExistingAccounts   = "EXISTING_ACCOUNTS"
 	// EnvDNSResolver is the DNS server domain verification asks.
-	EnvDNSResolver = "DNS_RESOLVER"
+	EnvDNSResolver         = "DNS_RESOLVER"
+	EnvLinkJoinsPerHour    = "LINK_JOINS_PER_HOUR"
+	EnvOrgLinkJoinsPerHour = "ORG_LINK_JOINS_PER_HOUR"
 )
 
 // DefaultRegion is the region when AWS_REGION is unset.
@@ -99,6 +101,10 @@ var Variables = []Variable{
 		Meaning: "invite emails one person sends per hour across all their organizations (`-1`: no cap)"},
 	{Name: EnvOrgsPerUserPerDay, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultOrgsPerUserPerDay),
 		Meaning: "organizations one person creates per UTC day (`-1`: no cap)"},
+	{Name: EnvLinkJoinsPerHour, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultLinkJoinsCap),
+		Meaning: "people joining through one invite link per hour (`-1`: no cap)"},
+	{Name: EnvOrgLinkJoinsPerHour, UsedBy: []string{"functions", "local"}, DocDefault: docInt(domain.DefaultOrgJoinsCap),
+		Meaning: "people joining one organization through any of its invite links per hour (`-1`: no cap)"},
 	{Name: EnvExistingAccounts, UsedBy: []string{"functions", "local"}, DocDefault: "`" + domain.ExistingAccountsAdd + "`",
 		Meaning: "what inviting an address that has an account does: `add` (access at once) or `invite` (a normal invite); see [Abuse limits](#abuse-limits)"},
 	{Name: EnvDNSResolver, UsedBy: []string{"functions", "local"}, DocDefault: "functions: the system's resolver; `make local`: a DNS server of its own (`POST /_local/dns`)",
@@ -140,6 +146,10 @@ type Config struct {
 	// ExistingAccounts is EXISTING_ACCOUNTS: add or invite ("": the
 	// service's default, add).
 	ExistingAccounts string
+	// LinkJoinsPerHour and OrgLinkJoinsPerHour are LINK_JOINS_PER_HOUR
+	// and ORG_LINK_JOINS_PER_HOUR (0: the service's defaults, 100 and
+	// 500; -1: no cap).
+	LinkJoinsPerHour, OrgLinkJoinsPerHour int
 	// DynamoData is DYNAMODB_DATA, read by Local only: where the DynamoDB
 	// Local it starts keeps its data ("": in memory).
 	DynamoData string
@@ -191,6 +201,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{EnvInvitesPerHour, &c.InviteEmailsPerHour},
 		{EnvUserInvitesPerHour, &c.UserInviteEmailsPerHour},
 		{EnvOrgsPerUserPerDay, &c.OrgsPerUserPerDay},
+		{EnvLinkJoinsPerHour, &c.LinkJoinsPerHour},
+		{EnvOrgLinkJoinsPerHour, &c.OrgLinkJoinsPerHour},
 	} {
 		n, err := ParseCap(l.name, getenv(l.name))
 		if err != nil {
@@ -327,5 +339,5 @@ func (c Config) Service(now func() time.Time, log *slog.Logger) domain.Config {
 	return domain.Config{AppBaseURL: c.AppBaseURL, CursorKey: []byte(c.CursorKey), Now: now,
 		InviteEmailsPerHour: c.InviteEmailsPerHour, UserInviteEmailsPerHour: c.UserInviteEmailsPerHour,
 		OrgsPerUserPerDay: c.OrgsPerUserPerDay, ExistingAccounts: c.ExistingAccounts, Logger: log,
-		MailConcurrency: c.MailConcurrency}
+		MailConcurrency: c.MailConcurrency, LinkJoinsPerHour: c.LinkJoinsPerHour, OrgLinkJoinsPerHour: c.OrgLinkJoinsPerHour}
 }

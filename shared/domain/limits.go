@@ -53,6 +53,15 @@ type UserRate struct {
 	N, Limit int
 }
 
+// JoinRate adds one join to an invite link's counter and to its
+// organization's counter of joins by link, for the hour containing the
+// charge's At, on condition each stays within its limit (negative: no
+// cap).
+type JoinRate struct {
+	OrgID, LinkID       string
+	LinkLimit, OrgLimit int
+}
+
 // ErrUserRateLimited: a per-user counter of a RateCharge would pass its
 // limit; nothing was written. errors.Is(err, ErrRateLimited) holds too.
 var ErrUserRateLimited = fmt.Errorf("%w: per-user cap", ErrRateLimited)
@@ -67,6 +76,12 @@ func withLimitDefaults(cfg Config) Config {
 	}
 	if cfg.OrgsPerUserPerDay == 0 {
 		cfg.OrgsPerUserPerDay = DefaultOrgsPerUserPerDay
+	}
+	if cfg.LinkJoinsPerHour == 0 {
+		cfg.LinkJoinsPerHour = DefaultLinkJoinsCap
+	}
+	if cfg.OrgLinkJoinsPerHour == 0 {
+		cfg.OrgLinkJoinsPerHour = DefaultOrgJoinsCap
 	}
 	if cfg.ExistingAccounts == "" {
 		cfg.ExistingAccounts = defaultExistingAccounts

@@ -418,14 +418,18 @@ func canManageInvites(m Membership) bool {
 // canSeeInvite: inv is listed to m, and m may act on it as far as
 // canManageInvite allows: with org:invites:manage every invite, for
 // project owners those touching only projects whose members they manage.
-func canSeeInvite(m Membership, inv Invite) bool {
+func canSeeInvite(m Membership, inv Invite) bool { return canSeeGrant(m, inv.Grant()) }
+
+// canSeeGrant: an invite or invite link granting g is listed to m (see
+// canSeeInvite).
+func canSeeGrant(m Membership, g Grant) bool {
 	if hasOrg(m, PermOrgInvitesManage) {
 		return true
 	}
-	if len(inv.Projects) == 0 {
+	if len(g.Projects) == 0 {
 		return false
 	}
-	for _, p := range inv.Projects {
+	for _, p := range g.Projects {
 		if !canManageProjectMembers(m, p.ID) {
 			return false
 		}

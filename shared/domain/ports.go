@@ -121,6 +121,27 @@ type Store interface {
 	// unknown organization, ErrConflict when the counter changed meanwhile.
 	SetSeats(ctx context.Context, orgID string, limit *int, countInvites bool, ev AuditEvent) (Seats, error)
 
+	// CreateInviteLink stores a new invite link, its token item (a
+	// snapshot of its terms) and audit event. Returns ErrExists when the
+	// id or token is taken.
+	CreateInviteLink(ctx context.Context, l InviteLink, ev AuditEvent) error
+	// ListInviteLinks returns the organization's invite links, oldest first.
+	ListInviteLinks(ctx context.Context, orgID string) ([]InviteLink, error)
+	// GetInviteLink returns an invite link as it is now (consistent), or
+	// ErrNotFound.
+	GetInviteLink(ctx context.Context, orgID, linkID string) (InviteLink, error)
+	// DisableInviteLink marks the link disabled with audit event ev.
+	// Returns ErrConflict when it changed since it was read.
+	DisableInviteLink(ctx context.Context, l InviteLink, ev AuditEvent) error
+	// InviteLinkSnapshot returns the link as its token item recorded it
+	// at creation (its terms; Uses and Disabled as they were then), or
+	// ErrNotFound. One read.
+	InviteLinkSnapshot(ctx context.Context, tokenHash string) (InviteLink, error)
+	// ReadForLinkJoin reads at once, consistently, the link, the caller's
+	// profile and their membership of the link's organization. Returns
+	// ErrNotFound when the link does not exist.
+	ReadForLinkJoin(ctx context.Context, orgID, linkID, userID string) (LinkJoinReads, error)
+
 	// ListAudit returns audit events newest first.
 	ListAudit(ctx context.Context, orgID, after string, limit int) ([]AuditEvent, string, error)
 	// ReadForInvite reads at once (consistently, in as few calls as it
@@ -230,6 +251,10 @@ type Change struct {
 	// transaction is conditioned on the invite still being pending with
 	// its token.
 	Revoke []Revocation
+	// UseLink counts one use of this invite link: it must still be
+	// enabled with the same token, unexpired at Now and below its
+	// MaxUses, or the change fails with ErrConflict.
+	UseLink *InviteLink
 	// Charge is applied in the same transaction when not nil.
 	Charge *RateCharge
 	// JoinDomain is the verified domain an auto-join goes through: the
@@ -283,6 +308,9 @@ type RateCharge struct {
 	// Users are per-user counters charged in the same write (limits.go);
 	// one over its limit fails the write with ErrUserRateLimited.
 	Users []UserRate
+	// Joins charges one join by an invite link (nil: none); over a limit
+	// fails the write with ErrRateLimited.
+	Joins *JoinRate
 }
 
 // Mailer sends the service's emails. Both methods return the provider's

@@ -26,6 +26,10 @@ type Config struct {
 	// OrgsPerUserPerDay caps organizations one user creates per UTC day
 	// (default 10; negative: no cap).
 	OrgsPerUserPerDay int
+	// LinkJoinsPerHour caps joins through one invite link per hour
+	// (default 100; negative: no cap); OrgLinkJoinsPerHour caps joins by
+	// any link of one organization per hour (default 500).
+	LinkJoinsPerHour, OrgLinkJoinsPerHour int
 	// ExistingAccounts is what inviting an address that has an account
 	// does: ExistingAccountsAdd (default) or ExistingAccountsInvite.
 	ExistingAccounts string

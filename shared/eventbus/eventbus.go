@@ -56,6 +56,8 @@ var DetailTypes = []string{
 	domain.AuditScimGroupGrants,
 	domain.AuditScimUserProvisioned,
 	domain.AuditScimUserDeprovisioned,
+	domain.AuditLinkCreated,
+	domain.AuditLinkDisabled,
 }
 
 // Entry is one event to publish.
@@ -183,7 +185,7 @@ func targetType(action string) string {
 		sub, _, _ := strings.Cut(rest, "_")
 		return "directory" + strings.ToUpper(sub[:1]) + sub[1:]
 	}
-	return kind // project, invite, member
+	return kind // project, invite, invite_link, member
 }
 
 // scrub copies m without keys that name a token (token, tokenHash, …).

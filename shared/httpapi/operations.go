@@ -231,6 +231,41 @@ func (a *API) operations() map[routes.Op]operation {
 			}
 			return resp, err
 		},
+		routes.OpCreateInviteLink: func(ctx context.Context, r *request) (response, error) {
+			var in domain.InviteLinkInput
+			if err := decode(r, &in); err != nil {
+				return response{}, err
+			}
+			v, err := s.CreateInviteLink(ctx, r.id, r.path("orgId"), in)
+			return created(v), err
+		},
+		routes.OpListInviteLinks: func(ctx context.Context, r *request) (response, error) {
+			v, err := s.ListInviteLinks(ctx, r.id, r.path("orgId"))
+			return ok(v), err
+		},
+		routes.OpDisableInviteLink: func(ctx context.Context, r *request) (response, error) {
+			return noContent, s.DisableInviteLink(ctx, r.id, r.path("orgId"), r.path("linkId"))
+		},
+		routes.OpPreviewInviteLink: func(ctx context.Context, r *request) (response, error) {
+			var b tokenBody
+			if err := decode(r, &b); err != nil {
+				return response{}, err
+			}
+			v, err := s.PreviewInviteLink(ctx, str(b.Token))
+			return ok(v), err
+		},
+		routes.OpJoinInviteLink: func(ctx context.Context, r *request) (response, error) {
+			var b tokenBody
+			if err := decode(r, &b); err != nil {
+				return response{}, err
+			}
+			v, err := s.JoinByLink(ctx, r.id, str(b.Token))
+			resp := ok(v)
+			if v.Joined {
+				resp = counted(resp, metrics.MembersAdded)
+			}
+			return resp, err
+		},
 		routes.OpListMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {

@@ -71,6 +71,11 @@ const (
 	OpRevokeInvite        Op = "revokeInvite"
 	OpResendInvite        Op = "resendInvite"
 	OpPreviewInvite       Op = "previewInvite"
+	OpCreateInviteLink    Op = "createInviteLink"
+	OpListInviteLinks     Op = "listInviteLinks"
+	OpDisableInviteLink   Op = "disableInviteLink"
+	OpPreviewInviteLink   Op = "previewInviteLink"
+	OpJoinInviteLink      Op = "joinInviteLink"
 	OpAcceptInvite        Op = "acceptInvite"
 	OpListMembers         Op = "listMembers"
 	OpSetOrgRole          Op = "setOrgRole"
@@ -159,6 +164,11 @@ var Table = []Route{
 	{"POST", "/orgs/{orgId}/invites/{inviteId}/resend", OpResendInvite, FnInvites, true, "resend an invite: new token, expiry restarts"},
 	{"POST", "/invites/preview", OpPreviewInvite, FnPreview, false, "what an invite token offers"},
 	{"POST", "/invites/accept", OpAcceptInvite, FnAccept, true, "accept an invite as the invited, verified address"},
+	{"POST", "/orgs/{orgId}/invite-links", OpCreateInviteLink, FnInvites, true, "create a shareable invite link (roles the caller may grant, expiry, maxUses, allowedDomains)"},
+	{"GET", "/orgs/{orgId}/invite-links", OpListInviteLinks, FnInvites, true, "invite links with their uses and status (never their tokens)"},
+	{"DELETE", "/orgs/{orgId}/invite-links/{linkId}", OpDisableInviteLink, FnInvites, true, "disable an invite link at once"},
+	{"POST", "/invite-links/preview", OpPreviewInviteLink, FnPreview, false, "what an invite link offers: organization, inviter, roles"},
+	{"POST", "/invite-links/join", OpJoinInviteLink, FnAccept, true, "join by an invite link (verified address; idempotent)"},
 	{"GET", "/orgs/{orgId}/members", OpListMembers, FnListMembers, true, "organization members, paged (`limit` 1–100, opaque `cursor`); `?email=<prefix>` searches by address"},
 	{"PATCH", "/orgs/{orgId}/members/{userId}", OpSetOrgRole, FnMembers, true, "change an organization role"},
 	{"DELETE", "/orgs/{orgId}/members/{userId}", OpRemoveMember, FnMembers, true, "remove a member (or leave)"},

@@ -311,6 +311,9 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 			map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
 	}
+	if l := c.UseLink; l != nil {
+		t.useLink(st.table, l, c.Now)
+	}
 	if u := c.Register; u != nil {
 		// Register the user in the same transaction: create the profile or
 		// keep it when it has this email, and claim the email.

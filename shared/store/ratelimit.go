@@ -12,7 +12,9 @@ import (
 // the window so DynamoDB removes them. An organization's invite emails per
 // hour live under the organization (ORG#id, RATE#yyyymmddhh); a user's
 // invite emails per hour and organizations created per day live under the
-// user (USER#id, RATE#INVITES#yyyymmddhh and RATE#ORGS#yyyymmdd).
+// user (USER#id, RATE#INVITES#yyyymmddhh and RATE#ORGS#yyyymmdd); joins
+// by invite link per hour under the organization, per link (RATE#LINK#
+// <linkId>#yyyymmddhh) and for all its links (RATE#JOINS#yyyymmddhh).
 const (
 	preUserRateInvites = preRate + "INVITES#"
 	preUserRateOrgs    = preRate + "ORGS#"
@@ -38,6 +40,15 @@ func (t *tx) charge(table string, c *domain.RateCharge) {
 	if c.OrgID != "" {
 		hour := c.At.UTC().Truncate(time.Hour)
 		t.count(table, orgPK(c.OrgID), rateSK(hour), c.N, c.Limit, hour.Add(2*time.Hour), domain.ErrRateLimited)
+	}
+	if j := c.Joins; j != nil {
+		hour := c.At.UTC().Truncate(time.Hour)
+		if j.LinkLimit >= 0 {
+			t.count(table, orgPK(j.OrgID), preRate+"LINK#"+j.LinkID+"#"+hour.Format("2006010215"), 1, j.LinkLimit, hour.Add(2*time.Hour), domain.ErrRateLimited)
+		}
+		if j.OrgLimit >= 0 {
+			t.count(table, orgPK(j.OrgID), preRate+"JOINS#"+hour.Format("2006010215"), 1, j.OrgLimit, hour.Add(2*time.Hour), domain.ErrRateLimited)
+		}
 	}
 	for _, u := range c.Users {
 		start, next := u.Kind.Window(c.At)

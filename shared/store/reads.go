@@ -135,20 +135,29 @@ func (st *Store) ReadForAccept(ctx context.Context, tokenHash, userID string) (d
 		return domain.AcceptReads{}, err
 	}
 	out := domain.AcceptReads{Invite: inv.domain()}
+	out.User, out.Membership, err = userAndMembership(items, userK, memK)
+	return out, err
+}
+
+// userAndMembership decodes the user profile at userK and the membership
+// at memK among items read by getMany (nil when absent).
+func userAndMembership(items map[key]map[string]types.AttributeValue, userK, memK key) (*domain.User, *domain.Membership, error) {
+	var u *domain.User
+	var m *domain.Membership
 	if raw, ok := items[userK]; ok {
 		var it userItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return domain.AcceptReads{}, err
+			return nil, nil, err
 		}
-		out.User = &domain.User{ID: it.UserID, Email: it.Email, CreatedAt: it.CreatedAt}
+		u = &domain.User{ID: it.UserID, Email: it.Email, CreatedAt: it.CreatedAt}
 	}
 	if raw, ok := items[memK]; ok {
 		var it memberItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return domain.AcceptReads{}, err
+			return nil, nil, err
 		}
-		m := it.domain()
-		out.Membership = &m
+		mm := it.domain()
+		m = &mm
 	}
-	return out, nil
+	return u, m, nil
 }

@@ -266,6 +266,9 @@ type Options struct {
 	// ExistingAccounts what inviting a registered address does (zero: default).
 	UserInvitesPerHour, OrgsPerUserPerDay int
 	ExistingAccounts                      string
+	// LinkJoinsPerHour and OrgLinkJoinsPerHour set the invite-link join
+	// caps (0: default).
+	LinkJoinsPerHour, OrgLinkJoinsPerHour int
 	// DynamoEndpoint overrides the shared DynamoDB-compatible server (e.g. a
 	// proxy in front of it that counts calls or injects faults).
 	DynamoEndpoint string
@@ -334,6 +337,8 @@ func New(t testing.TB, opts ...Options) *Env {
 		ExistingAccounts:        o.ExistingAccounts,
 		MailConcurrency:         o.MailConcurrency,
 		DNSResolver:             o.DNSResolver,
+		LinkJoinsPerHour:        o.LinkJoinsPerHour,
+		OrgLinkJoinsPerHour:     o.OrgLinkJoinsPerHour,
 	}
 	stack, err := localserver.Start(context.Background(), c, log, metrics.New(logs))
 	if err != nil {

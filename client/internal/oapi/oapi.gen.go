@@ -50,6 +50,8 @@ const (
 	AuditEventActionInviteAccepted         AuditEventAction = "invite.accepted"
 	AuditEventActionInviteCreated          AuditEventAction = "invite.created"
 	AuditEventActionInviteDeliveryFailed   AuditEventAction = "invite.delivery_failed"
+	AuditEventActionInviteLinkCreated      AuditEventAction = "invite_link.created"
+	AuditEventActionInviteLinkDisabled     AuditEventAction = "invite_link.disabled"
 	AuditEventActionInviteResent           AuditEventAction = "invite.resent"
 	AuditEventActionInviteRevoked          AuditEventAction = "invite.revoked"
 	AuditEventActionInviteUpdated          AuditEventAction = "invite.updated"
@@ -88,6 +90,10 @@ func (e AuditEventAction) Valid() bool {
 	case AuditEventActionInviteCreated:
 		return true
 	case AuditEventActionInviteDeliveryFailed:
+		return true
+	case AuditEventActionInviteLinkCreated:
+		return true
+	case AuditEventActionInviteLinkDisabled:
 		return true
 	case AuditEventActionInviteResent:
 		return true
@@ -368,6 +374,30 @@ func (e InviteStatus) Valid() bool {
 	case InviteStatusExpired:
 		return true
 	case InviteStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InviteLinkStatus.
+const (
+	InviteLinkStatusActive   InviteLinkStatus = "active"
+	InviteLinkStatusDisabled InviteLinkStatus = "disabled"
+	InviteLinkStatusExpired  InviteLinkStatus = "expired"
+	InviteLinkStatusUsedUp   InviteLinkStatus = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the InviteLinkStatus enum.
+func (e InviteLinkStatus) Valid() bool {
+	switch e {
+	case InviteLinkStatusActive:
+		return true
+	case InviteLinkStatusDisabled:
+		return true
+	case InviteLinkStatusExpired:
+		return true
+	case InviteLinkStatusUsedUp:
 		return true
 	default:
 		return false
@@ -702,7 +732,7 @@ type AccessExpiresAt = time.Time
 
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
-	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
+	// Action What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it. `member.added` has `after.via` `invite` (an invite accepted, or an existing account added) or `link` (an invite link, `after.linkId`).
 	Action AuditEventAction `json:"action"`
 
 	// ActorEmail Their address; empty for changes no user made.
@@ -723,14 +753,14 @@ type AuditEvent struct {
 	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
 	Id Id `json:"id"`
 
-	// Target The invite, user, organization, project or join request id, or the domain name, the event is about.
+	// Target The invite, invite link, user, organization, project or join request id, or the domain name, the event is about.
 	Target string `json:"target"`
 
 	// Via Present when the organization's identity provider made the change (SCIM).
 	Via *AuditEventVia `json:"via,omitempty"`
 }
 
-// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it.
+// AuditEventAction What happened. `invite.revoked` with `after.reason` `sender_lost_access` was revoked because its sender can no longer grant it. `member.added` has `after.via` `invite` (an invite accepted, or an existing account added) or `link` (an invite link, `after.linkId`).
 type AuditEventAction string
 
 // AuditEventVia Present when the organization's identity provider made the change (SCIM).
@@ -833,6 +863,39 @@ type Invite struct {
 // InviteStatus defines model for Invite.Status.
 type InviteStatus string
 
+// InviteLink defines model for InviteLink.
+type InviteLink struct {
+	AllowedDomains []string `json:"allowedDomains"`
+
+	// CanManage The caller may disable it.
+	CanManage bool      `json:"canManage"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// CreatedBy The creator's address.
+	CreatedBy string    `json:"createdBy"`
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	// Id An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	Id      Id  `json:"id"`
+	MaxUses int `json:"maxUses"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  OrgRole          `json:"orgRole"`
+	Projects []InviteProject  `json:"projects"`
+	Status   InviteLinkStatus `json:"status"`
+
+	// Url Only when created. The token is in the fragment.
+	Url *string `json:"url,omitempty"`
+
+	// Uses How many people joined by it.
+	Uses int `json:"uses"`
+}
+
+// InviteLinkStatus defines model for InviteLink.Status.
+type InviteLinkStatus string
+
 // InvitePage defines model for InvitePage.
 type InvitePage struct {
 	Invites    []Invite `json:"invites"`
@@ -931,6 +994,38 @@ type JoinResult struct {
 
 // JoinResultStatus defines model for JoinResult.Status.
 type JoinResultStatus string
+
+// LinkJoined defines model for LinkJoined.
+type LinkJoined struct {
+	Joined bool `json:"joined"`
+
+	// OrgId An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	OrgId   Id     `json:"orgId"`
+	OrgName string `json:"orgName"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  OrgRole         `json:"orgRole"`
+	Projects []InviteProject `json:"projects"`
+}
+
+// LinkPreview defines model for LinkPreview.
+type LinkPreview struct {
+	AllowedDomains []string  `json:"allowedDomains"`
+	ExpiresAt      time.Time `json:"expiresAt"`
+	InvitedBy      string    `json:"invitedBy"`
+
+	// OrgId An id this service issued (prefix, underscore, base32).
+	//
+	// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+	OrgId   Id     `json:"orgId"`
+	OrgName string `json:"orgName"`
+
+	// OrgRole An organization role; owners and managers act as owners of every project of the organization.
+	OrgRole  OrgRole         `json:"orgRole"`
+	Projects []InviteProject `json:"projects"`
+}
 
 // Me defines model for Me.
 type Me struct {
@@ -1323,6 +1418,11 @@ type InviteStatusFilter string
 // Limit defines model for limit.
 type Limit = int
 
+// LinkId An id this service issued (prefix, underscore, base32).
+//
+// Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
+type LinkId = Id
+
 // OrgId An id this service issued (prefix, underscore, base32).
 //
 // Examples: org_01kbf9w8wz4j2m6v0t8q3c5n7r
@@ -1382,6 +1482,14 @@ type InternalError struct {
 
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
+}
+
+// InviteLinkCreated defines model for InviteLinkCreated.
+type InviteLinkCreated = InviteLink
+
+// InviteLinkList defines model for InviteLinkList.
+type InviteLinkList struct {
+	Links []InviteLink `json:"links"`
 }
 
 // InviteResults defines model for InviteResults.
@@ -1611,6 +1719,24 @@ type InviteEditBody struct {
 	Projects    *[]ProjectInput `json:"projects,omitempty"`
 }
 
+// InviteLinkBody defines model for InviteLinkBody.
+type InviteLinkBody struct {
+	// AllowedDomains Only addresses at these domains may join (exact match, case-insensitive); empty or absent for any.
+	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
+	ExpiresInDays  *int      `json:"expiresInDays,omitempty"`
+	MaxUses        *int      `json:"maxUses,omitempty"`
+
+	// OrgRole The organization role joining gives (default member).
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
+
+// LinkTokenBody defines model for LinkTokenBody.
+type LinkTokenBody struct {
+	// Token The token from the invite link's fragment (`/join#token=…`).
+	Token string `json:"token"`
+}
+
 // NameBody defines model for NameBody.
 type NameBody struct {
 	// Name 1–100 characters, trimmed, no control characters.
@@ -1647,6 +1773,18 @@ type ProjectRoleBody struct {
 // TokenBody defines model for TokenBody.
 type TokenBody struct {
 	// Token The token from the invite link's fragment (`/accept#token=…`).
+	Token string `json:"token"`
+}
+
+// JoinInviteLinkJSONBody defines parameters for JoinInviteLink.
+type JoinInviteLinkJSONBody struct {
+	// Token The token from the invite link's fragment (`/join#token=…`).
+	Token string `json:"token"`
+}
+
+// PreviewInviteLinkJSONBody defines parameters for PreviewInviteLink.
+type PreviewInviteLinkJSONBody struct {
+	// Token The token from the invite link's fragment (`/join#token=…`).
 	Token string `json:"token"`
 }
 
@@ -1704,6 +1842,18 @@ type UpdateDomainJSONBody struct {
 
 // VerifyDomainJSONBody defines parameters for VerifyDomain.
 type VerifyDomainJSONBody = map[string]interface{}
+
+// CreateInviteLinkJSONBody defines parameters for CreateInviteLink.
+type CreateInviteLinkJSONBody struct {
+	// AllowedDomains Only addresses at these domains may join (exact match, case-insensitive); empty or absent for any.
+	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
+	ExpiresInDays  *int      `json:"expiresInDays,omitempty"`
+	MaxUses        *int      `json:"maxUses,omitempty"`
+
+	// OrgRole The organization role joining gives (default member).
+	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
+	Projects *[]ProjectInput `json:"projects,omitempty"`
+}
 
 // ListInvitesParams defines parameters for ListInvites.
 type ListInvitesParams struct {
@@ -1838,6 +1988,12 @@ type SetProjectRoleJSONBody struct {
 	Role *ProjectRole `json:"role,omitempty"`
 }
 
+// JoinInviteLinkJSONRequestBody defines body for JoinInviteLink for application/json ContentType.
+type JoinInviteLinkJSONRequestBody JoinInviteLinkJSONBody
+
+// PreviewInviteLinkJSONRequestBody defines body for PreviewInviteLink for application/json ContentType.
+type PreviewInviteLinkJSONRequestBody PreviewInviteLinkJSONBody
+
 // AcceptInviteJSONRequestBody defines body for AcceptInvite for application/json ContentType.
 type AcceptInviteJSONRequestBody AcceptInviteJSONBody
 
@@ -1858,6 +2014,9 @@ type UpdateDomainJSONRequestBody UpdateDomainJSONBody
 
 // VerifyDomainJSONRequestBody defines body for VerifyDomain for application/json ContentType.
 type VerifyDomainJSONRequestBody = VerifyDomainJSONBody
+
+// CreateInviteLinkJSONRequestBody defines body for CreateInviteLink for application/json ContentType.
+type CreateInviteLinkJSONRequestBody CreateInviteLinkJSONBody
 
 // CreateInvitesJSONRequestBody defines body for CreateInvites for application/json ContentType.
 type CreateInvitesJSONRequestBody CreateInvitesJSONBody
@@ -1973,6 +2132,54 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// JoinInviteLinkWithBody Join an organization by an invite link
+	//
+	// The caller (signed in, verified address) becomes a member with the
+	// link's roles. Joining again answers the caller's access with
+	// `joined: false` and changes nothing (a member already also gets
+	// that answer). Uses are counted atomically: a link with `maxUses`
+	// 5 lets exactly 5 people join however many try at once. `410
+	// link_expired` (expired, disabled or used up; `reason` says which),
+	// `403 email_domain_not_allowed` (an address outside
+	// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+	// link and per organization per hour).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+	JoinInviteLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// JoinInviteLink Join an organization by an invite link
+	//
+	// The caller (signed in, verified address) becomes a member with the
+	// link's roles. Joining again answers the caller's access with
+	// `joined: false` and changes nothing (a member already also gets
+	// that answer). Uses are counted atomically: a link with `maxUses`
+	// 5 lets exactly 5 people join however many try at once. `410
+	// link_expired` (expired, disabled or used up; `reason` says which),
+	// `403 email_domain_not_allowed` (an address outside
+	// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+	// link and per organization per hour).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+	JoinInviteLink(ctx context.Context, body JoinInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewInviteLinkWithBody What an invite link offers (no sign-in)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+	PreviewInviteLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewInviteLink What an invite link offers (no sign-in)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+	PreviewInviteLink(ctx context.Context, body PreviewInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptInviteWithBody Accept an invite as the invited, verified address
 	//
@@ -2167,6 +2374,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
 	VerifyDomain(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInviteLinks Invite links with their uses and status, newest first (never their tokens)
+	//
+	// Organization owners and managers see every link; project owners those that touch only their projects.
+	//
+	// Corresponds with GET /orgs/{orgId}/invite-links (the `ListInviteLinks` operationId).
+	ListInviteLinks(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInviteLinkWithBody Create a shareable invite link
+	//
+	// Anyone holding the link (signed in, with a verified address in one
+	// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+	// people, until `expiresAt` or until it is disabled. The caller may
+	// only give roles they may grant in an invite. The token is in the
+	// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+	// service stores its SHA-256.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+	CreateInviteLinkWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInviteLink Create a shareable invite link
+	//
+	// Anyone holding the link (signed in, with a verified address in one
+	// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+	// people, until `expiresAt` or until it is disabled. The caller may
+	// only give roles they may grant in an invite. The token is in the
+	// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+	// service stores its SHA-256.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+	CreateInviteLink(ctx context.Context, orgId OrgId, body CreateInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableInviteLink Disable an invite link at once: joining by it answers 410 link_expired
+	//
+	// Corresponds with DELETE /orgs/{orgId}/invite-links/{linkId} (the `DisableInviteLink` operationId).
+	DisableInviteLink(ctx context.Context, orgId OrgId, linkId LinkId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInvites Open invites: pending, expired, failed or all
 	//
@@ -2430,6 +2677,94 @@ type ClientInterface interface {
 // Corresponds with GET /healthz (the `Healthz` operationId).
 func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewHealthzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// JoinInviteLinkWithBody Join an organization by an invite link
+//
+// The caller (signed in, verified address) becomes a member with the
+// link's roles. Joining again answers the caller's access with
+// `joined: false` and changes nothing (a member already also gets
+// that answer). Uses are counted atomically: a link with `maxUses`
+// 5 lets exactly 5 people join however many try at once. `410
+// link_expired` (expired, disabled or used up; `reason` says which),
+// `403 email_domain_not_allowed` (an address outside
+// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+// link and per organization per hour).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+func (c *Client) JoinInviteLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewJoinInviteLinkRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// JoinInviteLink Join an organization by an invite link
+//
+// The caller (signed in, verified address) becomes a member with the
+// link's roles. Joining again answers the caller's access with
+// `joined: false` and changes nothing (a member already also gets
+// that answer). Uses are counted atomically: a link with `maxUses`
+// 5 lets exactly 5 people join however many try at once. `410
+// link_expired` (expired, disabled or used up; `reason` says which),
+// `403 email_domain_not_allowed` (an address outside
+// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+// link and per organization per hour).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+func (c *Client) JoinInviteLink(ctx context.Context, body JoinInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewJoinInviteLinkRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewInviteLinkWithBody What an invite link offers (no sign-in)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+func (c *Client) PreviewInviteLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewInviteLinkRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewInviteLink What an invite link offers (no sign-in)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+func (c *Client) PreviewInviteLink(ctx context.Context, body PreviewInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewInviteLinkRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2824,6 +3159,86 @@ func (c *Client) VerifyDomainWithBody(ctx context.Context, orgId OrgId, domain D
 // Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
 func (c *Client) VerifyDomain(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyDomainRequest(c.Server, orgId, domain, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInviteLinks Invite links with their uses and status, newest first (never their tokens)
+//
+// Organization owners and managers see every link; project owners those that touch only their projects.
+//
+// Corresponds with GET /orgs/{orgId}/invite-links (the `ListInviteLinks` operationId).
+func (c *Client) ListInviteLinks(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInviteLinksRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInviteLinkWithBody Create a shareable invite link
+//
+// Anyone holding the link (signed in, with a verified address in one
+// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+// people, until `expiresAt` or until it is disabled. The caller may
+// only give roles they may grant in an invite. The token is in the
+// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+// service stores its SHA-256.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+func (c *Client) CreateInviteLinkWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInviteLinkRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInviteLink Create a shareable invite link
+//
+// Anyone holding the link (signed in, with a verified address in one
+// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+// people, until `expiresAt` or until it is disabled. The caller may
+// only give roles they may grant in an invite. The token is in the
+// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+// service stores its SHA-256.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+func (c *Client) CreateInviteLink(ctx context.Context, orgId OrgId, body CreateInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInviteLinkRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableInviteLink Disable an invite link at once: joining by it answers 410 link_expired
+//
+// Corresponds with DELETE /orgs/{orgId}/invite-links/{linkId} (the `DisableInviteLink` operationId).
+func (c *Client) DisableInviteLink(ctx context.Context, orgId OrgId, linkId LinkId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableInviteLinkRequest(c.Server, orgId, linkId)
 	if err != nil {
 		return nil, err
 	}
@@ -3477,6 +3892,86 @@ func NewHealthzRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewJoinInviteLinkRequest calls the generic JoinInviteLink builder with application/json body
+func NewJoinInviteLinkRequest(server string, body JoinInviteLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewJoinInviteLinkRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewJoinInviteLinkRequestWithBody constructs an http.Request for the JoinInviteLink method, with any body, and a specified content type
+func NewJoinInviteLinkRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invite-links/join")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPreviewInviteLinkRequest calls the generic PreviewInviteLink builder with application/json body
+func NewPreviewInviteLinkRequest(server string, body PreviewInviteLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewInviteLinkRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPreviewInviteLinkRequestWithBody constructs an http.Request for the PreviewInviteLink method, with any body, and a specified content type
+func NewPreviewInviteLinkRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invite-links/preview")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewAcceptInviteRequest calls the generic AcceptInvite builder with application/json body
 func NewAcceptInviteRequest(server string, body AcceptInviteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4038,6 +4533,128 @@ func NewVerifyDomainRequestWithBody(server string, orgId OrgId, domain DomainNam
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListInviteLinksRequest constructs an http.Request for the ListInviteLinks method
+func NewListInviteLinksRequest(server string, orgId OrgId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/invite-links", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateInviteLinkRequest calls the generic CreateInviteLink builder with application/json body
+func NewCreateInviteLinkRequest(server string, orgId OrgId, body CreateInviteLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInviteLinkRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewCreateInviteLinkRequestWithBody constructs an http.Request for the CreateInviteLink method, with any body, and a specified content type
+func NewCreateInviteLinkRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/invite-links", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDisableInviteLinkRequest constructs an http.Request for the DisableInviteLink method
+func NewDisableInviteLinkRequest(server string, orgId OrgId, linkId LinkId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "linkId", linkId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/invite-links/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5369,6 +5986,54 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	HealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthzResponse, error)
 
+	// JoinInviteLinkWithBodyWithResponse Join an organization by an invite link
+	//
+	// The caller (signed in, verified address) becomes a member with the
+	// link's roles. Joining again answers the caller's access with
+	// `joined: false` and changes nothing (a member already also gets
+	// that answer). Uses are counted atomically: a link with `maxUses`
+	// 5 lets exactly 5 people join however many try at once. `410
+	// link_expired` (expired, disabled or used up; `reason` says which),
+	// `403 email_domain_not_allowed` (an address outside
+	// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+	// link and per organization per hour).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+	JoinInviteLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*JoinInviteLinkResponse, error)
+
+	// JoinInviteLinkWithResponse Join an organization by an invite link
+	//
+	// The caller (signed in, verified address) becomes a member with the
+	// link's roles. Joining again answers the caller's access with
+	// `joined: false` and changes nothing (a member already also gets
+	// that answer). Uses are counted atomically: a link with `maxUses`
+	// 5 lets exactly 5 people join however many try at once. `410
+	// link_expired` (expired, disabled or used up; `reason` says which),
+	// `403 email_domain_not_allowed` (an address outside
+	// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+	// link and per organization per hour).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+	JoinInviteLinkWithResponse(ctx context.Context, body JoinInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*JoinInviteLinkResponse, error)
+
+	// PreviewInviteLinkWithBodyWithResponse What an invite link offers (no sign-in)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+	PreviewInviteLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewInviteLinkResponse, error)
+
+	// PreviewInviteLinkWithResponse What an invite link offers (no sign-in)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+	PreviewInviteLinkWithResponse(ctx context.Context, body PreviewInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewInviteLinkResponse, error)
+
 	// AcceptInviteWithBodyWithResponse Accept an invite as the invited, verified address
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5574,6 +6239,50 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /orgs/{orgId}/domains/{domain}/verify (the `VerifyDomain` operationId).
 	VerifyDomainWithResponse(ctx context.Context, orgId OrgId, domain DomainName, body VerifyDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyDomainResponse, error)
+
+	// ListInviteLinksWithResponse Invite links with their uses and status, newest first (never their tokens)
+	//
+	// Organization owners and managers see every link; project owners those that touch only their projects.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{orgId}/invite-links (the `ListInviteLinks` operationId).
+	ListInviteLinksWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListInviteLinksResponse, error)
+
+	// CreateInviteLinkWithBodyWithResponse Create a shareable invite link
+	//
+	// Anyone holding the link (signed in, with a verified address in one
+	// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+	// people, until `expiresAt` or until it is disabled. The caller may
+	// only give roles they may grant in an invite. The token is in the
+	// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+	// service stores its SHA-256.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+	CreateInviteLinkWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInviteLinkResponse, error)
+
+	// CreateInviteLinkWithResponse Create a shareable invite link
+	//
+	// Anyone holding the link (signed in, with a verified address in one
+	// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+	// people, until `expiresAt` or until it is disabled. The caller may
+	// only give roles they may grant in an invite. The token is in the
+	// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+	// service stores its SHA-256.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+	CreateInviteLinkWithResponse(ctx context.Context, orgId OrgId, body CreateInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInviteLinkResponse, error)
+
+	// DisableInviteLinkWithResponse Disable an invite link at once: joining by it answers 410 link_expired
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /orgs/{orgId}/invite-links/{linkId} (the `DisableInviteLink` operationId).
+	DisableInviteLinkWithResponse(ctx context.Context, orgId OrgId, linkId LinkId, reqEditors ...RequestEditorFn) (*DisableInviteLinkResponse, error)
 
 	// ListInvitesWithResponse Open invites: pending, expired, failed or all
 	//
@@ -5891,6 +6600,782 @@ func (r HealthzResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r HealthzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// JoinInviteLinkResponse429Headers the declared response headers of an HTTP 429 response for JoinInviteLink
+type JoinInviteLinkResponse429Headers struct {
+	RetryAfter *int
+}
+
+// JoinInviteLinkResponse503Headers the declared response headers of an HTTP 503 response for JoinInviteLink
+type JoinInviteLinkResponse503Headers struct {
+	RetryAfter *int
+}
+
+type JoinInviteLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LinkJoined
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *JoinInviteLinkResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *JoinInviteLinkResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r JoinInviteLinkResponse) GetJSON200() *LinkJoined {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r JoinInviteLinkResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON409() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON410() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON429() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r JoinInviteLinkResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r JoinInviteLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r JoinInviteLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r JoinInviteLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r JoinInviteLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PreviewInviteLinkResponse503Headers the declared response headers of an HTTP 503 response for PreviewInviteLink
+type PreviewInviteLinkResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PreviewInviteLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LinkPreview
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PreviewInviteLinkResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewInviteLinkResponse) GetJSON200() *LinkPreview {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON410() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PreviewInviteLinkResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewInviteLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewInviteLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewInviteLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewInviteLinkResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9710,6 +11195,710 @@ func (r VerifyDomainResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListInviteLinksResponse503Headers the declared response headers of an HTTP 503 response for ListInviteLinks
+type ListInviteLinksResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListInviteLinksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InviteLinkList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListInviteLinksResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInviteLinksResponse) GetJSON200() *InviteLinkList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInviteLinksResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInviteLinksResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListInviteLinksResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListInviteLinksResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListInviteLinksResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListInviteLinksResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInviteLinksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInviteLinksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInviteLinksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInviteLinksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateInviteLinkResponse503Headers the declared response headers of an HTTP 503 response for CreateInviteLink
+type CreateInviteLinkResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateInviteLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *InviteLinkCreated
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInviteLinkResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInviteLinkResponse) GetJSON201() *InviteLinkCreated {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON400() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInviteLinkResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateInviteLinkResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInviteLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInviteLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInviteLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInviteLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DisableInviteLinkResponse503Headers the declared response headers of an HTTP 503 response for DisableInviteLink
+type DisableInviteLinkResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DisableInviteLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *struct {
+		Code   interface{} `json:"code"`
+		Detail string      `json:"detail"`
+
+		// Errors The invalid fields (validation_failed).
+		Errors *[]FieldError `json:"errors,omitempty"`
+
+		// ExpiresAt invite_expired only.
+		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+		// InvitedBy invite_expired only — who to ask for a new invite.
+		InvitedBy *string `json:"invitedBy,omitempty"`
+
+		// OrgName invite_expired only.
+		OrgName *string `json:"orgName,omitempty"`
+
+		// Record domain_verification_failed only — the TXT record to publish.
+		Record *struct {
+			Name  *string `json:"name,omitempty"`
+			Type  *string `json:"type,omitempty"`
+			Value *string `json:"value,omitempty"`
+		} `json:"record,omitempty"`
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+
+		// Type `urn:members:problem:` followed by the code.
+		Type string `json:"type"`
+
+		// UserId managed_by_directory only — the managed member.
+		UserId *string `json:"userId,omitempty"`
+	}
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DisableInviteLinkResponse503Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DisableInviteLinkResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DisableInviteLinkResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DisableInviteLinkResponse) GetApplicationproblemJSON403() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DisableInviteLinkResponse) GetApplicationproblemJSON404() *struct {
+	Code   interface{} `json:"code"`
+	Detail string      `json:"detail"`
+
+	// Errors The invalid fields (validation_failed).
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// ExpiresAt invite_expired only.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// InvitedBy invite_expired only — who to ask for a new invite.
+	InvitedBy *string `json:"invitedBy,omitempty"`
+
+	// OrgName invite_expired only.
+	OrgName *string `json:"orgName,omitempty"`
+
+	// Record domain_verification_failed only — the TXT record to publish.
+	Record *struct {
+		Name  *string `json:"name,omitempty"`
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"record,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+
+	// Type `urn:members:problem:` followed by the code.
+	Type string `json:"type"`
+
+	// UserId managed_by_directory only — the managed member.
+	UserId *string `json:"userId,omitempty"`
+} {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DisableInviteLinkResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DisableInviteLinkResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DisableInviteLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisableInviteLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisableInviteLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisableInviteLinkResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16873,6 +19062,78 @@ func (c *ClientWithResponses) HealthzWithResponse(ctx context.Context, reqEditor
 	return ParseHealthzResponse(rsp)
 }
 
+// JoinInviteLinkWithBodyWithResponse Join an organization by an invite link
+//
+// The caller (signed in, verified address) becomes a member with the
+// link's roles. Joining again answers the caller's access with
+// `joined: false` and changes nothing (a member already also gets
+// that answer). Uses are counted atomically: a link with `maxUses`
+// 5 lets exactly 5 people join however many try at once. `410
+// link_expired` (expired, disabled or used up; `reason` says which),
+// `403 email_domain_not_allowed` (an address outside
+// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+// link and per organization per hour).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+func (c *ClientWithResponses) JoinInviteLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*JoinInviteLinkResponse, error) {
+	rsp, err := c.JoinInviteLinkWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJoinInviteLinkResponse(rsp)
+}
+
+// JoinInviteLinkWithResponse Join an organization by an invite link
+//
+// The caller (signed in, verified address) becomes a member with the
+// link's roles. Joining again answers the caller's access with
+// `joined: false` and changes nothing (a member already also gets
+// that answer). Uses are counted atomically: a link with `maxUses`
+// 5 lets exactly 5 people join however many try at once. `410
+// link_expired` (expired, disabled or used up; `reason` says which),
+// `403 email_domain_not_allowed` (an address outside
+// `allowedDomains`), `409 seat_limit`, `429 rate_limited` (joins per
+// link and per organization per hour).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invite-links/join (the `JoinInviteLink` operationId).
+func (c *ClientWithResponses) JoinInviteLinkWithResponse(ctx context.Context, body JoinInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*JoinInviteLinkResponse, error) {
+	rsp, err := c.JoinInviteLink(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJoinInviteLinkResponse(rsp)
+}
+
+// PreviewInviteLinkWithBodyWithResponse What an invite link offers (no sign-in)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+func (c *ClientWithResponses) PreviewInviteLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewInviteLinkResponse, error) {
+	rsp, err := c.PreviewInviteLinkWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewInviteLinkResponse(rsp)
+}
+
+// PreviewInviteLinkWithResponse What an invite link offers (no sign-in)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /invite-links/preview (the `PreviewInviteLink` operationId).
+func (c *ClientWithResponses) PreviewInviteLinkWithResponse(ctx context.Context, body PreviewInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewInviteLinkResponse, error) {
+	rsp, err := c.PreviewInviteLink(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewInviteLinkResponse(rsp)
+}
+
 // AcceptInviteWithBodyWithResponse Accept an invite as the invited, verified address
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -17197,6 +19458,74 @@ func (c *ClientWithResponses) VerifyDomainWithResponse(ctx context.Context, orgI
 		return nil, err
 	}
 	return ParseVerifyDomainResponse(rsp)
+}
+
+// ListInviteLinksWithResponse Invite links with their uses and status, newest first (never their tokens)
+//
+// Organization owners and managers see every link; project owners those that touch only their projects.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{orgId}/invite-links (the `ListInviteLinks` operationId).
+func (c *ClientWithResponses) ListInviteLinksWithResponse(ctx context.Context, orgId OrgId, reqEditors ...RequestEditorFn) (*ListInviteLinksResponse, error) {
+	rsp, err := c.ListInviteLinks(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInviteLinksResponse(rsp)
+}
+
+// CreateInviteLinkWithBodyWithResponse Create a shareable invite link
+//
+// Anyone holding the link (signed in, with a verified address in one
+// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+// people, until `expiresAt` or until it is disabled. The caller may
+// only give roles they may grant in an invite. The token is in the
+// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+// service stores its SHA-256.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+func (c *ClientWithResponses) CreateInviteLinkWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInviteLinkResponse, error) {
+	rsp, err := c.CreateInviteLinkWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInviteLinkResponse(rsp)
+}
+
+// CreateInviteLinkWithResponse Create a shareable invite link
+//
+// Anyone holding the link (signed in, with a verified address in one
+// of `allowedDomains` when set) joins with its roles, up to `maxUses`
+// people, until `expiresAt` or until it is disabled. The caller may
+// only give roles they may grant in an invite. The token is in the
+// `url`'s fragment (`/join#token=…`), shown in this answer only; the
+// service stores its SHA-256.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /orgs/{orgId}/invite-links (the `CreateInviteLink` operationId).
+func (c *ClientWithResponses) CreateInviteLinkWithResponse(ctx context.Context, orgId OrgId, body CreateInviteLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInviteLinkResponse, error) {
+	rsp, err := c.CreateInviteLink(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInviteLinkResponse(rsp)
+}
+
+// DisableInviteLinkWithResponse Disable an invite link at once: joining by it answers 410 link_expired
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /orgs/{orgId}/invite-links/{linkId} (the `DisableInviteLink` operationId).
+func (c *ClientWithResponses) DisableInviteLinkWithResponse(ctx context.Context, orgId OrgId, linkId LinkId, reqEditors ...RequestEditorFn) (*DisableInviteLinkResponse, error) {
+	rsp, err := c.DisableInviteLink(ctx, orgId, linkId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableInviteLinkResponse(rsp)
 }
 
 // ListInvitesWithResponse Open invites: pending, expired, failed or all
@@ -17716,6 +20045,497 @@ func ParseHealthzResponse(rsp *http.Response) (*HealthzResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseJoinInviteLinkResponse parses an HTTP response from a JoinInviteLinkWithResponse call
+func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &JoinInviteLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LinkJoined
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers JoinInviteLinkResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers JoinInviteLinkResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePreviewInviteLinkResponse parses an HTTP response from a PreviewInviteLinkWithResponse call
+func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewInviteLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LinkPreview
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PreviewInviteLinkResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -20186,6 +23006,476 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 	switch {
 	case rsp.StatusCode == 503:
 		var headers VerifyDomainResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListInviteLinksResponse parses an HTTP response from a ListInviteLinksWithResponse call
+func ParseListInviteLinksResponse(rsp *http.Response) (*ListInviteLinksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInviteLinksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InviteLinkList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListInviteLinksResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateInviteLinkResponse parses an HTTP response from a CreateInviteLinkWithResponse call
+func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInviteLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest InviteLinkCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CreateInviteLinkResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDisableInviteLinkResponse parses an HTTP response from a DisableInviteLinkWithResponse call
+func ParseDisableInviteLinkResponse(rsp *http.Response) (*DisableInviteLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisableInviteLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest struct {
+			Code   interface{} `json:"code"`
+			Detail string      `json:"detail"`
+
+			// Errors The invalid fields (validation_failed).
+			Errors *[]FieldError `json:"errors,omitempty"`
+
+			// ExpiresAt invite_expired only.
+			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+			// InvitedBy invite_expired only — who to ask for a new invite.
+			InvitedBy *string `json:"invitedBy,omitempty"`
+
+			// OrgName invite_expired only.
+			OrgName *string `json:"orgName,omitempty"`
+
+			// Record domain_verification_failed only — the TXT record to publish.
+			Record *struct {
+				Name  *string `json:"name,omitempty"`
+				Type  *string `json:"type,omitempty"`
+				Value *string `json:"value,omitempty"`
+			} `json:"record,omitempty"`
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+
+			// Type `urn:members:problem:` followed by the code.
+			Type string `json:"type"`
+
+			// UserId managed_by_directory only — the managed member.
+			UserId *string `json:"userId,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DisableInviteLinkResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
