@@ -47,6 +47,9 @@ type world struct {
 	p1, p2, pb          string
 	ia, ia0, is, in, ib string
 	tokS, tokN          string
+	// la (P1 member) and la0 (no project) are invite links of A; tokL is
+	// la0's token.
+	la, la0, tokL string
 	users               [nCallers]testenv.User
 	v, bm               testenv.User
 	secretsA, secretsB  []string // emails, ids and names of each organization
@@ -117,11 +120,18 @@ func buildWorld(t testing.TB, e *testenv.Env, ses *sesStub) *world {
 			t.Fatalf("world: an invite was not created")
 		}
 	}
+	var l struct{ ID, URL string }
+	e.Must(t, 201, "POST", "/orgs/"+w.orgA+"/invite-links", o.Token,
+		map[string]any{"projects": []map[string]string{{"id": w.p1, "role": "member"}}}, &l)
+	w.la = l.ID
+	e.Must(t, 201, "POST", "/orgs/"+w.orgA+"/invite-links", o.Token, map[string]any{}, &l)
+	w.la0 = l.ID
+	_, w.tokL, _ = strings.Cut(l.URL, "#token=")
 	w.users = [nCallers]testenv.User{o, mg, po, pm, pv, u, ob, s, {}, n}
 	w.v, w.bm = v, bm
 	w.secretsA = []string{w.orgA, w.p1, w.p2, w.ia, w.ia0, w.is, w.in, nameA, "Apollo " + tag, "Atlas " + tag,
 		o.Email, po.Email, pm.Email, u.Email, v.Email, sEmail, nEmail, xa, xa0, o.ID, po.ID, pm.ID, u.ID, v.ID, s.ID,
-		mg.Email, mg.ID, pv.Email, pv.ID}
+		mg.Email, mg.ID, pv.Email, pv.ID, w.la, w.la0}
 	w.secretsB = []string{w.orgB, w.pb, w.ib, nameB, "Borealis " + tag, ob.Email, bm.Email, xb, ob.ID, bm.ID}
 	buildDomainWorld(t, e, w)
 	return w
@@ -250,6 +260,42 @@ func authzVariants() []variant {
 		{name: "accept the unverified address's invite", route: "POST /invites/accept", path: fixed("/invites/accept"),
 			body: func(w *world, _ caller) any { return map[string]string{"token": w.tokN} },
 			want: [nCallers]int{403, 403, 403, 403, 403, 403, 403, 403, 401, 403}},
+		{name: "create org-only link", route: "POST /orgs/{orgId}/invite-links", path: orgA("/invite-links"),
+			body: func(*world, caller) any { return map[string]any{} },
+			want: [nCallers]int{201, 201, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "create P1 link", route: "POST /orgs/{orgId}/invite-links", path: orgA("/invite-links"),
+			body: func(w *world, _ caller) any {
+				return map[string]any{"projects": []map[string]string{{"id": w.p1, "role": "member"}}}
+			},
+			want: [nCallers]int{201, 201, 201, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "create owner link", route: "POST /orgs/{orgId}/invite-links", path: orgA("/invite-links"),
+			body: func(*world, caller) any { return map[string]any{"orgRole": "owner"} },
+			want: [nCallers]int{201, 403, 403, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "list links", route: "GET /orgs/{orgId}/invite-links", path: orgA("/invite-links"),
+			want: [nCallers]int{200, 200, 200, 403, 403, 403, 404, 404, 401, 404},
+			check: func(t *testing.T, w *world, c caller, body string) {
+				if c == cProjOwner {
+					mustNotList(func(w *world) []string { return []string{w.la0} })(t, w, c, body)
+				}
+				if strings.Contains(body, w.tokL) || strings.Contains(body, "#token=") {
+					t.Errorf("the link list shows a token: %s", body)
+				}
+			}},
+		{name: "disable P1 link", route: "DELETE /orgs/{orgId}/invite-links/{linkId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invite-links/" + w.la },
+			want: [nCallers]int{204, 204, 204, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "disable org-only link", route: "DELETE /orgs/{orgId}/invite-links/{linkId}",
+			path: func(w *world, _ caller) string { return "/orgs/" + w.orgA + "/invite-links/" + w.la0 },
+			want: [nCallers]int{204, 204, 404, 403, 403, 403, 404, 404, 401, 404}},
+		{name: "preview link", route: "POST /invite-links/preview", path: fixed("/invite-links/preview"),
+			body: func(w *world, _ caller) any { return map[string]string{"token": w.tokL} },
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{name: "preview unknown link", route: "POST /invite-links/preview", path: fixed("/invite-links/preview"),
+			body: func(*world, caller) any { tok, _ := domain.NewToken(); return map[string]string{"token": tok} },
+			want: [nCallers]int{404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{name: "join by link", route: "POST /invite-links/join", path: fixed("/invite-links/join"),
+			body: func(w *world, _ caller) any { return map[string]string{"token": w.tokL} },
+			want: [nCallers]int{200, 200, 200, 200, 200, 200, 200, 200, 401, 403}},
 		{name: "list members", route: "GET /orgs/{orgId}/members", path: orgA("/members"),
 			want: [nCallers]int{200, 200, 200, 200, 200, 200, 404, 404, 401, 404}},
 		{name: "list members of unknown org", route: "GET /orgs/{orgId}/members",
@@ -456,7 +502,7 @@ func wantAccess(t *testing.T, body, role, via string) {
 
 // mutating reports whether a 2xx answer of the route changes data.
 func (v variant) mutating() bool {
-	return !strings.HasPrefix(v.route, "GET ") && v.route != "POST /invites/preview"
+	return !strings.HasPrefix(v.route, "GET ") && v.route != "POST /invites/preview" && v.route != "POST /invite-links/preview"
 }
 
 // forbidden lists what a response body of cell (v, c) must not contain.

@@ -608,6 +608,27 @@ func (e PreviewStatus) Valid() bool {
 	}
 }
 
+// Defines values for ProblemReason.
+const (
+	ProblemReasonDisabled ProblemReason = "disabled"
+	ProblemReasonExpired  ProblemReason = "expired"
+	ProblemReasonUsedUp   ProblemReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ProblemReason enum.
+func (e ProblemReason) Valid() bool {
+	switch e {
+	case ProblemReasonDisabled:
+		return true
+	case ProblemReasonExpired:
+		return true
+	case ProblemReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProjectRole.
 const (
 	ProjectRoleMember ProjectRole = "member"
@@ -671,6 +692,2820 @@ func (e InviteStatusFilter) Valid() bool {
 	}
 }
 
+// Defines values for InternalErrorReason.
+const (
+	InternalErrorReasonDisabled InternalErrorReason = "disabled"
+	InternalErrorReasonExpired  InternalErrorReason = "expired"
+	InternalErrorReasonUsedUp   InternalErrorReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the InternalErrorReason enum.
+func (e InternalErrorReason) Valid() bool {
+	switch e {
+	case InternalErrorReasonDisabled:
+		return true
+	case InternalErrorReasonExpired:
+		return true
+	case InternalErrorReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PayloadTooLargeReason.
+const (
+	PayloadTooLargeReasonDisabled PayloadTooLargeReason = "disabled"
+	PayloadTooLargeReasonExpired  PayloadTooLargeReason = "expired"
+	PayloadTooLargeReasonUsedUp   PayloadTooLargeReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PayloadTooLargeReason enum.
+func (e PayloadTooLargeReason) Valid() bool {
+	switch e {
+	case PayloadTooLargeReasonDisabled:
+		return true
+	case PayloadTooLargeReasonExpired:
+		return true
+	case PayloadTooLargeReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceUnavailableReason.
+const (
+	ServiceUnavailableReasonDisabled ServiceUnavailableReason = "disabled"
+	ServiceUnavailableReasonExpired  ServiceUnavailableReason = "expired"
+	ServiceUnavailableReasonUsedUp   ServiceUnavailableReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ServiceUnavailableReason enum.
+func (e ServiceUnavailableReason) Valid() bool {
+	switch e {
+	case ServiceUnavailableReasonDisabled:
+		return true
+	case ServiceUnavailableReasonExpired:
+		return true
+	case ServiceUnavailableReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnauthorizedReason.
+const (
+	UnauthorizedReasonDisabled UnauthorizedReason = "disabled"
+	UnauthorizedReasonExpired  UnauthorizedReason = "expired"
+	UnauthorizedReasonUsedUp   UnauthorizedReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UnauthorizedReason enum.
+func (e UnauthorizedReason) Valid() bool {
+	switch e {
+	case UnauthorizedReasonDisabled:
+		return true
+	case UnauthorizedReasonExpired:
+		return true
+	case UnauthorizedReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnsupportedMediaTypeReason.
+const (
+	UnsupportedMediaTypeReasonDisabled UnsupportedMediaTypeReason = "disabled"
+	UnsupportedMediaTypeReasonExpired  UnsupportedMediaTypeReason = "expired"
+	UnsupportedMediaTypeReasonUsedUp   UnsupportedMediaTypeReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UnsupportedMediaTypeReason enum.
+func (e UnsupportedMediaTypeReason) Valid() bool {
+	switch e {
+	case UnsupportedMediaTypeReasonDisabled:
+		return true
+	case UnsupportedMediaTypeReasonExpired:
+		return true
+	case UnsupportedMediaTypeReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite410ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite410ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite410ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite410ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite410ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite410ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AcceptInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AcceptInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired  AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AcceptInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AcceptInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AcceptInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AcceptInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite410ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite410ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite410ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite410ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite410ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite410ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	PreviewInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	PreviewInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired  PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	PreviewInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case PreviewInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case PreviewInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case PreviewInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMe401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetMe401ApplicationProblemPlusJSONResponseBodyReasonDisabled GetMe401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetMe401ApplicationProblemPlusJSONResponseBodyReasonExpired  GetMe401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetMe401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetMe401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetMe401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetMe401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetMe401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetMe401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetMe401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMe403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetMe403ApplicationProblemPlusJSONResponseBodyReasonDisabled GetMe403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetMe403ApplicationProblemPlusJSONResponseBodyReasonExpired  GetMe403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetMe403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetMe403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetMe403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetMe403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetMe403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetMe403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetMe403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMe409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetMe409ApplicationProblemPlusJSONResponseBodyReasonDisabled GetMe409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetMe409ApplicationProblemPlusJSONResponseBodyReasonExpired  GetMe409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetMe409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetMe409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetMe409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetMe409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetMe409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetMe409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetMe409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMe500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetMe500ApplicationProblemPlusJSONResponseBodyReasonDisabled GetMe500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetMe500ApplicationProblemPlusJSONResponseBodyReasonExpired  GetMe500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetMe500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetMe500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetMe500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetMe500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetMe500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetMe500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetMe500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMe503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetMe503ApplicationProblemPlusJSONResponseBodyReasonDisabled GetMe503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetMe503ApplicationProblemPlusJSONResponseBodyReasonExpired  GetMe503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetMe503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetMe503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetMe503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetMe503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetMe503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetMe503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetMe503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg400ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg400ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg409ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg409ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg413ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg413ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg415ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg415ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg429ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg429ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg429ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg429ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg429ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg429ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg429ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg429ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg429ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg429ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg429ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg429ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateOrg503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateOrg503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateOrg503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateOrg503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateOrg503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateOrg503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrg401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrg401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrg401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrg401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrg401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrg401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrg403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrg403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrg403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrg403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrg403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrg403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrg404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrg404ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrg404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrg404ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrg404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrg404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrg404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrg404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrg404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrg404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrg404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrg404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrg500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrg500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrg500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrg500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrg500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrg500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrg503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrg503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrg503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrg503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrg503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrg503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg400ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg400ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg404ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg404ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg413ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg413ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg415ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg415ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReasonDisabled GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReasonExpired  GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAudit400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListAudit400ApplicationProblemPlusJSONResponseBodyReasonDisabled ListAudit400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListAudit400ApplicationProblemPlusJSONResponseBodyReasonExpired  ListAudit400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListAudit400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListAudit400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListAudit400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListAudit400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListAudit400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListAudit400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListAudit400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAudit401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListAudit401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListAudit401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListAudit401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListAudit401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListAudit401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListAudit401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListAudit401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListAudit401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListAudit401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListAudit401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListAudit401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAudit403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListAudit403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListAudit403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListAudit403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListAudit403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListAudit403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListAudit403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListAudit403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListAudit403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListAudit403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListAudit403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListAudit403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAudit404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListAudit404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListAudit404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListAudit404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListAudit404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListAudit404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListAudit404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListAudit404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListAudit404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListAudit404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListAudit404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListAudit404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAudit500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListAudit500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListAudit500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListAudit500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListAudit500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListAudit500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListAudit500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListAudit500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListAudit500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListAudit500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListAudit500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListAudit500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAudit503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListAudit503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListAudit503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListAudit503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListAudit503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListAudit503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListAudit503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListAudit503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListAudit503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListAudit503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListAudit503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListAudit503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDomains401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListDomains401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListDomains401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListDomains401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListDomains401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListDomains401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListDomains401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListDomains401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListDomains401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListDomains401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListDomains401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListDomains401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDomains403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListDomains403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListDomains403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListDomains403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListDomains403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListDomains403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListDomains403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListDomains403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListDomains403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListDomains403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListDomains403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListDomains403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDomains404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListDomains404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListDomains404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListDomains404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListDomains404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListDomains404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListDomains404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListDomains404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListDomains404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListDomains404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListDomains404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListDomains404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDomains500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListDomains500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListDomains500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListDomains500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListDomains500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListDomains500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListDomains500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListDomains500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListDomains500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListDomains500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListDomains500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListDomains500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDomains503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListDomains503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListDomains503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListDomains503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListDomains503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListDomains503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListDomains503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListDomains503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListDomains503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListDomains503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListDomains503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListDomains503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain400ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain400ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain409ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain409ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain413ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain413ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain415ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain415ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain422ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain422ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain422ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain422ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain422ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain422ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain422ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain422ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain422ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain422ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain422ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain422ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddDomain503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	AddDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled AddDomain503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	AddDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired  AddDomain503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	AddDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   AddDomain503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the AddDomain503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e AddDomain503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case AddDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case AddDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case AddDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain400ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain400ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain409ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain409ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain413ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain413ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain415ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain415ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain400ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain400ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain409ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain409ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain413ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain413ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain415ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain415ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain422ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain422ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain422ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain422ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain422ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain422ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	VerifyDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	VerifyDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired  VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	VerifyDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case VerifyDomain503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case VerifyDomain503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case VerifyDomain503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReasonDisabled DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReasonExpired  DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReasonDisabled DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReasonExpired  DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired  DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired  DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired  DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListInvitesParamsStatus.
 const (
 	ListInvitesParamsStatusAll     ListInvitesParamsStatus = "all"
@@ -689,6 +3524,3639 @@ func (e ListInvitesParamsStatus) Valid() bool {
 	case ListInvitesParamsStatusFailed:
 		return true
 	case ListInvitesParamsStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvites400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInvites400ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInvites400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInvites400ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInvites400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInvites400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInvites400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInvites400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInvites400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInvites400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInvites400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInvites400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvites401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInvites401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInvites401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInvites401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInvites401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInvites401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInvites401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInvites401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInvites401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInvites401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInvites401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInvites401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvites403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInvites403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInvites403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInvites403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInvites403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInvites403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInvites403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInvites403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInvites403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInvites403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInvites403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInvites403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvites404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInvites404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInvites404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInvites404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInvites404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInvites404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInvites404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInvites404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInvites404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInvites404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInvites404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInvites404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvites500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInvites500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInvites500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInvites500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInvites500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInvites500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInvites500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInvites500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInvites500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInvites500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInvites500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInvites500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvites503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListInvites503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListInvites503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListInvites503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListInvites503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListInvites503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListInvites503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListInvites503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListInvites503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListInvites503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListInvites503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListInvites503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites400ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites400ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites401ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites401ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites403ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites403ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites404ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites404ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites413ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites413ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites415ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites415ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites429ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites429ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites429ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites429ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites429ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites429ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites429ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites429ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites429ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites429ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites429ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites429ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites500ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites500ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInvites503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateInvites503ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateInvites503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateInvites503ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateInvites503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateInvites503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateInvites503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateInvites503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateInvites503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateInvites503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateInvites503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateInvites503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	UpdateInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	UpdateInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired  UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	UpdateInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case UpdateInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case UpdateInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case UpdateInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite429ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite429ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite429ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite429ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite429ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite429ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite429ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite429ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite429ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite429ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite429ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite429ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResendInvite503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ResendInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled ResendInvite503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ResendInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired  ResendInvite503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ResendInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ResendInvite503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ResendInvite503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ResendInvite503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ResendInvite503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ResendInvite503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ResendInvite503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg400ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg400ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg404ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg404ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg409ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg409ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg413ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg413ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg415ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg415ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg429ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg429ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg429ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg429ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg429ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg429ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg429ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg429ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg429ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg429ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg429ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg429ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JoinOrg503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	JoinOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled JoinOrg503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	JoinOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired  JoinOrg503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	JoinOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   JoinOrg503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the JoinOrg503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e JoinOrg503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case JoinOrg503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case JoinOrg503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case JoinOrg503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReasonDisabled ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReasonExpired  ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonDisabled ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonExpired  ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonDisabled DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonExpired  DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembers400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListMembers400ApplicationProblemPlusJSONResponseBodyReasonDisabled ListMembers400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListMembers400ApplicationProblemPlusJSONResponseBodyReasonExpired  ListMembers400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListMembers400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListMembers400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListMembers400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListMembers400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListMembers400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListMembers400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListMembers400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembers401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListMembers401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListMembers401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListMembers401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListMembers401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListMembers401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListMembers401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListMembers401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListMembers401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListMembers401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListMembers401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListMembers401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembers403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListMembers403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListMembers403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListMembers403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListMembers403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListMembers403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListMembers403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListMembers403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListMembers403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListMembers403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListMembers403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListMembers403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembers404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListMembers404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListMembers404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListMembers404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListMembers404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListMembers404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListMembers404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListMembers404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListMembers404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListMembers404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListMembers404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListMembers404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembers500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListMembers500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListMembers500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListMembers500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListMembers500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListMembers500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListMembers500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListMembers500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListMembers500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListMembers500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListMembers500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListMembers500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembers503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListMembers503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListMembers503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListMembers503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListMembers503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListMembers503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListMembers503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListMembers503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListMembers503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListMembers503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListMembers503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListMembers503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveMember401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveMember401ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveMember401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveMember401ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveMember401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveMember401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveMember401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveMember401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveMember401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveMember401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveMember401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveMember401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveMember403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveMember403ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveMember403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveMember403ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveMember403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveMember403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveMember403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveMember403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveMember403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveMember403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveMember403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveMember403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveMember404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveMember404ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveMember404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveMember404ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveMember404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveMember404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveMember404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveMember404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveMember404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveMember404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveMember404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveMember404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveMember409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveMember409ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveMember409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveMember409ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveMember409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveMember409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveMember409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveMember409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveMember409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveMember409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveMember409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveMember409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveMember500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveMember500ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveMember500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveMember500ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveMember500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveMember500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveMember500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveMember500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveMember500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveMember500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveMember500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveMember500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveMember503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveMember503ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveMember503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveMember503ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveMember503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveMember503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveMember503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveMember503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveMember503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveMember503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveMember503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveMember503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole400ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole400ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole401ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole401ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole403ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole403ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole404ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole404ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole409ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole409ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole413ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole413ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole415ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole415ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole500ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole500ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetOrgRole503ApplicationProblemPlusJSONResponseBodyReasonDisabled SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetOrgRole503ApplicationProblemPlusJSONResponseBodyReasonExpired  SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetOrgRole503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetOrgRole503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetOrgRole503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetOrgRole503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember400ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember400ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember401ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember401ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember403ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember403ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember404ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember404ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember413ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember413ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember415ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember415ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember500ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember500ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DetachMember503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	DetachMember503ApplicationProblemPlusJSONResponseBodyReasonDisabled DetachMember503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	DetachMember503ApplicationProblemPlusJSONResponseBodyReasonExpired  DetachMember503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	DetachMember503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   DetachMember503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the DetachMember503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e DetachMember503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case DetachMember503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case DetachMember503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case DetachMember503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjects401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjects401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjects401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjects401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjects401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjects401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjects401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjects401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjects401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjects401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjects401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjects401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjects404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjects404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjects404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjects404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjects404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjects404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjects404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjects404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjects404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjects404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjects404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjects404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjects500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjects500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjects500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjects500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjects500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjects500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjects500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjects500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjects500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjects500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjects500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjects500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjects503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjects503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjects503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjects503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjects503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjects503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjects503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjects503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjects503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjects503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjects503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjects503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject400ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject400ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject401ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject401ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject403ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject403ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject404ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject404ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject409ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject409ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject413ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject413ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject415ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject415ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject500ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject500ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateProject503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateProject503ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateProject503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateProject503ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateProject503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateProject503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateProject503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateProject503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateProject503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateProject503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateProject503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateProject503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReasonDisabled GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReasonExpired  GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReasonDisabled GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReasonExpired  GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReasonDisabled GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReasonExpired  GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReasonDisabled GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReasonExpired  GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReasonDisabled RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReasonExpired  RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole400ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole400ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole401ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole401ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole403ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole403ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole404ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole404ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole409ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole409ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole413ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole413ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole415ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole415ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole500ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole500ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetProjectRole503ApplicationProblemPlusJSONResponseBodyReasonDisabled SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetProjectRole503ApplicationProblemPlusJSONResponseBodyReasonExpired  SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetProjectRole503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetProjectRole503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetProjectRole503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetProjectRole503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimGroups401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimGroups401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimGroups401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimGroups401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimGroups401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimGroups401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimGroups403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimGroups403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimGroups403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimGroups403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimGroups403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimGroups403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimGroups404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimGroups404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimGroups404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimGroups404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimGroups404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimGroups404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimGroups500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimGroups500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimGroups500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimGroups500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimGroups500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimGroups500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimGroups503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimGroups503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimGroups503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimGroups503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimGroups503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimGroups503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReasonDisabled SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReasonExpired  SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimTokens401ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimTokens401ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimTokens401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimTokens401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimTokens401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimTokens401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimTokens403ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimTokens403ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimTokens403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimTokens403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimTokens403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimTokens403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimTokens404ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimTokens404ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimTokens404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimTokens404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimTokens404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimTokens404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimTokens500ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimTokens500ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimTokens500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimTokens500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimTokens500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimTokens500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	ListScimTokens503ApplicationProblemPlusJSONResponseBodyReasonDisabled ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	ListScimTokens503ApplicationProblemPlusJSONResponseBodyReasonExpired  ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	ListScimTokens503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case ListScimTokens503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case ListScimTokens503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case ListScimTokens503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken400ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken400ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken400ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken400ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken400ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken400ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken401ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken401ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken403ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken403ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken404ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken404ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken413ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken413ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken413ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken413ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken413ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken413ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken415ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken415ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken415ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken415ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken415ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken415ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken500ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken500ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	CreateScimToken503ApplicationProblemPlusJSONResponseBodyReasonDisabled CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	CreateScimToken503ApplicationProblemPlusJSONResponseBodyReasonExpired  CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	CreateScimToken503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case CreateScimToken503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case CreateScimToken503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case CreateScimToken503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason.
+const (
+	RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReasonDisabled RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason = "disabled"
+	RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReasonExpired  RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason = "expired"
+	RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReasonUsedUp   RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason = "used_up"
+)
+
+// Valid indicates whether the value is a known member of the RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason enum.
+func (e RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason) Valid() bool {
+	switch e {
+	case RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReasonDisabled:
+		return true
+	case RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReasonExpired:
+		return true
+	case RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReasonUsedUp:
 		return true
 	default:
 		return false
@@ -1199,6 +7667,9 @@ type PreviewStatus string
 
 // Problem RFC 9457 problem details.
 type Problem struct {
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
+
 	// Code The stable error vocabulary; each operation lists the codes it returns.
 	Code   ErrorCode `json:"code"`
 	Detail string    `json:"detail"`
@@ -1209,11 +7680,14 @@ type Problem struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ProblemReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -1230,6 +7704,9 @@ type Problem struct {
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
 }
+
+// ProblemReason link_expired only — why the link no longer works.
+type ProblemReason string
 
 // Project defines model for Project.
 type Project struct {
@@ -1453,8 +7930,10 @@ type Health struct {
 
 // InternalError defines model for InternalError.
 type InternalError struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -1462,11 +7941,14 @@ type InternalError struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *InternalErrorReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -1483,6 +7965,9 @@ type InternalError struct {
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
 }
+
+// InternalErrorReason link_expired only — why the link no longer works.
+type InternalErrorReason string
 
 // InviteLinkCreated defines model for InviteLinkCreated.
 type InviteLinkCreated = InviteLink
@@ -1514,8 +7999,10 @@ type OrgAccess = Access
 
 // PayloadTooLarge defines model for PayloadTooLarge.
 type PayloadTooLarge struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -1523,11 +8010,14 @@ type PayloadTooLarge struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PayloadTooLargeReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -1544,6 +8034,9 @@ type PayloadTooLarge struct {
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
 }
+
+// PayloadTooLargeReason link_expired only — why the link no longer works.
+type PayloadTooLargeReason string
 
 // ProjectAccess The caller's effective role at one level and what it permits.
 type ProjectAccess = Access
@@ -1555,8 +8048,10 @@ type ProjectList struct {
 
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -1564,11 +8059,14 @@ type ServiceUnavailable struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ServiceUnavailableReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -1585,6 +8083,9 @@ type ServiceUnavailable struct {
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
 }
+
+// ServiceUnavailableReason link_expired only — why the link no longer works.
+type ServiceUnavailableReason string
 
 // UnauthorizedApplicationJSON defines model for Unauthorized.
 type UnauthorizedApplicationJSON struct {
@@ -1593,8 +8094,10 @@ type UnauthorizedApplicationJSON struct {
 
 // UnauthorizedApplicationProblemPlusJSON defines model for Unauthorized.
 type UnauthorizedApplicationProblemPlusJSON struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -1602,11 +8105,14 @@ type UnauthorizedApplicationProblemPlusJSON struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UnauthorizedReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -1623,11 +8129,16 @@ type UnauthorizedApplicationProblemPlusJSON struct {
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
 }
+
+// UnauthorizedReason link_expired only — why the link no longer works.
+type UnauthorizedReason string
 
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -1635,11 +8146,14 @@ type UnsupportedMediaType struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UnsupportedMediaTypeReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -1656,6 +8170,9 @@ type UnsupportedMediaType struct {
 	// UserId managed_by_directory only — the managed member.
 	UserId *string `json:"userId,omitempty"`
 }
+
+// UnsupportedMediaTypeReason link_expired only — why the link no longer works.
+type UnsupportedMediaTypeReason string
 
 // ApproveBody defines model for ApproveBody.
 type ApproveBody struct {
@@ -1782,11 +8299,65 @@ type JoinInviteLinkJSONBody struct {
 	Token string `json:"token"`
 }
 
+// JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink401ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink413ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink415ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink500ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinInviteLink.
+type JoinInviteLink503ApplicationProblemPlusJSONResponseBodyReason string
+
 // PreviewInviteLinkJSONBody defines parameters for PreviewInviteLink.
 type PreviewInviteLinkJSONBody struct {
 	// Token The token from the invite link's fragment (`/join#token=…`).
 	Token string `json:"token"`
 }
+
+// PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink413ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink415ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink500ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInviteLink.
+type PreviewInviteLink503ApplicationProblemPlusJSONResponseBodyReason string
 
 // AcceptInviteJSONBody defines parameters for AcceptInvite.
 type AcceptInviteJSONBody struct {
@@ -1794,17 +8365,125 @@ type AcceptInviteJSONBody struct {
 	Token string `json:"token"`
 }
 
+// AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite401ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite413ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite415ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite500ApplicationProblemPlusJSONResponseBodyReason string
+
+// AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason defines parameters for AcceptInvite.
+type AcceptInvite503ApplicationProblemPlusJSONResponseBodyReason string
+
 // PreviewInviteJSONBody defines parameters for PreviewInvite.
 type PreviewInviteJSONBody struct {
 	// Token The token from the invite link's fragment (`/accept#token=…`).
 	Token string `json:"token"`
 }
 
+// PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite413ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite415ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite500ApplicationProblemPlusJSONResponseBodyReason string
+
+// PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason defines parameters for PreviewInvite.
+type PreviewInvite503ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetMe401ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetMe.
+type GetMe401ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetMe403ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetMe.
+type GetMe403ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetMe409ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetMe.
+type GetMe409ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetMe500ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetMe.
+type GetMe500ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetMe503ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetMe.
+type GetMe503ApplicationProblemPlusJSONResponseBodyReason string
+
 // CreateOrgJSONBody defines parameters for CreateOrg.
 type CreateOrgJSONBody struct {
 	// Name 1–100 characters, trimmed, no control characters.
 	Name string `json:"name"`
 }
+
+// CreateOrg400ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg400ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg401ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg401ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg403ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg403ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg409ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg409ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg413ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg413ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg415ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg415ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg429ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg429ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg500ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg500ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateOrg503ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateOrg.
+type CreateOrg503ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrg401ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrg.
+type GetOrg401ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrg403ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrg.
+type GetOrg403ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrg404ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrg.
+type GetOrg404ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrg500ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrg.
+type GetOrg500ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrg503ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrg.
+type GetOrg503ApplicationProblemPlusJSONResponseBodyReason string
 
 // UpdateOrgJSONBody defines parameters for UpdateOrg.
 type UpdateOrgJSONBody struct {
@@ -1815,6 +8494,42 @@ type UpdateOrgJSONBody struct {
 	SeatsCountPendingInvites *bool `json:"seatsCountPendingInvites,omitempty"`
 }
 
+// UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg401ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg413ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg415ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg500ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateOrg.
+type UpdateOrg503ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrgAccess.
+type GetOrgAccess401ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrgAccess.
+type GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrgAccess.
+type GetOrgAccess500ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetOrgAccess.
+type GetOrgAccess503ApplicationProblemPlusJSONResponseBodyReason string
+
 // ListAuditParams defines parameters for ListAudit.
 type ListAuditParams struct {
 	// Limit Page size, 1–100 (default 50).
@@ -1824,11 +8539,89 @@ type ListAuditParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListAudit400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListAudit.
+type ListAudit400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListAudit401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListAudit.
+type ListAudit401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListAudit403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListAudit.
+type ListAudit403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListAudit404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListAudit.
+type ListAudit404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListAudit500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListAudit.
+type ListAudit500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListAudit503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListAudit.
+type ListAudit503ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListDomains401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListDomains.
+type ListDomains401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListDomains403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListDomains.
+type ListDomains403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListDomains404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListDomains.
+type ListDomains404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListDomains500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListDomains.
+type ListDomains500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListDomains503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListDomains.
+type ListDomains503ApplicationProblemPlusJSONResponseBodyReason string
+
 // AddDomainJSONBody defines parameters for AddDomain.
 type AddDomainJSONBody struct {
 	// Domain A DNS name of two or more labels (ASCII; IDNs in their xn-- form), at most 253 characters; case and a trailing dot are ignored.
 	Domain string `json:"domain"`
 }
+
+// AddDomain400ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain400ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain401ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain401ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain403ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain403ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain404ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain404ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain409ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain409ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain413ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain413ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain415ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain415ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain422ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain422ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain500ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain500ApplicationProblemPlusJSONResponseBodyReason string
+
+// AddDomain503ApplicationProblemPlusJSONResponseBodyReason defines parameters for AddDomain.
+type AddDomain503ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveDomain.
+type RemoveDomain401ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveDomain.
+type RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveDomain.
+type RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveDomain.
+type RemoveDomain500ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveDomain.
+type RemoveDomain503ApplicationProblemPlusJSONResponseBodyReason string
 
 // UpdateDomainJSONBody defines parameters for UpdateDomain.
 type UpdateDomainJSONBody struct {
@@ -1840,8 +8633,80 @@ type UpdateDomainJSONBody struct {
 	Projects *[]ProjectInput `json:"projects,omitempty"`
 }
 
+// UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain401ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain413ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain415ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain500ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateDomain.
+type UpdateDomain503ApplicationProblemPlusJSONResponseBodyReason string
+
 // VerifyDomainJSONBody defines parameters for VerifyDomain.
 type VerifyDomainJSONBody = map[string]interface{}
+
+// VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain401ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain413ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain415ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain500ApplicationProblemPlusJSONResponseBodyReason string
+
+// VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason defines parameters for VerifyDomain.
+type VerifyDomain503ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInviteLinks.
+type ListInviteLinks401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInviteLinks.
+type ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInviteLinks.
+type ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInviteLinks.
+type ListInviteLinks500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInviteLinks.
+type ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason string
 
 // CreateInviteLinkJSONBody defines parameters for CreateInviteLink.
 type CreateInviteLinkJSONBody struct {
@@ -1854,6 +8719,45 @@ type CreateInviteLinkJSONBody struct {
 	OrgRole  *OrgRole        `json:"orgRole,omitempty"`
 	Projects *[]ProjectInput `json:"projects,omitempty"`
 }
+
+// CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink401ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink413ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink415ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink500ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInviteLink.
+type CreateInviteLink503ApplicationProblemPlusJSONResponseBodyReason string
+
+// DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason defines parameters for DisableInviteLink.
+type DisableInviteLink401ApplicationProblemPlusJSONResponseBodyReason string
+
+// DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason defines parameters for DisableInviteLink.
+type DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason string
+
+// DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason defines parameters for DisableInviteLink.
+type DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason string
+
+// DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason defines parameters for DisableInviteLink.
+type DisableInviteLink500ApplicationProblemPlusJSONResponseBodyReason string
+
+// DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason defines parameters for DisableInviteLink.
+type DisableInviteLink503ApplicationProblemPlusJSONResponseBodyReason string
 
 // ListInvitesParams defines parameters for ListInvites.
 type ListInvitesParams struct {
@@ -1869,6 +8773,24 @@ type ListInvitesParams struct {
 
 // ListInvitesParamsStatus defines parameters for ListInvites.
 type ListInvitesParamsStatus string
+
+// ListInvites400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInvites.
+type ListInvites400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInvites401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInvites.
+type ListInvites401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInvites403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInvites.
+type ListInvites403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInvites404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInvites.
+type ListInvites404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInvites500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInvites.
+type ListInvites500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListInvites503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListInvites.
+type ListInvites503ApplicationProblemPlusJSONResponseBodyReason string
 
 // CreateInvitesJSONBody defines parameters for CreateInvites.
 type CreateInvitesJSONBody struct {
@@ -1888,6 +8810,51 @@ type CreateInvitesJSONBody struct {
 	Projects *[]ProjectInput `json:"projects,omitempty"`
 }
 
+// CreateInvites400ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites400ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites401ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites401ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites403ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites403ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites404ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites404ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites413ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites413ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites415ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites415ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites429ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites429ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites500ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites500ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateInvites503ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateInvites.
+type CreateInvites503ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeInvite.
+type RevokeInvite401ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeInvite.
+type RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeInvite.
+type RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeInvite.
+type RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeInvite.
+type RevokeInvite500ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeInvite.
+type RevokeInvite503ApplicationProblemPlusJSONResponseBodyReason string
+
 // UpdateInviteJSONBody defines parameters for UpdateInvite.
 type UpdateInviteJSONBody struct {
 	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
@@ -1903,11 +8870,98 @@ type UpdateInviteJSONBody struct {
 	Projects    *[]ProjectInput `json:"projects,omitempty"`
 }
 
+// UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite401ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite413ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite415ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite500ApplicationProblemPlusJSONResponseBodyReason string
+
+// UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason defines parameters for UpdateInvite.
+type UpdateInvite503ApplicationProblemPlusJSONResponseBodyReason string
+
 // ResendInviteJSONBody defines parameters for ResendInvite.
 type ResendInviteJSONBody = map[string]interface{}
 
+// ResendInvite400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite409ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite409ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite413ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite413ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite415ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite415ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite429ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite429ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ResendInvite503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ResendInvite.
+type ResendInvite503ApplicationProblemPlusJSONResponseBodyReason string
+
 // JoinOrgJSONBody defines parameters for JoinOrg.
 type JoinOrgJSONBody = map[string]interface{}
+
+// JoinOrg400ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg400ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg401ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg401ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg403ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg403ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg404ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg404ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg409ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg409ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg413ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg413ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg415ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg415ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg429ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg429ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg500ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg500ApplicationProblemPlusJSONResponseBodyReason string
+
+// JoinOrg503ApplicationProblemPlusJSONResponseBodyReason defines parameters for JoinOrg.
+type JoinOrg503ApplicationProblemPlusJSONResponseBodyReason string
 
 // ListJoinRequestsParams defines parameters for ListJoinRequests.
 type ListJoinRequestsParams struct {
@@ -1917,6 +8971,24 @@ type ListJoinRequestsParams struct {
 	// Cursor The `nextCursor` of the previous page of the same list; opaque and tamper-evident. Any other cursor (garbled, truncated, forged, from another list, search or organization) is a 400 `invalid_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListJoinRequests.
+type ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListJoinRequests.
+type ListJoinRequests401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListJoinRequests.
+type ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListJoinRequests.
+type ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListJoinRequests.
+type ListJoinRequests500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListJoinRequests.
+type ListJoinRequests503ApplicationProblemPlusJSONResponseBodyReason string
 
 // ApproveJoinRequestJSONBody defines parameters for ApproveJoinRequest.
 type ApproveJoinRequestJSONBody struct {
@@ -1928,8 +9000,62 @@ type ApproveJoinRequestJSONBody struct {
 	Projects *[]ProjectInput `json:"projects,omitempty"`
 }
 
+// ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest413ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest415ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ApproveJoinRequest.
+type ApproveJoinRequest503ApplicationProblemPlusJSONResponseBodyReason string
+
 // DenyJoinRequestJSONBody defines parameters for DenyJoinRequest.
 type DenyJoinRequestJSONBody = map[string]interface{}
+
+// DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest401ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest413ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest415ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest500ApplicationProblemPlusJSONResponseBodyReason string
+
+// DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason defines parameters for DenyJoinRequest.
+type DenyJoinRequest503ApplicationProblemPlusJSONResponseBodyReason string
 
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
@@ -1946,6 +9072,42 @@ type ListMembersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListMembers400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListMembers.
+type ListMembers400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListMembers401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListMembers.
+type ListMembers401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListMembers403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListMembers.
+type ListMembers403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListMembers404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListMembers.
+type ListMembers404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListMembers500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListMembers.
+type ListMembers500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListMembers503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListMembers.
+type ListMembers503ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveMember401ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveMember.
+type RemoveMember401ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveMember403ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveMember.
+type RemoveMember403ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveMember404ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveMember.
+type RemoveMember404ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveMember409ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveMember.
+type RemoveMember409ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveMember500ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveMember.
+type RemoveMember500ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveMember503ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveMember.
+type RemoveMember503ApplicationProblemPlusJSONResponseBodyReason string
+
 // SetOrgRoleJSONBody defines parameters for SetOrgRole.
 type SetOrgRoleJSONBody struct {
 	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
@@ -1955,14 +9117,116 @@ type SetOrgRoleJSONBody struct {
 	Role *OrgRole `json:"role,omitempty"`
 }
 
+// SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole401ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole413ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole415ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole500ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetOrgRole.
+type SetOrgRole503ApplicationProblemPlusJSONResponseBodyReason string
+
 // DetachMemberJSONBody defines parameters for DetachMember.
 type DetachMemberJSONBody = map[string]interface{}
+
+// DetachMember400ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember400ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember401ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember401ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember403ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember403ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember404ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember404ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember413ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember413ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember415ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember415ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember500ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember500ApplicationProblemPlusJSONResponseBodyReason string
+
+// DetachMember503ApplicationProblemPlusJSONResponseBodyReason defines parameters for DetachMember.
+type DetachMember503ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjects401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjects.
+type ListProjects401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjects404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjects.
+type ListProjects404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjects500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjects.
+type ListProjects500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjects503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjects.
+type ListProjects503ApplicationProblemPlusJSONResponseBodyReason string
 
 // CreateProjectJSONBody defines parameters for CreateProject.
 type CreateProjectJSONBody struct {
 	// Name 1–100 characters, trimmed, no control characters.
 	Name string `json:"name"`
 }
+
+// CreateProject400ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject400ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject401ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject401ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject403ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject403ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject404ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject404ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject409ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject409ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject413ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject413ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject415ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject415ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject500ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject500ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateProject503ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateProject.
+type CreateProject503ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetProjectAccess.
+type GetProjectAccess401ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetProjectAccess.
+type GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetProjectAccess.
+type GetProjectAccess500ApplicationProblemPlusJSONResponseBodyReason string
+
+// GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason defines parameters for GetProjectAccess.
+type GetProjectAccess503ApplicationProblemPlusJSONResponseBodyReason string
 
 // ListProjectMembersParams defines parameters for ListProjectMembers.
 type ListProjectMembersParams struct {
@@ -1979,6 +9243,42 @@ type ListProjectMembersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjectMembers.
+type ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjectMembers.
+type ListProjectMembers401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjectMembers.
+type ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjectMembers.
+type ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjectMembers.
+type ListProjectMembers500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListProjectMembers.
+type ListProjectMembers503ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveProjectMember.
+type RemoveProjectMember401ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveProjectMember.
+type RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveProjectMember.
+type RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveProjectMember.
+type RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveProjectMember.
+type RemoveProjectMember500ApplicationProblemPlusJSONResponseBodyReason string
+
+// RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason defines parameters for RemoveProjectMember.
+type RemoveProjectMember503ApplicationProblemPlusJSONResponseBodyReason string
+
 // SetProjectRoleJSONBody defines parameters for SetProjectRole.
 type SetProjectRoleJSONBody struct {
 	// AccessExpiresAt A new end of the access (see AccessExpiresAt), or null to remove it; absent keeps it.
@@ -1987,6 +9287,129 @@ type SetProjectRoleJSONBody struct {
 	// Role A project role.
 	Role *ProjectRole `json:"role,omitempty"`
 }
+
+// SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole401ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole413ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole415ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole500ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetProjectRole.
+type SetProjectRole503ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimGroups.
+type ListScimGroups401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimGroups.
+type ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimGroups.
+type ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimGroups.
+type ListScimGroups500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimGroups.
+type ListScimGroups503ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants401ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants413ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants415ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants500ApplicationProblemPlusJSONResponseBodyReason string
+
+// SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason defines parameters for SetScimGroupGrants.
+type SetScimGroupGrants503ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimTokens.
+type ListScimTokens401ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimTokens.
+type ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimTokens.
+type ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimTokens.
+type ListScimTokens500ApplicationProblemPlusJSONResponseBodyReason string
+
+// ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason defines parameters for ListScimTokens.
+type ListScimTokens503ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken401ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken413ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken415ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken500ApplicationProblemPlusJSONResponseBodyReason string
+
+// CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason defines parameters for CreateScimToken.
+type CreateScimToken503ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeScimToken.
+type RevokeScimToken401ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeScimToken.
+type RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeScimToken.
+type RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeScimToken.
+type RevokeScimToken500ApplicationProblemPlusJSONResponseBodyReason string
+
+// RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason defines parameters for RevokeScimToken.
+type RevokeScimToken503ApplicationProblemPlusJSONResponseBodyReason string
 
 // JoinInviteLinkJSONRequestBody defines body for JoinInviteLink for application/json ContentType.
 type JoinInviteLinkJSONRequestBody JoinInviteLinkJSONBody
@@ -6623,8 +14046,10 @@ type JoinInviteLinkResponse struct {
 	JSON200 *LinkJoined
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -6632,11 +14057,14 @@ type JoinInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -6659,8 +14087,10 @@ type JoinInviteLinkResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -6668,11 +14098,14 @@ type JoinInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -6691,8 +14124,10 @@ type JoinInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -6700,11 +14135,14 @@ type JoinInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -6723,8 +14161,10 @@ type JoinInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -6732,11 +14172,14 @@ type JoinInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -6755,8 +14198,10 @@ type JoinInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
 	ApplicationproblemJSON410 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -6764,11 +14209,14 @@ type JoinInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -6791,8 +14239,10 @@ type JoinInviteLinkResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -6800,11 +14250,14 @@ type JoinInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -6838,8 +14291,10 @@ func (r JoinInviteLinkResponse) GetJSON200() *LinkJoined {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r JoinInviteLinkResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -6847,11 +14302,14 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -6883,8 +14341,10 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON401() *UnauthorizedAppl
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r JoinInviteLinkResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -6892,11 +14352,14 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -6918,8 +14381,10 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r JoinInviteLinkResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -6927,11 +14392,14 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -6953,8 +14421,10 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r JoinInviteLinkResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -6962,11 +14432,14 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -6988,8 +14461,10 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON409() *struct {
 
 // GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
 func (r JoinInviteLinkResponse) GetApplicationproblemJSON410() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -6997,11 +14472,14 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON410() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7033,8 +14511,10 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON415() *UnsupportedMedia
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
 func (r JoinInviteLinkResponse) GetApplicationproblemJSON429() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7042,11 +14522,14 @@ func (r JoinInviteLinkResponse) GetApplicationproblemJSON429() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7117,8 +14600,10 @@ type PreviewInviteLinkResponse struct {
 	JSON200 *LinkPreview
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7126,11 +14611,14 @@ type PreviewInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7149,8 +14637,10 @@ type PreviewInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7158,11 +14648,14 @@ type PreviewInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7181,8 +14674,10 @@ type PreviewInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
 	ApplicationproblemJSON410 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7190,11 +14685,14 @@ type PreviewInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7230,8 +14728,10 @@ func (r PreviewInviteLinkResponse) GetJSON200() *LinkPreview {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r PreviewInviteLinkResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7239,11 +14739,14 @@ func (r PreviewInviteLinkResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7265,8 +14768,10 @@ func (r PreviewInviteLinkResponse) GetApplicationproblemJSON400() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r PreviewInviteLinkResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7274,11 +14779,14 @@ func (r PreviewInviteLinkResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7300,8 +14808,10 @@ func (r PreviewInviteLinkResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
 func (r PreviewInviteLinkResponse) GetApplicationproblemJSON410() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7309,11 +14819,14 @@ func (r PreviewInviteLinkResponse) GetApplicationproblemJSON410() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7394,8 +14907,10 @@ type AcceptInviteResponse struct {
 	JSON200 *Accepted
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7403,11 +14918,14 @@ type AcceptInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7430,8 +14948,10 @@ type AcceptInviteResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7439,11 +14959,14 @@ type AcceptInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7462,8 +14985,10 @@ type AcceptInviteResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7471,11 +14996,14 @@ type AcceptInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7494,8 +15022,10 @@ type AcceptInviteResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7503,11 +15033,14 @@ type AcceptInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7526,8 +15059,10 @@ type AcceptInviteResponse struct {
 	}
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
 	ApplicationproblemJSON410 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7535,11 +15070,14 @@ type AcceptInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7575,8 +15113,10 @@ func (r AcceptInviteResponse) GetJSON200() *Accepted {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r AcceptInviteResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7584,11 +15124,14 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7620,8 +15163,10 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r AcceptInviteResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7629,11 +15174,14 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7655,8 +15203,10 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r AcceptInviteResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7664,11 +15214,14 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7690,8 +15243,10 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AcceptInviteResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7699,11 +15254,14 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7725,8 +15283,10 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON409() *struct {
 
 // GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
 func (r AcceptInviteResponse) GetApplicationproblemJSON410() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7734,11 +15294,14 @@ func (r AcceptInviteResponse) GetApplicationproblemJSON410() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7819,8 +15382,10 @@ type PreviewInviteResponse struct {
 	JSON200 *Preview
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7828,11 +15393,14 @@ type PreviewInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7851,8 +15419,10 @@ type PreviewInviteResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7860,11 +15430,14 @@ type PreviewInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7883,8 +15456,10 @@ type PreviewInviteResponse struct {
 	}
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
 	ApplicationproblemJSON410 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -7892,11 +15467,14 @@ type PreviewInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -7932,8 +15510,10 @@ func (r PreviewInviteResponse) GetJSON200() *Preview {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r PreviewInviteResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7941,11 +15521,14 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -7967,8 +15550,10 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON400() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r PreviewInviteResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -7976,11 +15561,14 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8002,8 +15590,10 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
 func (r PreviewInviteResponse) GetApplicationproblemJSON410() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8011,11 +15601,14 @@ func (r PreviewInviteResponse) GetApplicationproblemJSON410() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8100,8 +15693,10 @@ type GetMeResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8109,11 +15704,14 @@ type GetMeResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *GetMe403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8132,8 +15730,10 @@ type GetMeResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8141,11 +15741,14 @@ type GetMeResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *GetMe409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8187,8 +15790,10 @@ func (r GetMeResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationPr
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8196,11 +15801,14 @@ func (r GetMeResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *GetMe403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8222,8 +15830,10 @@ func (r GetMeResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8231,11 +15841,14 @@ func (r GetMeResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *GetMe409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8311,8 +15924,10 @@ type CreateOrgResponse struct {
 	JSON201 *Org
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8320,11 +15935,14 @@ type CreateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8347,8 +15965,10 @@ type CreateOrgResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8356,11 +15976,14 @@ type CreateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8379,8 +16002,10 @@ type CreateOrgResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8388,11 +16013,14 @@ type CreateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateOrg409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8415,8 +16043,10 @@ type CreateOrgResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8424,11 +16054,14 @@ type CreateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateOrg429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8462,8 +16095,10 @@ func (r CreateOrgResponse) GetJSON201() *Org {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateOrgResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8471,11 +16106,14 @@ func (r CreateOrgResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8507,8 +16145,10 @@ func (r CreateOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplicati
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateOrgResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8516,11 +16156,14 @@ func (r CreateOrgResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8542,8 +16185,10 @@ func (r CreateOrgResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateOrgResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8551,11 +16196,14 @@ func (r CreateOrgResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateOrg409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8587,8 +16235,10 @@ func (r CreateOrgResponse) GetApplicationproblemJSON415() *UnsupportedMediaType 
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
 func (r CreateOrgResponse) GetApplicationproblemJSON429() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8596,11 +16246,14 @@ func (r CreateOrgResponse) GetApplicationproblemJSON429() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateOrg429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8675,8 +16328,10 @@ type GetOrgResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8684,11 +16339,14 @@ type GetOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *GetOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8707,8 +16365,10 @@ type GetOrgResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8716,11 +16376,14 @@ type GetOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *GetOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8762,8 +16425,10 @@ func (r GetOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationP
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r GetOrgResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8771,11 +16436,14 @@ func (r GetOrgResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *GetOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8797,8 +16465,10 @@ func (r GetOrgResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetOrgResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -8806,11 +16476,14 @@ func (r GetOrgResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *GetOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -8881,8 +16554,10 @@ type UpdateOrgResponse struct {
 	JSON200 *OrgView
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8890,11 +16565,14 @@ type UpdateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8917,8 +16595,10 @@ type UpdateOrgResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8926,11 +16606,14 @@ type UpdateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8949,8 +16632,10 @@ type UpdateOrgResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -8958,11 +16643,14 @@ type UpdateOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -8998,8 +16686,10 @@ func (r UpdateOrgResponse) GetJSON200() *OrgView {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r UpdateOrgResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9007,11 +16697,14 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9043,8 +16736,10 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplicati
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r UpdateOrgResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9052,11 +16747,14 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9078,8 +16776,10 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateOrgResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9087,11 +16787,14 @@ func (r UpdateOrgResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9176,8 +16879,10 @@ type GetOrgAccessResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9185,11 +16890,14 @@ type GetOrgAccessResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9231,8 +16939,10 @@ func (r GetOrgAccessResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetOrgAccessResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9240,11 +16950,14 @@ func (r GetOrgAccessResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9315,8 +17028,10 @@ type ListAuditResponse struct {
 	JSON200 *AuditPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9324,11 +17039,14 @@ type ListAuditResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListAudit400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9351,8 +17069,10 @@ type ListAuditResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9360,11 +17080,14 @@ type ListAuditResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListAudit403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9383,8 +17106,10 @@ type ListAuditResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9392,11 +17117,14 @@ type ListAuditResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListAudit404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9428,8 +17156,10 @@ func (r ListAuditResponse) GetJSON200() *AuditPage {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ListAuditResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9437,11 +17167,14 @@ func (r ListAuditResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListAudit400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9473,8 +17206,10 @@ func (r ListAuditResponse) GetApplicationproblemJSON401() *UnauthorizedApplicati
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListAuditResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9482,11 +17217,14 @@ func (r ListAuditResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListAudit403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9508,8 +17246,10 @@ func (r ListAuditResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListAuditResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9517,11 +17257,14 @@ func (r ListAuditResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListAudit404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9596,8 +17339,10 @@ type ListDomainsResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9605,11 +17350,14 @@ type ListDomainsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListDomains403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9628,8 +17376,10 @@ type ListDomainsResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9637,11 +17387,14 @@ type ListDomainsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListDomains404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9683,8 +17436,10 @@ func (r ListDomainsResponse) GetApplicationproblemJSON401() *UnauthorizedApplica
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListDomainsResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9692,11 +17447,14 @@ func (r ListDomainsResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListDomains403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9718,8 +17476,10 @@ func (r ListDomainsResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListDomainsResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9727,11 +17487,14 @@ func (r ListDomainsResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListDomains404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -9802,8 +17565,10 @@ type AddDomainResponse struct {
 	JSON201 *DomainCreated
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9811,11 +17576,14 @@ type AddDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AddDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9838,8 +17606,10 @@ type AddDomainResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9847,11 +17617,14 @@ type AddDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AddDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9870,8 +17643,10 @@ type AddDomainResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9879,11 +17654,14 @@ type AddDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AddDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9902,8 +17680,10 @@ type AddDomainResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9911,11 +17691,14 @@ type AddDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AddDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9938,8 +17721,10 @@ type AddDomainResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -9947,11 +17732,14 @@ type AddDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *AddDomain422ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -9983,8 +17771,10 @@ func (r AddDomainResponse) GetJSON201() *DomainCreated {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r AddDomainResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -9992,11 +17782,14 @@ func (r AddDomainResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AddDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10028,8 +17821,10 @@ func (r AddDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplicati
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r AddDomainResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10037,11 +17832,14 @@ func (r AddDomainResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AddDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10063,8 +17861,10 @@ func (r AddDomainResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r AddDomainResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10072,11 +17872,14 @@ func (r AddDomainResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AddDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10098,8 +17901,10 @@ func (r AddDomainResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AddDomainResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10107,11 +17912,14 @@ func (r AddDomainResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AddDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10143,8 +17951,10 @@ func (r AddDomainResponse) GetApplicationproblemJSON415() *UnsupportedMediaType 
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r AddDomainResponse) GetApplicationproblemJSON422() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10152,11 +17962,14 @@ func (r AddDomainResponse) GetApplicationproblemJSON422() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *AddDomain422ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10229,8 +18042,10 @@ type RemoveDomainResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10238,11 +18053,14 @@ type RemoveDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10261,8 +18079,10 @@ type RemoveDomainResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10270,11 +18090,14 @@ type RemoveDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10311,8 +18134,10 @@ func (r RemoveDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r RemoveDomainResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10320,11 +18145,14 @@ func (r RemoveDomainResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10346,8 +18174,10 @@ func (r RemoveDomainResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RemoveDomainResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10355,11 +18185,14 @@ func (r RemoveDomainResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10430,8 +18263,10 @@ type UpdateDomainResponse struct {
 	JSON200 *Domain
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10439,11 +18274,14 @@ type UpdateDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10466,8 +18304,10 @@ type UpdateDomainResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10475,11 +18315,14 @@ type UpdateDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10498,8 +18341,10 @@ type UpdateDomainResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10507,11 +18352,14 @@ type UpdateDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10530,8 +18378,10 @@ type UpdateDomainResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10539,11 +18389,14 @@ type UpdateDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10579,8 +18432,10 @@ func (r UpdateDomainResponse) GetJSON200() *Domain {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r UpdateDomainResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10588,11 +18443,14 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10624,8 +18482,10 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r UpdateDomainResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10633,11 +18493,14 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10659,8 +18522,10 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateDomainResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10668,11 +18533,14 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10694,8 +18562,10 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateDomainResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10703,11 +18573,14 @@ func (r UpdateDomainResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -10788,8 +18661,10 @@ type VerifyDomainResponse struct {
 	JSON200 *Domain
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10797,11 +18672,14 @@ type VerifyDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10824,8 +18702,10 @@ type VerifyDomainResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10833,11 +18713,14 @@ type VerifyDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10856,8 +18739,10 @@ type VerifyDomainResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10865,11 +18750,14 @@ type VerifyDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10888,8 +18776,10 @@ type VerifyDomainResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10897,11 +18787,14 @@ type VerifyDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10924,8 +18817,10 @@ type VerifyDomainResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -10933,11 +18828,14 @@ type VerifyDomainResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -10969,8 +18867,10 @@ func (r VerifyDomainResponse) GetJSON200() *Domain {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r VerifyDomainResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -10978,11 +18878,14 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11014,8 +18917,10 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r VerifyDomainResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11023,11 +18928,14 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11049,8 +18957,10 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r VerifyDomainResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11058,11 +18968,14 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11084,8 +18997,10 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r VerifyDomainResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11093,11 +19008,14 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11129,8 +19047,10 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON415() *UnsupportedMediaTy
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r VerifyDomainResponse) GetApplicationproblemJSON422() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11138,11 +19058,14 @@ func (r VerifyDomainResponse) GetApplicationproblemJSON422() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11217,8 +19140,10 @@ type ListInviteLinksResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11226,11 +19151,14 @@ type ListInviteLinksResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11249,8 +19177,10 @@ type ListInviteLinksResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11258,11 +19188,14 @@ type ListInviteLinksResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11304,8 +19237,10 @@ func (r ListInviteLinksResponse) GetApplicationproblemJSON401() *UnauthorizedApp
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListInviteLinksResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11313,11 +19248,14 @@ func (r ListInviteLinksResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11339,8 +19277,10 @@ func (r ListInviteLinksResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListInviteLinksResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11348,11 +19288,14 @@ func (r ListInviteLinksResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11423,8 +19366,10 @@ type CreateInviteLinkResponse struct {
 	JSON201 *InviteLinkCreated
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11432,11 +19377,14 @@ type CreateInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11459,8 +19407,10 @@ type CreateInviteLinkResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11468,11 +19418,14 @@ type CreateInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11491,8 +19444,10 @@ type CreateInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11500,11 +19455,14 @@ type CreateInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11540,8 +19498,10 @@ func (r CreateInviteLinkResponse) GetJSON201() *InviteLinkCreated {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateInviteLinkResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11549,11 +19509,14 @@ func (r CreateInviteLinkResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11585,8 +19548,10 @@ func (r CreateInviteLinkResponse) GetApplicationproblemJSON401() *UnauthorizedAp
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateInviteLinkResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11594,11 +19559,14 @@ func (r CreateInviteLinkResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11620,8 +19588,10 @@ func (r CreateInviteLinkResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateInviteLinkResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11629,11 +19599,14 @@ func (r CreateInviteLinkResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11716,8 +19689,10 @@ type DisableInviteLinkResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11725,11 +19700,14 @@ type DisableInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11748,8 +19726,10 @@ type DisableInviteLinkResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11757,11 +19737,14 @@ type DisableInviteLinkResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11798,8 +19781,10 @@ func (r DisableInviteLinkResponse) GetApplicationproblemJSON401() *UnauthorizedA
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r DisableInviteLinkResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11807,11 +19792,14 @@ func (r DisableInviteLinkResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11833,8 +19821,10 @@ func (r DisableInviteLinkResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DisableInviteLinkResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -11842,11 +19832,14 @@ func (r DisableInviteLinkResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -11917,8 +19910,10 @@ type ListInvitesResponse struct {
 	JSON200 *InvitePage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11926,11 +19921,14 @@ type ListInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListInvites400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11953,8 +19951,10 @@ type ListInvitesResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11962,11 +19962,14 @@ type ListInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListInvites403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -11985,8 +19988,10 @@ type ListInvitesResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -11994,11 +19999,14 @@ type ListInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListInvites404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12030,8 +20038,10 @@ func (r ListInvitesResponse) GetJSON200() *InvitePage {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ListInvitesResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12039,11 +20049,14 @@ func (r ListInvitesResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListInvites400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12075,8 +20088,10 @@ func (r ListInvitesResponse) GetApplicationproblemJSON401() *UnauthorizedApplica
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListInvitesResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12084,11 +20099,14 @@ func (r ListInvitesResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListInvites403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12110,8 +20128,10 @@ func (r ListInvitesResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListInvitesResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12119,11 +20139,14 @@ func (r ListInvitesResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListInvites404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12199,8 +20222,10 @@ type CreateInvitesResponse struct {
 	JSON201 *InviteResults
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12208,11 +20233,14 @@ type CreateInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInvites400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12235,8 +20263,10 @@ type CreateInvitesResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12244,11 +20274,14 @@ type CreateInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInvites403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12267,8 +20300,10 @@ type CreateInvitesResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12276,11 +20311,14 @@ type CreateInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInvites404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12303,8 +20341,10 @@ type CreateInvitesResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12312,11 +20352,14 @@ type CreateInvitesResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateInvites429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12350,8 +20393,10 @@ func (r CreateInvitesResponse) GetJSON201() *InviteResults {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateInvitesResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12359,11 +20404,14 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInvites400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12395,8 +20443,10 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON401() *UnauthorizedAppli
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateInvitesResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12404,11 +20454,14 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInvites403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12430,8 +20483,10 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateInvitesResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12439,11 +20494,14 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInvites404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12475,8 +20533,10 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON415() *UnsupportedMediaT
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
 func (r CreateInvitesResponse) GetApplicationproblemJSON429() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12484,11 +20544,14 @@ func (r CreateInvitesResponse) GetApplicationproblemJSON429() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateInvites429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12561,8 +20624,10 @@ type RevokeInviteResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12570,11 +20635,14 @@ type RevokeInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12593,8 +20661,10 @@ type RevokeInviteResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12602,11 +20672,14 @@ type RevokeInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12625,8 +20698,10 @@ type RevokeInviteResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12634,11 +20709,14 @@ type RevokeInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12675,8 +20753,10 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r RevokeInviteResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12684,11 +20764,14 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12710,8 +20793,10 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RevokeInviteResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12719,11 +20804,14 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12745,8 +20833,10 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RevokeInviteResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12754,11 +20844,14 @@ func (r RevokeInviteResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -12829,8 +20922,10 @@ type UpdateInviteResponse struct {
 	JSON200 *Invite
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12838,11 +20933,14 @@ type UpdateInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12865,8 +20963,10 @@ type UpdateInviteResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12874,11 +20974,14 @@ type UpdateInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12897,8 +21000,10 @@ type UpdateInviteResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12906,11 +21011,14 @@ type UpdateInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12929,8 +21037,10 @@ type UpdateInviteResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -12938,11 +21048,14 @@ type UpdateInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -12978,8 +21091,10 @@ func (r UpdateInviteResponse) GetJSON200() *Invite {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r UpdateInviteResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -12987,11 +21102,14 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13023,8 +21141,10 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r UpdateInviteResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13032,11 +21152,14 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13058,8 +21181,10 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateInviteResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13067,11 +21192,14 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13093,8 +21221,10 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateInviteResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13102,11 +21232,14 @@ func (r UpdateInviteResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13192,8 +21325,10 @@ type ResendInviteResponse struct {
 	JSON200 *Invite
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13201,11 +21336,14 @@ type ResendInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ResendInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13228,8 +21366,10 @@ type ResendInviteResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13237,11 +21377,14 @@ type ResendInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ResendInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13260,8 +21403,10 @@ type ResendInviteResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13269,11 +21414,14 @@ type ResendInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ResendInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13292,8 +21440,10 @@ type ResendInviteResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13301,11 +21451,14 @@ type ResendInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ResendInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13328,8 +21481,10 @@ type ResendInviteResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13337,11 +21492,14 @@ type ResendInviteResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ResendInvite429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13375,8 +21533,10 @@ func (r ResendInviteResponse) GetJSON200() *Invite {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ResendInviteResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13384,11 +21544,14 @@ func (r ResendInviteResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ResendInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13420,8 +21583,10 @@ func (r ResendInviteResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ResendInviteResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13429,11 +21594,14 @@ func (r ResendInviteResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ResendInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13455,8 +21623,10 @@ func (r ResendInviteResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ResendInviteResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13464,11 +21634,14 @@ func (r ResendInviteResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ResendInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13490,8 +21663,10 @@ func (r ResendInviteResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ResendInviteResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13499,11 +21674,14 @@ func (r ResendInviteResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ResendInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13535,8 +21713,10 @@ func (r ResendInviteResponse) GetApplicationproblemJSON415() *UnsupportedMediaTy
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
 func (r ResendInviteResponse) GetApplicationproblemJSON429() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13544,11 +21724,14 @@ func (r ResendInviteResponse) GetApplicationproblemJSON429() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ResendInvite429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13621,8 +21804,10 @@ type JoinOrgResponse struct {
 	JSON202 *JoinRequested
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13630,11 +21815,14 @@ type JoinOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13657,8 +21845,10 @@ type JoinOrgResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13666,11 +21856,14 @@ type JoinOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13689,8 +21882,10 @@ type JoinOrgResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13698,11 +21893,14 @@ type JoinOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13721,8 +21919,10 @@ type JoinOrgResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13730,11 +21930,14 @@ type JoinOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinOrg409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13757,8 +21960,10 @@ type JoinOrgResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -13766,11 +21971,14 @@ type JoinOrgResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *JoinOrg429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -13807,8 +22015,10 @@ func (r JoinOrgResponse) GetJSON202() *JoinRequested {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r JoinOrgResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13816,11 +22026,14 @@ func (r JoinOrgResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13852,8 +22065,10 @@ func (r JoinOrgResponse) GetApplicationproblemJSON401() *UnauthorizedApplication
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r JoinOrgResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13861,11 +22076,14 @@ func (r JoinOrgResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13887,8 +22105,10 @@ func (r JoinOrgResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r JoinOrgResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13896,11 +22116,14 @@ func (r JoinOrgResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13922,8 +22145,10 @@ func (r JoinOrgResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r JoinOrgResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13931,11 +22156,14 @@ func (r JoinOrgResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinOrg409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -13967,8 +22195,10 @@ func (r JoinOrgResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
 func (r JoinOrgResponse) GetApplicationproblemJSON429() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -13976,11 +22206,14 @@ func (r JoinOrgResponse) GetApplicationproblemJSON429() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *JoinOrg429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14051,8 +22284,10 @@ type ListJoinRequestsResponse struct {
 	JSON200 *JoinRequestPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14060,11 +22295,14 @@ type ListJoinRequestsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14087,8 +22325,10 @@ type ListJoinRequestsResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14096,11 +22336,14 @@ type ListJoinRequestsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14119,8 +22362,10 @@ type ListJoinRequestsResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14128,11 +22373,14 @@ type ListJoinRequestsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14164,8 +22412,10 @@ func (r ListJoinRequestsResponse) GetJSON200() *JoinRequestPage {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ListJoinRequestsResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14173,11 +22423,14 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14209,8 +22462,10 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON401() *UnauthorizedAp
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListJoinRequestsResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14218,11 +22473,14 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14244,8 +22502,10 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListJoinRequestsResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14253,11 +22513,14 @@ func (r ListJoinRequestsResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14328,8 +22591,10 @@ type ApproveJoinRequestResponse struct {
 	JSON200 *JoinRequest
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14337,11 +22602,14 @@ type ApproveJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14364,8 +22632,10 @@ type ApproveJoinRequestResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14373,11 +22643,14 @@ type ApproveJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14396,8 +22669,10 @@ type ApproveJoinRequestResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14405,11 +22680,14 @@ type ApproveJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14428,8 +22706,10 @@ type ApproveJoinRequestResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14437,11 +22717,14 @@ type ApproveJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14477,8 +22760,10 @@ func (r ApproveJoinRequestResponse) GetJSON200() *JoinRequest {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ApproveJoinRequestResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14486,11 +22771,14 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14522,8 +22810,10 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON401() *Unauthorized
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ApproveJoinRequestResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14531,11 +22821,14 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14557,8 +22850,10 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ApproveJoinRequestResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14566,11 +22861,14 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14592,8 +22890,10 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ApproveJoinRequestResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14601,11 +22901,14 @@ func (r ApproveJoinRequestResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14686,8 +22989,10 @@ type DenyJoinRequestResponse struct {
 	JSON200 *JoinRequest
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14695,11 +23000,14 @@ type DenyJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14722,8 +23030,10 @@ type DenyJoinRequestResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14731,11 +23041,14 @@ type DenyJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14754,8 +23067,10 @@ type DenyJoinRequestResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14763,11 +23078,14 @@ type DenyJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14786,8 +23104,10 @@ type DenyJoinRequestResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -14795,11 +23115,14 @@ type DenyJoinRequestResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -14835,8 +23158,10 @@ func (r DenyJoinRequestResponse) GetJSON200() *JoinRequest {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r DenyJoinRequestResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14844,11 +23169,14 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14880,8 +23208,10 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON401() *UnauthorizedApp
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r DenyJoinRequestResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14889,11 +23219,14 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14915,8 +23248,10 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DenyJoinRequestResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14924,11 +23259,14 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -14950,8 +23288,10 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DenyJoinRequestResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -14959,11 +23299,14 @@ func (r DenyJoinRequestResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15044,8 +23387,10 @@ type ListMembersResponse struct {
 	JSON200 *MemberPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15053,11 +23398,14 @@ type ListMembersResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListMembers400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15080,8 +23428,10 @@ type ListMembersResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15089,11 +23439,14 @@ type ListMembersResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListMembers403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15112,8 +23465,10 @@ type ListMembersResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15121,11 +23476,14 @@ type ListMembersResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListMembers404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15157,8 +23515,10 @@ func (r ListMembersResponse) GetJSON200() *MemberPage {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ListMembersResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15166,11 +23526,14 @@ func (r ListMembersResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListMembers400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15202,8 +23565,10 @@ func (r ListMembersResponse) GetApplicationproblemJSON401() *UnauthorizedApplica
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListMembersResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15211,11 +23576,14 @@ func (r ListMembersResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListMembers403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15237,8 +23605,10 @@ func (r ListMembersResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListMembersResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15246,11 +23616,14 @@ func (r ListMembersResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListMembers404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15323,8 +23696,10 @@ type RemoveMemberResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15332,11 +23707,14 @@ type RemoveMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15355,8 +23733,10 @@ type RemoveMemberResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15364,11 +23744,14 @@ type RemoveMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15387,8 +23770,10 @@ type RemoveMemberResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15396,11 +23781,14 @@ type RemoveMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveMember409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15437,8 +23825,10 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r RemoveMemberResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15446,11 +23836,14 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15472,8 +23865,10 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RemoveMemberResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15481,11 +23876,14 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15507,8 +23905,10 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RemoveMemberResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15516,11 +23916,14 @@ func (r RemoveMemberResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveMember409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15591,8 +23994,10 @@ type SetOrgRoleResponse struct {
 	JSON200 *Member
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15600,11 +24005,14 @@ type SetOrgRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15627,8 +24035,10 @@ type SetOrgRoleResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15636,11 +24046,14 @@ type SetOrgRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15659,8 +24072,10 @@ type SetOrgRoleResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15668,11 +24083,14 @@ type SetOrgRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15691,8 +24109,10 @@ type SetOrgRoleResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15700,11 +24120,14 @@ type SetOrgRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15740,8 +24163,10 @@ func (r SetOrgRoleResponse) GetJSON200() *Member {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r SetOrgRoleResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15749,11 +24174,14 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15785,8 +24213,10 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON401() *UnauthorizedApplicat
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r SetOrgRoleResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15794,11 +24224,14 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15820,8 +24253,10 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r SetOrgRoleResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15829,11 +24264,14 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15855,8 +24293,10 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SetOrgRoleResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -15864,11 +24304,14 @@ func (r SetOrgRoleResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -15949,8 +24392,10 @@ type DetachMemberResponse struct {
 	JSON200 *Member
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15958,11 +24403,14 @@ type DetachMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DetachMember400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -15985,8 +24433,10 @@ type DetachMemberResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -15994,11 +24444,14 @@ type DetachMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DetachMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16017,8 +24470,10 @@ type DetachMemberResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16026,11 +24481,14 @@ type DetachMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *DetachMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16066,8 +24524,10 @@ func (r DetachMemberResponse) GetJSON200() *Member {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r DetachMemberResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16075,11 +24535,14 @@ func (r DetachMemberResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DetachMember400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16111,8 +24574,10 @@ func (r DetachMemberResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r DetachMemberResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16120,11 +24585,14 @@ func (r DetachMemberResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DetachMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16146,8 +24614,10 @@ func (r DetachMemberResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DetachMemberResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16155,11 +24625,14 @@ func (r DetachMemberResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *DetachMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16244,8 +24717,10 @@ type ListProjectsResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16253,11 +24728,14 @@ type ListProjectsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListProjects404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16299,8 +24777,10 @@ func (r ListProjectsResponse) GetApplicationproblemJSON401() *UnauthorizedApplic
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListProjectsResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16308,11 +24788,14 @@ func (r ListProjectsResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListProjects404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16383,8 +24866,10 @@ type CreateProjectResponse struct {
 	JSON201 *Project
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16392,11 +24877,14 @@ type CreateProjectResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateProject400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16419,8 +24907,10 @@ type CreateProjectResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16428,11 +24918,14 @@ type CreateProjectResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateProject403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16451,8 +24944,10 @@ type CreateProjectResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16460,11 +24955,14 @@ type CreateProjectResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateProject404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16483,8 +24981,10 @@ type CreateProjectResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16492,11 +24992,14 @@ type CreateProjectResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateProject409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16532,8 +25035,10 @@ func (r CreateProjectResponse) GetJSON201() *Project {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateProjectResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16541,11 +25046,14 @@ func (r CreateProjectResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateProject400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16577,8 +25085,10 @@ func (r CreateProjectResponse) GetApplicationproblemJSON401() *UnauthorizedAppli
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateProjectResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16586,11 +25096,14 @@ func (r CreateProjectResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateProject403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16612,8 +25125,10 @@ func (r CreateProjectResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateProjectResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16621,11 +25136,14 @@ func (r CreateProjectResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateProject404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16647,8 +25165,10 @@ func (r CreateProjectResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateProjectResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16656,11 +25176,14 @@ func (r CreateProjectResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateProject409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16745,8 +25268,10 @@ type GetProjectAccessResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16754,11 +25279,14 @@ type GetProjectAccessResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16800,8 +25328,10 @@ func (r GetProjectAccessResponse) GetApplicationproblemJSON401() *UnauthorizedAp
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetProjectAccessResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -16809,11 +25339,14 @@ func (r GetProjectAccessResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -16884,8 +25417,10 @@ type ListProjectMembersResponse struct {
 	JSON200 *MemberPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16893,11 +25428,14 @@ type ListProjectMembersResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16920,8 +25458,10 @@ type ListProjectMembersResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16929,11 +25469,14 @@ type ListProjectMembersResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16952,8 +25495,10 @@ type ListProjectMembersResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -16961,11 +25506,14 @@ type ListProjectMembersResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -16997,8 +25545,10 @@ func (r ListProjectMembersResponse) GetJSON200() *MemberPage {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ListProjectMembersResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17006,11 +25556,14 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17042,8 +25595,10 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON401() *Unauthorized
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListProjectMembersResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17051,11 +25606,14 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17077,8 +25635,10 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListProjectMembersResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17086,11 +25646,14 @@ func (r ListProjectMembersResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17163,8 +25726,10 @@ type RemoveProjectMemberResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17172,11 +25737,14 @@ type RemoveProjectMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17195,8 +25763,10 @@ type RemoveProjectMemberResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17204,11 +25774,14 @@ type RemoveProjectMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17227,8 +25800,10 @@ type RemoveProjectMemberResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17236,11 +25811,14 @@ type RemoveProjectMemberResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17277,8 +25855,10 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON401() *Unauthorize
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r RemoveProjectMemberResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17286,11 +25866,14 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17312,8 +25895,10 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RemoveProjectMemberResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17321,11 +25906,14 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17347,8 +25935,10 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RemoveProjectMemberResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17356,11 +25946,14 @@ func (r RemoveProjectMemberResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17431,8 +26024,10 @@ type SetProjectRoleResponse struct {
 	JSON200 *Member
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17440,11 +26035,14 @@ type SetProjectRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17467,8 +26065,10 @@ type SetProjectRoleResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17476,11 +26076,14 @@ type SetProjectRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17499,8 +26102,10 @@ type SetProjectRoleResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17508,11 +26113,14 @@ type SetProjectRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17531,8 +26139,10 @@ type SetProjectRoleResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17540,11 +26150,14 @@ type SetProjectRoleResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17580,8 +26193,10 @@ func (r SetProjectRoleResponse) GetJSON200() *Member {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r SetProjectRoleResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17589,11 +26204,14 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17625,8 +26243,10 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON401() *UnauthorizedAppl
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r SetProjectRoleResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17634,11 +26254,14 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17660,8 +26283,10 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r SetProjectRoleResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17669,11 +26294,14 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17695,8 +26323,10 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SetProjectRoleResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17704,11 +26334,14 @@ func (r SetProjectRoleResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17793,8 +26426,10 @@ type ListScimGroupsResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17802,11 +26437,14 @@ type ListScimGroupsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17825,8 +26463,10 @@ type ListScimGroupsResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -17834,11 +26474,14 @@ type ListScimGroupsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -17880,8 +26523,10 @@ func (r ListScimGroupsResponse) GetApplicationproblemJSON401() *UnauthorizedAppl
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListScimGroupsResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17889,11 +26534,14 @@ func (r ListScimGroupsResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17915,8 +26563,10 @@ func (r ListScimGroupsResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListScimGroupsResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -17924,11 +26574,14 @@ func (r ListScimGroupsResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -17999,8 +26652,10 @@ type SetScimGroupGrantsResponse struct {
 	JSON200 *ScimGroupGrant
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18008,11 +26663,14 @@ type SetScimGroupGrantsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18035,8 +26693,10 @@ type SetScimGroupGrantsResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18044,11 +26704,14 @@ type SetScimGroupGrantsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18067,8 +26730,10 @@ type SetScimGroupGrantsResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18076,11 +26741,14 @@ type SetScimGroupGrantsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18099,8 +26767,10 @@ type SetScimGroupGrantsResponse struct {
 	}
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18108,11 +26778,14 @@ type SetScimGroupGrantsResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18148,8 +26821,10 @@ func (r SetScimGroupGrantsResponse) GetJSON200() *ScimGroupGrant {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18157,11 +26832,14 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18193,8 +26871,10 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON401() *Unauthorized
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18202,11 +26882,14 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18228,8 +26911,10 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18237,11 +26922,14 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18263,8 +26951,10 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON404() *struct {
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON409() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18272,11 +26962,14 @@ func (r SetScimGroupGrantsResponse) GetApplicationproblemJSON409() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18361,8 +27054,10 @@ type ListScimTokensResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18370,11 +27065,14 @@ type ListScimTokensResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18393,8 +27091,10 @@ type ListScimTokensResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18402,11 +27102,14 @@ type ListScimTokensResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18448,8 +27151,10 @@ func (r ListScimTokensResponse) GetApplicationproblemJSON401() *UnauthorizedAppl
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListScimTokensResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18457,11 +27162,14 @@ func (r ListScimTokensResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18483,8 +27191,10 @@ func (r ListScimTokensResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListScimTokensResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18492,11 +27202,14 @@ func (r ListScimTokensResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18567,8 +27280,10 @@ type CreateScimTokenResponse struct {
 	JSON201 *ScimTokenCreated
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18576,11 +27291,14 @@ type CreateScimTokenResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18603,8 +27321,10 @@ type CreateScimTokenResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18612,11 +27332,14 @@ type CreateScimTokenResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18635,8 +27358,10 @@ type CreateScimTokenResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18644,11 +27369,14 @@ type CreateScimTokenResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18684,8 +27412,10 @@ func (r CreateScimTokenResponse) GetJSON201() *ScimTokenCreated {
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateScimTokenResponse) GetApplicationproblemJSON400() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18693,11 +27423,14 @@ func (r CreateScimTokenResponse) GetApplicationproblemJSON400() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18729,8 +27462,10 @@ func (r CreateScimTokenResponse) GetApplicationproblemJSON401() *UnauthorizedApp
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r CreateScimTokenResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18738,11 +27473,14 @@ func (r CreateScimTokenResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18764,8 +27502,10 @@ func (r CreateScimTokenResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateScimTokenResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18773,11 +27513,14 @@ func (r CreateScimTokenResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18860,8 +27603,10 @@ type RevokeScimTokenResponse struct {
 	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18869,11 +27614,14 @@ type RevokeScimTokenResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18892,8 +27640,10 @@ type RevokeScimTokenResponse struct {
 	}
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *struct {
-		Code   interface{} `json:"code"`
-		Detail string      `json:"detail"`
+		// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+		AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+		Code           interface{} `json:"code"`
+		Detail         string      `json:"detail"`
 
 		// Errors The invalid fields (validation_failed).
 		Errors *[]FieldError `json:"errors,omitempty"`
@@ -18901,11 +27651,14 @@ type RevokeScimTokenResponse struct {
 		// ExpiresAt invite_expired only.
 		ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-		// InvitedBy invite_expired only — who to ask for a new invite.
+		// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 		InvitedBy *string `json:"invitedBy,omitempty"`
 
-		// OrgName invite_expired only.
+		// OrgName invite_expired and link_expired only.
 		OrgName *string `json:"orgName,omitempty"`
+
+		// Reason link_expired only — why the link no longer works.
+		Reason *RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 		// Record domain_verification_failed only — the TXT record to publish.
 		Record *struct {
@@ -18942,8 +27695,10 @@ func (r RevokeScimTokenResponse) GetApplicationproblemJSON401() *UnauthorizedApp
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r RevokeScimTokenResponse) GetApplicationproblemJSON403() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18951,11 +27706,14 @@ func (r RevokeScimTokenResponse) GetApplicationproblemJSON403() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -18977,8 +27735,10 @@ func (r RevokeScimTokenResponse) GetApplicationproblemJSON403() *struct {
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RevokeScimTokenResponse) GetApplicationproblemJSON404() *struct {
-	Code   interface{} `json:"code"`
-	Detail string      `json:"detail"`
+	// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+	AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+	Code           interface{} `json:"code"`
+	Detail         string      `json:"detail"`
 
 	// Errors The invalid fields (validation_failed).
 	Errors *[]FieldError `json:"errors,omitempty"`
@@ -18986,11 +27746,14 @@ func (r RevokeScimTokenResponse) GetApplicationproblemJSON404() *struct {
 	// ExpiresAt invite_expired only.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-	// InvitedBy invite_expired only — who to ask for a new invite.
+	// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 	InvitedBy *string `json:"invitedBy,omitempty"`
 
-	// OrgName invite_expired only.
+	// OrgName invite_expired and link_expired only.
 	OrgName *string `json:"orgName,omitempty"`
+
+	// Reason link_expired only — why the link no longer works.
+	Reason *RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 	// Record domain_verification_failed only — the TXT record to publish.
 	Record *struct {
@@ -20073,8 +28836,10 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20082,11 +28847,14 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20124,8 +28892,10 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20133,11 +28903,14 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20161,8 +28934,10 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20170,11 +28945,14 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20198,8 +28976,10 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20207,11 +28987,14 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinInviteLink409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20235,8 +29018,10 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20244,11 +29029,14 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinInviteLink410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20286,8 +29074,10 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20295,11 +29085,14 @@ func ParseJoinInviteLinkResponse(rsp *http.Response) (*JoinInviteLinkResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinInviteLink429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20386,8 +29179,10 @@ func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20395,11 +29190,14 @@ func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkRespo
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *PreviewInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20423,8 +29221,10 @@ func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20432,11 +29232,14 @@ func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkRespo
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *PreviewInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20460,8 +29263,10 @@ func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20469,11 +29274,14 @@ func ParsePreviewInviteLinkResponse(rsp *http.Response) (*PreviewInviteLinkRespo
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *PreviewInviteLink410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20564,8 +29372,10 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20573,11 +29383,14 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AcceptInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20615,8 +29428,10 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20624,11 +29439,14 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AcceptInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20652,8 +29470,10 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20661,11 +29481,14 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AcceptInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20689,8 +29512,10 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20698,11 +29523,14 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AcceptInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20726,8 +29554,10 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20735,11 +29565,14 @@ func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AcceptInvite410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20830,8 +29663,10 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20839,11 +29674,14 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *PreviewInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20867,8 +29705,10 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20876,11 +29716,14 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *PreviewInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -20904,8 +29747,10 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -20913,11 +29758,14 @@ func ParsePreviewInviteResponse(rsp *http.Response) (*PreviewInviteResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *PreviewInvite410ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21022,8 +29870,10 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21031,11 +29881,14 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *GetMe403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21059,8 +29912,10 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21068,11 +29923,14 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *GetMe409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21149,8 +30007,10 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21158,11 +30018,14 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21200,8 +30063,10 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21209,11 +30074,14 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21237,8 +30105,10 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21246,11 +30116,14 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateOrg409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21288,8 +30161,10 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21297,11 +30172,14 @@ func ParseCreateOrgResponse(rsp *http.Response) (*CreateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateOrg429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21402,8 +30280,10 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21411,11 +30291,14 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *GetOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21439,8 +30322,10 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21448,11 +30333,14 @@ func ParseGetOrgResponse(rsp *http.Response) (*GetOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *GetOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21529,8 +30417,10 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21538,11 +30428,14 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21580,8 +30473,10 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21589,11 +30484,14 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21617,8 +30515,10 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21626,11 +30526,14 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21735,8 +30638,10 @@ func ParseGetOrgAccessResponse(rsp *http.Response) (*GetOrgAccessResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21744,11 +30649,14 @@ func ParseGetOrgAccessResponse(rsp *http.Response) (*GetOrgAccessResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *GetOrgAccess404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21825,8 +30733,10 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21834,11 +30744,14 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListAudit400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21876,8 +30789,10 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21885,11 +30800,14 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListAudit403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -21913,8 +30831,10 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -21922,11 +30842,14 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListAudit404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22017,8 +30940,10 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22026,11 +30951,14 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListDomains403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22054,8 +30982,10 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22063,11 +30993,14 @@ func ParseListDomainsResponse(rsp *http.Response) (*ListDomainsResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListDomains404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22144,8 +31077,10 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22153,11 +31088,14 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AddDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22195,8 +31133,10 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22204,11 +31144,14 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AddDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22232,8 +31175,10 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22241,11 +31186,14 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AddDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22269,8 +31217,10 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22278,11 +31228,14 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AddDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22320,8 +31273,10 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22329,11 +31284,14 @@ func ParseAddDomainResponse(rsp *http.Response) (*AddDomainResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *AddDomain422ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22420,8 +31378,10 @@ func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22429,11 +31389,14 @@ func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22457,8 +31420,10 @@ func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22466,11 +31431,14 @@ func ParseRemoveDomainResponse(rsp *http.Response) (*RemoveDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22547,8 +31515,10 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22556,11 +31526,14 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22598,8 +31571,10 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22607,11 +31582,14 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22635,8 +31613,10 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22644,11 +31624,14 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22672,8 +31655,10 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22681,11 +31666,14 @@ func ParseUpdateDomainResponse(rsp *http.Response) (*UpdateDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22776,8 +31764,10 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22785,11 +31775,14 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *VerifyDomain400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22827,8 +31820,10 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22836,11 +31831,14 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *VerifyDomain403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22864,8 +31862,10 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22873,11 +31873,14 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *VerifyDomain404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22901,8 +31904,10 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22910,11 +31915,14 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *VerifyDomain409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -22952,8 +31960,10 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -22961,11 +31971,14 @@ func ParseVerifyDomainResponse(rsp *http.Response) (*VerifyDomainResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *VerifyDomain422ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23056,8 +32069,10 @@ func ParseListInviteLinksResponse(rsp *http.Response) (*ListInviteLinksResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23065,11 +32080,14 @@ func ParseListInviteLinksResponse(rsp *http.Response) (*ListInviteLinksResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListInviteLinks403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23093,8 +32111,10 @@ func ParseListInviteLinksResponse(rsp *http.Response) (*ListInviteLinksResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23102,11 +32122,14 @@ func ParseListInviteLinksResponse(rsp *http.Response) (*ListInviteLinksResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListInviteLinks404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23183,8 +32206,10 @@ func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23192,11 +32217,14 @@ func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInviteLink400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23234,8 +32262,10 @@ func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23243,11 +32273,14 @@ func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23271,8 +32304,10 @@ func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23280,11 +32315,14 @@ func ParseCreateInviteLinkResponse(rsp *http.Response) (*CreateInviteLinkRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23385,8 +32423,10 @@ func ParseDisableInviteLinkResponse(rsp *http.Response) (*DisableInviteLinkRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23394,11 +32434,14 @@ func ParseDisableInviteLinkResponse(rsp *http.Response) (*DisableInviteLinkRespo
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DisableInviteLink403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23422,8 +32465,10 @@ func ParseDisableInviteLinkResponse(rsp *http.Response) (*DisableInviteLinkRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23431,11 +32476,14 @@ func ParseDisableInviteLinkResponse(rsp *http.Response) (*DisableInviteLinkRespo
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DisableInviteLink404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23512,8 +32560,10 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23521,11 +32571,14 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListInvites400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23563,8 +32616,10 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23572,11 +32627,14 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListInvites403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23600,8 +32658,10 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23609,11 +32669,14 @@ func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListInvites404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23690,8 +32753,10 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23699,11 +32764,14 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInvites400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23741,8 +32809,10 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23750,11 +32820,14 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInvites403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23778,8 +32851,10 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23787,11 +32862,14 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInvites404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23829,8 +32907,10 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23838,11 +32918,14 @@ func ParseCreateInvitesResponse(rsp *http.Response) (*CreateInvitesResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateInvites429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23939,8 +33022,10 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23948,11 +33033,14 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RevokeInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -23976,8 +33064,10 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -23985,11 +33075,14 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RevokeInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24013,8 +33106,10 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24022,11 +33117,14 @@ func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RevokeInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24103,8 +33201,10 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24112,11 +33212,14 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24154,8 +33257,10 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24163,11 +33268,14 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24191,8 +33299,10 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24200,11 +33310,14 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24228,8 +33341,10 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24237,11 +33352,14 @@ func ParseUpdateInviteResponse(rsp *http.Response) (*UpdateInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *UpdateInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24332,8 +33450,10 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24341,11 +33461,14 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ResendInvite400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24383,8 +33506,10 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24392,11 +33517,14 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ResendInvite403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24420,8 +33548,10 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24429,11 +33559,14 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ResendInvite404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24457,8 +33590,10 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24466,11 +33601,14 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ResendInvite409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24508,8 +33646,10 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24517,11 +33657,14 @@ func ParseResendInviteResponse(rsp *http.Response) (*ResendInviteResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ResendInvite429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24615,8 +33758,10 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24624,11 +33769,14 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinOrg400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24666,8 +33814,10 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24675,11 +33825,14 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinOrg403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24703,8 +33856,10 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24712,11 +33867,14 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinOrg404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24740,8 +33898,10 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24749,11 +33909,14 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinOrg409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24791,8 +33954,10 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24800,11 +33965,14 @@ func ParseJoinOrgResponse(rsp *http.Response) (*JoinOrgResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *JoinOrg429ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24881,8 +34049,10 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24890,11 +34060,14 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListJoinRequests400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24932,8 +34105,10 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24941,11 +34116,14 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListJoinRequests403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -24969,8 +34147,10 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -24978,11 +34158,14 @@ func ParseListJoinRequestsResponse(rsp *http.Response) (*ListJoinRequestsRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListJoinRequests404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25059,8 +34242,10 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25068,11 +34253,14 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ApproveJoinRequest400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25110,8 +34298,10 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25119,11 +34309,14 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ApproveJoinRequest403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25147,8 +34340,10 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25156,11 +34351,14 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ApproveJoinRequest404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25184,8 +34382,10 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25193,11 +34393,14 @@ func ParseApproveJoinRequestResponse(rsp *http.Response) (*ApproveJoinRequestRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ApproveJoinRequest409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25288,8 +34491,10 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25297,11 +34502,14 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DenyJoinRequest400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25339,8 +34547,10 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25348,11 +34558,14 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DenyJoinRequest403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25376,8 +34589,10 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25385,11 +34600,14 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DenyJoinRequest404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25413,8 +34631,10 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25422,11 +34642,14 @@ func ParseDenyJoinRequestResponse(rsp *http.Response) (*DenyJoinRequestResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DenyJoinRequest409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25517,8 +34740,10 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25526,11 +34751,14 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListMembers400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25568,8 +34796,10 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25577,11 +34807,14 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListMembers403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25605,8 +34838,10 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25614,11 +34849,14 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListMembers404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25705,8 +34943,10 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25714,11 +34954,14 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25742,8 +34985,10 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25751,11 +34996,14 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25779,8 +35027,10 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25788,11 +35038,14 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveMember409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25869,8 +35122,10 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25878,11 +35133,14 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetOrgRole400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25920,8 +35178,10 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25929,11 +35189,14 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetOrgRole403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25957,8 +35220,10 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -25966,11 +35231,14 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetOrgRole404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -25994,8 +35262,10 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26003,11 +35273,14 @@ func ParseSetOrgRoleResponse(rsp *http.Response) (*SetOrgRoleResponse, error) {
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetOrgRole409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26098,8 +35371,10 @@ func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26107,11 +35382,14 @@ func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DetachMember400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26149,8 +35427,10 @@ func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26158,11 +35438,14 @@ func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DetachMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26186,8 +35469,10 @@ func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26195,11 +35480,14 @@ func ParseDetachMemberResponse(rsp *http.Response) (*DetachMemberResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *DetachMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26304,8 +35592,10 @@ func ParseListProjectsResponse(rsp *http.Response) (*ListProjectsResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26313,11 +35603,14 @@ func ParseListProjectsResponse(rsp *http.Response) (*ListProjectsResponse, error
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListProjects404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26394,8 +35687,10 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26403,11 +35698,14 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateProject400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26445,8 +35743,10 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26454,11 +35754,14 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateProject403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26482,8 +35785,10 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26491,11 +35796,14 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateProject404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26519,8 +35827,10 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26528,11 +35838,14 @@ func ParseCreateProjectResponse(rsp *http.Response) (*CreateProjectResponse, err
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateProject409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26637,8 +35950,10 @@ func ParseGetProjectAccessResponse(rsp *http.Response) (*GetProjectAccessRespons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26646,11 +35961,14 @@ func ParseGetProjectAccessResponse(rsp *http.Response) (*GetProjectAccessRespons
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *GetProjectAccess404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26727,8 +36045,10 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26736,11 +36056,14 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListProjectMembers400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26778,8 +36101,10 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26787,11 +36112,14 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListProjectMembers403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26815,8 +36143,10 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26824,11 +36154,14 @@ func ParseListProjectMembersResponse(rsp *http.Response) (*ListProjectMembersRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListProjectMembers404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26915,8 +36248,10 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26924,11 +36259,14 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveProjectMember403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26952,8 +36290,10 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26961,11 +36301,14 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveProjectMember404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -26989,8 +36332,10 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -26998,11 +36343,14 @@ func ParseRemoveProjectMemberResponse(rsp *http.Response) (*RemoveProjectMemberR
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RemoveProjectMember409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27079,8 +36427,10 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27088,11 +36438,14 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetProjectRole400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27130,8 +36483,10 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27139,11 +36494,14 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetProjectRole403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27167,8 +36525,10 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27176,11 +36536,14 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetProjectRole404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27204,8 +36567,10 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27213,11 +36578,14 @@ func ParseSetProjectRoleResponse(rsp *http.Response) (*SetProjectRoleResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetProjectRole409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27322,8 +36690,10 @@ func ParseListScimGroupsResponse(rsp *http.Response) (*ListScimGroupsResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27331,11 +36701,14 @@ func ParseListScimGroupsResponse(rsp *http.Response) (*ListScimGroupsResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListScimGroups403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27359,8 +36732,10 @@ func ParseListScimGroupsResponse(rsp *http.Response) (*ListScimGroupsResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27368,11 +36743,14 @@ func ParseListScimGroupsResponse(rsp *http.Response) (*ListScimGroupsResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListScimGroups404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27449,8 +36827,10 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27458,11 +36838,14 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetScimGroupGrants400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27500,8 +36883,10 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27509,11 +36894,14 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetScimGroupGrants403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27537,8 +36925,10 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27546,11 +36936,14 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetScimGroupGrants404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27574,8 +36967,10 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27583,11 +36978,14 @@ func ParseSetScimGroupGrantsResponse(rsp *http.Response) (*SetScimGroupGrantsRes
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *SetScimGroupGrants409ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27692,8 +37090,10 @@ func ParseListScimTokensResponse(rsp *http.Response) (*ListScimTokensResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27701,11 +37101,14 @@ func ParseListScimTokensResponse(rsp *http.Response) (*ListScimTokensResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListScimTokens403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27729,8 +37132,10 @@ func ParseListScimTokensResponse(rsp *http.Response) (*ListScimTokensResponse, e
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27738,11 +37143,14 @@ func ParseListScimTokensResponse(rsp *http.Response) (*ListScimTokensResponse, e
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *ListScimTokens404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27819,8 +37227,10 @@ func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27828,11 +37238,14 @@ func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateScimToken400ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27870,8 +37283,10 @@ func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27879,11 +37294,14 @@ func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateScimToken403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -27907,8 +37325,10 @@ func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -27916,11 +37336,14 @@ func ParseCreateScimTokenResponse(rsp *http.Response) (*CreateScimTokenResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *CreateScimToken404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -28021,8 +37444,10 @@ func ParseRevokeScimTokenResponse(rsp *http.Response) (*RevokeScimTokenResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -28030,11 +37455,14 @@ func ParseRevokeScimTokenResponse(rsp *http.Response) (*RevokeScimTokenResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RevokeScimToken403ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
@@ -28058,8 +37486,10 @@ func ParseRevokeScimTokenResponse(rsp *http.Response) (*RevokeScimTokenResponse,
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest struct {
-			Code   interface{} `json:"code"`
-			Detail string      `json:"detail"`
+			// AllowedDomains email_domain_not_allowed only — the domains the link accepts.
+			AllowedDomains *[]string   `json:"allowedDomains,omitempty"`
+			Code           interface{} `json:"code"`
+			Detail         string      `json:"detail"`
 
 			// Errors The invalid fields (validation_failed).
 			Errors *[]FieldError `json:"errors,omitempty"`
@@ -28067,11 +37497,14 @@ func ParseRevokeScimTokenResponse(rsp *http.Response) (*RevokeScimTokenResponse,
 			// ExpiresAt invite_expired only.
 			ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 
-			// InvitedBy invite_expired only — who to ask for a new invite.
+			// InvitedBy invite_expired and link_expired only — who to ask for a new invite.
 			InvitedBy *string `json:"invitedBy,omitempty"`
 
-			// OrgName invite_expired only.
+			// OrgName invite_expired and link_expired only.
 			OrgName *string `json:"orgName,omitempty"`
+
+			// Reason link_expired only — why the link no longer works.
+			Reason *RevokeScimToken404ApplicationProblemPlusJSONResponseBodyReason `json:"reason,omitempty"`
 
 			// Record domain_verification_failed only — the TXT record to publish.
 			Record *struct {
