@@ -34,7 +34,8 @@ type Auth struct {
 type AuthProps struct {
 	Config Config
 	// ConsoleOrigins are the origins the console is served from; "/" and
-	// "/accept" under each are the OAuth callback and sign-out URLs.
+	// "/accept" and "/join" under each are the OAuth callback and sign-out
+	// URLs.
 	ConsoleOrigins []*string
 }
 
@@ -95,7 +96,7 @@ func NewAuth(scope constructs.Construct, id string, props AuthProps) *Auth {
 
 	var callbacks, logouts []*string
 	for _, o := range props.ConsoleOrigins {
-		for _, p := range []string{"/", "/accept"} {
+		for _, p := range []string{"/", "/accept", "/join"} {
 			u := awscdk.Fn_Join(jsii.String(""), &[]*string{o, jsii.String(p)})
 			callbacks = append(callbacks, u)
 			logouts = append(logouts, u)

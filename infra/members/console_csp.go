@@ -24,7 +24,7 @@ import (
 // allow: its own origin, this API and the sign-in service.
 
 // cspPages are the console's HTML pages; each gets the <meta> policy.
-var cspPages = []string{"index.html", "accept.html"}
+var cspPages = []string{"index.html", "accept.html", "join.html"}
 
 var headOpen = regexp.MustCompile(`(?i)<head(\s[^>]*)?>`)
 

@@ -1,18 +1,20 @@
-// Package console serves the Members console: the Users tab (/) and the
-// invite-accept page (/accept), plain HTML, CSS and JavaScript modules
+// Package console serves the Members console: the Users tab (/), the
+// invite-accept page (/accept) and the invite-link join page (/join), plain HTML, CSS and JavaScript modules
 // embedded in the binary. The local server mounts Handler on the same origin
 // as the API; the CDK app uploads the same files (Files, on disk
 // shared/console/static) to S3 and writes a config.json (ConfigJSON) next to
 // them, and sets the same security headers (SecurityHeaders) on CloudFront.
 //
 // Deployed, the pages need:
-//   - "/" → index.html and "/accept" → accept.html (e.g. a CloudFront
-//     function that rewrites "/accept" to "/accept.html"); invite mails link
-//     to <APP_BASE_URL>/accept#token=…, and the fragment never reaches a server.
+//   - "/" → index.html, "/accept" → accept.html and "/join" → join.html
+//     (e.g. a CloudFront function that rewrites "/accept" to
+//     "/accept.html"); invite mails link to <APP_BASE_URL>/accept#token=…,
+//     invite links are <APP_BASE_URL>/join#token=…, and the fragment never
+//     reaches a server.
 //   - Cognito or another OpenID provider: a public app client (no secret)
 //     with the authorization code grant and PKCE, scopes "openid email"
-//     (OIDC: "openid email profile"), callback URLs <console>/ and
-//     <console>/accept, and sign-out URLs <console>/ and <console>/accept.
+//     (OIDC: "openid email profile"), callback URLs <console>/,
+//     <console>/accept and <console>/join, and the same sign-out URLs.
 //     The pages send the ID token as the bearer token (it carries email and
 //     email_verified), so the JWT authorizer's audience is the client id.
 //   - OIDC: the provider's discovery document and token endpoint must answer
@@ -208,8 +210,9 @@ func SecurityHeaders(c Config) map[string]string {
 	}
 }
 
-// Files returns the static files: index.html, accept.html and assets/.
-// Deployed, "/" serves index.html and "/accept" serves accept.html.
+// Files returns the static files: index.html, accept.html, join.html and
+// assets/. Deployed, "/" serves index.html, "/accept" accept.html and
+// "/join" join.html.
 func Files() fs.FS {
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
@@ -222,6 +225,7 @@ func Files() fs.FS {
 var pages = map[string]string{
 	"/":       "index.html",
 	"/accept": "accept.html",
+	"/join":   "join.html",
 }
 
 var contentTypes = map[string]string{
@@ -234,8 +238,8 @@ var contentTypes = map[string]string{
 	".ico":  "image/x-icon",
 }
 
-// Handler serves the console for GET and HEAD: "/" and "/accept" (the
-// pages), "/assets/..." (scripts, styles, images), and "/config.json"
+// Handler serves the console for GET and HEAD: "/", "/accept" and "/join"
+// (the pages), "/assets/..." (scripts, styles, images), and "/config.json"
 // generated from cfg. Anything else is 404, other methods 405. Every
 // response carries SecurityHeaders. Handler panics when cfg is not valid
 // (see Config.Validate): a wiring mistake, caught at start-up.

@@ -27,6 +27,7 @@ func TestHandlerServesPagesAssetsAndConfig(t *testing.T) {
 	}{
 		{"/", "text/html; charset=utf-8", `src="/assets/users.js"`},
 		{"/accept", "text/html; charset=utf-8", `src="/assets/accept.js"`},
+		{"/join", "text/html; charset=utf-8", `src="/assets/join.js"`},
 		{"/assets/users.js", "text/javascript; charset=utf-8", "import"},
 		{"/assets/app.css", "text/css; charset=utf-8", ":root"},
 		{"/assets/favicon.svg", "image/svg+xml", "<svg"},

@@ -14,6 +14,7 @@ import {
 } from './context.js';
 import { loadMembers, wireMembers } from './members-table.js';
 import { loadInvites, setEditor } from './invites-table.js';
+import { loadLinks, loadSeats, wireLinks } from './links-card.js';
 import { applyRoleToAll, openEditDialog, openInviteDialog, submitInvite, syncProjectRoles } from './invite-dialog.js';
 import { addDomain, loadDomains, loadJoinRequests, renderSuggestions } from './domains.js';
 
@@ -92,6 +93,7 @@ async function selectOrg(orgId) {
   show(byId('projects-card'), hasOrg);
   show(byId('domains-card'), false);
   show(byId('join-requests-card'), false);
+  show(byId('seats-card'), false);
   show(byId('invite-open'), false);
   byId('page-title').textContent = hasOrg ? `Users of ${currentOrg().name}` : 'Users';
   document.title = hasOrg ? `Users · ${currentOrg().name} · Members` : 'Users · Settings · Members';
@@ -108,7 +110,7 @@ async function selectOrg(orgId) {
   renderProjects();
   renderSummary();
   show(byId('invite-open'), canManageInvites());
-  await Promise.all([loadMembers(), loadInvites(true), loadJoinRequests(), loadDomains()]);
+  await Promise.all([loadMembers(), loadInvites(true), loadJoinRequests(), loadDomains(), loadLinks(), loadSeats()]);
 }
 
 function renderSummary() {
@@ -218,6 +220,7 @@ function wire() {
     loadMembers();
   });
   wireMembers();
+  wireLinks();
   byId('invites-more').addEventListener('click', () => loadInvites(false));
   byId('invites-refresh').addEventListener('click', () => loadInvites(true));
   byId('org-form').addEventListener('submit', createOrg);
