@@ -24,7 +24,10 @@ type InviteLink struct {
 	CreatedByEmail string
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
-	MaxUses        int
+	// AccessExpiresAt ends the access joining gives (zero: never); each
+	// project of Projects may end earlier (accessExpiresAt on invites).
+	AccessExpiresAt time.Time
+	MaxUses         int
 	// Uses counts the people who joined through the link.
 	Uses      int
 	Disabled  bool
@@ -32,7 +35,9 @@ type InviteLink struct {
 }
 
 // Grant returns what joining by l gives.
-func (l InviteLink) Grant() Grant { return Grant{OrgRole: l.OrgRole, Projects: l.Projects} }
+func (l InviteLink) Grant() Grant {
+	return Grant{OrgRole: l.OrgRole, Projects: l.Projects, AccessExpiresAt: l.AccessExpiresAt}
+}
 
 // LinkStatus is an invite link's state as seen at some instant.
 type LinkStatus string
@@ -94,6 +99,9 @@ type InviteLinkInput struct {
 	ExpiresInDays  *int           `json:"expiresInDays"`
 	MaxUses        *int           `json:"maxUses"`
 	AllowedDomains []string       `json:"allowedDomains"`
+	// AccessExpiresAt (RFC 3339) ends the access of those who join, as
+	// on invites.
+	AccessExpiresAt *string `json:"accessExpiresAt"`
 }
 
 type linkRequest struct {
@@ -104,14 +112,20 @@ type linkRequest struct {
 	domains []string
 }
 
-func (in InviteLinkInput) validate() (linkRequest, error) {
+func (in InviteLinkInput) validate(now time.Time) (linkRequest, error) {
 	v := Validation{}
 	r := linkRequest{grant: Grant{OrgRole: lowestOrgRole()}, days: DefaultExpiryDays, maxUses: DefaultLinkMaxUses}
 	if in.OrgRole != "" {
 		r.grant.OrgRole = validOrgRole(&v, in.OrgRole)
 	}
 	if in.Projects != nil {
-		r.grant.Projects, r.fields = validProjects(&v, nil, "", in.Projects)
+		r.grant.Projects, r.fields = validProjects(&v, nil, "", in.Projects, now)
+	}
+	if in.AccessExpiresAt != nil {
+		r.grant.AccessExpiresAt = validExpiry(&v, "accessExpiresAt", *in.AccessExpiresAt, now)
+		if ownersNeverExpire(r.grant.OrgRole) {
+			v.Add("accessExpiresAt", "cannot be set for an organization owner: an organization must keep its owners")
+		}
 	}
 	if in.ExpiresInDays != nil {
 		r.days = validDays(&v, *in.ExpiresInDays)
@@ -172,6 +186,8 @@ type InviteLinkView struct {
 	CreatedAt      time.Time       `json:"createdAt"`
 	CreatedBy      string          `json:"createdBy"`
 	Status         LinkStatus      `json:"status"`
+	// AccessExpiresAt is when the access of those who join ends.
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 	// CanManage: the caller may disable it (they could have made it).
 	CanManage bool `json:"canManage"`
 }
@@ -183,14 +199,14 @@ func linkProjects(l InviteLink) []InviteProject {
 func linkView(m Membership, l InviteLink, now time.Time) InviteLinkView {
 	return InviteLinkView{ID: l.ID, OrgRole: l.OrgRole, Projects: linkProjects(l), AllowedDomains: nonNil(l.AllowedDomains),
 		Uses: l.Uses, MaxUses: l.MaxUses, ExpiresAt: l.ExpiresAt, CreatedAt: l.CreatedAt, CreatedBy: l.CreatedByEmail,
-		Status: l.StatusAt(now), CanManage: canGrant(m, l.Grant())}
+		Status: l.StatusAt(now), CanManage: canGrant(m, l.Grant()), AccessExpiresAt: expiryView(l.AccessExpiresAt)}
 }
 
 // CreateInviteLink makes an invite link granting the body's roles, which
 // the caller must be allowed to grant (the same policy as invites).
 // Returns unauthorized, org_not_found, forbidden, validation_failed.
 func (s *Service) CreateInviteLink(ctx context.Context, id Identity, orgID string, in InviteLinkInput) (InviteLinkView, error) {
-	req, verr := in.validate()
+	req, verr := in.validate(s.now())
 	m, err := s.membership(ctx, id, orgID)
 	if err != nil {
 		return InviteLinkView{}, err
@@ -223,7 +239,7 @@ func (s *Service) CreateInviteLink(ctx context.Context, id Identity, orgID strin
 	l := InviteLink{ID: NewID("lnk", now), OrgID: orgID, OrgName: m.OrgName, OrgRole: req.grant.OrgRole,
 		Projects: req.grant.Projects, ProjectNames: names, AllowedDomains: req.domains, CreatedBy: id.UserID,
 		CreatedByEmail: id.Email, CreatedAt: now, ExpiresAt: now.Add(time.Duration(req.days) * 24 * time.Hour),
-		MaxUses: req.maxUses, TokenHash: hash}
+		MaxUses: req.maxUses, TokenHash: hash, AccessExpiresAt: req.grant.AccessExpiresAt}
 	if err := s.store.CreateInviteLink(ctx, l, s.audit(id, orgID, AuditLinkCreated, l.ID, nil, linkAudit(l))); err != nil {
 		return InviteLinkView{}, storeErr(err)
 	}
@@ -244,6 +260,9 @@ func linkAudit(l InviteLink) map[string]any {
 	}
 	if len(l.AllowedDomains) > 0 {
 		out["allowedDomains"] = slices.Clone(l.AllowedDomains)
+	}
+	if !l.AccessExpiresAt.IsZero() {
+		out["accessExpiresAt"] = l.AccessExpiresAt.UTC().Format(time.RFC3339)
 	}
 	return out
 }
@@ -357,6 +376,8 @@ type LinkPreviewView struct {
 	Projects       []InviteProject `json:"projects"`
 	AllowedDomains []string        `json:"allowedDomains"`
 	ExpiresAt      time.Time       `json:"expiresAt"`
+	// AccessExpiresAt is when the access joining gives ends.
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
 }
 
 // PreviewInviteLink describes what a link offers, without sign-in: two
@@ -378,7 +399,8 @@ func (s *Service) PreviewInviteLink(ctx context.Context, token string) (LinkPrev
 		return LinkPreviewView{}, errLinkExpired(l, st)
 	}
 	return LinkPreviewView{OrgID: l.OrgID, OrgName: l.OrgName, InvitedBy: l.CreatedByEmail, OrgRole: l.OrgRole,
-		Projects: linkProjects(l), AllowedDomains: nonNil(l.AllowedDomains), ExpiresAt: l.ExpiresAt}, nil
+		Projects: linkProjects(l), AllowedDomains: nonNil(l.AllowedDomains), ExpiresAt: l.ExpiresAt,
+		AccessExpiresAt: expiryView(l.AccessExpiresAt)}, nil
 }
 
 // LinkJoinView is POST /invite-links/join: the caller's access in the

@@ -40,11 +40,14 @@ type linkItem struct {
 	CreatedAt      time.Time         `dynamodbav:"createdAt"`
 	ExpiresAt      time.Time         `dynamodbav:"expiresAt"`
 	ExpiresMs      int64             `dynamodbav:"expiresMs"`
-	MaxUses        int               `dynamodbav:"maxUses"`
-	Uses           int               `dynamodbav:"uses"`
-	Status         string            `dynamodbav:"status"`
-	TokenHash      string            `dynamodbav:"tokenHash"`
-	TTL            int64             `dynamodbav:"ttl"`
+	// AccessExpiresAt and ProjectExpiry end the access joining gives.
+	AccessExpiresAt *time.Time           `dynamodbav:"accessExpiresAt,omitempty"`
+	ProjectExpiry   map[string]time.Time `dynamodbav:"projectExpiry,omitempty"`
+	MaxUses         int                  `dynamodbav:"maxUses"`
+	Uses            int                  `dynamodbav:"uses"`
+	Status          string               `dynamodbav:"status"`
+	TokenHash       string               `dynamodbav:"tokenHash"`
+	TTL             int64                `dynamodbav:"ttl"`
 }
 
 type linkTokenItem struct {
@@ -57,9 +60,12 @@ type linkTokenItem struct {
 }
 
 func toLinkItem(l domain.InviteLink) linkItem {
-	roles := map[string]string{}
+	roles, ends := map[string]string{}, map[string]time.Time{}
 	for _, p := range l.Projects {
 		roles[p.ID] = string(p.Role)
+		if !p.AccessExpiresAt.IsZero() {
+			ends[p.ID] = p.AccessExpiresAt.UTC()
+		}
 	}
 	st := linkStatusOn
 	if l.Disabled {
@@ -70,18 +76,19 @@ func toLinkItem(l domain.InviteLink) linkItem {
 		ProjectRoles: nilIfEmptyMap(roles), ProjectNames: nilIfEmptyMap(l.ProjectNames),
 		AllowedDomains: nilIfEmpty(l.AllowedDomains), CreatedBy: l.CreatedBy, CreatedByEmail: l.CreatedByEmail,
 		CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, ExpiresMs: l.ExpiresAt.UnixMilli(), MaxUses: l.MaxUses,
-		Uses: l.Uses, Status: st, TokenHash: l.TokenHash, TTL: ttlAt(l.ExpiresAt.Add(deadInviteRetention))}
+		Uses: l.Uses, Status: st, TokenHash: l.TokenHash, TTL: ttlAt(l.ExpiresAt.Add(deadInviteRetention)),
+		AccessExpiresAt: timePtr(l.AccessExpiresAt), ProjectExpiry: nilIfEmptyMap(ends)}
 }
 
 func (it linkItem) domain() domain.InviteLink {
 	var ps []domain.ProjectGrant
 	for _, id := range it.ProjectIDs {
-		ps = append(ps, domain.ProjectGrant{ID: id, Role: domain.ProjectRole(it.ProjectRoles[id])})
+		ps = append(ps, domain.ProjectGrant{ID: id, Role: domain.ProjectRole(it.ProjectRoles[id]), AccessExpiresAt: it.ProjectExpiry[id]})
 	}
 	return domain.InviteLink{ID: it.LinkID, OrgID: it.OrgID, OrgName: it.OrgName, OrgRole: orgRole(it.OrgRole),
 		Projects: ps, ProjectNames: it.ProjectNames, AllowedDomains: it.AllowedDomains, CreatedBy: it.CreatedBy,
 		CreatedByEmail: it.CreatedByEmail, CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, MaxUses: it.MaxUses,
-		Uses: it.Uses, Disabled: it.Status == linkStatusOff, TokenHash: it.TokenHash}
+		Uses: it.Uses, Disabled: it.Status == linkStatusOff, TokenHash: it.TokenHash, AccessExpiresAt: timeOf(it.AccessExpiresAt)}
 }
 
 // CreateInviteLink writes a new link, its token item and its audit event

@@ -15,17 +15,18 @@ import (
 
 // inviteLink is an invite link as the management routes show it.
 type inviteLink struct {
-	ID             string          `json:"id"`
-	URL            string          `json:"url"`
-	OrgRole        string          `json:"orgRole"`
-	Projects       []inviteProject `json:"projects"`
-	AllowedDomains []string        `json:"allowedDomains"`
-	Uses           int             `json:"uses"`
-	MaxUses        int             `json:"maxUses"`
-	ExpiresAt      time.Time       `json:"expiresAt"`
-	CreatedBy      string          `json:"createdBy"`
-	Status         string          `json:"status"`
-	CanManage      bool            `json:"canManage"`
+	ID              string          `json:"id"`
+	URL             string          `json:"url"`
+	OrgRole         string          `json:"orgRole"`
+	Projects        []inviteProject `json:"projects"`
+	AllowedDomains  []string        `json:"allowedDomains"`
+	AccessExpiresAt *time.Time      `json:"accessExpiresAt"`
+	Uses            int             `json:"uses"`
+	MaxUses         int             `json:"maxUses"`
+	ExpiresAt       time.Time       `json:"expiresAt"`
+	CreatedBy       string          `json:"createdBy"`
+	Status          string          `json:"status"`
+	CanManage       bool            `json:"canManage"`
 }
 
 type linkJoined struct {
@@ -200,6 +201,29 @@ func TestInviteLinks(t *testing.T) {
 	}
 	env.Must(t, 200, "POST", "/_local/clock", "", map[string]any{"reset": true}, nil)
 
+	// A guest link: the access of those who join ends at accessExpiresAt.
+	end := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	l4 := o.link(t, o.Owner, map[string]any{"accessExpiresAt": end.Format(time.RFC3339)})
+	if l4.AccessExpiresAt == nil || !l4.AccessExpiresAt.Equal(end) {
+		t.Fatalf("guest link %+v, want accessExpiresAt %v", l4, end)
+	}
+	guest := env.SignIn(t, testenv.Email("links-guest"))
+	env.Must(t, 200, "POST", "/invite-links/join", guest.Token, map[string]string{"token": l4.token(t)}, nil)
+	var ms struct {
+		Members []struct {
+			UserID          string     `json:"userId"`
+			AccessExpiresAt *time.Time `json:"accessExpiresAt"`
+		}
+	}
+	env.Must(t, 200, "GET", o.path("/members?limit=100"), o.Owner.Token, nil, &ms)
+	for _, m := range ms.Members {
+		if m.UserID == guest.ID && (m.AccessExpiresAt == nil || !m.AccessExpiresAt.Equal(end)) {
+			t.Errorf("the guest's accessExpiresAt %v, want %v", m.AccessExpiresAt, end)
+		}
+	}
+	wantProblem(t, env.Do(t, "POST", o.path("/invite-links"), o.Owner.Token,
+		map[string]any{"orgRole": "owner", "accessExpiresAt": end.Format(time.RFC3339)}), 400, "validation_failed")
+
 	// Validation and the grant policy.
 	for _, bad := range []map[string]any{{"maxUses": 0}, {"maxUses": 1001}, {"expiresInDays": 31}, {"orgRole": "boss"},
 		{"allowedDomains": []string{"not a domain"}}, {"projects": []map[string]string{{"id": "prj_nope", "role": "member"}}},
@@ -227,7 +251,7 @@ func TestInviteLinks(t *testing.T) {
 			t.Errorf("ada's member.added: %+v, want via link and the link id", ev.After)
 		}
 	}
-	if counts["invite_link.created"] != 4 || counts["invite_link.disabled"] != 1 {
+	if counts["invite_link.created"] != 5 || counts["invite_link.disabled"] != 1 {
 		t.Errorf("audit actions %v", counts)
 	}
 	var all struct{ Events []localserver.Event }

@@ -7333,7 +7333,9 @@ type InviteStatus string
 
 // InviteLink defines model for InviteLink.
 type InviteLink struct {
-	AllowedDomains []string `json:"allowedDomains"`
+	// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	AllowedDomains  []string         `json:"allowedDomains"`
 
 	// CanManage The caller may disable it.
 	CanManage bool      `json:"canManage"`
@@ -7480,9 +7482,11 @@ type LinkJoined struct {
 
 // LinkPreview defines model for LinkPreview.
 type LinkPreview struct {
-	AllowedDomains []string  `json:"allowedDomains"`
-	ExpiresAt      time.Time `json:"expiresAt"`
-	InvitedBy      string    `json:"invitedBy"`
+	// AccessExpiresAt When the access ends (RFC 3339). From that instant it grants nothing (the access routes, GET /me and every check treat it as gone); the expire-members sweep removes it within 15 minutes (audit and event `member.expired`) and the member gets a reminder mail 7 days before. Absent means no end. When set in a request it must be in the future and at most 366 days ahead, no later than the caller's own access ends, and never for an organization owner.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+	AllowedDomains  []string         `json:"allowedDomains"`
+	ExpiresAt       time.Time        `json:"expiresAt"`
+	InvitedBy       string           `json:"invitedBy"`
 
 	// OrgId An id this service issued (prefix, underscore, base32).
 	//
@@ -8238,6 +8242,9 @@ type InviteEditBody struct {
 
 // InviteLinkBody defines model for InviteLinkBody.
 type InviteLinkBody struct {
+	// AccessExpiresAt When the access of those who join ends (guests); projects may end earlier with their own accessExpiresAt.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// AllowedDomains Only addresses at these domains may join (exact match, case-insensitive); empty or absent for any.
 	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
 	ExpiresInDays  *int      `json:"expiresInDays,omitempty"`
@@ -8710,6 +8717,9 @@ type ListInviteLinks503ApplicationProblemPlusJSONResponseBodyReason string
 
 // CreateInviteLinkJSONBody defines parameters for CreateInviteLink.
 type CreateInviteLinkJSONBody struct {
+	// AccessExpiresAt When the access of those who join ends (guests); projects may end earlier with their own accessExpiresAt.
+	AccessExpiresAt *AccessExpiresAt `json:"accessExpiresAt,omitempty"`
+
 	// AllowedDomains Only addresses at these domains may join (exact match, case-insensitive); empty or absent for any.
 	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
 	ExpiresInDays  *int      `json:"expiresInDays,omitempty"`
