@@ -49,11 +49,11 @@ type world struct {
 	tokS, tokN          string
 	// la (P1 member) and la0 (no project) are invite links of A; tokL is
 	// la0's token.
-	la, la0, tokL string
-	users               [nCallers]testenv.User
-	v, bm               testenv.User
-	secretsA, secretsB  []string // emails, ids and names of each organization
-	domains             domainWorld
+	la, la0, tokL      string
+	users              [nCallers]testenv.User
+	v, bm              testenv.User
+	secretsA, secretsB []string // emails, ids and names of each organization
+	domains            domainWorld
 }
 
 func (w *world) token(c caller) string { return w.users[c].Token }
