@@ -90,7 +90,7 @@ func writeFixtures(dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "console"), 0o755); err != nil {
 		return err
 	}
-	for _, page := range []string{"index.html", "accept.html"} {
+	for _, page := range []string{"index.html", "accept.html", "join.html"} {
 		if err := os.WriteFile(filepath.Join(dir, "console", page), []byte("<!doctype html>"), 0o644); err != nil {
 			return err
 		}

@@ -285,6 +285,7 @@ func TestNagSuppressedFindings(t *testing.T) {
 	}
 	want := []string{
 		"AwsSolutions-APIG4 Api/HttpApi/GET--healthz/Resource",
+		"AwsSolutions-APIG4 Api/HttpApi/POST--invite-links--preview/Resource",
 		"AwsSolutions-APIG4 Api/HttpApi/POST--invites--preview/Resource",
 		"AwsSolutions-COG2 Auth/UserPool/Resource",
 		"AwsSolutions-COG8 Auth/UserPool/Resource",

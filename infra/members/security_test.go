@@ -92,7 +92,7 @@ func TestConsolePagesNameTheAPIOrigin(t *testing.T) {
 	// THEN each page is deployed with a <meta> CSP, first in its head,
 	// whose connect-src names the API's exact endpoint and the sign-in
 	// service, and the pages as built are not deployed over them
-	for _, page := range []string{"index.html", "accept.html"} {
+	for _, page := range []string{"index.html", "accept.html", "join.html"} {
 		matches, _ := filepath.Glob(filepath.Join(s.outdir, "asset.*", page))
 		if len(matches) != 1 {
 			t.Fatalf("%s assets: %v (want only the one with the policy)", page, matches)

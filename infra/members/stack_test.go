@@ -228,7 +228,7 @@ func TestCognito(t *testing.T) {
 	}
 
 	// AND the client is public, authorization code only, calling back to
-	// the console's / and /accept
+	// the console's /, /accept and /join
 	cp := props(client)
 	if cp["GenerateSecret"] != false || js(cp["AllowedOAuthFlows"]) != `["code"]` || cp["AllowedOAuthFlowsUserPoolClient"] != true {
 		t.Errorf("client = %s", js(cp))
@@ -241,7 +241,7 @@ func TestCognito(t *testing.T) {
 	console := func(p string) map[string]any {
 		return map[string]any{"Fn::Join": []any{"", []any{"https://", getAtt(distID, "DomainName"), p}}}
 	}
-	wantURLs := js([]any{console("/"), console("/accept")})
+	wantURLs := js([]any{console("/"), console("/accept"), console("/join")})
 	if js(cp["CallbackURLs"]) != wantURLs || js(cp["LogoutURLs"]) != wantURLs {
 		t.Errorf("callback URLs %s, logout URLs %s, want %s", js(cp["CallbackURLs"]), js(cp["LogoutURLs"]), wantURLs)
 	}
@@ -608,9 +608,9 @@ func TestConsoleFilesAndConfig(t *testing.T) {
 	_, deploy := s.only(t, "Custom::CDKBucketDeployment")
 	p := props(deploy)
 
-	// THEN the files, config.json, openapi.yaml and the two pages with
+	// THEN the files, config.json, openapi.yaml and the three pages with
 	// their <meta> CSP are deployed and the cache invalidated
-	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 5 {
+	if js(p["DistributionId"]) != js(ref(distID)) || js(p["DistributionPaths"]) != `["/*"]` || len(asSlice(p["SourceObjectKeys"])) != 6 {
 		t.Errorf("bucket deployment = %s", js(p))
 	}
 
