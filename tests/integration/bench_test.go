@@ -945,3 +945,104 @@ func reportSizes(b *testing.B, rs, rl bmRun, per, small, large string) {
 	b.ReportMetric(rl.handler.Seconds()*1e3/f, "ms/"+per+"@"+large)
 	b.Logf("b.N=%d, per %s at %s: %s", b.N, per, large, rl.calls.breakdown(b.N))
 }
+
+// bmLink creates an invite link on t's organization (its project as
+// member, 1,000 uses) and returns its token.
+func (t *bmTable) bmLink(b *testing.B) string {
+	b.Helper()
+	var l struct{ URL string }
+	t.must(b, 201, "POST", "/orgs/{orgId}/invite-links", map[string]string{"orgId": t.orgID}, nil, &t.owner,
+		map[string]any{"projects": []map[string]string{{"id": t.prjID, "role": "member"}}, "maxUses": 1000}, &l)
+	_, tok, ok := strings.Cut(l.URL, "#token=")
+	if !ok {
+		b.Fatalf("link url %q", l.URL)
+	}
+	return tok
+}
+
+// BenchmarkJoinByLink: POST /invite-links/join by someone new (the first
+// request of their account). Target: 2 DynamoDB calls — the token's
+// snapshot of the link, then one transaction (registration, membership,
+// project membership, the link's use, the seat counter, the join caps,
+// the audit event).
+func BenchmarkJoinByLink(b *testing.B) {
+	s := newBmStack(b)
+	var run bmRun
+	var t *bmTable
+	var tok string
+	b.ResetTimer()
+	for i := range b.N {
+		if i%bmRotate == 0 {
+			b.StopTimer()
+			t.drop()
+			t = s.table(b)
+			tok = t.bmLink(b)
+			b.StartTimer()
+		}
+		u := bmNewUser("joiner")
+		run.measure(s.meter, func() time.Duration {
+			return t.must(b, 200, "POST", "/invite-links/join", nil, nil, &u, map[string]string{"token": tok}, nil)
+		})
+	}
+	b.StopTimer()
+	bmNoQuery(b, run.calls)
+	run.report(b, b.N, "op")
+}
+
+// BenchmarkSeatCheck: the same join by link, in an organization of 10 and
+// of 1,000 members, without and with a seat limit (and with pending
+// invites taking seats). The seat check is a condition on the seat
+// counter inside the join's transaction: calls per join are the same in
+// every case (+0), and nothing queries the members.
+func BenchmarkSeatCheck(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		members int
+		seats   map[string]any // PATCH /orgs/{orgId}; nil: no limit
+	}{
+		{"no-limit@10", 10, nil},
+		{"limit@10", 10, map[string]any{"seatLimit": 100000}},
+		{"no-limit@1000", 1000, nil},
+		{"limit@1000", 1000, map[string]any{"seatLimit": 100000}},
+		{"limit-invites@1000", 1000, map[string]any{"seatLimit": 100000, "seatsCountPendingInvites": true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBmStack(b)
+			var run bmRun
+			var t *bmTable
+			var tok string
+			b.ResetTimer()
+			for i := range b.N {
+				if i%bmRotate == 0 {
+					b.StopTimer()
+					t.drop()
+					t = s.table(b)
+					t.seedMembers(b, c.members)
+					if c.seats != nil {
+						t.must(b, 200, "PATCH", "/orgs/{orgId}", map[string]string{"orgId": t.orgID}, nil, &t.owner, c.seats, nil)
+					}
+					tok = t.bmLink(b)
+					b.StartTimer()
+				}
+				u := bmNewUser("seat")
+				run.measure(s.meter, func() time.Duration {
+					return t.must(b, 200, "POST", "/invite-links/join", nil, nil, &u, map[string]string{"token": tok}, nil)
+				})
+			}
+			b.StopTimer()
+			bmNoQuery(b, run.calls)
+			run.report(b, b.N, "op")
+		})
+	}
+}
+
+// bmNoQuery fails the benchmark when the measured calls include a Query
+// or Scan: a seat check or join that reads the members.
+func bmNoQuery(b *testing.B, c bmCount) {
+	b.Helper()
+	for k, n := range c.calls {
+		if n > 0 && (strings.HasSuffix(k, " Query") || strings.HasSuffix(k, " Scan")) {
+			b.Fatalf("a join made %d %s calls: it must not read the members", n, k)
+		}
+	}
+}
