@@ -258,22 +258,24 @@ func diff(had, want []string) (add, remove []string) {
 
 // PatchSCIMGroup applies a PATCH: members added and removed (Okta's
 // `members[value eq "…"]` and Entra's value lists), displayName and
-// externalId replaced. Returns not_found, scim_invalid_syntax,
+// externalId replaced. It answers nothing (204, as Entra expects and Okta
+// accepts), so a member added to a large group costs no read of the
+// group's members. Returns not_found, scim_invalid_syntax,
 // scim_invalid_path, scim_no_target, scim_invalid_value, scim_uniqueness.
-func (s *Service) PatchSCIMGroup(ctx context.Context, c SCIMCaller, id string, p SCIMPatch) (map[string]any, error) {
+func (s *Service) PatchSCIMGroup(ctx context.Context, c SCIMCaller, id string, p SCIMPatch) error {
 	if err := checkPatch(p); err != nil {
-		return nil, err
+		return err
 	}
 	g, err := s.scimGroup(ctx, c.OrgID, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var add, remove, rest []string
 	var others []SCIMPatchOp
 	for _, op := range p.Operations {
 		ids, isMembers, replaceAll, err := memberOp(op)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !isMembers {
 			others = append(others, op)
@@ -298,20 +300,20 @@ func (s *Service) PatchSCIMGroup(ctx context.Context, c SCIMCaller, id string, p
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
 		if err := patchResource(m, SCIMSchemaGroup, others); err != nil {
-			return nil, err
+			return err
 		}
 		after, _, err := decodeGroup(m, g)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if g, err = s.saveGroup(ctx, g, after); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if rest != nil {
 		cur, err := s.store.ListSCIMGroupMembers(ctx, c.OrgID, id)
 		if err != nil {
-			return nil, storeErr(err)
+			return storeErr(err)
 		}
 		var had []string
 		for _, m := range cur {
@@ -320,10 +322,7 @@ func (s *Service) PatchSCIMGroup(ctx context.Context, c SCIMCaller, id string, p
 		a, r := diff(had, rest)
 		add, remove = append(a, add...), append(r, remove...)
 	}
-	if err := s.setGroupMembers(ctx, c, g, add, remove); err != nil {
-		return nil, err
-	}
-	return s.groupView(ctx, c, g, true)
+	return s.setGroupMembers(ctx, c, g, add, remove)
 }
 
 // memberOp reads a PATCH operation on a group's members: the user ids it

@@ -223,8 +223,7 @@ func (a *API) scimOperations() map[routes.Op]operation {
 			if err != nil {
 				return response{}, err
 			}
-			v, err := s.PatchSCIMGroup(ctx, c, r.path("id"), p)
-			return ok(v), err
+			return noContent, s.PatchSCIMGroup(ctx, c, r.path("id"), p)
 		}),
 		routes.OpScimDeleteGroup: auth(func(ctx context.Context, r *request, c domain.SCIMCaller) (response, error) {
 			return noContent, s.DeleteSCIMGroup(ctx, c, r.path("id"))

@@ -68,7 +68,7 @@ func TestSCIMRaceGroupRemovalDuringRoleChange(t *testing.T) {
 		env.Must(t, 200, "GET", "/me", u.Token, nil, nil)
 		r := d.do(t, "POST", "/Users", oktaUser(u.Email, "O", "P", fmt.Sprintf("ext-ops-%d", i))).want(t, 201, "provision")
 		id := resource(t, r.Body, "User", scimUser)
-		d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]}`).want(t, 200, "add")
+		d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]}`).want(t, 204, "add")
 		if role, _ := orgRoleOf(t, env, u, d.orgID); role != granted {
 			t.Fatalf("round %d: in the group %q, want %q", i, role, granted)
 		}
@@ -87,7 +87,7 @@ func TestSCIMRaceGroupRemovalDuringRoleChange(t *testing.T) {
 				`{"schemas":["`+scimPatch+`"],"Operations":[{"op":"remove","path":"members[value eq \"`+id+`\"]"}]}`).Status
 		}()
 		wg.Wait()
-		if grant != 200 || remove != 200 {
+		if grant != 200 || remove != 204 {
 			t.Fatalf("round %d: grant %d, remove %d", i, grant, remove)
 		}
 		if role, st := orgRoleOf(t, env, u, d.orgID); st != 200 || role != "member" {

@@ -150,8 +150,9 @@ func TestSCIMOktaGroups(t *testing.T) {
 		t.Fatalf("grants: %+v", gv)
 	}
 
-	r = d.do(t, "PATCH", "/Groups/"+gid, fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"add","path":"members","value":[{"value":%q,"display":%q}]}]}`,
-		scimPatch, carolID, carol.Email)).want(t, 200, "add member")
+	d.do(t, "PATCH", "/Groups/"+gid, fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"add","path":"members","value":[{"value":%q,"display":%q}]}]}`,
+		scimPatch, carolID, carol.Email)).want(t, 204, "add member")
+	r = d.do(t, "GET", "/Groups/"+gid, "").want(t, 200, "group with members")
 	if ms, _ := r.Body["members"].([]any); len(ms) != 1 {
 		t.Fatalf("members after add: %s", r.Raw)
 	}
@@ -167,7 +168,8 @@ func TestSCIMOktaGroups(t *testing.T) {
 	if _, ok := r.Body["members"]; ok {
 		t.Fatalf("excludedAttributes=members: %s", r.Raw)
 	}
-	r = d.do(t, "PATCH", "/Groups/"+gid, fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"replace","value":{"id":%q,"displayName":"Eng"}}]}`, scimPatch, gid)).want(t, 200, "rename")
+	d.do(t, "PATCH", "/Groups/"+gid, fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"replace","value":{"id":%q,"displayName":"Eng"}}]}`, scimPatch, gid)).want(t, 204, "rename")
+	r = d.do(t, "GET", "/Groups/"+gid, "").want(t, 200, "renamed group")
 	if r.Body["displayName"] != "Eng" {
 		t.Fatalf("rename: %s", r.Raw)
 	}
@@ -175,7 +177,7 @@ func TestSCIMOktaGroups(t *testing.T) {
 	list(t, d.do(t, "GET", "/Groups?"+filterQ(`displayName eq "Engineering"`), ""), 0)
 
 	// Leaving the group takes away what only it granted.
-	d.do(t, "PATCH", "/Groups/"+gid, fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"remove","path":"members[value eq \"%s\"]"}]}`, scimPatch, carolID)).want(t, 200, "remove member")
+	d.do(t, "PATCH", "/Groups/"+gid, fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"remove","path":"members[value eq \"%s\"]"}]}`, scimPatch, carolID)).want(t, 204, "remove member")
 	if role, st := orgRoleOf(t, env, carol, d.orgID); st != 200 || role != "member" {
 		t.Fatalf("carol out of the group: %d %q, want the default member", st, role)
 	}
@@ -261,12 +263,15 @@ func TestSCIMEntraSequence(t *testing.T) {
 		t.Fatal("members despite excludedAttributes")
 	}
 	list(t, d.do(t, "GET", "/Groups?excludedAttributes=members&"+filterQ(`displayName eq "Sales"`), ""), 1)
-	d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"Replace","path":"displayName","value":"Sales EMEA"}]}`).want(t, 200, "rename")
-	d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"`+id+`"}]}]}`).want(t, 200, "add member")
+	d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"Replace","path":"displayName","value":"Sales EMEA"}]}`).want(t, 204, "rename")
+	if r := d.do(t, "GET", "/Groups/"+gid, "").want(t, 200, "renamed"); r.Body["displayName"] != "Sales EMEA" {
+		t.Fatalf("rename: %s", r.Raw)
+	}
+	d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"`+id+`"}]}]}`).want(t, 204, "add member")
 	if role, _ := orgRoleOf(t, env, dan, d.orgID); role != "manager" {
 		t.Fatalf("dan in the group: %q", role)
 	}
-	d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"`+id+`"}]}]}`).want(t, 200, "remove member")
+	d.do(t, "PATCH", "/Groups/"+gid, `{"schemas":["`+scimPatch+`"],"Operations":[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"`+id+`"}]}]}`).want(t, 204, "remove member")
 	if role, _ := orgRoleOf(t, env, dan, d.orgID); role != "member" {
 		t.Fatalf("dan out of the group: %q", role)
 	}
