@@ -66,8 +66,12 @@ func newBmMeter() *bmMeter {
 	return &bmMeter{calls: map[string]int{}, spent: map[string]time.Duration{}, tokens: map[string]string{}}
 }
 
-// bmItemsRead is the meter's key for items read (not a service call).
-const bmItemsRead = "items-read"
+// bmItemsRead and bmItemsWritten are the meter's keys for items read
+// and written (not service calls).
+const (
+	bmItemsRead    = "items-read"
+	bmItemsWritten = "items-written"
+)
 
 // The meter's keys for capacity units, in hundredths (calls is a count).
 const (
@@ -179,6 +183,22 @@ func (m *bmMeter) option() func(*awsconfig.LoadOptions) error {
 				m.calls[bmItemsRead] += len(items)
 			}
 		}
+		// Items written: DynamoDB Local's ConsumedCapacity of a
+		// transaction counts each table and index once, however many
+		// items it writes, so wcu under-counts transactions; this counts
+		// the items (DynamoDB bills 2 WCU per KB for each).
+		if err == nil {
+			switch w := in.Parameters.(type) {
+			case *dynamodb.PutItemInput, *dynamodb.UpdateItemInput, *dynamodb.DeleteItemInput:
+				m.calls[bmItemsWritten]++
+			case *dynamodb.BatchWriteItemInput:
+				for _, reqs := range w.RequestItems {
+					m.calls[bmItemsWritten] += len(reqs)
+				}
+			case *dynamodb.TransactWriteItemsInput:
+				m.calls[bmItemsWritten] += len(w.TransactItems)
+			}
+		}
 		if se, ok := in.Parameters.(*sesv2.SendEmailInput); ok && err == nil && se.Content != nil && se.Content.Simple != nil &&
 			se.Content.Simple.Body != nil && se.Content.Simple.Body.Text != nil && se.Destination != nil && len(se.Destination.ToAddresses) == 1 {
 			if mm := bmTokenRE.FindStringSubmatch(*se.Content.Simple.Body.Text.Data); mm != nil {
@@ -236,6 +256,7 @@ func (c bmCount) add(o bmCount) bmCount {
 func (c bmCount) reportUnits(b *testing.B, f float64, per, suffix string) {
 	b.ReportMetric(float64(c.calls[bmRCU])/100/f, "rcu/"+per+suffix)
 	b.ReportMetric(float64(c.calls[bmWCU])/100/f, "wcu/"+per+suffix)
+	b.ReportMetric(float64(c.calls[bmItemsWritten])/f, "items-written/"+per+suffix)
 }
 
 // service sums calls and time of one service ("DynamoDB", "SESv2").
