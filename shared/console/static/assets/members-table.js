@@ -8,7 +8,7 @@ import { badge, byId, cap, endOfDay, fill, h, show, timeEl } from './dom.js';
 import { MemberPager } from './member-search.js';
 import {
   PAGE_SIZE, api, clearError, confirmAction, currentOrg, grantableOrgRoles, grantableProjectRoles, hooks,
-  orgPath, projectName, say, showError, state,
+  orgCan, orgPath, projectName, say, showError, state,
 } from './context.js';
 
 let pager; // MemberPager (member-search.js): the search box and the pages
@@ -64,7 +64,14 @@ function memberRow(m) {
   }
 
   let action = null;
-  if (m.canManage || self) {
+  if (m.managedByDirectory && !state.scope && orgCan('org:directory:manage')) {
+    // The directory manages them: an owner detaches them to manage them here.
+    action = h('button', {
+      type: 'button', class: 'btn btn-quiet btn-small', dataset: { testid: 'member-detach' },
+      'aria-label': `Detach ${m.email} from the directory`,
+      on: { click: () => detachMember(m) },
+    }, 'Detach');
+  } else if (m.canManage || self) {
     action = h('button', {
       type: 'button', class: 'btn btn-quiet btn-small btn-danger-text', dataset: { testid: 'member-remove' },
       'aria-label': self ? `Leave ${state.scope ? `project ${projectName(state.scope)}` : currentOrg().name}` : `Remove ${m.email}`,
@@ -73,7 +80,8 @@ function memberRow(m) {
   }
 
   tr.append(
-    h('td', { class: 'cell-email' }, m.email, self ? h('span', { class: 'you' }, ' (you)') : null),
+    h('td', { class: 'cell-email' }, m.email, self ? h('span', { class: 'you' }, ' (you)') : null,
+      m.managedByDirectory ? badge('Directory', 'info', { dataset: { testid: 'member-managed' }, title: 'Managed by your identity provider (SCIM)' }) : null),
     h('td', {}, roleCell),
     h('td', {}, timeEl(m.joinedAt)),
     h('td', { dataset: { testid: 'member-access-until' } }, accessUntilCell(m, self)),
@@ -113,6 +121,23 @@ async function changeAccessUntil(m, input) {
     showError(err);
   } finally {
     input.disabled = false;
+  }
+}
+
+async function detachMember(m) {
+  const ok = await confirmAction({
+    title: `Detach ${m.email}?`,
+    text: 'Your identity provider stops managing their access here; you can then change or remove them.',
+    confirm: 'Detach',
+  });
+  if (!ok) return;
+  clearError();
+  try {
+    await api('POST', orgPath('members', m.userId, 'detach'));
+    say(`${m.email} is no longer managed by the directory.`);
+    await loadMembers();
+  } catch (err) {
+    showError(err);
   }
 }
 

@@ -17,6 +17,7 @@ import { loadInvites, setEditor } from './invites-table.js';
 import { loadLinks, loadSeats, wireLinks } from './links-card.js';
 import { applyRoleToAll, openEditDialog, openInviteDialog, submitInvite, syncProjectRoles } from './invite-dialog.js';
 import { addDomain, loadDomains, loadJoinRequests, renderSuggestions } from './domains.js';
+import { createToken, loadDirectory } from './directory.js';
 
 const ORG_KEY = 'members.orgId';
 
@@ -110,7 +111,7 @@ async function selectOrg(orgId) {
   renderProjects();
   renderSummary();
   show(byId('invite-open'), canManageInvites());
-  await Promise.all([loadMembers(), loadInvites(true), loadJoinRequests(), loadDomains(), loadLinks(), loadSeats()]);
+  await Promise.all([loadMembers(), loadInvites(true), loadJoinRequests(), loadDomains(), loadLinks(), loadSeats(), loadDirectory()]);
 }
 
 function renderSummary() {
@@ -226,6 +227,7 @@ function wire() {
   byId('org-form').addEventListener('submit', createOrg);
   byId('project-form').addEventListener('submit', createProject);
   byId('domain-form').addEventListener('submit', addDomain);
+  byId('directory-form').addEventListener('submit', createToken);
 
   const invite = byId('invite-dialog');
   setEditor(openEditDialog);
