@@ -174,8 +174,8 @@ func (s *Service) writeSCIMUser(ctx context.Context, c SCIMCaller, before, after
 		action = AuditMemberRemoved
 	}
 	var afterMap map[string]any
-	if want != nil {
-		afterMap = accessMap(*want)
+	if want != nil { // via scim also in the access, as the other ways in record it
+		afterMap = withVia(accessMap(*want), ViaSCIM, "")
 	}
 	ch.Audit = append(ch.Audit, s.scimAudit(c, action, cur.UserID, accessMap(m), afterMap))
 	if !m.Exists() { // a new member has sent no invites here

@@ -132,6 +132,9 @@ func (s *Server) event(r *http.Request, rt routes.Route, params map[string]strin
 	for k, vs := range r.Header {
 		headers[strings.ToLower(k)] = strings.Join(vs, ",")
 	}
+	if _, ok := headers["x-forwarded-proto"]; !ok { // API Gateway sets it; this server speaks plain HTTP
+		headers["x-forwarded-proto"] = "http"
+	}
 	var cookies []string
 	if c := r.Header.Get("Cookie"); c != "" {
 		cookies = strings.Split(c, "; ")
