@@ -614,6 +614,11 @@ func (s *Service) grantNow(ctx context.Context, id Identity, m Membership, req i
 			status = ResultAlreadyMember
 			return nil
 		}
+		if target.Exists() { // the directory decides a managed member's access
+			if err := checkUnmanaged(target); err != nil {
+				return err
+			}
+		}
 		if !target.Exists() {
 			after.JoinedAt = now
 		}

@@ -75,3 +75,31 @@ func TestClientDirectory(t *testing.T) {
 		t.Error("no member.added event for the provisioned account")
 	}
 }
+
+// TestSCIMInviteOfManagedMember: inviting a directory-managed member to
+// more access fails for that address (managed_by_directory); inviting them
+// to what they have is already_member.
+func TestSCIMInviteOfManagedMember(t *testing.T) {
+	env := testenv.New(t)
+	d := newSCIMDir(t, env, "invmanaged", "member")
+	ada := env.SignIn(t, testenv.Email("inv-ada"))
+	env.Must(t, 200, "GET", "/me", ada.Token, nil, nil)
+	d.do(t, "POST", "/Users", oktaUser(ada.Email, "Ada", "L", "inv-ada")).want(t, 201, "provision")
+	var out struct {
+		Results []struct {
+			Status string
+			Error  *struct{ Code string }
+		}
+	}
+	env.Must(t, 201, "POST", "/orgs/"+d.orgID+"/invites", d.owner.Token, map[string]any{"emails": []string{ada.Email}, "orgRole": "manager"}, &out)
+	if len(out.Results) != 1 || out.Results[0].Error == nil || out.Results[0].Error.Code != "managed_by_directory" {
+		t.Fatalf("invite of a managed member to more: %+v", out.Results)
+	}
+	env.Must(t, 201, "POST", "/orgs/"+d.orgID+"/invites", d.owner.Token, map[string]any{"emails": []string{ada.Email}, "orgRole": "member"}, &out)
+	if out.Results[0].Status != "already_member" {
+		t.Fatalf("invite to what they have: %+v", out.Results)
+	}
+	if role, _ := orgRoleOf(t, env, ada, d.orgID); role != "member" {
+		t.Fatalf("role %q", role)
+	}
+}
