@@ -496,9 +496,14 @@ func (s *Service) JoinByLink(ctx context.Context, id Identity, token string) (Li
 		if err != nil {
 			return err
 		}
-		if pre.Membership != nil { // a member already (a repeated join): nothing to do
-			v = joinView(*pre.Membership, l.ProjectNames, false)
-			return nil
+		before := fresh
+		if pre.Membership != nil {
+			// A member already (a repeated join): nothing to do; unless their
+			// access ended (expiry.go): they join afresh from it.
+			if before = pre.Membership.at(s.now()); !before.orgExpired() {
+				v = joinView(*pre.Membership, l.ProjectNames, false)
+				return nil
+			}
 		}
 		l.Uses, l.Disabled = pre.Link.Uses, pre.Link.Disabled
 		now = s.now()
@@ -510,7 +515,7 @@ func (s *Service) JoinByLink(ctx context.Context, id Identity, token string) (Li
 		} else if err != nil {
 			return err
 		}
-		v, err = join(fresh, nil)
+		v, err = join(before, nil)
 		return err
 	})
 	return v, storeErr(err)

@@ -392,3 +392,36 @@ func TestExpiryFreesSeat(t *testing.T) {
 		t.Errorf("invite after the seat was freed: %+v", r)
 	}
 }
+
+// An invite link carries accessExpiresAt onto the membership; once that
+// access ended, the same person joins again through a link (before the
+// sweep removed the old membership) instead of being "a member already".
+func TestExpiryInviteLink(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	o := mgNewOrg(t, env, "expiry-link")
+	end := time.Now().Add(48 * time.Hour).Truncate(time.Second)
+	guests := o.link(t, o.Owner, map[string]any{"orgRole": "member", "accessExpiresAt": exRFC(end)})
+	ada := env.SignIn(t, testenv.Email("expiry-link-ada"))
+	var j linkJoined
+	env.Must(t, 200, "POST", "/invite-links/join", ada.Token, map[string]string{"token": guests.token(t)}, &j)
+	var acc struct {
+		AccessExpiresAt *time.Time `json:"accessExpiresAt"`
+	}
+	env.Must(t, 200, "GET", o.path("/access"), ada.Token, nil, &acc)
+	if acc.AccessExpiresAt == nil || !acc.AccessExpiresAt.Equal(end) {
+		t.Fatalf("access through the link %+v, want until %v", acc, end)
+	}
+	env.Advance(t, "3d")
+	wantProblem(t, env.Do(t, "GET", o.path("/access"), ada.Token, nil), 404, "org_not_found")
+	again := o.link(t, o.Owner, map[string]any{"orgRole": "member"})
+	env.Must(t, 200, "POST", "/invite-links/join", ada.Token, map[string]string{"token": again.token(t)}, &j)
+	if !j.Joined {
+		t.Errorf("join after the end: %+v, want joined", j)
+	}
+	acc.AccessExpiresAt = nil
+	env.Must(t, 200, "GET", o.path("/access"), ada.Token, nil, &acc)
+	if acc.AccessExpiresAt != nil {
+		t.Errorf("access after joining again %+v, want no end", acc)
+	}
+}
