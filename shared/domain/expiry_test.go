@@ -90,3 +90,29 @@ func TestWithinOwnExpiry(t *testing.T) {
 		t.Error("an expired project owner still grants")
 	}
 }
+
+// dueStore answers two due memberships and fails the test if the sweep reads one.
+type dueStore struct {
+	Store
+	t *testing.T
+}
+
+func (d dueStore) ListDueMemberships(context.Context, time.Time) ([]MemberKey, error) {
+	return []MemberKey{{OrgID: "org_a", UserID: "u1"}, {OrgID: "org_a", UserID: "u2"}}, nil
+}
+
+func (d dueStore) GetMembership(context.Context, string, string) (Membership, error) {
+	d.t.Error("the sweep read a membership with its deadline 1 s away")
+	return Membership{}, ErrNotFound
+}
+
+// A run whose deadline is near leaves the due memberships to the next run.
+func TestSweepStopsBeforeItsDeadline(t *testing.T) {
+	s := NewService(dueStore{t: t}, nil, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	res, err := s.SweepExpiry(ctx)
+	if err != nil || res.Due != 2 || res.Deferred != 2 {
+		t.Errorf("%+v %v, want 2 due, 2 deferred", res, err)
+	}
+}

@@ -19,7 +19,15 @@ type SweepResult struct {
 	// Failed is how many due memberships could not be handled (retried
 	// at the next run).
 	Failed int `json:"failed"`
+	// Deferred is how many due memberships were left for the next run
+	// because the run's deadline was near (they stay due in the index).
+	Deferred int `json:"deferred"`
 }
+
+// sweepMargin is how long before its context's deadline a run stops
+// taking up memberships, so that a function's run ends on its own (and
+// reports) instead of timing out.
+const sweepMargin = 10 * time.Second
 
 // SweepExpiry handles every membership the store's expiry index says is
 // due at now: access whose end has passed is removed (the whole
@@ -31,7 +39,8 @@ type SweepResult struct {
 // conditional write before the mail goes out, so a rerun or a concurrent
 // run never mails twice; a mail SES refuses is not retried). It goes on
 // past a membership that fails and returns the first error with the
-// counts. Safe to run concurrently and repeatedly.
+// counts. Near its context's deadline it stops and leaves the rest to the
+// next run (Deferred). Safe to run concurrently and repeatedly.
 func (s *Service) SweepExpiry(ctx context.Context) (SweepResult, error) {
 	keys, err := s.store.ListDueMemberships(ctx, s.now())
 	if err != nil {
@@ -39,7 +48,13 @@ func (s *Service) SweepExpiry(ctx context.Context) (SweepResult, error) {
 	}
 	res := SweepResult{Due: len(keys)}
 	var first error
-	for _, k := range keys {
+	deadline, bounded := ctx.Deadline()
+	for i, k := range keys {
+		if bounded && time.Until(deadline) < sweepMargin {
+			res.Deferred = len(keys) - i
+			s.cfg.Logger.WarnContext(ctx, "expiry sweep stopped before its deadline; the next run goes on", "deferred", res.Deferred)
+			break
+		}
 		expired, mail, err := s.sweepOne(ctx, k)
 		if err == nil && mail != nil {
 			if _, merr := s.mail.SendAccessEnding(ctx, *mail); merr != nil {
