@@ -237,7 +237,10 @@ func checkEntry(t *testing.T, e putEntry) {
 	if d.Action == "member.added" && d.Target.Email != "alan@example.com" {
 		t.Errorf("member.added target %+v", d.Target)
 	}
-	if strings.Contains(strings.ToLower(e.Detail), "token") {
+	// The directory token events name what they are about (their action
+	// and target type), never a token's value or hash.
+	named := strings.NewReplacer("scim.token_created", "", "scim.token_revoked", "", "directorytoken", "")
+	if strings.Contains(named.Replace(strings.ToLower(e.Detail)), "token") {
 		t.Errorf("detail mentions a token: %s", e.Detail)
 	}
 }
@@ -305,7 +308,8 @@ func TestPublishEventsFromLocalStream(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range ev.Records {
-			if r.EventName != "INSERT" || r.EventSource != "aws:dynamodb" || r.Change.SequenceNumber == "" || r.Change.StreamViewType != "NEW_IMAGE" {
+			// Counter items (seats, the directory's) are updated by the seed: MODIFY.
+			if (r.EventName != "INSERT" && r.EventName != "MODIFY") || r.EventSource != "aws:dynamodb" || r.Change.SequenceNumber == "" || r.Change.StreamViewType != "NEW_IMAGE" {
 				t.Errorf("stream record %+v", r)
 			}
 			if v, ok := r.Change.NewImage["type"]; ok && v.DataType() == events.DataTypeString && v.String() == "audit" {
