@@ -190,11 +190,27 @@ func (r *StreamReader) discover(ctx context.Context) error {
 // drain reads shard id until GetRecords returns nothing new, handing each
 // batch to Handle. Returns how many records it read.
 func (r *StreamReader) drain(ctx context.Context, id string, s *shardState) (int, error) {
-	total := 0
+	total, renewedTrimmed := 0, false
 	for s.iterator != "" {
 		out, err := r.API.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(s.iterator), Limit: aws.Int32(batchSize)})
 		var expired *stypes.ExpiredIteratorException
 		if errors.As(err, &expired) {
+			if err := r.renew(ctx, id, s); err != nil {
+				return total, err
+			}
+			continue
+		}
+		// DynamoDB Local sometimes answers TrimmedDataAccessException for
+		// an iterator behind its trim horizon (seen under heavy parallel
+		// load). What was trimmed cannot be read again: say so and go on
+		// from the oldest record the shard still holds, instead of
+		// stopping the reader for good.
+		var trimmed *stypes.TrimmedDataAccessException
+		if errors.As(err, &trimmed) && !renewedTrimmed {
+			renewedTrimmed = true
+			r.Log.Warn("table stream trimmed before it was read; reading on from the oldest record kept",
+				"stream", r.StreamARN, "shard", id, "afterSequence", s.lastSeq)
+			s.lastSeq = ""
 			if err := r.renew(ctx, id, s); err != nil {
 				return total, err
 			}
