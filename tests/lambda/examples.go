@@ -191,3 +191,36 @@ func SeedDomain(ctx context.Context, st DomainSeeder, now time.Time, policy doma
 	}
 	return nil
 }
+
+// The invite link of the examples: the owner's link to the organization
+// (org member) and its project (viewer), for addresses at example.com.
+const (
+	ExampleLinkID = "lnk_example"
+	// ExampleLinkToken is the link's token, as the shared URL's fragment
+	// carries it; the table holds only its hash.
+	ExampleLinkToken = "bWVtYmVycy1leGFtcGxlLWxpbmstdG9rZW4tMDEhISE"
+)
+
+// LinkSeeder is the part of the store SeedLink writes through.
+type LinkSeeder interface {
+	CreateInviteLink(ctx context.Context, l domain.InviteLink, ev domain.AuditEvent) error
+}
+
+// SeedLink adds the invite link ExampleLinkID to the example organization
+// (after Seed), created by the owner at now, active for a week, up to 25
+// uses. Returns the store's error.
+func SeedLink(ctx context.Context, st LinkSeeder, now time.Time) error {
+	now = now.UTC()
+	l := domain.InviteLink{ID: ExampleLinkID, OrgID: ExampleOrgID, OrgName: ExampleOrgName, OrgRole: domain.OrgMember,
+		Projects:       []domain.ProjectGrant{{ID: ExampleProjectID, Role: domain.ProjectViewer}},
+		ProjectNames:   map[string]string{ExampleProjectID: ExampleProjectName},
+		AllowedDomains: []string{ExampleDomain}, CreatedBy: ExampleOwnerID, CreatedByEmail: ExampleOwnerEmail,
+		CreatedAt: now, ExpiresAt: now.AddDate(0, 0, domain.DefaultExpiryDays), MaxUses: domain.DefaultLinkMaxUses,
+		TokenHash: domain.HashToken(ExampleLinkToken)}
+	ev := domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: ExampleOrgID, At: now, ActorID: ExampleOwnerID,
+		Actor: ExampleOwnerEmail, Action: domain.AuditLinkCreated, Target: ExampleLinkID}
+	if err := st.CreateInviteLink(ctx, l, ev); err != nil {
+		return fmt.Errorf("seed invite link: %w", err)
+	}
+	return nil
+}

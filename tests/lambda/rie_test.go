@@ -626,5 +626,8 @@ func TestSeedTable(t *testing.T) {
 	if err := rie.Seed(ctx, store.New(cl.DynamoDB, table), time.Now()); err != nil {
 		t.Fatalf("%v (Seed needs a table without the examples)", err)
 	}
+	if err := rie.SeedLink(ctx, store.New(cl.DynamoDB, table), time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("seeded %s: organization %s, invite token %s", table, rie.ExampleOrgID, rie.ExampleInviteToken)
 }
