@@ -31,6 +31,6 @@ func main() {
 	mail := awsenv.NoMail
 	svc := domain.NewService(db, mail, cfg.Service(nil, log))
 	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
-	api := httpapi.New(svc, log).WithMetrics(met)
+	api := httpapi.New(svc, log, httpapi.AccessOps).WithMetrics(met)
 	lambda.Start(api.Function(routes.FnAccess))
 }

@@ -33,6 +33,6 @@ func main() {
 	sc.Resolver = dnstxt.New(cfg.DNSResolver)
 	svc := domain.NewService(db, mail, sc)
 	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
-	api := httpapi.New(svc, log).WithMetrics(met)
+	api := httpapi.New(svc, log, httpapi.DomainsOps).WithMetrics(met)
 	lambda.Start(api.Function(routes.FnDomains))
 }

@@ -30,6 +30,6 @@ func main() {
 	mail := awsenv.NoMail
 	svc := domain.NewService(db, mail, cfg.Service(nil, log))
 	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
-	api := httpapi.New(svc, log).WithMetrics(met)
+	api := httpapi.New(svc, log, httpapi.HealthzOps).WithMetrics(met)
 	lambda.Start(api.Function(routes.FnHealthz))
 }

@@ -32,6 +32,6 @@ func main() {
 	mail := mailer.New(mailer.SESClient(aws, cfg.SESEndpoint), cfg.MailFrom, cfg.ConfigurationSet)
 	svc := domain.NewService(db, mail, cfg.Service(nil, log))
 	met := metrics.New(os.Stdout) // EMF lines: CloudWatch extracts them from the log
-	api := httpapi.New(svc, log).WithMetrics(met)
+	api := httpapi.New(svc, log, httpapi.InviteOps).WithMetrics(met)
 	lambda.Start(api.Function(routes.FnInvite))
 }

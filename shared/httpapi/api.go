@@ -75,20 +75,44 @@ func noRoute(context.Context, *request) (response, error) {
 	return response{}, domain.Errorf(domain.ECodeNotFound, "no such route")
 }
 
-// New returns the API over svc.
-func New(svc *domain.Service, log *slog.Logger) *API {
+// Ops maps operations to their handlers. Each Lambda's main passes New the
+// Ops of its own function (InviteOps for invite, ...), so its binary links
+// only the service methods, store calls and packages its routes use (the
+// binary-size target of docs/benchmarks.md); AllOps are every route's.
+type Ops map[routes.Op]operation
+
+// AllOps returns the Ops of every function: the local server and tests
+// serve every route. A Lambda's main must not use it (its binary would
+// link every operation).
+func AllOps() []func(*API) Ops {
+	return []func(*API) Ops{HealthzOps, MeOps, OrgsOps, InviteOps, InvitesOps, PreviewOps, AcceptOps,
+		ListMembersOps, MembersOps, ProjectMembersOps, AuditOps, AccessOps, DomainsOps, JoinOps, ScimOps}
+}
+
+// New returns the API over svc serving the routes whose operations sets
+// give (see Ops). It panics when two sets give the same operation, or
+// one gives an operation routes.Table does not have.
+func New(svc *domain.Service, log *slog.Logger, sets ...func(*API) Ops) *API {
 	a := &API{svc: svc, log: log, auth: map[string]bool{}}
-	ops := a.operations()
-	for op, f := range a.scimOperations() { // scim.go
-		ops[op] = f
-	}
-	a.ops = make(map[string]operation, len(routes.Table))
-	for _, rt := range routes.Table {
-		if ops[rt.Op] == nil {
-			panic("httpapi: no operation " + string(rt.Op) + " for route " + rt.Key())
+	ops := map[routes.Op]operation{}
+	for _, set := range sets {
+		for op, f := range set(a) {
+			if ops[op] != nil {
+				panic("httpapi: operation " + string(op) + " given twice")
+			}
+			ops[op] = f
 		}
-		a.ops[rt.Key()] = ops[rt.Op]
-		a.auth[rt.Key()] = rt.Auth
+	}
+	a.ops = make(map[string]operation, len(ops))
+	for _, rt := range routes.Table {
+		if f := ops[rt.Op]; f != nil {
+			a.ops[rt.Key()] = f
+			a.auth[rt.Key()] = rt.Auth
+			delete(ops, rt.Op)
+		}
+	}
+	for op := range ops {
+		panic("httpapi: operation " + string(op) + " has no route")
 	}
 	return a
 }
@@ -103,9 +127,13 @@ func (a *API) WithMetrics(m *metrics.Sink) *API {
 
 // Function returns the Lambda handler of function fn: it serves that
 // function's routes (by the event's route key) and answers 404 otherwise.
+// It panics when New was not given the operations of fn's routes.
 func (a *API) Function(fn string) Handler {
 	mine := map[string]bool{}
 	for _, rt := range routes.ForFunction(fn) {
+		if a.ops[rt.Key()] == nil {
+			panic("httpapi: no operation " + string(rt.Op) + " for route " + rt.Key() + " of function " + fn + " (pass New its Ops)")
+		}
 		mine[rt.Key()] = true
 	}
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {

@@ -20,7 +20,7 @@ import (
 // function that answered it, with the caller's route key kept out.
 func TestMetricsOfUnservedRoutes(t *testing.T) {
 	var buf bytes.Buffer
-	api := httpapi.New(domain.NewService(nil, nil, domain.Config{}), slog.New(slog.NewJSONHandler(io.Discard, nil))).
+	api := httpapi.New(domain.NewService(nil, nil, domain.Config{}), slog.New(slog.NewJSONHandler(io.Discard, nil)), httpapi.AllOps()...).
 		WithMetrics(metrics.New(&buf))
 	ctx := context.Background()
 	if _, err := api.Function(routes.FnMe)(ctx, events.APIGatewayV2HTTPRequest{RouteKey: "GET /healthz"}); err != nil {

@@ -110,17 +110,30 @@ func searchMembers(ctx context.Context, s *domain.Service, r *request, p domain.
 	return ok(v), err
 }
 
-// operations maps each operation of routes.Table to its handler.
-func (a *API) operations() map[routes.Op]operation {
-	s := a.svc
-	return map[routes.Op]operation{
+// HealthzOps are the operations of the healthz function's routes (see Ops).
+func HealthzOps(*API) Ops {
+	return Ops{
 		routes.OpHealthz: func(context.Context, *request) (response, error) {
 			return ok(map[string]string{"status": "ok"}), nil
 		},
+	}
+}
+
+// MeOps are the operations of the me function's routes (see Ops).
+func MeOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpGetMe: func(ctx context.Context, r *request) (response, error) {
 			v, err := s.Me(ctx, r.id)
 			return ok(v), err
 		},
+	}
+}
+
+// OrgsOps are the operations of the orgs function's routes (see Ops).
+func OrgsOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpCreateOrg: func(ctx context.Context, r *request) (response, error) {
 			var b nameBody
 			if err := decode(r, &b); err != nil {
@@ -157,6 +170,13 @@ func (a *API) operations() map[routes.Op]operation {
 			p, err := s.CreateProject(ctx, r.id, r.path("orgId"), str(b.Name))
 			return created(p), err
 		},
+	}
+}
+
+// InviteOps are the operations of the invite function's routes (see Ops).
+func InviteOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpCreateInvites: func(ctx context.Context, r *request) (response, error) {
 			var in domain.InviteInput
 			if err := decode(r, &in); err != nil {
@@ -178,6 +198,13 @@ func (a *API) operations() map[routes.Op]operation {
 			resp.counts = inviteCounts(res)
 			return resp, nil
 		},
+	}
+}
+
+// InvitesOps are the operations of the invites function's routes (see Ops).
+func InvitesOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpListInvites: func(ctx context.Context, r *request) (response, error) {
 			f, err := domain.ParseInviteFilter(r.query("status"))
 			if err != nil {
@@ -211,26 +238,6 @@ func (a *API) operations() map[routes.Op]operation {
 			mailCounts(resp.counts, v.Delivery)
 			return resp, err
 		},
-		routes.OpPreviewInvite: func(ctx context.Context, r *request) (response, error) {
-			var b tokenBody
-			if err := decode(r, &b); err != nil {
-				return response{}, err
-			}
-			v, err := s.Preview(ctx, str(b.Token))
-			return ok(v), err
-		},
-		routes.OpAcceptInvite: func(ctx context.Context, r *request) (response, error) {
-			var b tokenBody
-			if err := decode(r, &b); err != nil {
-				return response{}, err
-			}
-			v, joined, err := s.Accept(ctx, r.id, str(b.Token))
-			resp := counted(ok(v), metrics.InvitesAccepted)
-			if joined {
-				resp.counts.Add(metrics.MembersAdded, 1)
-			}
-			return resp, err
-		},
 		routes.OpCreateInviteLink: func(ctx context.Context, r *request) (response, error) {
 			var in domain.InviteLinkInput
 			if err := decode(r, &in); err != nil {
@@ -246,6 +253,21 @@ func (a *API) operations() map[routes.Op]operation {
 		routes.OpDisableInviteLink: func(ctx context.Context, r *request) (response, error) {
 			return noContent, s.DisableInviteLink(ctx, r.id, r.path("orgId"), r.path("linkId"))
 		},
+	}
+}
+
+// PreviewOps are the operations of the preview function's routes (see Ops).
+func PreviewOps(a *API) Ops {
+	s := a.svc
+	return Ops{
+		routes.OpPreviewInvite: func(ctx context.Context, r *request) (response, error) {
+			var b tokenBody
+			if err := decode(r, &b); err != nil {
+				return response{}, err
+			}
+			v, err := s.Preview(ctx, str(b.Token))
+			return ok(v), err
+		},
 		routes.OpPreviewInviteLink: func(ctx context.Context, r *request) (response, error) {
 			var b tokenBody
 			if err := decode(r, &b); err != nil {
@@ -253,6 +275,25 @@ func (a *API) operations() map[routes.Op]operation {
 			}
 			v, err := s.PreviewInviteLink(ctx, str(b.Token))
 			return ok(v), err
+		},
+	}
+}
+
+// AcceptOps are the operations of the accept function's routes (see Ops).
+func AcceptOps(a *API) Ops {
+	s := a.svc
+	return Ops{
+		routes.OpAcceptInvite: func(ctx context.Context, r *request) (response, error) {
+			var b tokenBody
+			if err := decode(r, &b); err != nil {
+				return response{}, err
+			}
+			v, joined, err := s.Accept(ctx, r.id, str(b.Token))
+			resp := counted(ok(v), metrics.InvitesAccepted)
+			if joined {
+				resp.counts.Add(metrics.MembersAdded, 1)
+			}
+			return resp, err
 		},
 		routes.OpJoinInviteLink: func(ctx context.Context, r *request) (response, error) {
 			var b tokenBody
@@ -266,6 +307,13 @@ func (a *API) operations() map[routes.Op]operation {
 			}
 			return resp, err
 		},
+	}
+}
+
+// ListMembersOps are the operations of the list-members function's routes (see Ops).
+func ListMembersOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpListMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {
@@ -277,6 +325,13 @@ func (a *API) operations() map[routes.Op]operation {
 			v, err := s.ListMembers(ctx, r.id, r.path("orgId"), p)
 			return ok(v), err
 		},
+	}
+}
+
+// MembersOps are the operations of the members function's routes (see Ops).
+func MembersOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpSetOrgRole: func(ctx context.Context, r *request) (response, error) {
 			var b domain.RoleChange
 			if err := decode(r, &b); err != nil {
@@ -289,6 +344,21 @@ func (a *API) operations() map[routes.Op]operation {
 			revoked, err := s.RemoveMember(ctx, r.id, r.path("orgId"), r.path("userId"))
 			return plus(counted(noContent, metrics.MembersRemoved), metrics.InvitesRevoked, revoked), err
 		},
+		routes.OpDetachMember: func(ctx context.Context, r *request) (response, error) {
+			var b struct{}
+			if err := decodeOptional(r, &b); err != nil {
+				return response{}, err
+			}
+			v, err := s.DetachMember(ctx, r.id, r.path("orgId"), r.path("userId"))
+			return ok(v), err
+		},
+	}
+}
+
+// ProjectMembersOps are the operations of the project-members function's routes (see Ops).
+func ProjectMembersOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpListProjectMembers: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {
@@ -312,6 +382,13 @@ func (a *API) operations() map[routes.Op]operation {
 			revoked, err := s.RemoveProjectMember(ctx, r.id, r.path("orgId"), r.path("projectId"), r.path("userId"))
 			return plus(counted(noContent, metrics.ProjectMembersRemoved), metrics.InvitesRevoked, revoked), err
 		},
+	}
+}
+
+// AuditOps are the operations of the audit function's routes (see Ops).
+func AuditOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpListAudit: func(ctx context.Context, r *request) (response, error) {
 			p, err := page(r)
 			if err != nil {
@@ -320,6 +397,13 @@ func (a *API) operations() map[routes.Op]operation {
 			v, err := s.ListAudit(ctx, r.id, r.path("orgId"), p)
 			return ok(v), err
 		},
+	}
+}
+
+// AccessOps are the operations of the access function's routes (see Ops).
+func AccessOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpGetOrgAccess: func(ctx context.Context, r *request) (response, error) {
 			v, err := s.OrgAccess(ctx, r.id, r.path("orgId"))
 			return ok(v), err
@@ -328,6 +412,13 @@ func (a *API) operations() map[routes.Op]operation {
 			v, err := s.ProjectAccess(ctx, r.id, r.path("orgId"), r.path("projectId"))
 			return ok(v), err
 		},
+	}
+}
+
+// DomainsOps are the operations of the domains function's routes (see Ops).
+func DomainsOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpAddDomain: func(ctx context.Context, r *request) (response, error) {
 			var b domainBody
 			if err := decode(r, &b); err != nil {
@@ -359,6 +450,13 @@ func (a *API) operations() map[routes.Op]operation {
 		routes.OpRemoveDomain: func(ctx context.Context, r *request) (response, error) {
 			return noContent, s.RemoveDomain(ctx, r.id, r.path("orgId"), r.path("domain"))
 		},
+	}
+}
+
+// JoinOps are the operations of the join function's routes (see Ops).
+func JoinOps(a *API) Ops {
+	s := a.svc
+	return Ops{
 		routes.OpJoinOrg: func(ctx context.Context, r *request) (response, error) {
 			var b struct{}
 			if err := decodeOptional(r, &b); err != nil {

@@ -124,8 +124,9 @@ func transitionCounts(resp response, tr domain.SCIMTransition) response {
 	return resp
 }
 
-// scimOperations are the handlers of the directory's routes.
-func (a *API) scimOperations() map[routes.Op]operation {
+// ScimOps are the operations of the scim function's routes: the
+// directory's tokens and group grants, and SCIM 2.0 (see Ops).
+func ScimOps(a *API) Ops {
 	s := a.svc
 	// auth wraps a SCIM operation: the directory token first.
 	auth := func(f func(context.Context, *request, domain.SCIMCaller) (response, error)) operation {
@@ -137,7 +138,7 @@ func (a *API) scimOperations() map[routes.Op]operation {
 			return f(ctx, r, c)
 		}
 	}
-	return map[routes.Op]operation{
+	return Ops{
 		routes.OpScimServiceProviderConfig: auth(func(context.Context, *request, domain.SCIMCaller) (response, error) {
 			return ok(domain.SCIMServiceProviderConfig()), nil
 		}),
@@ -255,14 +256,6 @@ func (a *API) scimOperations() map[routes.Op]operation {
 				return response{}, err
 			}
 			v, err := s.SetSCIMGroupGrants(ctx, r.id, r.path("orgId"), r.path("groupId"), in)
-			return ok(v), err
-		},
-		routes.OpDetachMember: func(ctx context.Context, r *request) (response, error) {
-			var b struct{}
-			if err := decodeOptional(r, &b); err != nil {
-				return response{}, err
-			}
-			v, err := s.DetachMember(ctx, r.id, r.path("orgId"), r.path("userId"))
 			return ok(v), err
 		},
 	}

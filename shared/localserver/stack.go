@@ -127,7 +127,7 @@ func Start(ctx context.Context, c config.Config, log *slog.Logger, met *metrics.
 	sc.Resolver = dnstxt.New(resolver)
 	svc := domain.NewService(db, mail, sc)
 	pub.Record = svc.RecordDelivery
-	st.Server = &Server{API: httpapi.New(svc, log).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream,
+	st.Server = &Server{API: httpapi.New(svc, log, httpapi.AllOps()...).WithMetrics(met), Auth: auth, Clock: clock, Events: st.Events, Stream: st.Stream,
 		Sweep: func(ctx context.Context) (domain.SweepResult, error) { return sweep.Run(ctx, svc, met, log) }, DNS: localDNS}
 	return st, nil
 }

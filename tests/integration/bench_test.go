@@ -387,7 +387,7 @@ func (s *bmStack) table(b *testing.B) *bmTable {
 	c := s.cfg
 	c.TableName = fmt.Sprintf("bench-%d-%d", os.Getpid(), bmSeq.Add(1))
 	bmCreateTable(b, s.cl.DynamoDB, c.TableName)
-	t := &bmTable{bmStack: s, api: httpapi.New(newService(c, s.cl, nil, s.log), s.log),
+	t := &bmTable{bmStack: s, api: httpapi.New(newService(c, s.cl, nil, s.log), s.log, httpapi.AllOps()...),
 		store: store.New(s.cl.DynamoDB, c.TableName), name: c.TableName}
 	t.owner = bmNewUser("owner")
 	t.must(b, 200, "GET", "/me", nil, nil, &t.owner, nil, nil)
