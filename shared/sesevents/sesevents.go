@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -36,9 +35,23 @@ const (
 	TagSESConfigurationSet = "ses:configuration-set"
 )
 
-// SES message tag values may only hold these characters (SES rejects others
-// on send), so anything else did not come from our mailer.
-var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// isTagValue reports whether v may be an SES message tag value: 1–256 of
+// A–Z, a–z, 0–9, _ and - (SES rejects others on send), so anything else did
+// not come from our mailer. A loop, not a regexp: compiling
+// ^[A-Za-z0-9_-]{1,256}$ took 0.5 ms of every mail-sending function's
+// cold start (the {1,256} repeats its class 256 times).
+func isTagValue(v string) bool {
+	if len(v) == 0 || len(v) > 256 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // sesEvent is the part of an SES event record that we read. The full format
 // is "Contents of event data that Amazon SES publishes to Amazon SNS".
@@ -131,7 +144,7 @@ func Parse(message []byte) (d domain.DeliveryEvent, ok bool, err error) {
 	if !hasOrg || !hasInvite || !hasMail {
 		return domain.DeliveryEvent{}, false, nil
 	}
-	if !tagValue.MatchString(orgID) || !tagValue.MatchString(inviteID) || !tagValue.MatchString(mailID) {
+	if !isTagValue(orgID) || !isTagValue(inviteID) || !isTagValue(mailID) {
 		return domain.DeliveryEvent{}, false, fmt.Errorf("sesevents: invalid invite tags orgId=%q inviteId=%q mailId=%q", orgID, inviteID, mailID)
 	}
 	if ev.Mail.MessageID == "" {
