@@ -205,13 +205,12 @@ func (s *Service) acceptNewMember(ctx context.Context, id Identity, hash string)
 		}})
 	switch {
 	case err == nil:
-		// The registration rode in the transaction: what a directory
-		// provisioned for the address.
-		if err := s.claimProvisioned(ctx, id); err != nil {
-			s.cfg.Logger.ErrorContext(ctx, "linking provisioned directory users", "err", err)
-		}
+		// The registration rode in the transaction, conditioned on no
+		// directory user waiting for the address: nothing to link.
 		return acceptView(inv), true, nil
-	case errors.Is(err, ErrConflict), errors.Is(err, ErrExists):
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrExists), errors.Is(err, ErrProvisioned):
+		// ErrProvisioned: Accept's careful path registers with
+		// registerWith, which links what the directory provisioned.
 		return AcceptView{}, false, nil
 	}
 	return AcceptView{}, true, storeErr(err)

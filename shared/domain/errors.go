@@ -154,4 +154,8 @@ var (
 	// ErrSeatLimit: the change would pass the organization's seat limit
 	// (its seat counter's condition failed); nothing was written.
 	ErrSeatLimit = errors.New("seat limit")
+	// ErrProvisioned: a registration found that a directory (SCIM)
+	// provisioned the address and waits for its first sign-in; nothing
+	// was written. The service registers and links it (claimProvisioned).
+	ErrProvisioned = errors.New("provisioned address waits")
 )

@@ -157,6 +157,17 @@ func (s *Service) Join(ctx context.Context, id Identity, orgID string) (JoinResu
 			if errors.Is(err, ErrExists) {
 				return errEmailInUse()
 			}
+			if errors.Is(err, ErrProvisioned) {
+				// A directory provisioned the address: register and link
+				// it (which may make the caller a member here), then
+				// decide again from fresh reads.
+				if _, err := s.registerWith(ctx, id, nil); errors.Is(err, ErrExists) {
+					return errEmailInUse()
+				} else if err != nil {
+					return err
+				}
+				return ErrConflict
+			}
 			if err != nil {
 				return err
 			}

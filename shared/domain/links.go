@@ -484,10 +484,12 @@ func (s *Service) JoinByLink(ctx context.Context, id Identity, token string) (Li
 	// The common case: a new member, registered in the same transaction.
 	fresh := Membership{OrgID: l.OrgID, OrgName: l.OrgName, UserID: id.UserID, Email: id.Email}
 	v, err := join(fresh, &User{ID: id.UserID, Email: id.Email, CreatedAt: now})
-	if err == nil || !(errors.Is(err, ErrConflict) || errors.Is(err, ErrExists)) {
+	if err == nil || !(errors.Is(err, ErrConflict) || errors.Is(err, ErrExists) || errors.Is(err, ErrProvisioned)) {
 		return v, storeErr(err)
 	}
 	// A condition failed: decide from fresh reads (consistent, one call).
+	// ErrProvisioned (a directory provisioned the address): registerWith
+	// below registers the caller and links it first.
 	err = retry(func() error {
 		pre, err := s.store.ReadForLinkJoin(ctx, l.OrgID, l.ID, id.UserID)
 		if errors.Is(err, ErrNotFound) {

@@ -13,9 +13,15 @@ type Store interface {
 	// GetUser returns the registered user, or ErrNotFound.
 	GetUser(ctx context.Context, userID string) (User, error)
 	// SaveUser registers u, or moves it to a new email (prevEmail is its
-	// stored email, "" when new). Returns ErrExists when the email belongs
-	// to another user, ErrConflict when the user changed concurrently.
+	// stored email, "" when new), on condition no directory user waits for
+	// the email. Returns ErrExists when the email belongs to another user,
+	// ErrConflict when the user changed concurrently, ErrProvisioned when
+	// a directory user waits (nothing written).
 	SaveUser(ctx context.Context, u User, prevEmail string) error
+	// SaveUserClaiming is SaveUser without the condition on waiting
+	// directory users, whom the caller links next. Returns ErrExists,
+	// ErrConflict.
+	SaveUserClaiming(ctx context.Context, u User, prevEmail string) error
 	// ListProjects returns every project of an organization, by id.
 	ListProjects(ctx context.Context, orgID string) ([]Project, error)
 	// ListProjectsOfOrgs returns the projects (id, organization, name) of
@@ -238,7 +244,9 @@ type Change struct {
 	CreateProject *Project
 	// Register registers this user (verified email) in the same
 	// transaction: its profile is created, or kept when it has this email,
-	// and the email is claimed for it.
+	// and the email is claimed for it, on condition no directory user waits
+	// for the email (ErrProvisioned: the caller registers with
+	// registerWith, which links them, and decides again).
 	Register *User
 	// AcceptInvite marks this invite accepted with After's roles as result;
 	// it must still be pending with the same token and revision, and

@@ -20,9 +20,10 @@ import (
 //     invites go by the sender-authority rule of applyChange; an open
 //     invite to the address is revoked with it, so an accept racing the
 //     deactivation fails its condition);
-//   - an address without an account waits (an EMAIL#/SCIM# item): the
-//     first sign-in with that verified address links it (claimProvisioned),
-//     no mail is sent;
+//   - an address without an account waits (an EMAIL#/SCIM# item, and its
+//     ref in the address's marker, which registrations are conditioned
+//     on): the first sign-in with that verified address links it
+//     (claimProvisioned), no mail is sent;
 //   - a membership an owner detached (ManagedBy "") is left alone.
 
 // desiredMembership is the membership the directory gives u (nil: none),
@@ -234,9 +235,14 @@ func (s *Service) projectNames(ctx context.Context, orgID string, m, want Member
 
 // claimProvisioned links the addresses a directory provisioned to the
 // account that just registered (or changed to) its verified address: each
-// active one makes it a member at once. Called after every registration
-// write; a directory change made meanwhile wins (the link is conditioned
-// on the SCIM user's revision).
+// active one makes it a member at once. Called by registerWith when the
+// registration's write found the address's marker of waits non-empty
+// (ErrProvisioned; every way in that registers a new person falls back
+// to registerWith then: accept, link join, domain join, GET /me), so the
+// common registration pays no query for it. A directory change made
+// meanwhile wins (the link is conditioned on the SCIM user's revision);
+// a directory that provisions the address while it registers is refused
+// by the registered address (ErrConflict) and retries, linking it.
 func (s *Service) claimProvisioned(ctx context.Context, id Identity) error {
 	if !id.EmailVerified || id.Email == "" {
 		return nil

@@ -160,6 +160,11 @@ func errEmailInUse() error {
 
 // registerWith is Register given the stored profile u (nil: none): it
 // writes only when the user is new or their verified email changed.
+// What a directory provisioned for the address (waiting for its first
+// sign-in) is linked then, and only when the write says something waits:
+// the write is conditioned on the address's marker of waits
+// (ErrProvisioned), so the common registration costs no read for it
+// (docs/benchmarks.md: accept 2 calls, a first GET /me 3).
 // Returns the store's ErrExists (the email is another user's) and
 // ErrConflict (the profile changed since it was read).
 func (s *Service) registerWith(ctx context.Context, id Identity, u *User) (User, error) {
@@ -177,11 +182,16 @@ func (s *Service) registerWith(ctx context.Context, id Identity, u *User) (User,
 			nu.CreatedAt = u.CreatedAt
 		}
 	}
-	if err := s.store.SaveUser(ctx, nu, prev); err != nil {
-		return User{}, err
+	err := s.store.SaveUser(ctx, nu, prev)
+	if errors.Is(err, ErrProvisioned) {
+		// A directory provisioned the address before its owner had an
+		// account: register, then make them the member it says.
+		if err := s.store.SaveUserClaiming(ctx, nu, prev); err != nil {
+			return User{}, err
+		}
+		err = s.claimProvisioned(ctx, id)
 	}
-	// A new verified address: what a directory provisioned for it.
-	if err := s.claimProvisioned(ctx, id); err != nil {
+	if err != nil {
 		return User{}, err
 	}
 	return nu, nil

@@ -324,6 +324,7 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 				":at": s(u.CreatedAt.UTC().Format(time.RFC3339Nano))}, domain.ErrConflict)
 		t.put(st.table, emailItem{key: key{emailPK(u.Email), skUser}, Type: "email", UserID: u.ID},
 			"attribute_not_exists(pk) OR userId = :u", nil, map[string]types.AttributeValue{":u": s(u.ID)}, domain.ErrExists)
+		st.noneWaits(t, u.Email) // domain.ErrProvisioned: the caller registers and links first
 	}
 	if d := c.JoinDomain; d != nil {
 		t.domainUnchanged(st.table, *d)

@@ -27,6 +27,8 @@ const (
 	preSCIMGM     = "SCIMGM#"
 	preSCIMWait   = "SCIM#"
 	skSCIMKey     = "SCIMKEY"
+	skSCIMWaits   = "SCIMWAITS" // the address's marker: refs of its waits (not under preSCIMWait)
+	attrWaitRefs  = "refs"
 	skSCIMStats   = "SCIMSTATS"
 	attrSCIMUsers = "users"
 	attrSCIMGrps  = "groups"
@@ -300,6 +302,8 @@ func (st *Store) ListSCIMUsers(ctx context.Context, orgID string, offset, count 
 }
 
 // ProvisionedFor queries the address's EMAIL# partition for waits.
+// Registrations call it only when their write found the marker
+// (skSCIMWaits) saying something waits (domain.ErrProvisioned).
 func (st *Store) ProvisionedFor(ctx context.Context, email string) ([]domain.SCIMRef, error) {
 	items, err := st.queryAll(ctx, st.beginsWith(emailPK(email), preSCIMWait))
 	if err != nil {
@@ -453,13 +457,24 @@ func (st *Store) scimUserTx(t *tx, w domain.SCIMUserWrite) {
 	}
 	oldWait, newWait := waitOf(before, w.Before != nil), waitOf(after, w.After != nil)
 	if oldWait != newWait {
+		ref := &types.AttributeValueMemberSS{Value: []string{orgID + "#" + id}}
 		if oldWait != "" {
 			t.del(st.table, emailPK(oldWait), scimWaitSK(orgID, id), "", nil, nil, nil)
+			t.update(st.table, emailPK(oldWait), skSCIMWaits, "DELETE #r :ref", "", map[string]string{"#r": attrWaitRefs},
+				map[string]types.AttributeValue{":ref": ref}, nil)
 		}
 		if newWait != "" {
 			t.put(st.table, scimWaitItem{key: key{emailPK(newWait), scimWaitSK(orgID, id)}, Type: "scimWait", OrgID: orgID, ScimUserID: id},
 				"", nil, nil, nil)
+			t.update(st.table, emailPK(newWait), skSCIMWaits, "SET #t = :t ADD #r :ref", "", map[string]string{"#r": attrWaitRefs, "#t": "type"},
+				map[string]types.AttributeValue{":ref": ref, ":t": s("scimWaits")}, nil)
 		}
+	}
+	if newWait != "" {
+		// Nobody has registered the address since it was looked up (a
+		// registration conditions on the marker above, so one of the two
+		// sees the other: this one retries and links the account).
+		t.check(st.table, emailPK(newWait), skUser, condNew, domain.ErrConflict)
 	}
 }
 
