@@ -75,3 +75,29 @@ func TestSCIMProvisionedFirstSignInPaths(t *testing.T) {
 		t.Fatalf("ann's orgs %+v", me.Orgs)
 	}
 }
+
+// TestSCIMProvisionedFirstSignInByDomainJoin: the same when the first
+// registration is joining another organization by its verified domain
+// (policy auto), whose transaction registers a new person.
+func TestSCIMProvisionedFirstSignInByDomainJoin(t *testing.T) {
+	e, _, dns := domainEnv(t)
+	d := newSCIMDir(t, e, "domfirst", "member")
+	owner, orgID := newOrg(t, e, "domjoinowner")
+	name := newDomainName()
+	addVerifiedDomain(t, e, dns, owner.Token, orgID, name)
+	e.Must(t, 200, "PATCH", "/orgs/"+orgID+"/domains/"+name, owner.Token, map[string]any{"joinPolicy": "auto", "orgRole": "member"}, nil)
+	email := "dan-" + randHex(3) + "@" + name
+	d.do(t, "POST", "/Users", oktaUser(email, "Dan", "D", "ext-dan")).want(t, 201, "provision")
+	dan := e.SignIn(t, email)
+	var res struct{ Status, OrgID string }
+	e.Must(t, 200, "POST", "/orgs/"+orgID+"/join", dan.Token, nil, &res)
+	if res.Status != "joined" || res.OrgID != orgID {
+		t.Fatalf("domain join: %+v", res)
+	}
+	if role, st := orgRoleOf(t, e, dan, d.orgID); st != 200 || role != "member" {
+		t.Fatalf("directory org access %d %q, want member", st, role)
+	}
+	if m := d.member(t, email); m == nil || !m.ManagedByDirectory {
+		t.Fatalf("member row %+v, want managed by the directory", m)
+	}
+}
