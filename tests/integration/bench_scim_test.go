@@ -158,8 +158,8 @@ func newBmSCIMFixture(b *testing.B) *bmSCIMFixture {
 }
 
 // seedCopies writes n copies of the template user's items (those whose
-// strings name its id, address or external id: the user, its claims and
-// its wait for a first sign-in), the copies' keys and values replaced, in
+// strings name its id, address or external id: the user, its claims,
+// its wait for a first sign-in and the address's marker of waits), the copies' keys and values replaced, in
 // parallel BatchWriteItem calls, then sets the organization's counter.
 func (f *bmSCIMFixture) seedCopies(b *testing.B, ctx context.Context, id, email, ext string, n int) {
 	b.Helper()
@@ -179,8 +179,8 @@ func (f *bmSCIMFixture) seedCopies(b *testing.B, ctx context.Context, id, email,
 			}
 		}
 	}
-	if len(items) != 5 { // user, 3 claims, wait
-		b.Fatalf("template user has %d items, want 5", len(items))
+	if len(items) != 6 { // user, 3 claims, wait, the address's marker of waits
+		b.Fatalf("template user has %d items, want 6", len(items))
 	}
 	work := make(chan []ddbtypes.WriteRequest)
 	var wg sync.WaitGroup
@@ -241,6 +241,12 @@ func replaceStrings(v ddbtypes.AttributeValue, r *strings.Replacer) ddbtypes.Att
 			m[k] = replaceStrings(e, r)
 		}
 		return &ddbtypes.AttributeValueMemberM{Value: m}
+	case *ddbtypes.AttributeValueMemberSS:
+		ss := make([]string, len(x.Value))
+		for i, e := range x.Value {
+			ss[i] = r.Replace(e)
+		}
+		return &ddbtypes.AttributeValueMemberSS{Value: ss}
 	case *ddbtypes.AttributeValueMemberL:
 		l := make([]ddbtypes.AttributeValue, len(x.Value))
 		for i, e := range x.Value {
