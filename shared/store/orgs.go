@@ -430,6 +430,13 @@ func (st *Store) listMembers(ctx context.Context, pk, after string, limit int) (
 	var start map[string]types.AttributeValue
 	if after != "" {
 		start = keyOf(pk, memberSK(after))
+		// The cursor also bounds the key condition, not only the start
+		// key: DynamoDB reads the same items either way, and DynamoDB
+		// Local then seeks to the cursor instead of walking the
+		// partition's members up to it.
+		in.KeyConditionExpression = aws.String("pk = :pk AND sk BETWEEN :from AND :to")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": s(pk),
+			":from": s(memberSK(after)), ":to": s(preMember + "\uffff")}
 	}
 	return st.memberPage(ctx, in, start, limit, func(m domain.Member) string { return m.UserID })
 }
