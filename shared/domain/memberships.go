@@ -94,9 +94,7 @@ func (s *Service) ListProjectMembers(ctx context.Context, id Identity, orgID, pr
 // canManage for the caller m.
 func orgMemberPage(m Membership, ms []Member, next *string) MemberPage {
 	ms = withoutEnded(ms, m.clock())
-	for i := range ms {
-		ms[i].CanManage = canManageMember(m, Membership{UserID: ms[i].UserID, Role: OrgRole(ms[i].Role)}) && !ms[i].ManagedByDirectory
-	}
+	setCanManage(ms, func(x Member) bool { return canManageMember(m, Membership{UserID: x.UserID, Role: OrgRole(x.Role)}) })
 	return MemberPage{Members: ms, NextCursor: next}
 }
 
@@ -105,10 +103,18 @@ func orgMemberPage(m Membership, ms []Member, next *string) MemberPage {
 func projectMemberPage(m Membership, pid string, ms []Member, next *string) MemberPage {
 	can := canManageProjectMembers(m, pid)
 	ms = withoutEnded(ms, m.clock())
-	for i := range ms {
-		ms[i].CanManage = can
-	}
+	setCanManage(ms, func(Member) bool { return can })
 	return MemberPage{Members: ms, NextCursor: next}
+}
+
+// setCanManage sets canManage in each row of a member list (organization
+// or project): what the policy can says, except for members the directory
+// manages, whose changes the API refuses (checkUnmanaged) until an owner
+// detaches them.
+func setCanManage(ms []Member, can func(Member) bool) {
+	for i := range ms {
+		ms[i].CanManage = can(ms[i]) && !ms[i].ManagedByDirectory
+	}
 }
 
 // withoutEnded drops the rows of members whose access has ended (the

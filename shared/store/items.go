@@ -90,6 +90,9 @@ type projectMemberItem struct {
 	// AccessExpiresAt is when the role ends: the earlier of the
 	// organization membership's end and the project's.
 	AccessExpiresAt *time.Time `dynamodbav:"accessExpiresAt,omitempty"`
+	// ManagedBy is the organization membership's ManagedBy (the project's
+	// member list shows it); every change of it rewrites it here.
+	ManagedBy string `dynamodbav:"managedBy,omitempty"`
 }
 
 type inviteItem struct {

@@ -262,19 +262,29 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 				t.put(st.table, projectMemberItem{key: key{projectPK(pid), memberSK(userID)}, GSI1PK: userGSI(userID),
 					GSI1SK: projectGSI(orgID, pid), GSI2PK: projectPK(pid), GSI2SK: byEmailSK(a.Email, userID), Type: "projectMember", OrgID: orgID, ProjectID: pid,
 					ProjectName: c.ProjectNames[pid], UserID: userID, Email: a.Email, Role: string(now), JoinedAt: c.Now,
-					AccessExpiresAt: timePtr(a.ProjectExpiresAt(pid))},
+					AccessExpiresAt: timePtr(a.ProjectExpiresAt(pid)), ManagedBy: a.ManagedBy},
 					"", nil, nil, nil)
 			default:
 				endWas, end := b.ProjectExpiresAt(pid), c.After.ProjectExpiresAt(pid)
-				if was == now && endWas.Equal(end) {
+				if was == now && endWas.Equal(end) && b.ManagedBy == c.After.ManagedBy {
 					continue
 				}
 				expr, vals := "SET #role = :role", map[string]types.AttributeValue{":role": s(string(now))}
+				var remove []string
 				if end.IsZero() {
-					expr += " REMOVE accessExpiresAt"
+					remove = append(remove, "accessExpiresAt")
 				} else {
 					expr += ", accessExpiresAt = :end"
 					vals[":end"] = s(end.UTC().Format(time.RFC3339Nano))
+				}
+				if c.After.ManagedBy == "" {
+					remove = append(remove, "managedBy")
+				} else {
+					expr += ", managedBy = :mb"
+					vals[":mb"] = s(c.After.ManagedBy)
+				}
+				if len(remove) > 0 {
+					expr += " REMOVE " + strings.Join(remove, ", ")
 				}
 				t.update(st.table, projectPK(pid), memberSK(userID), expr, "attribute_exists(pk)",
 					map[string]string{"#role": "role"}, vals, domain.ErrConflict)

@@ -15,8 +15,10 @@ import (
 // Directory and copies it with the SCIM base URL; the identity provider
 // (this test, over HTTP) provisions a person who has an account and pushes
 // a group with them in it; the owner sees them as a directory-managed
-// member, maps the group to the manager role (their role follows), detaches
-// them, and revokes the token, which then fails.
+// member, maps the group to the manager role and a project role (their
+// roles follow; the project's member list shows them as managed too, with
+// no role or remove controls), detaches them (the project row offers the
+// controls again), and revokes the token, which then fails.
 func TestBrowserDirectory(t *testing.T) {
 	st, b := startBrowserTest(t)
 	suffix := randHex(4)
@@ -37,6 +39,8 @@ func TestBrowserDirectory(t *testing.T) {
 		waitJS(`document.querySelector('[data-testid="org-select"]')?.selectedOptions[0]?.textContent === %s`, orgName),
 		chromedp.WaitVisible(tid("directory-card")),
 	)
+	owner.createProjects("Web")
+	webID := owner.projectID("Web")
 	owner.do("create a directory token",
 		chromedp.SendKeys(tid("directory-token-name"), "Okta"),
 		chromedp.Click(tid("directory-token-create")),
@@ -81,19 +85,40 @@ func TestBrowserDirectory(t *testing.T) {
 		waitJS(`document.querySelector('[data-testid="directory-token"]')?.textContent.includes("last used")`),
 	)
 	owner.shot("directory-managed-member")
-	owner.do("map the group to managers",
+	owner.do("map the group to managers and to members of project Web",
 		selectOption(fmt.Sprintf(`[data-testid="directory-group-org-role"][id="directory-group-org-role-%s"]`, g["id"]), "manager"),
+		selectOption(fmt.Sprintf(`[id="directory-group-project-role-%s-%s"]`, g["id"], webID), "member"),
 		chromedp.Click(tid("directory-group-save")),
 		waitJS(`document.querySelector('[data-testid="directory-group"]')?.dataset.orgRole === "manager"`),
 		chromedp.Reload(),
 		waitJS(`document.querySelector(%s)?.dataset.role === "manager"`, string(row)),
 	)
 	owner.shot("directory-group-mapped")
+	owner.do("see the managed member in project Web's list, without role or remove controls",
+		selectOption(`[data-testid="members-scope"]`, webID),
+		waitJS(`document.querySelector(%s)?.dataset.role === "member"`, string(row)),
+		chromedp.WaitVisible(chromedp.CSS(string(row)+` [data-testid="member-managed"]`)),
+		waitJS(`!document.querySelector(%s)`, string(row)+` select[data-testid="member-role"]`),
+		waitJS(`!document.querySelector(%s)`, string(row)+` [data-testid="member-remove"]`),
+		waitJS(`!document.querySelector(%s)`, string(row)+` [data-testid="member-detach"]`),
+	)
+	owner.shot("directory-managed-project-member")
+	owner.do("back to the organization's list",
+		selectOption(`[data-testid="members-scope"]`, ""),
+		waitJS(`document.querySelector(%s)?.dataset.role === "manager"`, string(row)),
+	)
 	owner.do("detach the member",
 		chromedp.Click(chromedp.CSS(string(row)+` [data-testid="member-detach"]`)),
 		chromedp.WaitVisible(tid("confirm-dialog")),
 		chromedp.Click(tid("confirm-ok")),
 		chromedp.WaitNotPresent(chromedp.CSS(string(row)+` [data-testid="member-managed"]`)),
+	)
+	owner.do("see the detached member manageable in project Web's list",
+		selectOption(`[data-testid="members-scope"]`, webID),
+		waitJS(`document.querySelector(%s)?.dataset.role === "member"`, string(row)),
+		chromedp.WaitVisible(chromedp.CSS(string(row)+` select[data-testid="member-role"]`)),
+		chromedp.WaitVisible(chromedp.CSS(string(row)+` [data-testid="member-remove"]`)),
+		waitJS(`!document.querySelector(%s)`, string(row)+` [data-testid="member-managed"]`),
 	)
 	owner.do("revoke the token",
 		chromedp.Click(tid("directory-token-revoke")),

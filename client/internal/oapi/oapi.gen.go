@@ -7572,7 +7572,7 @@ type Member struct {
 	Email     string    `json:"email"`
 	JoinedAt  time.Time `json:"joinedAt"`
 
-	// ManagedByDirectory The organization's identity provider manages this member (SCIM); role changes and removals answer `409 managed_by_directory` until an owner detaches them. Present in organization lists (not in `?email=` searches or project lists).
+	// ManagedByDirectory The organization's identity provider manages this member (SCIM); role changes and removals answer `409 managed_by_directory` until an owner detaches them. Present in organization and project lists (not in `?email=` searches, whose index does not carry it).
 	ManagedByDirectory *bool `json:"managedByDirectory,omitempty"`
 
 	// Role The organization role (owner, manager, member) or, in a project list, the project role (owner, member, viewer).
