@@ -97,8 +97,8 @@ type dueStore struct {
 	t *testing.T
 }
 
-func (d dueStore) ListDueMemberships(context.Context, time.Time) ([]MemberKey, error) {
-	return []MemberKey{{OrgID: "org_a", UserID: "u1"}, {OrgID: "org_a", UserID: "u2"}}, nil
+func (d dueStore) ListDue(context.Context, time.Time) ([]MemberKey, []InviteKey, error) {
+	return []MemberKey{{OrgID: "org_a", UserID: "u1"}, {OrgID: "org_a", UserID: "u2"}}, nil, nil
 }
 
 func (d dueStore) GetMembership(context.Context, string, string) (Membership, error) {

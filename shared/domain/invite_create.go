@@ -524,7 +524,8 @@ func (s *Service) inviteOne(ctx context.Context, id Identity, m Membership, req 
 		inv.ExpiresInDays = req.days
 		inv.ExpiresAt = now.Add(time.Duration(req.days) * 24 * time.Hour)
 		inv.InvitedBy, inv.InvitedByEmail = id.UserID, id.Email
-		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
+		inv.HoldsSeat = true // again, if the sweep released it when it expired
+		return s.store.ReplaceInvite(ctx, inv, prev,
 			s.audit(id, m.OrgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
 	})
 	exp := inv.ExpiresAt

@@ -217,7 +217,8 @@ func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID
 			days = DefaultExpiryDays
 		}
 		inv.ExpiresAt = now.Add(time.Duration(days) * 24 * time.Hour)
-		return s.store.ReplaceInvite(ctx, inv, prev.TokenHash,
+		inv.HoldsSeat = true // again, if the sweep released it when it expired
+		return s.store.ReplaceInvite(ctx, inv, prev,
 			s.audit(id, orgID, AuditInviteResent, inv.ID, inviteAudit(prev), inviteAudit(inv)), ch.c)
 	})
 	if err := s.settle(ch, err); err != nil {

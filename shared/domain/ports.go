@@ -84,10 +84,12 @@ type Store interface {
 	// one), ErrConflict or ErrThrottled when the write failed as a whole.
 	CreateInvites(ctx context.Context, invs []NewInvite, charge *RateCharge) (failed []int, err error)
 	// ReplaceInvite stores inv (same id, new token or fields) in place of
-	// prev, applying charge like CreateInvite. Returns ErrConflict when the
-	// stored invite is no longer prev's token or is not pending,
-	// ErrRateLimited when the charge would pass its limit.
-	ReplaceInvite(ctx context.Context, inv Invite, prevTokenHash string, ev AuditEvent, charge *RateCharge) error
+	// prev, applying charge like CreateInvite; when inv holds a seat and
+	// prev does not (the sweep released it), inv takes one like a new
+	// invite. Returns ErrConflict when the stored invite is no longer
+	// prev's token or seat or is not pending, ErrRateLimited when the
+	// charge would pass its limit, ErrSeatLimit when no seat is free.
+	ReplaceInvite(ctx context.Context, inv, prev Invite, ev AuditEvent, charge *RateCharge) error
 	// UpdateInvite stores inv, prev with edited terms and the same token
 	// (inv.Rev is prev.Rev+1), and the token's snapshot of it, so the link
 	// already mailed grants the edited terms. Returns ErrConflict when the
@@ -166,13 +168,23 @@ type Store interface {
 	// profile and their membership of its organization. Returns ErrNotFound
 	// when the token or its invite does not exist.
 	ReadForAccept(ctx context.Context, tokenHash, userID string) (AcceptReads, error)
-	// ListDueMemberships returns the memberships (organization and user
-	// ids) whose Membership.NextDue is at or before t, reading an index of
-	// them only (never the table).
-	ListDueMemberships(ctx context.Context, t time.Time) ([]MemberKey, error)
+	// ListDue returns the memberships (organization and user ids) whose
+	// Membership.NextDue is at or before t, and the pending invites holding
+	// a seat whose ExpiresAt is at or before t, reading an index of them
+	// only (never the table).
+	ListDue(ctx context.Context, t time.Time) ([]MemberKey, []InviteKey, error)
+	// ReleaseInviteSeat frees the seat of inv, a pending invite holding
+	// one that expired at or before now, writing audit event ev. Returns
+	// ErrConflict when the stored invite is no longer inv.
+	ReleaseInviteSeat(ctx context.Context, inv Invite, now time.Time, ev AuditEvent) error
 
 	// DomainStore: verified domains and join requests (domain_ports.go).
 	DomainStore
+}
+
+// InviteKey names one invite.
+type InviteKey struct {
+	OrgID, InviteID string
 }
 
 // MemberKey names one membership.

@@ -19,9 +19,11 @@ type SweepResult struct {
 	// Failed is how many due memberships could not be handled (retried
 	// at the next run).
 	Failed int `json:"failed"`
-	// Deferred is how many due memberships were left for the next run
+	// Deferred is how many due memberships (and invites) were left for the next run
 	// because the run's deadline was near (they stay due in the index).
 	Deferred int `json:"deferred"`
+	// SeatsReleased is how many expired invites gave up their seat.
+	SeatsReleased int `json:"seatsReleased"`
 }
 
 // sweepMargin is how long before its context's deadline a run stops
@@ -37,12 +39,15 @@ const sweepMargin = 10 * time.Second
 // and a member whose access ends within ReminderLead gets one reminder
 // mail per end (recorded in the membership in the same kind of
 // conditional write before the mail goes out, so a rerun or a concurrent
-// run never mails twice; a mail SES refuses is not retried). It goes on
-// past a membership that fails and returns the first error with the
+// run never mails twice; a mail SES refuses is not retried). Then it
+// frees the seat of every pending invite holding one that has expired
+// (ReleaseInviteSeat, audit invite.seat_released), so an expired invite
+// stops occupying a seat within one sweep interval. It goes on
+// past a membership or invite that fails and returns the first error with the
 // counts. Near its context's deadline it stops and leaves the rest to the
 // next run (Deferred). Safe to run concurrently and repeatedly.
 func (s *Service) SweepExpiry(ctx context.Context) (SweepResult, error) {
-	keys, err := s.store.ListDueMemberships(ctx, s.now())
+	keys, invites, err := s.store.ListDue(ctx, s.now())
 	if err != nil {
 		return SweepResult{}, storeErr(err)
 	}
@@ -74,7 +79,52 @@ func (s *Service) SweepExpiry(ctx context.Context) (SweepResult, error) {
 			}
 		}
 	}
+	for i, k := range invites {
+		if res.Deferred > 0 || bounded && time.Until(deadline) < sweepMargin {
+			res.Deferred += len(invites) - i
+			break
+		}
+		released, err := s.releaseSeat(ctx, k)
+		if released {
+			res.SeatsReleased++
+		}
+		if err != nil {
+			res.Failed++
+			s.cfg.Logger.ErrorContext(ctx, "expiry sweep failed for an invite's seat", "org", k.OrgID, "invite", k.InviteID, "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
 	return res, storeErr(first)
+}
+
+// releaseSeat frees the seat of invite k if it is still pending, holds a
+// seat and has expired (the index may be behind a resend, an accept or a
+// revoke), with an invite.seat_released audit event by no user; it
+// returns whether it did.
+func (s *Service) releaseSeat(ctx context.Context, k InviteKey) (released bool, err error) {
+	err = retry(func() error {
+		released = false
+		now := s.now()
+		inv, err := s.store.GetInvite(ctx, k.OrgID, k.InviteID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if inv.Status != InvitePending || !inv.HoldsSeat || now.Before(inv.ExpiresAt) {
+			return nil
+		}
+		ev := s.audit(Identity{}, k.OrgID, AuditInviteSeatReleased, inv.ID, map[string]any{"seat": true},
+			map[string]any{"seat": false, "expiresAt": inv.ExpiresAt.UTC().Format(time.RFC3339)})
+		if err := s.store.ReleaseInviteSeat(ctx, inv, now, ev); err != nil {
+			return err
+		}
+		released = true
+		return nil
+	})
+	return released, err
 }
 
 // sweepOne removes k's expired access and records the reminders now due,

@@ -214,6 +214,9 @@ const (
 	AuditInviteRevoked  = "invite.revoked"
 	AuditInviteUpdated  = "invite.updated"
 	AuditInviteAccepted = "invite.accepted"
+	// AuditInviteSeatReleased: the sweep freed the seat of a pending
+	// invite that expired; no user made it.
+	AuditInviteSeatReleased = "invite.seat_released"
 	// AuditInviteDeliveryFailed: SES refused the invite email, or it
 	// bounced or drew a complaint (from SES's events); no user made it.
 	AuditInviteDeliveryFailed = "invite.delivery_failed"

@@ -37,6 +37,7 @@ var DetailTypes = []string{
 	domain.AuditInviteRevoked,
 	domain.AuditInviteAccepted,
 	domain.AuditInviteDeliveryFailed,
+	domain.AuditInviteSeatReleased,
 	domain.AuditMemberAdded,
 	domain.AuditMemberRole,
 	domain.AuditMemberRemoved,

@@ -17,7 +17,7 @@ import (
 
 func tokenFor(inv domain.Invite) tokenItem {
 	snap := toInviteItem(inv)
-	snap.GSI1PK, snap.GSI1SK = "", "" // a snapshot is no index entry
+	snap.GSI1PK, snap.GSI1SK, snap.GSI3PK, snap.GSI3SK = "", "", "", "" // a snapshot is no index entry
 	return tokenItem{key: key{tokenPK(inv.TokenHash), skToken}, Type: "token", OrgID: inv.OrgID, InviteID: inv.ID,
 		TTL: ttlAt(inv.ExpiresAt.Add(deadInviteRetention)), Invite: &snap}
 }
@@ -116,21 +116,66 @@ func (st *Store) CreateInvites(ctx context.Context, invs []domain.NewInvite, cha
 }
 
 // ReplaceInvite overwrites an open invite (new token, roles or expiry),
-// deleting the token it had and refreshing its claim. Returns
-// domain.ErrConflict when the stored invite no longer has prevTokenHash or
-// is not pending.
-func (st *Store) ReplaceInvite(ctx context.Context, inv domain.Invite, prevTokenHash string, ev domain.AuditEvent, charge *domain.RateCharge) error {
+// deleting the token it had and refreshing its claim, on condition the
+// stored invite is still prev's: pending, with prev's token and prev's
+// seat. An invite whose seat the sweep released (prev does not hold one)
+// takes a seat again when inv holds one, under the seat limit like a new
+// invite. Returns domain.ErrConflict when the stored invite changed,
+// domain.ErrSeatLimit when it takes a seat and none is free.
+func (st *Store) ReplaceInvite(ctx context.Context, inv, prev domain.Invite, ev domain.AuditEvent, charge *domain.RateCharge) error {
 	t := &tx{}
 	t.charge(st.table, charge)
-	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h", map[string]string{"#st": "status"},
-		map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prevTokenHash)}, domain.ErrConflict)
-	if prevTokenHash != inv.TokenHash {
-		t.del(st.table, tokenPK(prevTokenHash), skToken, "", nil, nil, nil)
+	vals := map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prev.TokenHash)}
+	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h AND "+seatHeld(prev.HoldsSeat, vals),
+		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
+	if prev.TokenHash != inv.TokenHash {
+		t.del(st.table, tokenPK(prev.TokenHash), skToken, "", nil, nil, nil)
 		t.put(st.table, tokenFor(inv), condNew, nil, nil, domain.ErrConflict)
 	}
 	t.put(st.table, openFor(inv), "attribute_not_exists(pk) OR inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)
 	t.put(st.table, toAuditItem(ev), condNew, nil, nil, domain.ErrConflict)
+	if inv.HoldsSeat && !prev.HoldsSeat {
+		t.seat(st.table, inv.OrgID, 0, 1, seatInvite)
+	}
+	return t.run(ctx, st.db)
+}
+
+// seatHeld is the condition that a stored invite holds a seat as held
+// says (the sweep may have released it since it was read), with its value
+// added to vals.
+func seatHeld(held bool, vals map[string]types.AttributeValue) string {
+	if !held {
+		return "attribute_not_exists(seat)"
+	}
+	vals[":seat"] = &types.AttributeValueMemberBOOL{Value: true}
+	return "seat = :seat"
+}
+
+// unindexInvite is the update clause, after a SET clause, that takes an
+// invite that is no longer pending out of gsi1 (its sender's pending
+// invites) and gsi3 (the sweep's seat release).
+const unindexInvite = unindexSent + ", " + AttrGSI3PK + ", " + AttrGSI3SK
+
+// ReleaseInviteSeat frees the seat of a pending invite that expired
+// (domain.Service.SweepExpiry): in one transaction the invite item loses
+// its seat and its gsi3 keys, on condition it is still inv (pending, same
+// token and revision, holding a seat) and expired at now; the seat
+// counter's invites and occupied drop by one; audit event ev is written.
+// Returns domain.ErrConflict when the invite changed (resent, edited,
+// accepted, revoked or released meanwhile).
+func (st *Store) ReleaseInviteSeat(ctx context.Context, inv domain.Invite, now time.Time, ev domain.AuditEvent) error {
+	t := &tx{}
+	vals := map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(inv.TokenHash),
+		":nowMs": n(now.UnixMilli())}
+	cond := "#st = :pending AND tokenHash = :h AND expiresMs <= :nowMs AND " + seatHeld(true, vals) + " AND " +
+		revCondition(inv.Rev, vals)
+	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "REMOVE seat, "+AttrGSI3PK+", "+AttrGSI3SK, cond,
+		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
+	t.seat(st.table, inv.OrgID, 0, -1, seatFree)
+	it := toAuditItem(ev)
+	it.TargetEmail = inv.Email
+	t.put(st.table, it, condNew, nil, nil, domain.ErrConflict)
 	return t.run(ctx, st.db)
 }
 
@@ -145,11 +190,12 @@ func (st *Store) RevokeInvite(ctx context.Context, inv domain.Invite, ev domain.
 
 // revoke adds to t the revocation of inv: the invite item marked revoked
 // (on condition it is pending with its token) and taken out of its
-// sender's pending invites (gsi1), its token and claim deleted.
+// sender's pending invites (gsi1) and the sweep's (gsi3), its token and
+// claim deleted, its seat (if the stored invite still holds it) freed.
 func (st *Store) revoke(t *tx, inv domain.Invite) {
 	vals := map[string]types.AttributeValue{":rev": s(string(domain.InviteRevoked)), ":pending": s(string(domain.InvitePending)),
 		":h": s(inv.TokenHash)}
-	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev"+unindexSent, "#st = :pending AND tokenHash = :h",
+	t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), "SET #st = :rev"+unindexInvite, "#st = :pending AND tokenHash = :h AND "+seatHeld(inv.HoldsSeat, vals),
 		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 	t.del(st.table, tokenPK(inv.TokenHash), skToken, "", nil, nil, nil)
 	t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
@@ -167,7 +213,7 @@ func (st *Store) revoke(t *tx, inv domain.Invite) {
 func (st *Store) UpdateInvite(ctx context.Context, inv, prev domain.Invite, ev domain.AuditEvent) error {
 	t := &tx{}
 	vals := map[string]types.AttributeValue{":pending": s(string(domain.InvitePending)), ":h": s(prev.TokenHash)}
-	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h AND "+revCondition(prev.Rev, vals),
+	t.put(st.table, toInviteItem(inv), "#st = :pending AND tokenHash = :h AND "+revCondition(prev.Rev, vals)+" AND "+seatHeld(prev.HoldsSeat, vals),
 		map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 	t.put(st.table, tokenFor(inv), "attribute_exists(pk) AND inviteId = :id", nil,
 		map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)

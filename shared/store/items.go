@@ -99,8 +99,12 @@ type inviteItem struct {
 	key
 	// GSI1PK and GSI1SK (senderGSI, sentGSI) are set while the invite is
 	// pending: gsi1 then lists it among its sender's pending invites.
-	GSI1PK       string            `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK       string            `dynamodbav:"gsi1sk,omitempty"`
+	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
+	// GSI3PK and GSI3SK (expiry.go): a pending invite that holds a seat
+	// is due in gsi3 at its expiry, when the sweep releases its seat.
+	GSI3PK       string            `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK       string            `dynamodbav:"gsi3sk,omitempty"`
 	Type         string            `dynamodbav:"type"`
 	InviteID     string            `dynamodbav:"inviteId"`
 	OrgID        string            `dynamodbav:"orgId"`
@@ -130,7 +134,8 @@ type inviteItem struct {
 	ResultOrgRole  string            `dynamodbav:"resultOrgRole,omitempty"`
 	ResultProjects map[string]string `dynamodbav:"resultProjects,omitempty"`
 	// Seat: the invite is counted in its organization's seat counter
-	// (seats.go) until accepted or revoked.
+	// (seats.go) until accepted, revoked, or expired and swept
+	// (ReleaseInviteSeat).
 	Seat bool  `dynamodbav:"seat,omitempty"`
 	TTL  int64 `dynamodbav:"ttl"`
 	// AccessExpiresAt and ProjectExpiry are when the access the invite
@@ -262,6 +267,9 @@ func toInviteItem(inv domain.Invite) inviteItem {
 		AccessExpiresAt: timePtr(inv.AccessExpiresAt), ProjectExpiry: nilIfEmptyMap(ends)}
 	if inv.Status == domain.InvitePending {
 		it.GSI1PK, it.GSI1SK = senderGSI(inv.InvitedBy), sentGSI(inv.OrgID, inv.ID)
+		if inv.HoldsSeat {
+			it.GSI3PK, it.GSI3SK = expiryShard(inv.OrgID, preInvite+inv.ID), dueSK(inv.ExpiresAt)
+		}
 	}
 	return it
 }

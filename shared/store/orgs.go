@@ -315,8 +315,8 @@ func (st *Store) ApplyChange(ctx context.Context, c domain.Change) error {
 			set += ", resultProjects = :rp"
 			vals[":rp"] = &types.AttributeValueMemberM{Value: rp}
 		}
-		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set+unindexSent,
-			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs AND "+revCondition(inv.Rev, vals),
+		t.update(st.table, orgPK(inv.OrgID), inviteSK(inv.ID), set+unindexInvite,
+			"#st = :pending AND tokenHash = :h AND expiresMs > :nowMs AND "+revCondition(inv.Rev, vals)+" AND "+seatHeld(inv.HoldsSeat, vals),
 			map[string]string{"#st": "status"}, vals, domain.ErrConflict)
 		t.del(st.table, orgPK(inv.OrgID), openSK(inv.Email), "attribute_not_exists(pk) OR inviteId = :id", nil,
 			map[string]types.AttributeValue{":id": s(inv.ID)}, domain.ErrConflict)

@@ -125,7 +125,7 @@ func TestPendingInvitesBySender(t *testing.T) {
 	re := ed
 	_, re.TokenHash = domain.NewToken()
 	re.InvitedBy = "user-b"
-	mustNil(t, st.ReplaceInvite(ctx, re, ed.TokenHash, domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: org, At: now}, nil))
+	mustNil(t, st.ReplaceInvite(ctx, re, ed, domain.AuditEvent{ID: domain.NewID("evt", now), OrgID: org, At: now}, nil))
 	want(org, "user-a")
 	want(org, "user-b", a3.ID, b1.ID)
 

@@ -35,7 +35,8 @@ func Run(ctx context.Context, s Sweeper, met *metrics.Sink, log *slog.Logger) (d
 			"failed", res.Failed, "err", err)
 	default:
 		c.Add(metrics.SweepsCompleted, 1)
-		log.InfoContext(ctx, "expiry sweep", "due", res.Due, "expired", res.Expired, "reminded", res.Reminded, "deferred", res.Deferred)
+		log.InfoContext(ctx, "expiry sweep", "due", res.Due, "expired", res.Expired, "reminded", res.Reminded, "deferred", res.Deferred,
+			"seatsReleased", res.SeatsReleased)
 	}
 	if merr := met.Emit(routes.FnExpireMembers, c, nil); merr != nil {
 		log.WarnContext(ctx, "metrics not written", "err", merr)

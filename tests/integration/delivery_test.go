@@ -116,7 +116,7 @@ func TestDeliveryStateFollowsSESEvents(t *testing.T) {
 	third := second
 	third.MailID, third.TokenHash = "mail_lost_answer", domain.HashToken("lost-answer-token-0123456789012345678901234")
 	third.Delivery, third.MessageID = domain.DeliveryPending, ""
-	if err := st.ReplaceInvite(ctx, third, second.TokenHash, domain.AuditEvent{ID: domain.NewID("evt", time.Now()),
+	if err := st.ReplaceInvite(ctx, third, second, domain.AuditEvent{ID: domain.NewID("evt", time.Now()),
 		OrgID: orgID, At: time.Now(), ActorID: o.ID, Actor: o.Email, Action: domain.AuditInviteResent, Target: third.ID}, nil); err != nil {
 		t.Fatal(err)
 	}

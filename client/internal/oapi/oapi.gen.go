@@ -54,6 +54,7 @@ const (
 	AuditEventActionInviteLinkDisabled     AuditEventAction = "invite_link.disabled"
 	AuditEventActionInviteResent           AuditEventAction = "invite.resent"
 	AuditEventActionInviteRevoked          AuditEventAction = "invite.revoked"
+	AuditEventActionInviteSeatReleased     AuditEventAction = "invite.seat_released"
 	AuditEventActionInviteUpdated          AuditEventAction = "invite.updated"
 	AuditEventActionJoinRequestApproved    AuditEventAction = "join_request.approved"
 	AuditEventActionJoinRequestCreated     AuditEventAction = "join_request.created"
@@ -98,6 +99,8 @@ func (e AuditEventAction) Valid() bool {
 	case AuditEventActionInviteResent:
 		return true
 	case AuditEventActionInviteRevoked:
+		return true
+	case AuditEventActionInviteSeatReleased:
 		return true
 	case AuditEventActionInviteUpdated:
 		return true
@@ -7206,7 +7209,7 @@ type AuditEvent struct {
 	// ActorEmail Their address; empty for changes no user made.
 	ActorEmail string `json:"actorEmail"`
 
-	// ActorId The user who made the change; empty for changes no user made (invite.delivery_failed, member.expired).
+	// ActorId The user who made the change; empty for changes no user made (invite.delivery_failed, invite.seat_released, member.expired).
 	ActorId string `json:"actorId"`
 
 	// After The state after the change (free-form, per action).
