@@ -192,9 +192,10 @@ func (s *Service) RevokeInvite(ctx context.Context, id Identity, orgID, inviteID
 
 // ResendInvite mails a new token for an open invite; the old token stops
 // working and the expiry restarts (an expired invite revives). The email
-// counts against the organization's hourly invite cap. Returns
-// org_not_found, invite_not_found, forbidden, invite_already_accepted,
-// rate_limited.
+// counts against the organization's hourly invite cap. An expired invite
+// whose seat the sweep freed takes a seat again. Returns org_not_found,
+// invite_not_found, forbidden, invite_already_accepted, rate_limited,
+// seat_limit.
 func (s *Service) ResendInvite(ctx context.Context, id Identity, orgID, inviteID string) (InviteView, error) {
 	// The email is charged in the transaction that replaces the token, so
 	// a resend over the cap leaves the invite and its link as they were.
