@@ -1,11 +1,11 @@
-// The accept page: /accept#token=…. The token is read from the fragment
-// only (never sent in a query string, never logged), kept in this tab's
-// sessionStorage while the invitee signs in, and removed from the address bar.
+// The accept page: /accept#token=… of an emailed invite. The token is
+// handled as tokenpage.js says (fragment only, this tab's sessionStorage).
 
-import { ApiError, loadConfig, request } from './api.js';
-import { clearSession, completeSignIn, getSession, signOut } from './auth.js';
+import { ApiError, request } from './api.js';
+import { clearSession, getSession, signOut } from './auth.js';
 import { announce, byId, cap, fill, formatDateTime, h, show } from './dom.js';
 import { renderSignIn } from './signin.js';
+import { readFragmentToken, showOnly, startPage } from './tokenpage.js';
 
 const TOKEN_KEY = 'members.inviteToken';
 const PREVIEW_KEY = 'members.invitePreview';
@@ -14,26 +14,12 @@ const STATES = ['loading', 'preview', 'done', 'mismatch', 'expired', 'invalid', 
 let token = '';
 let preview = null; // POST /invites/preview
 
-function readToken() {
-  const fragment = location.hash.startsWith('#') ? location.hash.slice(1) : '';
-  const fromHash = new URLSearchParams(fragment).get('token');
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    sessionStorage.removeItem(PREVIEW_KEY);
-    // Keep the token out of the address bar, the history and bookmarks.
-    history.replaceState(null, '', location.pathname + location.search);
-    return fromHash;
-  }
-  return sessionStorage.getItem(TOKEN_KEY) || '';
-}
-
 function cachedPreview() {
   try { return JSON.parse(sessionStorage.getItem(PREVIEW_KEY) || 'null'); } catch { return null; }
 }
 
 function showState(name, focus = true) {
-  for (const s of STATES) show(byId(`state-${s}`), s === name);
-  if (focus) byId(`state-${name}`).querySelector('h1')?.focus();
+  showOnly(STATES, name, focus);
 }
 
 function say(message) {
@@ -222,20 +208,9 @@ function wire() {
 
 async function main() {
   wire();
-  token = readToken();
-  try {
-    await loadConfig();
-  } catch {
-    byId('error-text').textContent = 'The console could not load its configuration. Reload the page to try again.';
-    showState('error');
-    return;
-  }
-  let signInError = '';
-  try {
-    await completeSignIn();
-  } catch (err) {
-    signInError = err.message;
-  }
+  token = readFragmentToken(TOKEN_KEY, () => sessionStorage.removeItem(PREVIEW_KEY));
+  const signInError = await startPage(showState);
+  if (signInError === null) return;
   renderAccount();
   if (!token) {
     showState('missing');

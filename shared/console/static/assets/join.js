@@ -1,12 +1,11 @@
-// The join page: /join#token=… for an invite link. As on the accept page,
-// the token is read from the fragment only (never sent in a query string,
-// never logged), kept in this tab's sessionStorage while the person signs
-// in, and removed from the address bar.
+// The join page: /join#token=… for an invite link. The token is handled as
+// on the accept page (tokenpage.js: fragment only, this tab's sessionStorage).
 
-import { ApiError, loadConfig, request } from './api.js';
-import { clearSession, completeSignIn, getSession, signOut } from './auth.js';
+import { ApiError, request } from './api.js';
+import { clearSession, getSession, signOut } from './auth.js';
 import { announce, byId, cap, fill, formatDateTime, h, show } from './dom.js';
 import { renderSignIn } from './signin.js';
+import { readFragmentToken, showOnly, startPage } from './tokenpage.js';
 
 const TOKEN_KEY = 'members.linkToken';
 const STATES = ['loading', 'preview', 'done', 'expired', 'invalid', 'missing', 'error'];
@@ -19,20 +18,8 @@ const EXPIRED_WHY = {
 let token = '';
 let preview = null; // POST /invite-links/preview
 
-function readToken() {
-  const fragment = location.hash.startsWith('#') ? location.hash.slice(1) : '';
-  const fromHash = new URLSearchParams(fragment).get('token');
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname + location.search);
-    return fromHash;
-  }
-  return sessionStorage.getItem(TOKEN_KEY) || '';
-}
-
 function showState(name, focus = true) {
-  for (const s of STATES) show(byId(`state-${s}`), s === name);
-  if (focus) byId(`state-${name}`).querySelector('h1')?.focus();
+  showOnly(STATES, name, focus);
 }
 
 function renderAccount() {
@@ -177,20 +164,9 @@ function wire() {
 
 async function main() {
   wire();
-  token = readToken();
-  try {
-    await loadConfig();
-  } catch {
-    byId('error-text').textContent = 'The console could not load its configuration. Reload the page to try again.';
-    showState('error');
-    return;
-  }
-  let signInError = '';
-  try {
-    await completeSignIn();
-  } catch (err) {
-    signInError = err.message;
-  }
+  token = readFragmentToken(TOKEN_KEY);
+  const signInError = await startPage(showState);
+  if (signInError === null) return;
   renderAccount();
   if (!token) {
     showState('missing');
